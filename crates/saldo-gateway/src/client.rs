@@ -1,0 +1,335 @@
+//! The HTTP client for the gateway.
+//!
+//! Every call sends a fresh `X-Request-ID` and the caller's `X-Correlation-ID`
+//! (one per user action), and returns the response's correlation headers with
+//! the body ([`WithMeta`]) so failures can be traced with the provider.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{header::HeaderMap, Method};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use url::Url;
+
+use crate::error::{ErrorBody, GatewayError};
+use crate::redact::{excerpt, redact_secrets};
+use crate::{
+    AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest,
+    AccountsRequest, AccountsResponse, BalancesResponse, Bank, DeleteRequest, TransactionsNextRequest,
+    TransactionsResponse, UserContext,
+};
+
+/// The id of one user action, sent as `X-Correlation-ID` on all its calls.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CorrelationId(String);
+
+impl CorrelationId {
+    /// A fresh random id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for CorrelationId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for CorrelationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Correlation headers of one exchange.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResponseMeta {
+    /// The `X-Request-ID` this client sent.
+    pub request_id: String,
+    /// The `X-Correlation-ID` this client sent.
+    pub correlation_id: String,
+    /// The `X-Operation-ID` the gateway assigned, if any.
+    pub operation_id: Option<String>,
+}
+
+/// A response body with its correlation headers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WithMeta<T> {
+    /// The decoded body.
+    pub body: T,
+    /// The correlation headers.
+    pub meta: ResponseMeta,
+}
+
+/// How to reach the gateway.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Base URL, e.g. `http://127.0.0.1:8080/` (paths `/ob/...` are joined to it).
+    pub base_url: Url,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time for a whole call, body included. Banks can be slow; SCA steps
+    /// talk to the bank synchronously.
+    pub request_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// Sensible defaults for a base URL: 10 s to connect, 60 s per call.
+    pub fn new(base_url: Url) -> Self {
+        Self { base_url, connect_timeout: Duration::from_secs(10), request_timeout: Duration::from_secs(60) }
+    }
+}
+
+/// A client for one gateway. Cheap to clone; clones share a connection pool.
+#[derive(Clone, Debug)]
+pub struct GatewayClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+const MAX_BODY_EXCERPT: usize = 160;
+
+impl GatewayClient {
+    /// Builds a client with pooled keep-alive connections.
+    pub fn new(config: ClientConfig) -> Result<Self, GatewayError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(8)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("saldo/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| GatewayError::Config(e.to_string()))?;
+        let mut base = config.base_url;
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        Ok(Self { http, base })
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// `GET /ob/banks?countryCode=CC`: the bank catalog of one country.
+    pub async fn banks(&self, country_code: &str, cid: &CorrelationId) -> Result<WithMeta<Vec<Bank>>, GatewayError> {
+        let mut url = self.url(&["ob", "banks"])?;
+        url.query_pairs_mut().append_pair("countryCode", country_code);
+        self.json(Method::GET, url, "GET /ob/banks", None::<&()>, cid).await
+    }
+
+    /// `GET /ob/Ais/access/options/{connectorId}`.
+    pub async fn access_options(&self, connector_id: i64, cid: &CorrelationId) -> Result<WithMeta<AccessOptions>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "access", "options", &connector_id.to_string()])?;
+        self.json(Method::GET, url, "GET /ob/Ais/access/options/{connectorId}", None::<&()>, cid).await
+    }
+
+    /// `POST /ob/Ais/access`: starts an SCA flow.
+    pub async fn request_access(&self, req: &AccessRequest, cid: &CorrelationId) -> Result<WithMeta<AccessResponse>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "access"])?;
+        self.json(Method::POST, url, "POST /ob/Ais/access", Some(req), cid).await
+    }
+
+    /// `PUT /ob/Ais/access`: the next step of an SCA flow.
+    pub async fn continue_access(&self, req: &AccessContinueRequest, cid: &CorrelationId) -> Result<WithMeta<AccessResponse>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "access"])?;
+        self.json(Method::PUT, url, "PUT /ob/Ais/access", Some(req), cid).await
+    }
+
+    /// `GET /ob/findFlowId?<query>`: the flow id in a bank callback's query string.
+    pub async fn find_flow_id(&self, query_string: &str, cid: &CorrelationId) -> Result<WithMeta<String>, GatewayError> {
+        let mut url = self.url(&["ob", "findFlowId"])?;
+        let q = query_string.trim_start_matches('?');
+        url.set_query(if q.is_empty() { None } else { Some(q) });
+        let text = self.text(Method::GET, url, "GET /ob/findFlowId", None::<&()>, cid).await?;
+        Ok(WithMeta { body: unquote(&text.body), meta: text.meta })
+    }
+
+    /// `POST /ob/Ais/accounts`.
+    pub async fn accounts(&self, req: &AccountsRequest, cid: &CorrelationId) -> Result<WithMeta<AccountsResponse>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "accounts"])?;
+        self.json(Method::POST, url, "POST /ob/Ais/accounts", Some(req), cid).await
+    }
+
+    /// `POST /ob/Ais/accounts/{accountId}/balances`.
+    pub async fn balances(&self, account_id: &str, req: &AccountDataRequest, cid: &CorrelationId) -> Result<WithMeta<BalancesResponse>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "accounts", account_id, "balances"])?;
+        self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/balances", Some(req), cid).await
+    }
+
+    /// `POST /ob/Ais/accounts/{accountId}/transactions`: the first page.
+    pub async fn transactions(&self, account_id: &str, req: &AccountDataRequest, cid: &CorrelationId) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "accounts", account_id, "transactions"])?;
+        self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/transactions", Some(req), cid).await
+    }
+
+    /// `POST /ob/Ais/accounts/{accountId}/transactions/next`: the next page (R4).
+    pub async fn transactions_next(&self, account_id: &str, req: &TransactionsNextRequest, cid: &CorrelationId) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "accounts", account_id, "transactions", "next"])?;
+        self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/transactions/next", Some(req), cid).await
+    }
+
+    /// `PUT /ob/Ais/accounts/delete`: removes one account; returns the updated user context.
+    pub async fn delete_account(&self, req: &DeleteRequest, cid: &CorrelationId) -> Result<WithMeta<UserContext>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "accounts", "delete"])?;
+        self.context(Method::PUT, url, "PUT /ob/Ais/accounts/delete", req, cid).await
+    }
+
+    /// `PUT /ob/Ais/consents/delete`: revokes a consent; returns the updated user context.
+    pub async fn delete_consent(&self, req: &DeleteRequest, cid: &CorrelationId) -> Result<WithMeta<UserContext>, GatewayError> {
+        let url = self.url(&["ob", "Ais", "consents", "delete"])?;
+        self.context(Method::PUT, url, "PUT /ob/Ais/consents/delete", req, cid).await
+    }
+
+    fn url(&self, segments: &[&str]) -> Result<Url, GatewayError> {
+        let mut url = self.base.clone();
+        {
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|()| GatewayError::Config("gateway URL cannot be a base".into()))?;
+            path.pop_if_empty();
+            // Percent-encodes each segment: an account id cannot break the path.
+            path.extend(segments);
+        }
+        Ok(url)
+    }
+
+    /// The delete calls answer with the user context itself: a JSON object (as
+    /// in the seed) or a JSON string holding one.
+    async fn context<B: Serialize>(&self, method: Method, url: Url, endpoint: &'static str, body: &B, cid: &CorrelationId) -> Result<WithMeta<UserContext>, GatewayError> {
+        let text = self.text(method, url, endpoint, Some(body), cid).await?;
+        let raw = text.body.trim();
+        let malformed = |reason: &str| GatewayError::Malformed {
+            endpoint: endpoint.to_owned(),
+            status: 200,
+            reason: reason.to_owned(),
+            excerpt: excerpt(&redact_secrets(raw), MAX_BODY_EXCERPT),
+            meta: text.meta.clone(),
+        };
+        let ctx = match serde_json::from_str::<serde_json::Value>(raw) {
+            Ok(serde_json::Value::Object(_)) => raw.to_owned(),
+            Ok(serde_json::Value::String(s)) => s,
+            Ok(_) => return Err(malformed("expected the updated user context")),
+            Err(e) => return Err(malformed(&e.to_string())),
+        };
+        Ok(WithMeta { body: UserContext::new(ctx), meta: text.meta })
+    }
+
+    async fn json<B: Serialize, T: DeserializeOwned>(&self, method: Method, url: Url, endpoint: &'static str, body: Option<&B>, cid: &CorrelationId) -> Result<WithMeta<T>, GatewayError> {
+        let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
+        serde_json::from_slice::<T>(&bytes)
+            .map(|body| WithMeta { body, meta: meta.clone() })
+            .map_err(|e| GatewayError::Malformed {
+                endpoint: endpoint.to_owned(),
+                status,
+                reason: e.to_string(),
+                excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(&bytes)), MAX_BODY_EXCERPT),
+                meta,
+            })
+    }
+
+    async fn text<B: Serialize>(&self, method: Method, url: Url, endpoint: &'static str, body: Option<&B>, cid: &CorrelationId) -> Result<WithMeta<String>, GatewayError> {
+        let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
+        String::from_utf8(bytes)
+            .map(|body| WithMeta { body, meta: meta.clone() })
+            .map_err(|e| GatewayError::Malformed {
+                endpoint: endpoint.to_owned(),
+                status,
+                reason: format!("not UTF-8: {e}"),
+                excerpt: String::new(),
+                meta,
+            })
+    }
+
+    /// Sends one request and reads the whole body. Non-2xx answers become
+    /// [`GatewayError::Status`], decoding the error body on 400/422.
+    async fn exchange<B: Serialize>(&self, method: Method, url: Url, endpoint: &'static str, body: Option<&B>, cid: &CorrelationId) -> Result<(u16, ResponseMeta, Vec<u8>), GatewayError> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut req = self
+            .http
+            .request(method, url)
+            .header("X-Request-ID", &request_id)
+            .header("X-Correlation-ID", cid.as_str())
+            .header(reqwest::header::ACCEPT, "application/json");
+        if let Some(b) = body {
+            let json = serde_json::to_vec(b).map_err(|e| GatewayError::Config(e.to_string()))?;
+            req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(json);
+        }
+        let transport = |e: reqwest::Error| GatewayError::Transport {
+            endpoint: endpoint.to_owned(),
+            timeout: e.is_timeout(),
+            message: describe_transport(&e),
+        };
+        tracing::debug!(endpoint, request_id, correlation_id = cid.as_str(), "gateway call");
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let meta = meta_from(resp.headers(), &request_id, cid);
+        let bytes = resp.bytes().await.map_err(transport)?.to_vec();
+        if (200..300).contains(&status) {
+            return Ok((status, meta, bytes));
+        }
+        tracing::info!(endpoint, status, operation_id = ?meta.operation_id, "gateway call failed");
+        let body = if status == 400 || status == 422 {
+            match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(b) => Some(Box::new(b)),
+                Err(e) => {
+                    return Err(GatewayError::Malformed {
+                        endpoint: endpoint.to_owned(),
+                        status,
+                        reason: format!("error body: {e}"),
+                        excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(&bytes)), MAX_BODY_EXCERPT),
+                        meta,
+                    })
+                }
+            }
+        } else {
+            None
+        };
+        Err(GatewayError::Status { endpoint: endpoint.to_owned(), status, body, meta })
+    }
+}
+
+fn meta_from(headers: &HeaderMap, request_id: &str, cid: &CorrelationId) -> ResponseMeta {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    ResponseMeta {
+        request_id: request_id.to_owned(),
+        correlation_id: cid.as_str().to_owned(),
+        operation_id: get("X-Operation-ID"),
+    }
+}
+
+/// A one-line cause for a transport failure (reqwest's own chain, without the URL's query).
+fn describe_transport(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the answer".to_owned()
+    } else {
+        "request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// `findFlowId` answers a bare string; accept it JSON-quoted too.
+fn unquote(text: &str) -> String {
+    let t = text.trim();
+    serde_json::from_str::<String>(t).unwrap_or_else(|_| t.to_owned())
+}
