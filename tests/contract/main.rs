@@ -8,13 +8,14 @@
 //!   either the documented response shape or a 400/422 error body — never a
 //!   5xx or a non-JSON body.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::collections::BTreeSet;
 
 use saldo_e2e::{sandbox, seed_004_path, seed_endpoints, shared_seed_004_path, Endpoint};
 use saldo_gateway::{
-    AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest,
-    AccountsRequest, AccountsResponse, BalancesResponse, DeleteRequest, ErrorBody,
-    TransactionsNextRequest, TransactionsResponse,
+    AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest, AccountsRequest,
+    AccountsResponse, BalancesResponse, DeleteRequest, ErrorBody, TransactionsNextRequest, TransactionsResponse,
 };
 use saldo_sandbox::SandboxConfig;
 use serde_json::Value;
@@ -22,7 +23,9 @@ use serde_json::Value;
 /// Removes nulls so "absent" and "null" compare equal (the seed mixes both).
 fn strip_nulls(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.into_iter().map(strip_nulls).collect()),
         other => other,
     }
@@ -44,11 +47,17 @@ fn decode_response(ep: &str, body: &str) -> Result<Value, String> {
         "POST /ob/Ais/access" | "PUT /ob/Ais/access" => rt::<AccessResponse>(body),
         "POST /ob/Ais/accounts" => rt::<AccountsResponse>(body),
         "POST /ob/Ais/accounts/{accountId}/balances" => rt::<BalancesResponse>(body),
-        "POST /ob/Ais/accounts/{accountId}/transactions" | "POST /ob/Ais/accounts/{accountId}/transactions/next" => rt::<TransactionsResponse>(body),
+        "POST /ob/Ais/accounts/{accountId}/transactions" | "POST /ob/Ais/accounts/{accountId}/transactions/next" => {
+            rt::<TransactionsResponse>(body)
+        }
         // The delete calls answer with the user context itself (a JSON object).
         "PUT /ob/Ais/accounts/delete" | "PUT /ob/Ais/consents/delete" => {
             let v: Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
-            if v.get("UserId").is_some() { Ok(v) } else { Err("not a user context".into()) }
+            if v.get("UserId").is_some() {
+                Ok(v)
+            } else {
+                Err("not a user context".into())
+            }
         }
         other => Err(format!("no response type for {other}")),
     }
@@ -64,7 +73,9 @@ fn decode_request(ep: &str, body: &str) -> Result<Value, String> {
         "POST /ob/Ais/access" => rt::<AccessRequest>(body),
         "PUT /ob/Ais/access" => rt::<AccessContinueRequest>(body),
         "POST /ob/Ais/accounts" => rt::<AccountsRequest>(body),
-        "POST /ob/Ais/accounts/{accountId}/balances" | "POST /ob/Ais/accounts/{accountId}/transactions" => rt::<AccountDataRequest>(body),
+        "POST /ob/Ais/accounts/{accountId}/balances" | "POST /ob/Ais/accounts/{accountId}/transactions" => {
+            rt::<AccountDataRequest>(body)
+        }
         "POST /ob/Ais/accounts/{accountId}/transactions/next" => rt::<TransactionsNextRequest>(body),
         "PUT /ob/Ais/accounts/delete" | "PUT /ob/Ais/consents/delete" => rt::<DeleteRequest>(body),
         other => Err(format!("no request type for {other}")),
@@ -77,7 +88,11 @@ fn literal_amounts(body: &str) -> Vec<String> {
     let mut rest = body;
     while let Some(i) = rest.find("\"amount\":") {
         rest = &rest[i + 9..];
-        let lit: String = rest.trim_start().chars().take_while(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+')).collect();
+        let lit: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+'))
+            .collect();
         out.push(lit);
     }
     out
@@ -137,9 +152,14 @@ fn every_example_response_deserialises_exactly_and_loses_no_field() {
         }
         let bodies = ep.exchanges.iter().filter_map(|x| x.response.clone()).chain(ep.schema_response.clone());
         for body in bodies {
-            let decoded = decode_response(&k, &body).unwrap_or_else(|e| panic!("{k}: example response does not decode: {e}\n{body}"));
+            let decoded = decode_response(&k, &body)
+                .unwrap_or_else(|e| panic!("{k}: example response does not decode: {e}\n{body}"));
             let original: Value = serde_json::from_str(&body).unwrap();
-            assert_eq!(strip_nulls(decoded.clone()), strip_nulls(original), "{k}: re-encoding the typed response loses or changes nothing");
+            assert_eq!(
+                strip_nulls(decoded.clone()),
+                strip_nulls(original),
+                "{k}: re-encoding the typed response loses or changes nothing"
+            );
             // R17: amounts are the exact decimals written in the JSON text.
             let literals = literal_amounts(&body);
             let typed: Vec<String> = literal_amounts(&serde_json::to_string(&decoded).unwrap());
@@ -186,7 +206,8 @@ fn every_request_body_fits_the_client_request_types_field_for_field() {
                 }
                 None => body,
             };
-            let decoded = decode_request(&k, &body).unwrap_or_else(|e| panic!("{k}: request does not decode: {e}\n{body}"));
+            let decoded =
+                decode_request(&k, &body).unwrap_or_else(|e| panic!("{k}: request does not decode: {e}\n{body}"));
             let original: Value = serde_json::from_str(&body).unwrap();
             assert_eq!(decoded, original, "{k}: the client sends exactly these field names and values");
             checked += 1;
@@ -230,12 +251,14 @@ async fn every_request_in_the_seed_sent_verbatim_gets_the_documented_shape_or_an
                 if k == "GET /ob/findFlowId" {
                     assert_eq!(Some(text.clone()), documented, "findFlowId answers the documented flow id");
                 } else {
-                    decode_response(&k, &text).unwrap_or_else(|e| panic!("{k} {target}: 200 with undocumented shape: {e}: {text}"));
+                    decode_response(&k, &text)
+                        .unwrap_or_else(|e| panic!("{k} {target}: 200 with undocumented shape: {e}: {text}"));
                 }
                 seen.insert(format!("{k} → 200"));
             } else {
                 assert!(status == 400 || status == 422, "{k} {target}: failure is 400/422, got {status}");
-                let err: ErrorBody = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{k} {target}: error is not an error body ({e}): {text}"));
+                let err: ErrorBody = serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{k} {target}: error is not an error body ({e}): {text}"));
                 assert!(err.exception_type.as_deref().is_some_and(|t| !t.is_empty()), "{k}: exceptionType set");
                 assert!(err.message.as_deref().is_some_and(|m| !m.is_empty()), "{k}: message set");
                 assert_eq!(err.x_correlation_id.as_deref(), Some("corr-1"), "{k}: xCorrelationId in the error body");
@@ -245,7 +268,12 @@ async fn every_request_in_the_seed_sent_verbatim_gets_the_documented_shape_or_an
         }
     }
     // Examples that carry no foreign context get the documented answer.
-    for expected in ["GET /ob/Ais/access/options/{connectorId} → 200", "POST /ob/Ais/access → 200", "GET /ob/findFlowId → 200", "PUT /ob/Ais/access → 400"] {
+    for expected in [
+        "GET /ob/Ais/access/options/{connectorId} → 200",
+        "POST /ob/Ais/access → 200",
+        "GET /ob/findFlowId → 200",
+        "PUT /ob/Ais/access → 400",
+    ] {
         assert!(seen.contains(expected), "expected outcome {expected}; saw {seen:?}");
     }
 }
@@ -286,9 +314,16 @@ async fn the_access_examples_start_real_flows_at_the_sandbox() {
         assert!(url.starts_with(sb.base_url()), "the redirect goes to the sandbox's bank page: {url}");
         assert!(got.flow_context.is_some(), "a flow context to continue with");
         if x.request.as_deref().unwrap().contains("\"connectorId\": 973") {
-            assert!(url.contains("code_challenge_method=S256") && url.contains("state=305f3fec-379a-445e-aca0-d0e9f3e2a9e3"), "973 is OAuth with PKCE, state = flowId: {url}");
+            assert!(
+                url.contains("code_challenge_method=S256")
+                    && url.contains("state=305f3fec-379a-445e-aca0-d0e9f3e2a9e3"),
+                "973 is OAuth with PKCE, state = flowId: {url}"
+            );
         } else {
-            assert!(url.contains("redirectBackUrl=") && url.contains("8274a807-a3b8-45ac-8d96-fc9e711b57a3"), "43 sends the flowId back in the redirect: {url}");
+            assert!(
+                url.contains("redirectBackUrl=") && url.contains("8274a807-a3b8-45ac-8d96-fc9e711b57a3"),
+                "43 sends the flowId back in the redirect: {url}"
+            );
         }
     }
 }

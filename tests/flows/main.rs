@@ -2,18 +2,28 @@
 //! against the real sandbox server, with a simulated person on the bank's
 //! pages (fetched and submitted over HTTP as a browser would).
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use saldo_e2e::{access_request, client_for, connect, query_of, sandbox, uuid_like};
 use saldo_gateway::{
-    AccessContinueRequest, AccessOption, AccountDataRequest, AccountReference, AccountsRequest,
-    BankStatus, CorrelationId, GatewayClient, GatewayError, LinkingOption, ResultStatus, StatusInfo,
-    TransactionsNextRequest, UserContext,
+    AccessContinueRequest, AccessOption, AccountDataRequest, AccountReference, AccountsRequest, BankStatus,
+    CorrelationId, GatewayClient, GatewayError, LinkingOption, ResultStatus, StatusInfo, TransactionsNextRequest,
+    UserContext,
 };
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
 use saldo_sandbox::SandboxConfig;
 
 async fn accounts(client: &GatewayClient, connector: i64, user: &UserContext) -> Vec<String> {
     let r = client
-        .accounts(&AccountsRequest { connector_id: connector, user_context: Some(user.clone()), bank_settings: None, tpp_context: None }, &CorrelationId::new())
+        .accounts(
+            &AccountsRequest {
+                connector_id: connector,
+                user_context: Some(user.clone()),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &CorrelationId::new(),
+        )
         .await
         .expect("accounts")
         .body;
@@ -22,11 +32,22 @@ async fn accounts(client: &GatewayClient, connector: i64, user: &UserContext) ->
 }
 
 fn data_req(connector: i64, user: &UserContext) -> AccountDataRequest {
-    AccountDataRequest { connector_id: connector, user_context: Some(user.clone()), bank_settings: None, tpp_context: None, psu_ip: Some("127.0.0.1".into()) }
+    AccountDataRequest {
+        connector_id: connector,
+        user_context: Some(user.clone()),
+        bank_settings: None,
+        tpp_context: None,
+        psu_ip: Some("127.0.0.1".into()),
+    }
 }
 
 /// Fetches every page of an account (R4: each page's pager context feeds the next call).
-async fn all_transactions(client: &GatewayClient, connector: i64, user: &UserContext, account: &str) -> (Vec<saldo_gateway::Transaction>, usize) {
+async fn all_transactions(
+    client: &GatewayClient,
+    connector: i64,
+    user: &UserContext,
+    account: &str,
+) -> (Vec<saldo_gateway::Transaction>, usize) {
     let cid = CorrelationId::new();
     let mut page = client.transactions(account, &data_req(connector, user), &cid).await.expect("first page").body;
     assert!(page.is_first_page, "the first page says so");
@@ -67,7 +88,10 @@ async fn catalog_lists_banks_per_country_with_their_status() {
     let down = be.iter().find(|b| b.connector_id == 106).expect("the offline bank is listed");
     assert_eq!(down.status, BankStatus::Unavailable);
     let err = client.access_options(106, &CorrelationId::new()).await.unwrap_err();
-    assert!(matches!(err, GatewayError::Status { status: 503, body: None, .. }), "a bank that is down answers 503 without a body: {err:?}");
+    assert!(
+        matches!(err, GatewayError::Status { status: 503, body: None, .. }),
+        "a bank that is down answers 503 without a body: {err:?}"
+    );
 }
 
 #[tokio::test]
@@ -82,22 +106,54 @@ async fn connector_973_oauth_with_pkce_two_redirects_then_done() {
     let first = first.body;
     assert_eq!(first.result_status, ResultStatus::Redirect);
     let url = first.data_string.clone().unwrap();
-    assert!(url.contains("/bank/973/authorize?response_type=code") && url.contains("code_challenge_method=S256") && url.contains(&format!("state={flow_id}")), "{url}");
+    assert!(
+        url.contains("/bank/973/authorize?response_type=code")
+            && url.contains("code_challenge_method=S256")
+            && url.contains(&format!("state={flow_id}")),
+        "{url}"
+    );
     let user = first.user_context.clone().expect("a new person gets a user context");
-    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!("redirect expected") };
-    assert!(cb.starts_with(&format!("{}/demo/callback?code=", sb.base_url())), "back to the redirectUrl with a code: {cb}");
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
+        panic!("redirect expected")
+    };
+    assert!(
+        cb.starts_with(&format!("{}/demo/callback?code=", sb.base_url())),
+        "back to the redirectUrl with a code: {cb}"
+    );
     let found = client.find_flow_id(&query_of(&cb), &cid).await.unwrap().body;
     assert_eq!(found, flow_id, "findFlowId identifies the flow from the callback (R6)");
     let second = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.clone().unwrap(), data_string: Some(query_of(&cb)), user_context: Some(user), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.clone().unwrap(),
+                data_string: Some(query_of(&cb)),
+                user_context: Some(user),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
     assert_eq!(second.result_status, ResultStatus::Redirect, "a second SCA redirect, as in the seed");
     let user = second.user_context.clone().expect("after the first PUT the context holds the consent (R1)");
-    let Outcome::Redirected(cb2) = Browser::new().authorize(second.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap() else { panic!() };
+    let Outcome::Redirected(cb2) =
+        Browser::new().authorize(second.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap()
+    else {
+        panic!()
+    };
     let done = client
-        .continue_access(&AccessContinueRequest { flow: second.flow_context.clone().unwrap(), data_string: Some(query_of(&cb2)), user_context: Some(user), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: second.flow_context.clone().unwrap(),
+                data_string: Some(query_of(&cb2)),
+                user_context: Some(user),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
@@ -112,7 +168,16 @@ async fn connector_973_oauth_with_pkce_two_redirects_then_done() {
 
     // Replaying the finished flow is refused (R7).
     let replay = client
-        .continue_access(&AccessContinueRequest { flow: second.flow_context.unwrap(), data_string: Some(query_of(&cb2)), user_context: None, bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: second.flow_context.unwrap(),
+                data_string: Some(query_of(&cb2)),
+                user_context: None,
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap_err();
     assert_eq!(replay.exception_type(), Some("FlowCompletedException"), "{replay}");
@@ -124,16 +189,38 @@ async fn connector_973_rejects_a_tampered_pkce_verifier() {
     let client = client_for(&sb);
     let cid = CorrelationId::new();
     let first = client.request_access(&access_request(&sb, 973, None), &cid).await.unwrap().body;
-    let Outcome::Redirected(cb) = Browser::new().authorize(first.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap() else { panic!() };
+    let Outcome::Redirected(cb) =
+        Browser::new().authorize(first.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap()
+    else {
+        panic!()
+    };
     // A flow context whose code verifier was tampered with.
     let tampered = first.flow_context.clone().unwrap().expose().replace("\"CodeVerifier\":\"", "\"CodeVerifier\":\"x");
     let err = client
-        .continue_access(&AccessContinueRequest { flow: saldo_gateway::FlowContext::new(tampered), data_string: Some(query_of(&cb)), user_context: None, bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: saldo_gateway::FlowContext::new(tampered),
+                data_string: Some(query_of(&cb)),
+                user_context: None,
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap_err();
     assert_eq!(err.exception_type(), Some("PkceVerificationException"), "{err}");
     let ok = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.clone().unwrap(), data_string: Some(query_of(&cb)), user_context: None, bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.clone().unwrap(),
+                data_string: Some(query_of(&cb)),
+                user_context: None,
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
@@ -196,16 +283,29 @@ async fn mock_bank_pages_through_thousands_of_transactions_with_twins_and_odd_te
     assert_eq!(bank_ids.len(), txs.len(), "paging neither repeats nor skips: ids are unique");
     let twins = txs.windows(2).filter(|w| {
         let (a, b) = (&w[0], &w[1]);
-        a.amount == b.amount && a.execution_date == b.execution_date && a.counterpart_name == b.counterpart_name && a.description == b.description && a.id != b.id
+        a.amount == b.amount
+            && a.execution_date == b.execution_date
+            && a.counterpart_name == b.counterpart_name
+            && a.description == b.description
+            && a.id != b.id
     });
     assert!(twins.count() >= 10, "R16: genuine identical twins are in the data");
-    assert!(txs.iter().any(|t| t.description.as_deref().is_some_and(|d| d.contains("<script>"))), "hostile text is in the data");
-    assert!(txs.iter().any(|t| t.counterpart_name.as_deref().is_some_and(|d| d.contains('東'))), "unicode is in the data");
+    assert!(
+        txs.iter().any(|t| t.description.as_deref().is_some_and(|d| d.contains("<script>"))),
+        "hostile text is in the data"
+    );
+    assert!(
+        txs.iter().any(|t| t.counterpart_name.as_deref().is_some_and(|d| d.contains('東'))),
+        "unicode is in the data"
+    );
     let dates: Vec<_> = txs.iter().map(|t| t.execution_date.as_ref().unwrap().date()).collect();
     assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest first across pages");
     let kwd = ids.iter().find(|id| id.starts_with("0b7e")).unwrap();
     let (ktx, _) = all_transactions(&client, -1, &user, kwd).await;
-    assert!(ktx.iter().all(|t| t.amount.0.scale() == 3 && t.currency.as_deref() == Some("KWD")), "KWD amounts have 3 decimals");
+    assert!(
+        ktx.iter().all(|t| t.amount.0.scale() == 3 && t.currency.as_deref() == Some("KWD")),
+        "KWD amounts have 3 decimals"
+    );
 }
 
 #[tokio::test]
@@ -218,19 +318,50 @@ async fn connector_101_select_option_then_redirect_without_transaction_ids() {
     let options = first.options.clone().unwrap();
     assert!(options.contains_key("sms") && options.contains_key("push"), "{options:?}");
     let bad = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.clone().unwrap(), data_string: Some("fax".into()), user_context: first.user_context.clone(), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.clone().unwrap(),
+                data_string: Some("fax".into()),
+                user_context: first.user_context.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap_err();
     assert_eq!(bad.status(), Some(422), "an option not offered is refused");
     let chosen = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.clone().unwrap(), data_string: Some("sms".into()), user_context: first.user_context.clone(), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.clone().unwrap(),
+                data_string: Some("sms".into()),
+                user_context: first.user_context.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
     assert_eq!(chosen.result_status, ResultStatus::Redirect);
-    let Outcome::Redirected(cb) = Browser::new().authorize(chosen.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap() else { panic!() };
+    let Outcome::Redirected(cb) =
+        Browser::new().authorize(chosen.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap()
+    else {
+        panic!()
+    };
     let done = client
-        .continue_access(&AccessContinueRequest { flow: chosen.flow_context.unwrap(), data_string: Some(query_of(&cb)), user_context: first.user_context.clone(), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: chosen.flow_context.unwrap(),
+                data_string: Some(query_of(&cb)),
+                user_context: first.user_context.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
@@ -252,7 +383,13 @@ async fn connector_102_decoupled_polls_until_the_person_confirms_and_accounts_co
     let first = client.request_access(&req, &cid).await.unwrap().body;
     assert_eq!(first.result_status, ResultStatus::Decoupled);
     assert!(first.data_string.as_deref().unwrap().contains("/bank/102/app"), "tells the person where to confirm");
-    let poll = |flow: saldo_gateway::FlowContext| AccessContinueRequest { flow, data_string: None, user_context: first.user_context.clone(), bank_settings: None, tpp_context: None };
+    let poll = |flow: saldo_gateway::FlowContext| AccessContinueRequest {
+        flow,
+        data_string: None,
+        user_context: first.user_context.clone(),
+        bank_settings: None,
+        tpp_context: None,
+    };
     let waiting = client.continue_access(&poll(first.flow_context.clone().unwrap()), &cid).await.unwrap().body;
     assert_eq!(waiting.result_status, ResultStatus::Decoupled, "still waiting before the person confirms");
     let app_page = reqwest::get(format!("{}/bank/102/app", sb.base_url())).await.unwrap().text().await.unwrap();
@@ -262,7 +399,11 @@ async fn connector_102_decoupled_polls_until_the_person_confirms_and_accounts_co
     assert_eq!(done.result_status, ResultStatus::Done);
     let user = done.user_context.unwrap();
     assert_eq!(accounts(&client, 102, &user).await, ["DE-SPK-GIRO", "DE-SPK-KARTE"], "first sync");
-    assert_eq!(accounts(&client, 102, &user).await, ["DE-SPK-GIRO", "DE-SPK-TAGESGELD", "DE-SPK-KARTE"], "a new account appears");
+    assert_eq!(
+        accounts(&client, 102, &user).await,
+        ["DE-SPK-GIRO", "DE-SPK-TAGESGELD", "DE-SPK-KARTE"],
+        "a new account appears"
+    );
     assert_eq!(accounts(&client, 102, &user).await, ["DE-SPK-GIRO", "DE-SPK-TAGESGELD"], "a closed account disappears");
 }
 
@@ -293,7 +434,16 @@ async fn connector_105_does_not_call_back() {
     let first = client.request_access(&access_request(&sb, 105, None), &cid).await.unwrap().body;
     assert_eq!((first.result_status, first.status_info), (ResultStatus::Redirect, StatusInfo::NoCallback));
     let early = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.clone().unwrap(), data_string: Some(String::new()), user_context: first.user_context.clone(), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.clone().unwrap(),
+                data_string: Some(String::new()),
+                user_context: first.user_context.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
@@ -301,7 +451,16 @@ async fn connector_105_does_not_call_back() {
     let outcome = Browser::new().authorize(first.data_string.as_deref().unwrap(), Decision::Approve).await.unwrap();
     assert!(matches!(&outcome, Outcome::Page(html) if html.contains("return to your app")), "no redirect: {outcome:?}");
     let done = client
-        .continue_access(&AccessContinueRequest { flow: early.flow_context.unwrap(), data_string: Some(String::new()), user_context: first.user_context.clone(), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: early.flow_context.unwrap(),
+                data_string: Some(String::new()),
+                user_context: first.user_context.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
@@ -315,10 +474,23 @@ async fn a_denied_flow_ends_in_error_and_a_new_flow_still_works() {
     let cid = CorrelationId::new();
     let first = client.request_access(&access_request(&sb, -1, None), &cid).await.unwrap().body;
     let user = first.user_context.clone();
-    let Outcome::Redirected(cb) = Browser::new().authorize(first.data_string.as_deref().unwrap(), Decision::Deny).await.unwrap() else { panic!() };
+    let Outcome::Redirected(cb) =
+        Browser::new().authorize(first.data_string.as_deref().unwrap(), Decision::Deny).await.unwrap()
+    else {
+        panic!()
+    };
     assert!(cb.contains("error=access_denied"), "{cb}");
     let denied = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.clone().unwrap(), data_string: Some(query_of(&cb)), user_context: user.clone(), bank_settings: None, tpp_context: None }, &cid)
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.clone().unwrap(),
+                data_string: Some(query_of(&cb)),
+                user_context: user.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body;
@@ -341,7 +513,16 @@ async fn bank_pages_reject_unknown_used_and_expired_flows() {
     let expired = reqwest::get(first.data_string.unwrap()).await.unwrap();
     assert_eq!(expired.status(), 410, "an expired sign-in link says so");
     let err = client
-        .continue_access(&AccessContinueRequest { flow: first.flow_context.unwrap(), data_string: Some("?flowId=x".into()), user_context: None, bank_settings: None, tpp_context: None }, &CorrelationId::new())
+        .continue_access(
+            &AccessContinueRequest {
+                flow: first.flow_context.unwrap(),
+                data_string: Some("?flowId=x".into()),
+                user_context: None,
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &CorrelationId::new(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.exception_type(), Some("FlowExpiredException"));
@@ -354,12 +535,26 @@ async fn deleting_an_account_and_a_consent_returns_the_updated_context() {
     let cid = CorrelationId::new();
     let (_, user) = connect(&sb, &client, access_request(&sb, -1, None)).await;
     let ids = accounts(&client, -1, &user).await;
-    let req = |id: &str, user: &UserContext| saldo_gateway::DeleteRequest { id: id.into(), connector_id: -1, user_context: Some(user.clone()), bank_settings: None, tpp_context: None };
+    let req = |id: &str, user: &UserContext| saldo_gateway::DeleteRequest {
+        id: id.into(),
+        connector_id: -1,
+        user_context: Some(user.clone()),
+        bank_settings: None,
+        tpp_context: None,
+    };
     let user = client.delete_account(&req(&ids[1], &user), &cid).await.unwrap().body;
     assert!(!user.expose().contains(&ids[1]), "the account left the user context");
     assert_eq!(accounts(&client, -1, &user).await.len(), 2, "one account fewer");
     let consent = client
-        .accounts(&AccountsRequest { connector_id: -1, user_context: Some(user.clone()), bank_settings: None, tpp_context: None }, &cid)
+        .accounts(
+            &AccountsRequest {
+                connector_id: -1,
+                user_context: Some(user.clone()),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
         .await
         .unwrap()
         .body
@@ -371,7 +566,11 @@ async fn deleting_an_account_and_a_consent_returns_the_updated_context() {
         .unwrap();
     let user = client.delete_consent(&req(&consent, &user), &cid).await.unwrap().body;
     let after = client.transactions(&ids[0], &data_req(-1, &user), &cid).await;
-    assert!(matches!(&after, Err(e) if e.status() == Some(400)) || matches!(&after, Ok(r) if r.body.is_consent_lost == Some(true)), "no data after revocation: {after:?}");
+    assert!(
+        matches!(&after, Err(e) if e.status() == Some(400))
+            || matches!(&after, Ok(r) if r.body.is_consent_lost == Some(true)),
+        "no data after revocation: {after:?}"
+    );
 }
 
 #[test]

@@ -3,17 +3,24 @@
 //! tokens, stale contexts, expiring consents, the 90-day window, new
 //! transactions over time, fault modes, and state that survives restarts.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::time::Duration;
 
 use saldo_e2e::{access_request, client_for, connect, sandbox};
 use saldo_gateway::{
-    AccountDataRequest, AccountsRequest, ClientConfig, CorrelationId, GatewayClient, GatewayError,
-    UserContext,
+    AccountDataRequest, AccountsRequest, ClientConfig, CorrelationId, GatewayClient, GatewayError, UserContext,
 };
 use saldo_sandbox::{FaultMode, FaultPlan, SandboxConfig};
 
 fn data_req(connector: i64, user: &UserContext) -> AccountDataRequest {
-    AccountDataRequest { connector_id: connector, user_context: Some(user.clone()), bank_settings: None, tpp_context: None, psu_ip: None }
+    AccountDataRequest {
+        connector_id: connector,
+        user_context: Some(user.clone()),
+        bank_settings: None,
+        tpp_context: None,
+        psu_ip: None,
+    }
 }
 
 const MOCK_ACCOUNT: &str = "64fee1bf-02b2-410c-9524-b03bb585bbc2";
@@ -31,7 +38,11 @@ async fn an_expired_token_is_refreshed_once_and_the_old_context_is_then_stale() 
     let b = refreshed.user_context.expect("R1: the refreshed tokens come back in a new user context");
     assert_ne!(a, b);
     let stale = client.balances(MOCK_ACCOUNT, &data_req(-1, &a), &cid).await.unwrap_err();
-    assert_eq!((stale.status(), stale.exception_type()), (Some(400), Some("StaleUserContextException")), "R1: a consumed refresh token is refused: {stale}");
+    assert_eq!(
+        (stale.status(), stale.exception_type()),
+        (Some(400), Some("StaleUserContextException")),
+        "R1: a consumed refresh token is refused: {stale}"
+    );
     assert!(client.balances(MOCK_ACCOUNT, &data_req(-1, &b), &cid).await.is_ok(), "the latest context works");
 }
 
@@ -43,7 +54,11 @@ async fn parallel_calls_with_one_context_lose_the_refresh_race() {
     let (_, a) = connect(&sb, &client, access_request(&sb, 973, None)).await;
     sb.advance_clock(chrono::Duration::minutes(11));
     let cid = CorrelationId::new();
-    let accounts = ["ES018202000000000000000000040780458", "ES018202000000000500000000361786695", "ES018202000000000500000000361787589"];
+    let accounts = [
+        "ES018202000000000000000000040780458",
+        "ES018202000000000500000000361786695",
+        "ES018202000000000500000000361787589",
+    ];
     let calls = accounts.map(|id| {
         let (client, a, cid) = (client.clone(), a.clone(), cid.clone());
         tokio::spawn(async move { client.balances(id, &data_req(973, &a), &cid).await })
@@ -72,7 +87,10 @@ async fn an_error_body_can_carry_a_new_user_context_that_must_be_kept() {
     sb.advance_clock(chrono::Duration::minutes(11));
     let err = client.balances("no-such-account", &data_req(-1, &a), &cid).await.unwrap_err();
     let b = err.user_context().cloned().expect("R1: the 400 body carries the refreshed context");
-    assert!(client.balances(MOCK_ACCOUNT, &data_req(-1, &b), &cid).await.is_ok(), "the context from the error body is the valid one");
+    assert!(
+        client.balances(MOCK_ACCOUNT, &data_req(-1, &b), &cid).await.is_ok(),
+        "the context from the error body is the valid one"
+    );
     assert!(client.balances(MOCK_ACCOUNT, &data_req(-1, &a), &cid).await.is_err(), "the old one is stale");
 }
 
@@ -82,7 +100,19 @@ async fn an_expired_consent_is_reported_lost_and_needs_sca_again() {
     let client = client_for(&sb);
     let cid = CorrelationId::new();
     let (_, user) = connect(&sb, &client, access_request(&sb, 43, None).with_ibans(&["AT099900000000001511"])).await;
-    let acc = client.accounts(&AccountsRequest { connector_id: 43, user_context: Some(user.clone()), bank_settings: None, tpp_context: None }, &cid).await.unwrap().body;
+    let acc = client
+        .accounts(
+            &AccountsRequest {
+                connector_id: 43,
+                user_context: Some(user.clone()),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
+        .await
+        .unwrap()
+        .body;
     let valid_until = acc.accounts[0].transactions_consent.as_ref().unwrap().valid_until.clone().unwrap();
     let days = (valid_until.date() - chrono::Utc::now().date_naive()).num_days();
     assert!((88..=89).contains(&days), "R15: validUntil honours maxConsentDuration 89 (got {days} days)");
@@ -91,7 +121,13 @@ async fn an_expired_consent_is_reported_lost_and_needs_sca_again() {
     assert_eq!(tx.is_consent_lost, Some(true), "R11: transactions say the consent is lost");
     let bal = client.balances("AT099900000000001511", &data_req(43, &user), &cid).await.unwrap().body;
     assert_eq!(bal.is_consent_lost, Some(true), "balances too");
-    let err = client.accounts(&AccountsRequest { connector_id: 43, user_context: Some(user), bank_settings: None, tpp_context: None }, &cid).await.unwrap_err();
+    let err = client
+        .accounts(
+            &AccountsRequest { connector_id: 43, user_context: Some(user), bank_settings: None, tpp_context: None },
+            &cid,
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.exception_type(), Some("ConsentExpiredException"), "{err}");
 }
 
@@ -107,7 +143,12 @@ impl WithIbans for saldo_gateway::AccessRequest {
     }
 }
 
-async fn count_all(client: &GatewayClient, connector: i64, user: &mut UserContext, account: &str) -> (usize, chrono::NaiveDate) {
+async fn count_all(
+    client: &GatewayClient,
+    connector: i64,
+    user: &mut UserContext,
+    account: &str,
+) -> (usize, chrono::NaiveDate) {
     let cid = CorrelationId::new();
     let mut page = client.transactions(account, &data_req(connector, user), &cid).await.unwrap().body;
     if let Some(u) = page.user_context.clone() {
@@ -116,7 +157,14 @@ async fn count_all(client: &GatewayClient, connector: i64, user: &mut UserContex
     let mut n = page.transactions.len();
     let mut oldest = page.transactions.last().map(|t| t.execution_date.as_ref().unwrap().date()).unwrap_or_default();
     while !page.is_last_page {
-        let next = saldo_gateway::TransactionsNextRequest { connector_id: connector, user_context: Some(user.clone()), bank_settings: None, pager_context: page.pager_context.clone().unwrap(), tpp_context: None, psu_ip: None };
+        let next = saldo_gateway::TransactionsNextRequest {
+            connector_id: connector,
+            user_context: Some(user.clone()),
+            bank_settings: None,
+            pager_context: page.pager_context.clone().unwrap(),
+            tpp_context: None,
+            psu_ip: None,
+        };
         page = client.transactions_next(account, &next, &cid).await.unwrap().body;
         if let Some(u) = page.user_context.clone() {
             *user = u;
@@ -142,7 +190,13 @@ async fn full_history_right_after_sca_then_90_days_and_new_transactions_over_tim
     assert!(window < full / 5, "R18: without fresh SCA only 90 days ({window} of {full})");
     assert!((today - oldest).num_days() <= 90, "nothing older than 90 days");
     sb.advance_clock(chrono::Duration::days(10));
-    let newest = client.transactions(MOCK_ACCOUNT, &data_req(-1, &user), &CorrelationId::new()).await.unwrap().body.transactions[0].execution_date.clone().unwrap().date();
+    let newest =
+        client.transactions(MOCK_ACCOUNT, &data_req(-1, &user), &CorrelationId::new()).await.unwrap().body.transactions
+            [0]
+        .execution_date
+        .clone()
+        .unwrap()
+        .date();
     assert!(newest > today, "new transactions appear as days pass (newest {newest}, was today {today})");
 }
 
@@ -166,13 +220,19 @@ async fn every_fault_mode_gives_the_client_a_clear_error() {
     assert!(matches!(call().await.unwrap_err(), GatewayError::Status { status: 503, .. }));
     sb.set_fault(FaultPlan::next(FaultMode::Malformed, 1));
     let e = call().await.unwrap_err();
-    assert!(matches!(&e, GatewayError::Malformed { endpoint, .. } if endpoint.contains("/transactions")), "malformed names the endpoint: {e:?}");
+    assert!(
+        matches!(&e, GatewayError::Malformed { endpoint, .. } if endpoint.contains("/transactions")),
+        "malformed names the endpoint: {e:?}"
+    );
     sb.set_fault(FaultPlan::next(FaultMode::Truncated, 1));
     let e = call().await.unwrap_err();
     assert!(matches!(e, GatewayError::Malformed { status: 200, .. }), "a cut body is malformed: {e:?}");
     sb.set_fault(FaultPlan::next(FaultMode::Drop, 1));
     let e = call().await.unwrap_err();
-    assert!(matches!(e, GatewayError::Transport { timeout: false, .. }), "a dropped connection is a transport error: {e:?}");
+    assert!(
+        matches!(e, GatewayError::Transport { timeout: false, .. }),
+        "a dropped connection is a transport error: {e:?}"
+    );
     sb.set_fault(FaultPlan { delay_ms: Some(5_000), ..FaultPlan::next(FaultMode::Timeout, 1) });
     let e = call().await.unwrap_err();
     assert!(matches!(e, GatewayError::Transport { timeout: true, .. }), "a hang is a timeout: {e:?}");
@@ -191,13 +251,28 @@ async fn malformed_answers_never_quote_a_secret() {
     sb.advance_clock(chrono::Duration::minutes(11));
     // The truncated answer carries the rotated user context (with its tokens) in its first half.
     sb.set_fault(FaultPlan::next(FaultMode::Truncated, 1));
-    let e = client.accounts(&AccountsRequest { connector_id: -1, user_context: Some(user.clone()), bank_settings: None, tpp_context: None }, &CorrelationId::new()).await.unwrap_err();
+    let e = client
+        .accounts(
+            &AccountsRequest {
+                connector_id: -1,
+                user_context: Some(user.clone()),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &CorrelationId::new(),
+        )
+        .await
+        .unwrap_err();
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains("Bearer ") || shown.contains("Bearer <redacted>"), "R5: no token in errors: {shown}");
-    assert!(!shown.contains("RefreshToken\\\":\\\"") , "R5: no refresh token in errors: {shown}");
+    assert!(!shown.contains("RefreshToken\\\":\\\""), "R5: no refresh token in errors: {shown}");
     // The truncated call was processed: the bank rotated the tokens, so the old context is now stale.
     let stale = client.balances(MOCK_ACCOUNT, &data_req(-1, &user), &CorrelationId::new()).await.unwrap_err();
-    assert_eq!(stale.exception_type(), Some("StaleUserContextException"), "a lost answer can cost the refresh token: why R1 and R16 matter");
+    assert_eq!(
+        stale.exception_type(),
+        Some("StaleUserContextException"),
+        "a lost answer can cost the refresh token: why R1 and R16 matter"
+    );
 }
 
 #[tokio::test]
@@ -208,7 +283,12 @@ async fn faults_switch_at_run_time_over_http_and_at_start() {
     assert_eq!(client.banks("BE", &cid).await.unwrap_err().status(), Some(503), "the start fault applies");
     assert!(client.banks("BE", &cid).await.is_ok());
     let http = reqwest::Client::new();
-    let r = http.put(format!("{}/sandbox/faults", sb.base_url())).body(r#"{"mode":"http500","pathContains":"/banks"}"#).send().await.unwrap();
+    let r = http
+        .put(format!("{}/sandbox/faults", sb.base_url()))
+        .body(r#"{"mode":"http500","pathContains":"/banks"}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(client.banks("BE", &cid).await.unwrap_err().status(), Some(500));
     assert!(client.access_options(973, &cid).await.is_ok(), "other paths unaffected");
@@ -216,7 +296,10 @@ async fn faults_switch_at_run_time_over_http_and_at_start() {
     assert_eq!(r.status(), 400, "an unknown mode is refused");
     http.delete(format!("{}/sandbox/faults", sb.base_url())).send().await.unwrap();
     assert!(client.banks("BE", &cid).await.is_ok(), "cleared");
-    let stats: serde_json::Value = serde_json::from_str(&http.get(format!("{}/sandbox/stats", sb.base_url())).send().await.unwrap().text().await.unwrap()).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(
+        &http.get(format!("{}/sandbox/stats", sb.base_url())).send().await.unwrap().text().await.unwrap(),
+    )
+    .unwrap();
     assert!(stats["calls"]["GET /ob/banks"].as_u64().unwrap() >= 4, "calls are counted: {stats}");
 }
 
@@ -258,7 +341,13 @@ async fn paths_are_case_insensitive_and_ids_keep_their_case() {
     let r = http.get(format!("{}/OB/AIS/ACCESS/OPTIONS/973", sb.base_url())).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body = serde_json::to_string(&data_req(43, &user)).unwrap();
-    let r = http.post(format!("{}/ob/ais/Accounts/AT099900000000001511/BALANCES", sb.base_url())).header("Content-Type", "application/json").body(body).send().await.unwrap();
+    let r = http
+        .post(format!("{}/ob/ais/Accounts/AT099900000000001511/BALANCES", sb.base_url()))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "mixed-case fixed segments with a case-sensitive id");
 }
 
@@ -288,5 +377,5 @@ async fn requests_carry_correlation_headers() {
     assert_ne!(a.request_id, b.request_id, "a new request id per call");
     assert!(a.operation_id.is_some() && a.operation_id != b.operation_id, "the gateway's operation id is kept");
     let err = client.access_options(12345, &cid).await.unwrap_err();
-    assert_eq!(err.meta().and_then(|m| m.operation_id.clone()).is_some(), true, "errors keep the operation id for tracing");
+    assert!(err.meta().and_then(|m| m.operation_id.clone()).is_some(), "errors keep the operation id for tracing");
 }

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use saldo_gateway::{
-    AccessContinueRequest, AccessRequest, AccessResponse, AccountsAccessRequest, ClientConfig,
-    CorrelationId, GatewayClient, ResultStatus, UserContext,
+    AccessContinueRequest, AccessRequest, AccessResponse, AccountsAccessRequest, ClientConfig, CorrelationId,
+    GatewayClient, ResultStatus, UserContext,
 };
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
 use saldo_sandbox::{SandboxConfig, SandboxHandle};
@@ -128,7 +128,13 @@ pub fn parse_seed(text: &str) -> Vec<Endpoint> {
     for (k, (start, method, path)) in heads.iter().enumerate() {
         let end = heads.get(k + 1).map_or(text.len(), |h| h.0);
         let section = &text[*start..end];
-        let mut ep = Endpoint { method: method.clone(), path: path.clone(), schema_request: None, schema_response: None, exchanges: vec![] };
+        let mut ep = Endpoint {
+            method: method.clone(),
+            path: path.clone(),
+            schema_request: None,
+            schema_response: None,
+            exchanges: vec![],
+        };
         // Walk markers in order.
         let mut markers: Vec<(usize, &str)> = Vec::new();
         for m in ["Call:", "Request Body", "Response Body"] {
@@ -219,7 +225,11 @@ pub fn uuid_like() -> String {
 /// (any number of redirects), approving on every bank page. Returns the
 /// final response and the latest user context (R1: every non-null context
 /// replaces the previous one).
-pub async fn connect(sb: &SandboxHandle, client: &GatewayClient, mut req: AccessRequest) -> (AccessResponse, UserContext) {
+pub async fn connect(
+    sb: &SandboxHandle,
+    client: &GatewayClient,
+    mut req: AccessRequest,
+) -> (AccessResponse, UserContext) {
     let cid = CorrelationId::new();
     let mut user = req.user_context.take();
     req.user_context = user.clone();

@@ -32,14 +32,8 @@ impl Amount {
         if t.is_empty() {
             return Err(AmountError(format!("empty amount {text:?}")));
         }
-        let parsed = if t.contains(['e', 'E']) {
-            Decimal::from_scientific(t)
-        } else {
-            Decimal::from_str_exact(t)
-        };
-        parsed
-            .map(Amount)
-            .map_err(|e| AmountError(format!("amount {t:?} is not an exact decimal: {e}")))
+        let parsed = if t.contains(['e', 'E']) { Decimal::from_scientific(t) } else { Decimal::from_str_exact(t) };
+        parsed.map(Amount).map_err(|e| AmountError(format!("amount {t:?} is not an exact decimal: {e}")))
     }
 }
 
@@ -130,8 +124,13 @@ mod tests {
 
     #[test]
     fn garbage_is_rejected_not_rounded() {
-        for bad in [r#"{"amount": "abc"}"#, r#"{"amount": true}"#, r#"{"amount": null}"#, r#"{"amount": ""}"#,
-            r#"{"amount": 123456789012345678901234567890.5}"#] {
+        for bad in [
+            r#"{"amount": "abc"}"#,
+            r#"{"amount": true}"#,
+            r#"{"amount": null}"#,
+            r#"{"amount": ""}"#,
+            r#"{"amount": 123456789012345678901234567890.5}"#,
+        ] {
             assert!(serde_json::from_str::<Holder>(bad).is_err(), "{bad} must not parse");
         }
     }

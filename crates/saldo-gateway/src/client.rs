@@ -15,9 +15,9 @@ use url::Url;
 use crate::error::{ErrorBody, GatewayError};
 use crate::redact::{excerpt, redact_secrets};
 use crate::{
-    AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest,
-    AccountsRequest, AccountsResponse, BalancesResponse, Bank, DeleteRequest, TransactionsNextRequest,
-    TransactionsResponse, UserContext,
+    AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest, AccountsRequest,
+    AccountsResponse, BalancesResponse, Bank, DeleteRequest, TransactionsNextRequest, TransactionsResponse,
+    UserContext,
 };
 
 /// The id of one user action, sent as `X-Correlation-ID` on all its calls.
@@ -129,25 +129,41 @@ impl GatewayClient {
     }
 
     /// `GET /ob/Ais/access/options/{connectorId}`.
-    pub async fn access_options(&self, connector_id: i64, cid: &CorrelationId) -> Result<WithMeta<AccessOptions>, GatewayError> {
+    pub async fn access_options(
+        &self,
+        connector_id: i64,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<AccessOptions>, GatewayError> {
         let url = self.url(&["ob", "Ais", "access", "options", &connector_id.to_string()])?;
         self.json(Method::GET, url, "GET /ob/Ais/access/options/{connectorId}", None::<&()>, cid).await
     }
 
     /// `POST /ob/Ais/access`: starts an SCA flow.
-    pub async fn request_access(&self, req: &AccessRequest, cid: &CorrelationId) -> Result<WithMeta<AccessResponse>, GatewayError> {
+    pub async fn request_access(
+        &self,
+        req: &AccessRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<AccessResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "access"])?;
         self.json(Method::POST, url, "POST /ob/Ais/access", Some(req), cid).await
     }
 
     /// `PUT /ob/Ais/access`: the next step of an SCA flow.
-    pub async fn continue_access(&self, req: &AccessContinueRequest, cid: &CorrelationId) -> Result<WithMeta<AccessResponse>, GatewayError> {
+    pub async fn continue_access(
+        &self,
+        req: &AccessContinueRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<AccessResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "access"])?;
         self.json(Method::PUT, url, "PUT /ob/Ais/access", Some(req), cid).await
     }
 
     /// `GET /ob/findFlowId?<query>`: the flow id in a bank callback's query string.
-    pub async fn find_flow_id(&self, query_string: &str, cid: &CorrelationId) -> Result<WithMeta<String>, GatewayError> {
+    pub async fn find_flow_id(
+        &self,
+        query_string: &str,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<String>, GatewayError> {
         let mut url = self.url(&["ob", "findFlowId"])?;
         let q = query_string.trim_start_matches('?');
         url.set_query(if q.is_empty() { None } else { Some(q) });
@@ -156,37 +172,64 @@ impl GatewayClient {
     }
 
     /// `POST /ob/Ais/accounts`.
-    pub async fn accounts(&self, req: &AccountsRequest, cid: &CorrelationId) -> Result<WithMeta<AccountsResponse>, GatewayError> {
+    pub async fn accounts(
+        &self,
+        req: &AccountsRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<AccountsResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts"])?;
         self.json(Method::POST, url, "POST /ob/Ais/accounts", Some(req), cid).await
     }
 
     /// `POST /ob/Ais/accounts/{accountId}/balances`.
-    pub async fn balances(&self, account_id: &str, req: &AccountDataRequest, cid: &CorrelationId) -> Result<WithMeta<BalancesResponse>, GatewayError> {
+    pub async fn balances(
+        &self,
+        account_id: &str,
+        req: &AccountDataRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<BalancesResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts", account_id, "balances"])?;
         self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/balances", Some(req), cid).await
     }
 
     /// `POST /ob/Ais/accounts/{accountId}/transactions`: the first page.
-    pub async fn transactions(&self, account_id: &str, req: &AccountDataRequest, cid: &CorrelationId) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
+    pub async fn transactions(
+        &self,
+        account_id: &str,
+        req: &AccountDataRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts", account_id, "transactions"])?;
         self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/transactions", Some(req), cid).await
     }
 
     /// `POST /ob/Ais/accounts/{accountId}/transactions/next`: the next page (R4).
-    pub async fn transactions_next(&self, account_id: &str, req: &TransactionsNextRequest, cid: &CorrelationId) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
+    pub async fn transactions_next(
+        &self,
+        account_id: &str,
+        req: &TransactionsNextRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts", account_id, "transactions", "next"])?;
         self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/transactions/next", Some(req), cid).await
     }
 
     /// `PUT /ob/Ais/accounts/delete`: removes one account; returns the updated user context.
-    pub async fn delete_account(&self, req: &DeleteRequest, cid: &CorrelationId) -> Result<WithMeta<UserContext>, GatewayError> {
+    pub async fn delete_account(
+        &self,
+        req: &DeleteRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<UserContext>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts", "delete"])?;
         self.context(Method::PUT, url, "PUT /ob/Ais/accounts/delete", req, cid).await
     }
 
     /// `PUT /ob/Ais/consents/delete`: revokes a consent; returns the updated user context.
-    pub async fn delete_consent(&self, req: &DeleteRequest, cid: &CorrelationId) -> Result<WithMeta<UserContext>, GatewayError> {
+    pub async fn delete_consent(
+        &self,
+        req: &DeleteRequest,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<UserContext>, GatewayError> {
         let url = self.url(&["ob", "Ais", "consents", "delete"])?;
         self.context(Method::PUT, url, "PUT /ob/Ais/consents/delete", req, cid).await
     }
@@ -194,9 +237,8 @@ impl GatewayClient {
     fn url(&self, segments: &[&str]) -> Result<Url, GatewayError> {
         let mut url = self.base.clone();
         {
-            let mut path = url
-                .path_segments_mut()
-                .map_err(|()| GatewayError::Config("gateway URL cannot be a base".into()))?;
+            let mut path =
+                url.path_segments_mut().map_err(|()| GatewayError::Config("gateway URL cannot be a base".into()))?;
             path.pop_if_empty();
             // Percent-encodes each segment: an account id cannot break the path.
             path.extend(segments);
@@ -206,7 +248,14 @@ impl GatewayClient {
 
     /// The delete calls answer with the user context itself: a JSON object (as
     /// in the seed) or a JSON string holding one.
-    async fn context<B: Serialize>(&self, method: Method, url: Url, endpoint: &'static str, body: &B, cid: &CorrelationId) -> Result<WithMeta<UserContext>, GatewayError> {
+    async fn context<B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        endpoint: &'static str,
+        body: &B,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<UserContext>, GatewayError> {
         let text = self.text(method, url, endpoint, Some(body), cid).await?;
         let raw = text.body.trim();
         let malformed = |reason: &str| GatewayError::Malformed {
@@ -214,7 +263,7 @@ impl GatewayClient {
             status: 200,
             reason: reason.to_owned(),
             excerpt: excerpt(&redact_secrets(raw), MAX_BODY_EXCERPT),
-            meta: text.meta.clone(),
+            meta: Box::new(text.meta.clone()),
         };
         let ctx = match serde_json::from_str::<serde_json::Value>(raw) {
             Ok(serde_json::Value::Object(_)) => raw.to_owned(),
@@ -225,35 +274,56 @@ impl GatewayClient {
         Ok(WithMeta { body: UserContext::new(ctx), meta: text.meta })
     }
 
-    async fn json<B: Serialize, T: DeserializeOwned>(&self, method: Method, url: Url, endpoint: &'static str, body: Option<&B>, cid: &CorrelationId) -> Result<WithMeta<T>, GatewayError> {
+    async fn json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        endpoint: &'static str,
+        body: Option<&B>,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<T>, GatewayError> {
         let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
-        serde_json::from_slice::<T>(&bytes)
-            .map(|body| WithMeta { body, meta: meta.clone() })
-            .map_err(|e| GatewayError::Malformed {
+        serde_json::from_slice::<T>(&bytes).map(|body| WithMeta { body, meta: meta.clone() }).map_err(|e| {
+            GatewayError::Malformed {
                 endpoint: endpoint.to_owned(),
                 status,
                 reason: e.to_string(),
                 excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(&bytes)), MAX_BODY_EXCERPT),
-                meta,
-            })
+                meta: Box::new(meta),
+            }
+        })
     }
 
-    async fn text<B: Serialize>(&self, method: Method, url: Url, endpoint: &'static str, body: Option<&B>, cid: &CorrelationId) -> Result<WithMeta<String>, GatewayError> {
+    async fn text<B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        endpoint: &'static str,
+        body: Option<&B>,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<String>, GatewayError> {
         let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
-        String::from_utf8(bytes)
-            .map(|body| WithMeta { body, meta: meta.clone() })
-            .map_err(|e| GatewayError::Malformed {
+        String::from_utf8(bytes).map(|body| WithMeta { body, meta: meta.clone() }).map_err(|e| {
+            GatewayError::Malformed {
                 endpoint: endpoint.to_owned(),
                 status,
                 reason: format!("not UTF-8: {e}"),
                 excerpt: String::new(),
-                meta,
-            })
+                meta: Box::new(meta),
+            }
+        })
     }
 
     /// Sends one request and reads the whole body. Non-2xx answers become
     /// [`GatewayError::Status`], decoding the error body on 400/422.
-    async fn exchange<B: Serialize>(&self, method: Method, url: Url, endpoint: &'static str, body: Option<&B>, cid: &CorrelationId) -> Result<(u16, ResponseMeta, Vec<u8>), GatewayError> {
+    async fn exchange<B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        endpoint: &'static str,
+        body: Option<&B>,
+        cid: &CorrelationId,
+    ) -> Result<(u16, ResponseMeta, Vec<u8>), GatewayError> {
         let request_id = uuid::Uuid::new_v4().to_string();
         let mut req = self
             .http
@@ -288,14 +358,14 @@ impl GatewayClient {
                         status,
                         reason: format!("error body: {e}"),
                         excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(&bytes)), MAX_BODY_EXCERPT),
-                        meta,
+                        meta: Box::new(meta),
                     })
                 }
             }
         } else {
             None
         };
-        Err(GatewayError::Status { endpoint: endpoint.to_owned(), status, body, meta })
+        Err(GatewayError::Status { endpoint: endpoint.to_owned(), status, body, meta: Box::new(meta) })
     }
 }
 

@@ -53,7 +53,7 @@ pub enum GatewayError {
         /// The error body, for 400/422 answers that carry one.
         body: Option<Box<ErrorBody>>,
         /// Correlation headers.
-        meta: ResponseMeta,
+        meta: Box<ResponseMeta>,
     },
     /// The answer was not the JSON the API documents (or was cut short).
     #[error("the gateway sent a malformed answer to {endpoint} (HTTP {status}): {reason}; body starts: {excerpt}")]
@@ -67,7 +67,7 @@ pub enum GatewayError {
         /// The first characters of the body, secrets redacted.
         excerpt: String,
         /// Correlation headers.
-        meta: ResponseMeta,
+        meta: Box<ResponseMeta>,
     },
     /// A well-formed answer with a `resultStatus` this version does not handle.
     #[error("the gateway answered {endpoint} with unknown resultStatus {code}")]

@@ -18,8 +18,7 @@ pub mod redact;
 pub use amount::Amount;
 pub use client::{ClientConfig, CorrelationId, GatewayClient, ResponseMeta, WithMeta};
 pub use codes::{
-    AccessOption, AccountScheme, BalanceType, BankStatus, CurrencyOption, LinkingOption,
-    ResultStatus, StatusInfo,
+    AccessOption, AccountScheme, BalanceType, BankStatus, CurrencyOption, LinkingOption, ResultStatus, StatusInfo,
 };
 pub use context::{FlowContext, PagerContext, UserContext};
 pub use datetime::BankDateTime;

@@ -10,8 +10,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccessOption, AccountScheme, Amount, BalanceType, BankDateTime, BankStatus, CurrencyOption,
-    FlowContext, LinkingOption, PagerContext, ResultStatus, StatusInfo, UserContext,
+    AccessOption, AccountScheme, Amount, BalanceType, BankDateTime, BankStatus, CurrencyOption, FlowContext,
+    LinkingOption, PagerContext, ResultStatus, StatusInfo, UserContext,
 };
 
 // ---------------------------------------------------------------- catalog
@@ -107,9 +107,7 @@ pub struct BankSettings {
 
 impl fmt::Debug for BankSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BankSettings")
-            .field("settingsId", &self.settings_id)
-            .finish_non_exhaustive()
+        f.debug_struct("BankSettings").field("settingsId", &self.settings_id).finish_non_exhaustive()
     }
 }
 

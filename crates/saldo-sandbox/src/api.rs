@@ -15,11 +15,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use saldo_gateway::{
-    AccessContinueRequest, AccessRequest, AccessResponse, Account, AccountConsent, AccountDataRequest,
-    AccountsRequest, AccountsResponse, Amount, Balance, BalanceAmount, BalanceType, BalancesResponse,
-    Bank, BankBicEntry, BankDateTime, BankExtraInfo, BankStatus, DeleteRequest, FlowContext,
-    PagerContext, ResultStatus, StatusInfo, TransactionsNextRequest, TransactionsResponse,
-    UserContext,
+    AccessContinueRequest, AccessRequest, AccessResponse, Account, AccountConsent, AccountDataRequest, AccountsRequest,
+    AccountsResponse, Amount, Balance, BalanceAmount, BalanceType, BalancesResponse, Bank, BankBicEntry, BankDateTime,
+    BankExtraInfo, BankStatus, DeleteRequest, FlowContext, PagerContext, ResultStatus, StatusInfo,
+    TransactionsNextRequest, TransactionsResponse, UserContext,
 };
 
 use crate::banks::{Connector, ScaStyle};
@@ -106,7 +105,12 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn access_response(result: ResultStatus, data: Option<String>, flow: Option<FlowContext>, user: Option<String>) -> AccessResponse {
+fn access_response(
+    result: ResultStatus,
+    data: Option<String>,
+    flow: Option<FlowContext>,
+    user: Option<String>,
+) -> AccessResponse {
     AccessResponse {
         result_status: result,
         status_info: StatusInfo::Default,
@@ -153,16 +157,25 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
     let ar = &req.accounts_access_request;
     if let Some(f) = ar.frequency_per_day {
         if !(1..=4).contains(&f) {
-            return Err(ApiError::unprocessable("InvalidRequestException", format!("frequencyPerDay must be between 1 and 4, got {f}.")));
+            return Err(ApiError::unprocessable(
+                "InvalidRequestException",
+                format!("frequencyPerDay must be between 1 and 4, got {f}."),
+            ));
         }
     }
     let redirect_url = ar.redirect_url.clone().filter(|u| !u.trim().is_empty());
     if c.sca != ScaStyle::Decoupled {
         let Some(u) = &redirect_url else {
-            return Err(ApiError::unprocessable("InvalidRequestException", "redirectUrl is required: the bank sends the person back there after SCA."));
+            return Err(ApiError::unprocessable(
+                "InvalidRequestException",
+                "redirectUrl is required: the bank sends the person back there after SCA.",
+            ));
         };
         if url::Url::parse(u).is_err() {
-            return Err(ApiError::unprocessable("InvalidRequestException", format!("redirectUrl {u:?} is not an absolute URL.")));
+            return Err(ApiError::unprocessable(
+                "InvalidRequestException",
+                format!("redirectUrl {u:?} is not an absolute URL."),
+            ));
         }
     }
     let references: Vec<&saldo_gateway::AccountReference> = ar
@@ -172,7 +185,10 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
         .chain(ar.balance_accounts.iter().flatten())
         .collect();
     if c.currency_option == saldo_gateway::CurrencyOption::Required && references.iter().any(|r| r.currency.is_none()) {
-        return Err(ApiError::unprocessable("InvalidRequestException", "This bank needs the currency of every account given."));
+        return Err(ApiError::unprocessable(
+            "InvalidRequestException",
+            "This bank needs the currency of every account given.",
+        ));
     }
     let mut granted = Vec::new();
     for r in &references {
@@ -182,7 +198,10 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
             Some(a) if !granted.contains(&a.id.to_owned()) => granted.push(a.id.to_owned()),
             Some(_) => {}
             None => {
-                return Err(ApiError::unprocessable("AccountNotFoundException", format!("The bank has no account {normalized} for this person.")))
+                return Err(ApiError::unprocessable(
+                    "AccountNotFoundException",
+                    format!("The bank has no account {normalized} for this person."),
+                ))
             }
         }
     }
@@ -198,9 +217,17 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
     if let Some((name, _, _, _)) = c.additional {
         let value = ar.additional_properties.as_ref().and_then(|m| m.get(name)).map(|v| v.trim().to_owned());
         match value {
-            None => return Err(ApiError::unprocessable("MissingAdditionalPropertyException", format!("The additional property {name:?} is required by this bank."))),
+            None => {
+                return Err(ApiError::unprocessable(
+                    "MissingAdditionalPropertyException",
+                    format!("The additional property {name:?} is required by this bank."),
+                ))
+            }
             Some(v) if v.len() != 8 || !v.chars().all(|ch| ch.is_ascii_digit()) => {
-                return Err(ApiError::unprocessable("InvalidAdditionalPropertyException", format!("{name} must be 8 digits.")))
+                return Err(ApiError::unprocessable(
+                    "InvalidAdditionalPropertyException",
+                    format!("{name} must be 8 digits."),
+                ))
             }
             Some(_) => {}
         }
@@ -208,12 +235,17 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
 
     let mut st = app.state();
     let (user_key, created) = st.user_for_access(c.id, req.user_context.as_ref().map(UserContext::expose))?;
-    let flow_id = ar.flow_id.clone().filter(|f| !f.trim().is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let flow_id =
+        ar.flow_id.clone().filter(|f| !f.trim().is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     if st.flows.contains_key(&flow_id) {
-        return Err(ApiError::unprocessable("DuplicateFlowException", "This flowId was already used; every flow needs a new id."));
+        return Err(ApiError::unprocessable(
+            "DuplicateFlowException",
+            "This flowId was already used; every flow needs a new id.",
+        ));
     }
     let now = st.now();
-    let valid_until = (now + Duration::days(c.max_consent_days)).date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let valid_until =
+        (now + Duration::days(c.max_consent_days)).date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let consent = Consent {
         id: uuid::Uuid::new_v4().to_string(),
         user_key: user_key.clone(),
@@ -229,7 +261,8 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
         frequency_per_day: ar.frequency_per_day.unwrap_or(4),
         accounts_calls: 0,
     };
-    let verifier = (c.sca == ScaStyle::OAuthTwoStep).then(|| format!("{}_{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4()));
+    let verifier =
+        (c.sca == ScaStyle::OAuthTwoStep).then(|| format!("{}_{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4()));
     let challenge = verifier.as_deref().map(pkce_challenge);
     let step = match c.sca {
         ScaStyle::SelectOption => Step::ChooseOption,
@@ -260,11 +293,16 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
         }
         ScaStyle::Decoupled => access_response(
             ResultStatus::Decoupled,
-            Some(format!("Open the {} app on your phone and confirm the access (simulated at {}/bank/{}/app).", c.name, app.base_url, c.id)),
+            Some(format!(
+                "Open the {} app on your phone and confirm the access (simulated at {}/bank/{}/app).",
+                c.name, app.base_url, c.id
+            )),
             Some(fctx),
             user_ctx,
         ),
-        _ => access_response(ResultStatus::Redirect, Some(bank_page_url(&app, c, &flow, &consent)), Some(fctx), user_ctx),
+        _ => {
+            access_response(ResultStatus::Redirect, Some(bank_page_url(&app, c, &flow, &consent)), Some(fctx), user_ctx)
+        }
     };
     if c.sca == ScaStyle::NoCallback {
         resp.status_info = StatusInfo::NoCallback;
@@ -329,11 +367,18 @@ fn fail(st: &mut State, flow_id: &str, message: &str) -> AccessResponse {
 /// `PUT /ob/Ais/access`: the next step of a flow.
 pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResult {
     let req: AccessContinueRequest = parse(&body)?;
-    let incoming: IncomingFlow = serde_json::from_str(req.flow.expose())
-        .map_err(|_| ApiError::bad_request("InvalidFlowContextException", "The flow context is not one this gateway issued (it cannot be read)."))?;
+    let incoming: IncomingFlow = serde_json::from_str(req.flow.expose()).map_err(|_| {
+        ApiError::bad_request(
+            "InvalidFlowContextException",
+            "The flow context is not one this gateway issued (it cannot be read).",
+        )
+    })?;
     let mut st = app.state();
     let Some(flow) = st.flows.get(&incoming.id).cloned() else {
-        return Err(ApiError::bad_request("UnknownFlowException", "This flow was not started by this gateway, or it was removed."));
+        return Err(ApiError::bad_request(
+            "UnknownFlowException",
+            "This flow was not started by this gateway, or it was removed.",
+        ));
     };
     let c = app.connector(flow.connector_id)?;
     let now = st.now();
@@ -343,17 +388,27 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
     if now > flow.expires_at {
         st.flows.entry(flow.id.clone()).and_modify(|f| f.step = Step::Failed);
         app.persist(&st);
-        return Err(ApiError::bad_request("FlowExpiredException", "This flow expired before it was completed; start a new one."));
+        return Err(ApiError::bad_request(
+            "FlowExpiredException",
+            "This flow expired before it was completed; start a new one.",
+        ));
     }
     if let Some(ctx) = &req.user_context {
         let inc = crate::state::parse_context(ctx.expose())?;
         if format!("{}:{}", inc.user_id, c.id) != flow.user_key {
-            return Err(ApiError::bad_request("InvalidUserContextException", "This user context does not belong to this flow."));
+            return Err(ApiError::bad_request(
+                "InvalidUserContextException",
+                "This user context does not belong to this flow.",
+            ));
         }
     }
     let data = req.data_string.clone().unwrap_or_default();
     let params = query_map(&data);
-    let consent = st.consents.get(&flow.consent_id).cloned().ok_or_else(|| ApiError::bad_request("UnknownFlowException", "The flow's consent is gone."))?;
+    let consent = st
+        .consents
+        .get(&flow.consent_id)
+        .cloned()
+        .ok_or_else(|| ApiError::bad_request("UnknownFlowException", "The flow's consent is gone."))?;
     let denied_message = || {
         params
             .get("error_description")
@@ -365,24 +420,38 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
             let choice = data.trim().trim_start_matches('?');
             let choice = params.get("option").map_or(choice, String::as_str).to_owned();
             if !select_options().contains_key(&choice) {
-                return Err(ApiError::unprocessable("InvalidOptionException", format!("{choice:?} is not one of the offered options (push, sms).")));
+                return Err(ApiError::unprocessable(
+                    "InvalidOptionException",
+                    format!("{choice:?} is not one of the offered options (push, sms)."),
+                ));
             }
             let f = st.flows.get_mut(&flow.id).ok_or_else(|| ApiError::bad_request("UnknownFlowException", "gone"))?;
             f.option = Some(choice);
             f.step = Step::FirstCallback;
             let f = f.clone();
-            access_response(ResultStatus::Redirect, Some(bank_page_url(&app, c, &f, &consent)), Some(flow_context(&f, &consent, None)), None)
+            access_response(
+                ResultStatus::Redirect,
+                Some(bank_page_url(&app, c, &f, &consent)),
+                Some(flow_context(&f, &consent, None)),
+                None,
+            )
         }
         Step::FirstCallback if params.contains_key("error") => fail(&mut st, &flow.id, &denied_message()),
         Step::FirstCallback if c.sca == ScaStyle::OAuthTwoStep => {
             let code = params.get("code").cloned().unwrap_or_default();
             let valid = st.codes.get(&code).is_some_and(|k| k.flow_id == flow.id && !k.used && k.expires_at > now);
             if !valid || params.get("state") != Some(&flow.id) {
-                return Err(ApiError::bad_request("InvalidAuthorizationCodeException", "The authorization code is missing, unknown, already used or expired, or the state does not match."));
+                return Err(ApiError::bad_request(
+                    "InvalidAuthorizationCodeException",
+                    "The authorization code is missing, unknown, already used or expired, or the state does not match.",
+                ));
             }
             let verifier = incoming.code_verifier.unwrap_or_default();
             if Some(pkce_challenge(&verifier)) != flow.code_challenge {
-                return Err(ApiError::bad_request("PkceVerificationException", "The code verifier in the flow context does not match the code challenge (PKCE)."));
+                return Err(ApiError::bad_request(
+                    "PkceVerificationException",
+                    "The code verifier in the flow context does not match the code challenge (PKCE).",
+                ));
             }
             if let Some(k) = st.codes.get_mut(&code) {
                 k.used = true;
@@ -398,14 +467,22 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
                 }
             }
             let ctx = st.context_of(&flow.user_key);
-            access_response(ResultStatus::Redirect, Some(bank_page_url(&app, c, &f, &consent)), Some(flow_context(&f, &consent, None)), Some(ctx))
+            access_response(
+                ResultStatus::Redirect,
+                Some(bank_page_url(&app, c, &f, &consent)),
+                Some(flow_context(&f, &consent, None)),
+                Some(ctx),
+            )
         }
         Step::FirstCallback | Step::SecondCallback | Step::Decoupled | Step::NoCallback => {
             let identifies = params.get("flowId") == Some(&flow.id) || params.get("state") == Some(&flow.id);
             let callback_needed = matches!(flow.step, Step::FirstCallback | Step::SecondCallback);
             match flow.approved {
                 Some(true) if callback_needed && !identifies => {
-                    return Err(ApiError::bad_request("InvalidCallbackException", "The callback does not identify this flow."));
+                    return Err(ApiError::bad_request(
+                        "InvalidCallbackException",
+                        "The callback does not identify this flow.",
+                    ));
                 }
                 Some(true) => {
                     let ctx = activate(&mut st, c, &flow.id);
@@ -419,7 +496,12 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
                     None,
                 ),
                 None => {
-                    let mut r = access_response(ResultStatus::Redirect, Some(bank_page_url(&app, c, &flow, &consent)), Some(flow_context(&flow, &consent, None)), None);
+                    let mut r = access_response(
+                        ResultStatus::Redirect,
+                        Some(bank_page_url(&app, c, &flow, &consent)),
+                        Some(flow_context(&flow, &consent, None)),
+                        None,
+                    );
                     if flow.step == Step::NoCallback {
                         r.status_info = StatusInfo::NoCallback;
                     }
@@ -442,14 +524,21 @@ pub async fn find_flow_id(RawQuery(q): RawQuery) -> ApiResult {
     let params = query_map(q.as_deref().unwrap_or_default());
     let id = params.get("flowId").or_else(|| params.get("flowid")).or_else(|| params.get("state"));
     match id {
-        Some(id) if !id.is_empty() => Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], id.clone()).into_response()),
+        Some(id) if !id.is_empty() => {
+            Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], id.clone()).into_response())
+        }
         _ => Err(ApiError::bad_request("FlowIdNotFoundException", "The query string carries no flowId or state.")),
     }
 }
 
 /// Checks a data call's context; on success returns the user and, if tokens
 /// rotated, the new context to send back (R1).
-fn authorise(app: &App, st: &mut State, connector_id: i64, ctx: Option<&UserContext>) -> Result<(Authorised, Option<String>), ApiError> {
+fn authorise(
+    app: &App,
+    st: &mut State,
+    connector_id: i64,
+    ctx: Option<&UserContext>,
+) -> Result<(Authorised, Option<String>), ApiError> {
     let auth = st.authorise(connector_id, ctx.map(UserContext::expose), app.config.token_ttl)?;
     let rotated = auth.rotated.then(|| st.context_of(&auth.user_key));
     if auth.rotated {
@@ -475,7 +564,11 @@ pub async fn accounts(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResult
         }
     }
     if live.is_empty() && lost {
-        return Err(ApiError::bad_request("ConsentExpiredException", "The consent expired or was revoked: the person must authenticate at the bank again (SCA).").with_context(rotated));
+        return Err(ApiError::bad_request(
+            "ConsentExpiredException",
+            "The consent expired or was revoked: the person must authenticate at the bank again (SCA).",
+        )
+        .with_context(rotated));
     }
     let mut out: Vec<Account> = Vec::new();
     for id in live {
@@ -491,7 +584,8 @@ pub async fn accounts(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResult
         };
         for acc_id in k.accounts.iter().filter(|a| !k.deleted_accounts.contains(a)) {
             let Some(spec) = c.account(acc_id) else { continue };
-            let present = spec.appears_from_call.is_none_or(|n| calls >= n) && spec.gone_from_call.is_none_or(|n| calls < n);
+            let present =
+                spec.appears_from_call.is_none_or(|n| calls >= n) && spec.gone_from_call.is_none_or(|n| calls < n);
             if !present || out.iter().any(|a| a.id == spec.id) {
                 continue;
             }
@@ -513,15 +607,28 @@ pub async fn accounts(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResult
         }
     }
     app.persist(&st);
-    Ok(Json(AccountsResponse { accounts: out, user_context: rotated.map(UserContext::new), raw_response: None }).into_response())
+    Ok(Json(AccountsResponse { accounts: out, user_context: rotated.map(UserContext::new), raw_response: None })
+        .into_response())
 }
 
 /// Resolves an account for a data call; `Ok(None)` means the consent is lost.
-fn account_access<'a>(st: &State, c: &'a Connector, auth: &Authorised, account_id: &str, rotated: &Option<String>) -> Result<Option<(&'a crate::banks::AccountSpec, Consent)>, ApiError> {
+fn account_access<'a>(
+    st: &State,
+    c: &'a Connector,
+    auth: &Authorised,
+    account_id: &str,
+    rotated: &Option<String>,
+) -> Result<Option<(&'a crate::banks::AccountSpec, Consent)>, ApiError> {
     match st.consent_for_account(&auth.user_key, &auth.consent_ids, account_id) {
         AccountAccess::Granted(cid) => {
-            let spec = c.account(account_id).ok_or_else(|| ApiError::bad_request("AccountNotFoundException", "Unknown account."))?;
-            let consent = st.consents.get(&cid).cloned().ok_or_else(|| ApiError::bad_request("AccountNotFoundException", "Unknown account."))?;
+            let spec = c
+                .account(account_id)
+                .ok_or_else(|| ApiError::bad_request("AccountNotFoundException", "Unknown account."))?;
+            let consent = st
+                .consents
+                .get(&cid)
+                .cloned()
+                .ok_or_else(|| ApiError::bad_request("AccountNotFoundException", "Unknown account."))?;
             Ok(Some((spec, consent)))
         }
         AccountAccess::ConsentLost => Ok(None),
@@ -540,7 +647,13 @@ pub async fn balances(AxState(app): AxState<Arc<App>>, Path(account_id): Path<St
     let mut st = app.state();
     let (auth, rotated) = authorise(&app, &mut st, c.id, req.user_context.as_ref())?;
     let Some((spec, _)) = account_access(&st, c, &auth, &account_id, &rotated)? else {
-        return Ok(Json(BalancesResponse { balances: vec![], user_context: rotated.map(UserContext::new), raw_response: None, is_consent_lost: Some(true) }).into_response());
+        return Ok(Json(BalancesResponse {
+            balances: vec![],
+            user_context: rotated.map(UserContext::new),
+            raw_response: None,
+            is_consent_lost: Some(true),
+        })
+        .into_response());
     };
     let today = st.now().date_naive();
     let (seed, epoch) = (st.seed, st.epoch);
@@ -570,7 +683,13 @@ pub async fn balances(AxState(app): AxState<Arc<App>>, Path(account_id): Path<St
             bal(BalanceType::Itav, "interimAvailable", booked, today),
         ],
     };
-    Ok(Json(BalancesResponse { balances: list, user_context: rotated.map(UserContext::new), raw_response: None, is_consent_lost: None }).into_response())
+    Ok(Json(BalancesResponse {
+        balances: list,
+        user_context: rotated.map(UserContext::new),
+        raw_response: None,
+        is_consent_lost: None,
+    })
+    .into_response())
 }
 
 /// The sandbox's paging context (opaque to clients).
@@ -587,7 +706,14 @@ struct Pager {
     total_page: u64,
 }
 
-fn page(app: &App, st: std::sync::MutexGuard<'_, State>, c: &Connector, spec: &crate::banks::AccountSpec, pager: Pager, rotated: Option<String>) -> Response {
+fn page(
+    app: &App,
+    st: std::sync::MutexGuard<'_, State>,
+    c: &Connector,
+    spec: &crate::banks::AccountSpec,
+    pager: Pager,
+    rotated: Option<String>,
+) -> Response {
     let _ = app;
     let (seed, epoch) = (st.seed, st.epoch);
     drop(st);
@@ -644,13 +770,21 @@ pub async fn transactions(AxState(app): AxState<Arc<App>>, Path(account_id): Pat
 }
 
 /// `POST /ob/Ais/accounts/{accountId}/transactions/next`.
-pub async fn transactions_next(AxState(app): AxState<Arc<App>>, Path(account_id): Path<String>, body: Bytes) -> ApiResult {
+pub async fn transactions_next(
+    AxState(app): AxState<Arc<App>>,
+    Path(account_id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
     let req: TransactionsNextRequest = parse(&body)?;
     let c = app.connector(req.connector_id)?;
-    let pager: Pager = serde_json::from_str(req.pager_context.expose())
-        .map_err(|_| ApiError::bad_request("InvalidPagerContextException", "The pager context is not one this gateway issued."))?;
+    let pager: Pager = serde_json::from_str(req.pager_context.expose()).map_err(|_| {
+        ApiError::bad_request("InvalidPagerContextException", "The pager context is not one this gateway issued.")
+    })?;
     if pager.account != account_id {
-        return Err(ApiError::bad_request("InvalidPagerContextException", "This pager context belongs to another account."));
+        return Err(ApiError::bad_request(
+            "InvalidPagerContextException",
+            "This pager context belongs to another account.",
+        ));
     }
     let mut st = app.state();
     let (auth, rotated) = authorise(&app, &mut st, c.id, req.user_context.as_ref())?;
@@ -678,14 +812,22 @@ pub async fn delete_account(AxState(app): AxState<Arc<App>>, body: Bytes) -> Api
     let mut found = false;
     for id in auth.consent_ids {
         if let Some(k) = st.consents.get_mut(&id) {
-            if k.user_key == user_key && k.status == ConsentStatus::Active && k.accounts.contains(&req.id) && !k.deleted_accounts.contains(&req.id) {
+            if k.user_key == user_key
+                && k.status == ConsentStatus::Active
+                && k.accounts.contains(&req.id)
+                && !k.deleted_accounts.contains(&req.id)
+            {
                 k.deleted_accounts.push(req.id.clone());
                 found = true;
             }
         }
     }
     if !found {
-        return Err(ApiError::bad_request("AccountNotFoundException", format!("No consent of this user covers account {:?}.", req.id)).with_context(rotated));
+        return Err(ApiError::bad_request(
+            "AccountNotFoundException",
+            format!("No consent of this user covers account {:?}.", req.id),
+        )
+        .with_context(rotated));
     }
     let ctx = st.context_of(&user_key);
     app.persist(&st);
@@ -701,7 +843,13 @@ pub async fn delete_consent(AxState(app): AxState<Arc<App>>, body: Bytes) -> Api
     let user_key = auth.user_key;
     match st.consents.get_mut(&req.id) {
         Some(k) if k.user_key == user_key => k.status = ConsentStatus::Revoked,
-        _ => return Err(ApiError::bad_request("ConsentNotFoundException", format!("This user has no consent {:?}.", req.id)).with_context(rotated)),
+        _ => {
+            return Err(ApiError::bad_request(
+                "ConsentNotFoundException",
+                format!("This user has no consent {:?}.", req.id),
+            )
+            .with_context(rotated))
+        }
     }
     let ctx = st.context_of(&user_key);
     app.persist(&st);

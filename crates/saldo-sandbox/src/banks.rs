@@ -1,8 +1,7 @@
 //! The simulated banks: catalog entries, access options, SCA behaviour and accounts.
 
 use saldo_gateway::{
-    AccessOption, AccessOptions, AccountScheme, AdditionalPropertyRequested, CurrencyOption,
-    LinkingOption,
+    AccessOption, AccessOptions, AccountScheme, AdditionalPropertyRequested, CurrencyOption, LinkingOption,
 };
 
 /// How a connector runs its SCA flow.
@@ -123,7 +122,14 @@ impl Connector {
     }
 }
 
-fn acct(id: &'static str, iban: &'static str, currency: &'static str, description: Option<&'static str>, transactions: u64, opening_minor: i64) -> AccountSpec {
+fn acct(
+    id: &'static str,
+    iban: &'static str,
+    currency: &'static str,
+    description: Option<&'static str>,
+    transactions: u64,
+    opening_minor: i64,
+) -> AccountSpec {
     AccountSpec {
         id,
         iban,
@@ -173,11 +179,32 @@ pub fn catalog(volume: u64) -> Vec<Connector> {
     c.accounts = vec![
         acct("ES018202000000000000000000040780458", "ES8401826450000201500191", "EUR", None, 420, 250_000),
         acct("ES018202000000000500000000361786695", "ES1801822200120201933578", "EUR", None, 160, 90_000),
-        acct("ES018202000000000500000000361787589", "ES2501822200160201933547", "EUR", Some("CUENTA PARA AHORROS"), 60, 1_500_000),
+        acct(
+            "ES018202000000000500000000361787589",
+            "ES2501822200160201933547",
+            "EUR",
+            Some("CUENTA PARA AHORROS"),
+            60,
+            1_500_000,
+        ),
         acct("ES018202000000000500000000361787594", "ES4901822200110201933554", "EUR", None, 300, 85_700),
-        acct("ES018220100000000500000000283512182", "ES7301826208302012068108", "EUR", Some("CUENTA PAGO COCHE"), 48, 0),
+        acct(
+            "ES018220100000000500000000283512182",
+            "ES7301826208302012068108",
+            "EUR",
+            Some("CUENTA PAGO COCHE"),
+            48,
+            0,
+        ),
         acct("IT27W0357601601015001460461", "ES97660020000000500000000364876904", "EUR", Some("Peppe"), 30, 10_000),
-        acct("IT30E0357601601010000000013", "IT30E03576016010000000010000000013", "EUR", Some("Alberto Martin Garcia"), 25, 5_000),
+        acct(
+            "IT30E0357601601010000000013",
+            "IT30E03576016010000000010000000013",
+            "EUR",
+            Some("Alberto Martin Garcia"),
+            25,
+            5_000,
+        ),
     ];
     out.push(c);
 
@@ -200,13 +227,22 @@ pub fn catalog(volume: u64) -> Vec<Connector> {
     let mut c = base(-1, "Saldo Mock Bank", "BE", "MOCKBEBB", ScaStyle::Simple);
     c.status = 1;
     c.page_size = 100;
-    let mut a = acct("64fee1bf-02b2-410c-9524-b03bb585bbc2", "BE68539007547034", "EUR", Some("Compte courant"), 2600, 120_000);
+    let mut a =
+        acct("64fee1bf-02b2-410c-9524-b03bb585bbc2", "BE68539007547034", "EUR", Some("Compte courant"), 2600, 120_000);
     a.owner = Some("Thibaut Mock");
     a.product = Some("Current account");
     a.cash_account_type = "CACC";
-    let mut b = acct("9d1c5c7e-5d43-4c52-9a4b-0c3e4a7f1b20", "BE71096123456769", "EUR", Some("Spaarrekening"), 240, 2_500_000);
+    let mut b =
+        acct("9d1c5c7e-5d43-4c52-9a4b-0c3e4a7f1b20", "BE71096123456769", "EUR", Some("Spaarrekening"), 240, 2_500_000);
     b.cash_account_type = "SVGS";
-    let k = acct("0b7e2f7a-1f0e-4a3e-8b8e-6f1f2a9c4d11", "KW81CBKU0000000000001234560101", "KWD", Some("Kuwait dinar account"), 180, 1_250_500);
+    let k = acct(
+        "0b7e2f7a-1f0e-4a3e-8b8e-6f1f2a9c4d11",
+        "KW81CBKU0000000000001234560101",
+        "KWD",
+        Some("Kuwait dinar account"),
+        180,
+        1_250_500,
+    );
     c.accounts = vec![a, b, k];
     out.push(c);
 
@@ -256,12 +292,8 @@ pub fn catalog(volume: u64) -> Vec<Connector> {
     // FR — needs the online-banking user id before the access request.
     let mut c = base(103, "Banque Sandbox France", "FR", "SBXFFRPP", ScaStyle::OAuthTwoStep);
     c.max_consent_days = 90;
-    c.additional = Some((
-        "psuId",
-        "Identifiant de banque en ligne",
-        "Your 8-digit online banking user id",
-        "^[0-9]{8}$",
-    ));
+    c.additional =
+        Some(("psuId", "Identifiant de banque en ligne", "Your 8-digit online banking user id", "^[0-9]{8}$"));
     c.accounts = vec![acct("FR-SBF-001", "FR1420041010050500013M02606", "EUR", Some("Compte chèques"), 260, 30_000)];
     out.push(c);
 
@@ -277,10 +309,16 @@ mod tests {
         let all = catalog(10);
         let c973 = all.iter().find(|c| c.id == 973).unwrap();
         let o = serde_json::to_value(c973.options()).unwrap();
-        assert_eq!(o, serde_json::json!({"maxConsentDuration":89,"accessOption":0,"currencyOption":0,"linkingOption":1,"accountSchemes":[20],"additionalPropertiesRequested":[]}));
+        assert_eq!(
+            o,
+            serde_json::json!({"maxConsentDuration":89,"accessOption":0,"currencyOption":0,"linkingOption":1,"accountSchemes":[20],"additionalPropertiesRequested":[]})
+        );
         let c43 = all.iter().find(|c| c.id == 43).unwrap();
         let o = serde_json::to_value(c43.options()).unwrap();
-        assert_eq!(o, serde_json::json!({"maxConsentDuration":89,"accessOption":3,"currencyOption":0,"linkingOption":0,"accountSchemes":[20],"additionalPropertiesRequested":[]}));
+        assert_eq!(
+            o,
+            serde_json::json!({"maxConsentDuration":89,"accessOption":3,"currencyOption":0,"linkingOption":0,"accountSchemes":[20],"additionalPropertiesRequested":[]})
+        );
     }
 
     #[test]

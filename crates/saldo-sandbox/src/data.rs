@@ -156,9 +156,7 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
     let structured = (h >> 50) % 7 == 0;
     let value_date = if (h >> 52) % 4 == 0 { date.succ_opt().unwrap_or(date) } else { date };
     Transaction {
-        id: connector
-            .transaction_ids
-            .then(|| format!("{}-{:09}", short_id(spec.id), i)),
+        id: connector.transaction_ids.then(|| format!("{}-{:09}", short_id(spec.id), i)),
         gw_account_id: None,
         gw_sequence: None,
         amount: Amount(minor_to_decimal(minor, spec.currency)),
@@ -173,7 +171,12 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
             structured: structured.then(|| StructuredRemittance {
                 creditor_reference_information: Some(CreditorReferenceInformation {
                     kind: Some(CreditorReferenceType { code: Some("SCOR".into()), issuer: Some("BBA".into()) }),
-                    reference: Some(format!("+++{:03}/{:04}/{:05}+++", h % 1000, (h >> 10) % 10000, (h >> 24) % 100_000)),
+                    reference: Some(format!(
+                        "+++{:03}/{:04}/{:05}+++",
+                        h % 1000,
+                        (h >> 10) % 10000,
+                        (h >> 24) % 100_000
+                    )),
                 }),
             }),
             unstructured: Some(text.to_owned()),

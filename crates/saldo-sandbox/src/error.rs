@@ -22,17 +22,32 @@ pub struct ApiError {
 impl ApiError {
     /// 400 with an error body.
     pub fn bad_request(exception_type: &'static str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, exception_type: Some(exception_type), message: message.into(), user_context: None }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            exception_type: Some(exception_type),
+            message: message.into(),
+            user_context: None,
+        }
     }
 
     /// 422 with an error body: the request is well-formed but not acceptable.
     pub fn unprocessable(exception_type: &'static str, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, exception_type: Some(exception_type), message: message.into(), user_context: None }
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            exception_type: Some(exception_type),
+            message: message.into(),
+            user_context: None,
+        }
     }
 
     /// 503 without a body: the bank is down.
     pub fn unavailable(message: impl Into<String>) -> Self {
-        Self { status: StatusCode::SERVICE_UNAVAILABLE, exception_type: None, message: message.into(), user_context: None }
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            exception_type: None,
+            message: message.into(),
+            user_context: None,
+        }
     }
 
     /// Attaches a changed user context.

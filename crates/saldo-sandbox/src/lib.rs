@@ -21,7 +21,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-
 use axum::routing::{get, post, put};
 use axum::Router;
 
@@ -99,11 +98,9 @@ impl App {
 
     /// The connector, or the error a client gets for it.
     pub fn connector(&self, id: i64) -> Result<&Connector, ApiError> {
-        let c = self
-            .connectors
-            .iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| ApiError::bad_request("UnknownConnectorException", format!("There is no connector {id}.")))?;
+        let c = self.connectors.iter().find(|c| c.id == id).ok_or_else(|| {
+            ApiError::bad_request("UnknownConnectorException", format!("There is no connector {id}."))
+        })?;
         if c.sca == ScaStyle::Down {
             return Err(ApiError::unavailable(format!("{} is not available right now.", c.name)));
         }
@@ -276,4 +273,3 @@ fn router(app: Arc<App>) -> Router {
 pub const DEFAULT_SLOW_MS: u64 = 2_000;
 /// How long a `timeout` fault hangs by default.
 pub const DEFAULT_TIMEOUT_MS: u64 = 120_000;
-

@@ -5,14 +5,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use saldo_gateway::{
-    AccessContinueRequest, AccessRequest, AccountDataRequest, AccountsAccessRequest, AccountsRequest,
-    ClientConfig, CorrelationId, GatewayClient, ResultStatus, UserContext,
+    AccessContinueRequest, AccessRequest, AccountDataRequest, AccountsAccessRequest, AccountsRequest, ClientConfig,
+    CorrelationId, GatewayClient, ResultStatus, UserContext,
 };
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
 use saldo_sandbox::{FaultMode, FaultPlan, SandboxConfig};
 
 #[derive(Parser)]
-#[command(name = "saldo-sandbox", version, about = "The Saldo sandbox open-banking gateway: simulated banks behind the real gateway API")]
+#[command(
+    name = "saldo-sandbox",
+    version,
+    about = "The Saldo sandbox open-banking gateway: simulated banks behind the real gateway API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -106,7 +110,10 @@ async fn main() -> ExitCode {
     let listener = match tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on {}:{}: {e} (choose another with --port, or 0 for any free port)", args.host, args.port);
+            eprintln!(
+                "error: cannot listen on {}:{}: {e} (choose another with --port, or 0 for any free port)",
+                args.host, args.port
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -130,7 +137,10 @@ async fn main() -> ExitCode {
             handle.stop().await;
             return ExitCode::SUCCESS;
         }
-        println!("\nThe sandbox keeps running: open {} in your browser to see its banks. Ctrl-C stops it.", handle.base_url());
+        println!(
+            "\nThe sandbox keeps running: open {} in your browser to see its banks. Ctrl-C stops it.",
+            handle.base_url()
+        );
     }
     handle.run_until_ctrl_c().await;
     ExitCode::SUCCESS
@@ -196,19 +206,51 @@ async fn walkthrough(base: &str) -> Result<(), Box<dyn std::error::Error>> {
     }
     user = done.user_context.or(user);
     println!("Connected.\n");
-    let accounts = client.accounts(&AccountsRequest { connector_id: connector, user_context: user.clone(), bank_settings: None, tpp_context: None }, &cid).await?.body;
+    let accounts = client
+        .accounts(
+            &AccountsRequest {
+                connector_id: connector,
+                user_context: user.clone(),
+                bank_settings: None,
+                tpp_context: None,
+            },
+            &cid,
+        )
+        .await?
+        .body;
     user = accounts.user_context.clone().or(user);
     for a in &accounts.accounts {
-        let req = AccountDataRequest { connector_id: connector, user_context: user.clone(), bank_settings: None, tpp_context: None, psu_ip: Some("127.0.0.1".into()) };
+        let req = AccountDataRequest {
+            connector_id: connector,
+            user_context: user.clone(),
+            bank_settings: None,
+            tpp_context: None,
+            psu_ip: Some("127.0.0.1".into()),
+        };
         let bal = client.balances(&a.id, &req, &cid).await?.body;
         user = bal.user_context.clone().or(user);
-        let booked = bal.balances.first().map(|b| format!("{} {}", b.balance_amount.amount, b.balance_amount.currency.as_deref().unwrap_or(""))).unwrap_or_default();
-        println!("{}  {}  balance {booked}", a.iban.as_deref().unwrap_or(&a.id), a.description.as_deref().unwrap_or(""));
+        let booked = bal
+            .balances
+            .first()
+            .map(|b| format!("{} {}", b.balance_amount.amount, b.balance_amount.currency.as_deref().unwrap_or("")))
+            .unwrap_or_default();
+        println!(
+            "{}  {}  balance {booked}",
+            a.iban.as_deref().unwrap_or(&a.id),
+            a.description.as_deref().unwrap_or("")
+        );
         let req = AccountDataRequest { user_context: user.clone(), ..req };
         let page = client.transactions(&a.id, &req, &cid).await?.body;
         user = page.user_context.clone().or(user);
         for t in page.transactions.iter().take(3) {
-            let desc: String = t.description.as_deref().unwrap_or("").chars().map(|c| if c.is_control() { ' ' } else { c }).take(40).collect();
+            let desc: String = t
+                .description
+                .as_deref()
+                .unwrap_or("")
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .take(40)
+                .collect();
             println!(
                 "    {}  {:>12} {}  {:<24} {desc}",
                 t.execution_date.as_ref().map(|d| d.date().to_string()).unwrap_or_default(),

@@ -47,14 +47,20 @@ fn page(title: &str, body: &str) -> Response {
         esc(title)
     );
     (
-        [(header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"), (header::CACHE_CONTROL, "no-store")],
+        [
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
         Html(html),
     )
         .into_response()
 }
 
 fn error_page(status: StatusCode, message: &str) -> Response {
-    let mut r = page("Sandbox bank", &format!("<h1>Sign-in link not valid</h1><p class=\"err\" id=\"error\">{}</p>", esc(message)));
+    let mut r = page(
+        "Sandbox bank",
+        &format!("<h1>Sign-in link not valid</h1><p class=\"err\" id=\"error\">{}</p>", esc(message)),
+    );
     *r.status_mut() = status;
     r
 }
@@ -93,20 +99,38 @@ fn login_form(c: &Connector, flow_id: &str, stage: &str, error: Option<&str>) ->
 }
 
 /// Finds the flow a bank page is for, checking connector, state and expiry.
-fn page_flow(app: &App, connector: i64, flow_id: Option<&String>, expected: &[Step]) -> Result<(Connector, crate::state::Flow), Response> {
-    let c = app.connectors.iter().find(|c| c.id == connector).cloned().ok_or_else(|| error_page(StatusCode::NOT_FOUND, "No such bank."))?;
+fn page_flow(
+    app: &App,
+    connector: i64,
+    flow_id: Option<&String>,
+    expected: &[Step],
+) -> Result<(Connector, crate::state::Flow), Box<Response>> {
+    let c = app
+        .connectors
+        .iter()
+        .find(|c| c.id == connector)
+        .cloned()
+        .ok_or_else(|| Box::new(error_page(StatusCode::NOT_FOUND, "No such bank.")))?;
     let st = app.state();
     let flow = flow_id.and_then(|id| st.flows.get(id)).cloned();
     match flow {
         Some(f) if f.connector_id == connector && st.now() <= f.expires_at && expected.contains(&f.step) => Ok((c, f)),
-        Some(f) if matches!(f.step, Step::Done | Step::Failed) => Err(error_page(StatusCode::GONE, "This sign-in was already completed. Go back to your app.")),
-        Some(f) if st.now() > f.expires_at => Err(error_page(StatusCode::GONE, "This sign-in link has expired. Start again from your app.")),
-        _ => Err(error_page(StatusCode::NOT_FOUND, "This sign-in link is not valid.")),
+        Some(f) if matches!(f.step, Step::Done | Step::Failed) => {
+            Err(Box::new(error_page(StatusCode::GONE, "This sign-in was already completed. Go back to your app.")))
+        }
+        Some(f) if st.now() > f.expires_at => {
+            Err(Box::new(error_page(StatusCode::GONE, "This sign-in link has expired. Start again from your app.")))
+        }
+        _ => Err(Box::new(error_page(StatusCode::NOT_FOUND, "This sign-in link is not valid."))),
     }
 }
 
 /// `GET /bank/{id}/authorize` (OAuth), `/psd2`, `/login`: the sign-in page.
-pub async fn sign_in(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>, Query(q): Query<BTreeMap<String, String>>) -> Response {
+pub async fn sign_in(
+    AxState(app): AxState<Arc<App>>,
+    Path(connector): Path<i64>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
     let flow_id = q.get("state").or_else(|| q.get("flow")).cloned().or_else(|| {
         // The AT bank identifies the flow through its consent.
         let consent = q.get("consent_id")?;
@@ -114,15 +138,19 @@ pub async fn sign_in(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>
     });
     match page_flow(&app, connector, flow_id.as_ref(), &[Step::FirstCallback, Step::NoCallback]) {
         Ok((c, f)) => login_form(&c, &f.id, "login", None),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 /// `GET /bank/{id}/sca`: the second SCA step of OAuth banks.
-pub async fn second_factor(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>, Query(q): Query<BTreeMap<String, String>>) -> Response {
+pub async fn second_factor(
+    AxState(app): AxState<Arc<App>>,
+    Path(connector): Path<i64>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
     match page_flow(&app, connector, q.get("state"), &[Step::SecondCallback]) {
         Ok((c, f)) => login_form(&c, &f.id, "sca", None),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -139,10 +167,7 @@ pub struct Submit {
 }
 
 fn redirect(location: &str) -> Response {
-    let body = format!(
-        "<p>Returning to your app… <a id=\"continue\" href=\"{0}\">Continue</a></p>",
-        esc(location)
-    );
+    let body = format!("<p>Returning to your app… <a id=\"continue\" href=\"{0}\">Continue</a></p>", esc(location));
     let mut r = page("Returning to your app", &body);
     *r.status_mut() = StatusCode::SEE_OTHER;
     if let Ok(v) = header::HeaderValue::from_str(location) {
@@ -158,9 +183,14 @@ fn with_query(url: &str, query: &str) -> String {
 
 /// `POST /bank/{id}/submit`: approve or deny; then back to the app.
 pub async fn submit(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>, Form(form): Form<Submit>) -> Response {
-    let (c, flow) = match page_flow(&app, connector, Some(&form.flow), &[Step::FirstCallback, Step::SecondCallback, Step::NoCallback]) {
+    let (c, flow) = match page_flow(
+        &app,
+        connector,
+        Some(&form.flow),
+        &[Step::FirstCallback, Step::SecondCallback, Step::NoCallback],
+    ) {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let approve = form.action == "approve";
     if approve && form.stage == "login" && (form.username.trim().is_empty() || form.password.is_empty()) {
@@ -183,7 +213,10 @@ pub async fn submit(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>,
         with_query(&redirect_url, &q)
     } else if c.sca == ScaStyle::OAuthTwoStep && flow.step == Step::FirstCallback {
         let code = uuid::Uuid::new_v4().to_string();
-        st.codes.insert(code.clone(), AuthCode { flow_id: flow.id.clone(), expires_at: now + chrono::Duration::minutes(10), used: false });
+        st.codes.insert(
+            code.clone(),
+            AuthCode { flow_id: flow.id.clone(), expires_at: now + chrono::Duration::minutes(10), used: false },
+        );
         with_query(&redirect_url, &format!("code={code}&state={enc_flow}"))
     } else {
         if let Some(f) = st.flows.get_mut(&flow.id) {
@@ -192,14 +225,20 @@ pub async fn submit(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>,
         match c.sca {
             ScaStyle::ConsentRedirect => with_query(&redirect_url, &format!("flowId={enc_flow}")),
             ScaStyle::Simple => with_query(&redirect_url, &format!("flowId={enc_flow}&state={}", uuid::Uuid::new_v4())),
-            ScaStyle::SelectOption => with_query(&redirect_url, &format!("code={}&state={enc_flow}", uuid::Uuid::new_v4())),
+            ScaStyle::SelectOption => {
+                with_query(&redirect_url, &format!("code={}&state={enc_flow}", uuid::Uuid::new_v4()))
+            }
             _ => with_query(&redirect_url, &format!("state={enc_flow}")),
         }
     };
     app.persist(&st);
     drop(st);
     if c.sca == ScaStyle::NoCallback {
-        let msg = if approve { "Access approved. You can close this window and return to your app." } else { "Access denied. You can close this window." };
+        let msg = if approve {
+            "Access approved. You can close this window and return to your app."
+        } else {
+            "Access denied. You can close this window."
+        };
         return page(c.name, &format!("{}<h2 id=\"done\">{}</h2>", bank_header(&c), esc(msg)));
     }
     redirect(&location)
@@ -236,9 +275,13 @@ pub struct AppDecision {
 }
 
 /// `POST /bank/{id}/app`: confirm or reject a decoupled request.
-pub async fn banking_app_decide(AxState(app): AxState<Arc<App>>, Path(connector): Path<i64>, Form(form): Form<AppDecision>) -> Response {
+pub async fn banking_app_decide(
+    AxState(app): AxState<Arc<App>>,
+    Path(connector): Path<i64>,
+    Form(form): Form<AppDecision>,
+) -> Response {
     if let Err(r) = page_flow(&app, connector, Some(&form.flow), &[Step::Decoupled]) {
-        return r;
+        return *r;
     }
     app.decide_decoupled(&form.flow, form.action == "approve");
     banking_app(AxState(app), Path(connector)).await
@@ -250,7 +293,8 @@ pub async fn logo(AxState(app): AxState<Arc<App>>, Path(file): Path<String>) -> 
     let Some(c) = id.and_then(|id| app.connectors.iter().find(|c| c.id == id)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let initials: String = c.name.split_whitespace().filter_map(|w| w.chars().next()).filter(|ch| ch.is_alphabetic()).take(2).collect();
+    let initials: String =
+        c.name.split_whitespace().filter_map(|w| w.chars().next()).filter(|ch| ch.is_alphabetic()).take(2).collect();
     let hue = (crate::data::mix(c.id as u64) % 360) as u32;
     let svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 64 64\"><rect width=\"64\" height=\"64\" rx=\"14\" fill=\"hsl({hue},55%,42%)\"/>\
@@ -286,6 +330,10 @@ pub async fn index(AxState(app): AxState<Arc<App>>) -> Response {
 
 /// `GET /demo/callback`: a landing page for redirects in demos and browser tests.
 pub async fn demo_callback(Query(q): Query<BTreeMap<String, String>>) -> Response {
-    let rows: String = q.iter().map(|(k, v)| format!("<tr><td>{}</td><td><code>{}</code></td></tr>", esc(k), esc(v))).collect();
-    page("Back in the app", &format!("<h1 id=\"callback\">Callback received</h1><p>The bank sent you back with:</p><table>{rows}</table>"))
+    let rows: String =
+        q.iter().map(|(k, v)| format!("<tr><td>{}</td><td><code>{}</code></td></tr>", esc(k), esc(v))).collect();
+    page(
+        "Back in the app",
+        &format!("<h1 id=\"callback\">Callback received</h1><p>The bank sent you back with:</p><table>{rows}</table>"),
+    )
 }

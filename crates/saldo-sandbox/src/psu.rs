@@ -118,7 +118,13 @@ impl Browser {
     }
 
     /// Confirms or rejects a decoupled request in the simulated banking app.
-    pub async fn decide_in_app(&self, base_url: &str, connector: i64, flow_id: &str, decision: Decision) -> Result<(), PsuError> {
+    pub async fn decide_in_app(
+        &self,
+        base_url: &str,
+        connector: i64,
+        flow_id: &str,
+        decision: Decision,
+    ) -> Result<(), PsuError> {
         let action = if decision == Decision::Approve { "approve" } else { "deny" };
         let resp = self
             .http

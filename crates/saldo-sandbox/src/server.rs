@@ -2,7 +2,6 @@
 //! correlation headers, call statistics, fault injection, error bodies, and
 //! the admin API.
 
-
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -19,7 +18,12 @@ use crate::faults::{FaultMode, FaultPlan};
 use crate::{App, DEFAULT_SLOW_MS, DEFAULT_TIMEOUT_MS};
 
 /// Accepts connections until `shutdown` turns true.
-pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>, router: Router, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    router: Router,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         let (stream, _) = tokio::select! {
             r = listener.accept() => match r {
@@ -105,7 +109,11 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
     let is_api = path.starts_with("/ob/");
     let mut fault = None;
     if is_api {
-        *app.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(route_label(parts.method.as_str(), &path)).or_default() += 1;
+        *app.stats
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(route_label(parts.method.as_str(), &path))
+            .or_default() += 1;
         fault = app.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take(&path);
     }
 
@@ -143,7 +151,9 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
         }
     };
     let h = resp.headers_mut();
-    for (name, value) in [("x-request-id", &request_id), ("x-correlation-id", &correlation_id), ("x-operation-id", &operation_id)] {
+    for (name, value) in
+        [("x-request-id", &request_id), ("x-correlation-id", &correlation_id), ("x-operation-id", &operation_id)]
+    {
         if let Ok(v) = HeaderValue::from_str(value) {
             h.insert(name, v);
         }
@@ -172,7 +182,8 @@ pub async fn put_faults(AxState(app): AxState<Arc<App>>, body: axum::body::Bytes
             *app.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = plan.clone();
             Json(plan).into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, Json(serde_json::json!({"message": format!("not a fault plan: {e}")}))).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(serde_json::json!({"message": format!("not a fault plan: {e}")})))
+            .into_response(),
     }
 }
 
@@ -216,14 +227,16 @@ pub async fn get_stats(AxState(app): AxState<Arc<App>>) -> Json<serde_json::Valu
     Json(serde_json::json!({"calls": stats, "total": total}))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn fixed_segments_match_case_insensitively_ids_keep_their_case() {
-        assert_eq!(normalize_path("/OB/Ais/Accounts/AT099900000000001511/Transactions/Next"), "/ob/ais/accounts/AT099900000000001511/transactions/next");
+        assert_eq!(
+            normalize_path("/OB/Ais/Accounts/AT099900000000001511/Transactions/Next"),
+            "/ob/ais/accounts/AT099900000000001511/transactions/next"
+        );
         assert_eq!(normalize_path("/ob/AIS/access/OPTIONS/973"), "/ob/ais/access/options/973");
         assert_eq!(normalize_path("/ob/Ais/accounts/delete"), "/ob/ais/accounts/delete");
         assert_eq!(normalize_path("/ob/findFlowId"), "/ob/findflowid");

@@ -212,7 +212,11 @@ impl State {
                 let state: State = serde_json::from_slice(&bytes)
                     .map_err(|e| format!("sandbox state file {} is corrupt: {e}", path.display()))?;
                 if state.version != STATE_VERSION {
-                    return Err(format!("sandbox state file {} has version {}, expected {STATE_VERSION}", path.display(), state.version));
+                    return Err(format!(
+                        "sandbox state file {} has version {}, expected {STATE_VERSION}",
+                        path.display(),
+                        state.version
+                    ));
                 }
                 Ok(Some(state))
             }
@@ -251,8 +255,15 @@ impl State {
     /// Checks a data call's user context: known user of this connector, the
     /// latest tokens (else stale, 400), refreshing an expired access token
     /// with its single-use refresh token.
-    pub fn authorise(&mut self, connector_id: i64, ctx: Option<&str>, token_ttl: Duration) -> Result<Authorised, ApiError> {
-        let text = ctx.ok_or_else(|| ApiError::bad_request("MissingUserContextException", "userContext is required for this call."))?;
+    pub fn authorise(
+        &mut self,
+        connector_id: i64,
+        ctx: Option<&str>,
+        token_ttl: Duration,
+    ) -> Result<Authorised, ApiError> {
+        let text = ctx.ok_or_else(|| {
+            ApiError::bad_request("MissingUserContextException", "userContext is required for this call.")
+        })?;
         let incoming = parse_context(text)?;
         let key = format!("{}:{connector_id}", incoming.user_id);
         if !self.users.contains_key(&key) {
@@ -276,7 +287,10 @@ impl State {
             }
             if consent.refresh_token.is_some() && consent.token_valid_until <= now {
                 if inc.refresh_token != consent.refresh_token {
-                    return Err(ApiError::bad_request("InvalidRefreshTokenException", "The refresh token was already used."));
+                    return Err(ApiError::bad_request(
+                        "InvalidRefreshTokenException",
+                        "The refresh token was already used.",
+                    ));
                 }
                 consent.token = format!("Bearer {}", uuid::Uuid::new_v4());
                 consent.refresh_token = Some(uuid::Uuid::new_v4().to_string());
@@ -376,6 +390,9 @@ pub enum AccountAccess {
 /// Reads the parts of a user context the bank needs.
 pub fn parse_context(text: &str) -> Result<IncomingContext, ApiError> {
     serde_json::from_str::<IncomingContext>(text).map_err(|_| {
-        ApiError::bad_request("InvalidUserContextException", "The user context is not one this gateway issued (it cannot be read).")
+        ApiError::bad_request(
+            "InvalidUserContextException",
+            "The user context is not one this gateway issued (it cannot be read).",
+        )
     })
 }
