@@ -24,13 +24,16 @@ before(async () => {
   server = spawn(sandboxBin, ['serve', '--port', '0', '--state', state], { stdio: ['ignore', 'pipe', 'inherit'] });
   base = await new Promise((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start: ${out}`)), 20000);
     server.stdout.on('data', (d) => {
       out += d;
       const m = out.match(/gateway at (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     });
     server.on('exit', (code) => reject(new Error(`sandbox exited with ${code}: ${out}`)));
-    setTimeout(() => reject(new Error(`sandbox did not start: ${out}`)), 20000);
   });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -126,18 +126,18 @@ pub const HOSTILE_TEXTS: &[&str] = &[
     "Zahlung für Müller – 10 % Rabatt · ½ · €",
 ];
 
-const PLAIN_TEXTS: &[&str] = &[
+const MONEY_OUT: &[&str] = &[
     "Groceries",
-    "Salary",
     "Rent",
-    "Fourth Day",
     "Electricity bill",
     "Mobile phone",
     "Restaurant",
-    "Refund",
     "Transfer to savings",
     "Insurance premium",
+    "Train ticket",
 ];
+
+const MONEY_IN: &[&str] = &["Salary", "Refund", "Fourth Day", "Transfer from savings", "Invoice 2024-117 paid"];
 
 /// Transaction `i` of an account, as the gateway would send it.
 pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &AccountSpec, i: u64) -> Transaction {
@@ -151,7 +151,8 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
     let text = if hostile {
         HOSTILE_TEXTS[((h >> 44) % HOSTILE_TEXTS.len() as u64) as usize]
     } else {
-        PLAIN_TEXTS[((h >> 44) % PLAIN_TEXTS.len() as u64) as usize]
+        let texts = if incoming { MONEY_IN } else { MONEY_OUT };
+        texts[((h >> 44) % texts.len() as u64) as usize]
     };
     let structured = (h >> 50) % 7 == 0;
     let value_date = if (h >> 52) % 4 == 0 { date.succ_opt().unwrap_or(date) } else { date };
