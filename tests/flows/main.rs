@@ -15,15 +15,7 @@ use saldo_sandbox::SandboxConfig;
 
 async fn accounts(client: &GatewayClient, connector: i64, user: &UserContext) -> Vec<String> {
     let r = client
-        .accounts(
-            &AccountsRequest {
-                connector_id: connector,
-                user_context: Some(user.clone()),
-                bank_settings: None,
-                tpp_context: None,
-            },
-            &CorrelationId::new(),
-        )
+        .accounts(&AccountsRequest::new(connector, Some(user.clone())), &CorrelationId::new())
         .await
         .expect("accounts")
         .body;
@@ -32,13 +24,7 @@ async fn accounts(client: &GatewayClient, connector: i64, user: &UserContext) ->
 }
 
 fn data_req(connector: i64, user: &UserContext) -> AccountDataRequest {
-    AccountDataRequest {
-        connector_id: connector,
-        user_context: Some(user.clone()),
-        bank_settings: None,
-        tpp_context: None,
-        psu_ip: Some("127.0.0.1".into()),
-    }
+    AccountDataRequest::new(connector, Some(user.clone()), Some("127.0.0.1".into()))
 }
 
 /// Fetches every page of an account (R4: each page's pager context feeds the next call).
@@ -54,14 +40,12 @@ async fn all_transactions(
     let mut all = page.transactions.clone();
     let mut pages = 1;
     while !page.is_last_page {
-        let next = TransactionsNextRequest {
-            connector_id: connector,
-            user_context: Some(user.clone()),
-            bank_settings: None,
-            pager_context: page.pager_context.clone().expect("pager context on a non-last page"),
-            tpp_context: None,
-            psu_ip: Some("127.0.0.1".into()),
-        };
+        let next = TransactionsNextRequest::new(
+            connector,
+            Some(user.clone()),
+            page.pager_context.clone().expect("pager context on a non-last page"),
+            Some("127.0.0.1".into()),
+        );
         page = client.transactions_next(account, &next, &cid).await.expect("next page").body;
         assert!(!page.is_first_page, "later pages are not first");
         all.extend(page.transactions.clone());
@@ -124,13 +108,7 @@ async fn connector_973_oauth_with_pkce_two_redirects_then_done() {
     assert_eq!(found, flow_id, "findFlowId identifies the flow from the callback (R6)");
     let second = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.clone().unwrap(),
-                data_string: Some(query_of(&cb)),
-                user_context: Some(user),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(first.flow_context.clone().unwrap(), Some(query_of(&cb)), Some(user)),
             &cid,
         )
         .await
@@ -145,13 +123,7 @@ async fn connector_973_oauth_with_pkce_two_redirects_then_done() {
     };
     let done = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: second.flow_context.clone().unwrap(),
-                data_string: Some(query_of(&cb2)),
-                user_context: Some(user),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(second.flow_context.clone().unwrap(), Some(query_of(&cb2)), Some(user)),
             &cid,
         )
         .await
@@ -168,16 +140,7 @@ async fn connector_973_oauth_with_pkce_two_redirects_then_done() {
 
     // Replaying the finished flow is refused (R7).
     let replay = client
-        .continue_access(
-            &AccessContinueRequest {
-                flow: second.flow_context.unwrap(),
-                data_string: Some(query_of(&cb2)),
-                user_context: None,
-                bank_settings: None,
-                tpp_context: None,
-            },
-            &cid,
-        )
+        .continue_access(&AccessContinueRequest::new(second.flow_context.unwrap(), Some(query_of(&cb2)), None), &cid)
         .await
         .unwrap_err();
     assert_eq!(replay.exception_type(), Some("FlowCompletedException"), "{replay}");
@@ -198,13 +161,7 @@ async fn connector_973_rejects_a_tampered_pkce_verifier() {
     let tampered = first.flow_context.clone().unwrap().expose().replace("\"CodeVerifier\":\"", "\"CodeVerifier\":\"x");
     let err = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: saldo_gateway::FlowContext::new(tampered),
-                data_string: Some(query_of(&cb)),
-                user_context: None,
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(saldo_gateway::FlowContext::new(tampered), Some(query_of(&cb)), None),
             &cid,
         )
         .await
@@ -212,13 +169,7 @@ async fn connector_973_rejects_a_tampered_pkce_verifier() {
     assert_eq!(err.exception_type(), Some("PkceVerificationException"), "{err}");
     let ok = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.clone().unwrap(),
-                data_string: Some(query_of(&cb)),
-                user_context: None,
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(first.flow_context.clone().unwrap(), Some(query_of(&cb)), None),
             &cid,
         )
         .await
@@ -319,13 +270,11 @@ async fn connector_101_select_option_then_redirect_without_transaction_ids() {
     assert!(options.contains_key("sms") && options.contains_key("push"), "{options:?}");
     let bad = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.clone().unwrap(),
-                data_string: Some("fax".into()),
-                user_context: first.user_context.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(
+                first.flow_context.clone().unwrap(),
+                Some("fax".into()),
+                first.user_context.clone(),
+            ),
             &cid,
         )
         .await
@@ -333,13 +282,11 @@ async fn connector_101_select_option_then_redirect_without_transaction_ids() {
     assert_eq!(bad.status(), Some(422), "an option not offered is refused");
     let chosen = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.clone().unwrap(),
-                data_string: Some("sms".into()),
-                user_context: first.user_context.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(
+                first.flow_context.clone().unwrap(),
+                Some("sms".into()),
+                first.user_context.clone(),
+            ),
             &cid,
         )
         .await
@@ -353,13 +300,7 @@ async fn connector_101_select_option_then_redirect_without_transaction_ids() {
     };
     let done = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: chosen.flow_context.unwrap(),
-                data_string: Some(query_of(&cb)),
-                user_context: first.user_context.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(chosen.flow_context.unwrap(), Some(query_of(&cb)), first.user_context.clone()),
             &cid,
         )
         .await
@@ -435,13 +376,11 @@ async fn connector_105_does_not_call_back() {
     assert_eq!((first.result_status, first.status_info), (ResultStatus::Redirect, StatusInfo::NoCallback));
     let early = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.clone().unwrap(),
-                data_string: Some(String::new()),
-                user_context: first.user_context.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(
+                first.flow_context.clone().unwrap(),
+                Some(String::new()),
+                first.user_context.clone(),
+            ),
             &cid,
         )
         .await
@@ -452,13 +391,7 @@ async fn connector_105_does_not_call_back() {
     assert!(matches!(&outcome, Outcome::Page(html) if html.contains("return to your app")), "no redirect: {outcome:?}");
     let done = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: early.flow_context.unwrap(),
-                data_string: Some(String::new()),
-                user_context: first.user_context.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(early.flow_context.unwrap(), Some(String::new()), first.user_context.clone()),
             &cid,
         )
         .await
@@ -482,13 +415,7 @@ async fn a_denied_flow_ends_in_error_and_a_new_flow_still_works() {
     assert!(cb.contains("error=access_denied"), "{cb}");
     let denied = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.clone().unwrap(),
-                data_string: Some(query_of(&cb)),
-                user_context: user.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(first.flow_context.clone().unwrap(), Some(query_of(&cb)), user.clone()),
             &cid,
         )
         .await
@@ -514,13 +441,7 @@ async fn bank_pages_reject_unknown_used_and_expired_flows() {
     assert_eq!(expired.status(), 410, "an expired sign-in link says so");
     let err = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: first.flow_context.unwrap(),
-                data_string: Some("?flowId=x".into()),
-                user_context: None,
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(first.flow_context.unwrap(), Some("?flowId=x".into()), None),
             &CorrelationId::new(),
         )
         .await
@@ -535,30 +456,11 @@ async fn deleting_an_account_and_a_consent_returns_the_updated_context() {
     let cid = CorrelationId::new();
     let (_, user) = connect(&sb, &client, access_request(&sb, -1, None)).await;
     let ids = accounts(&client, -1, &user).await;
-    let req = |id: &str, user: &UserContext| saldo_gateway::DeleteRequest {
-        id: id.into(),
-        connector_id: -1,
-        user_context: Some(user.clone()),
-        bank_settings: None,
-        tpp_context: None,
-    };
+    let req = |id: &str, user: &UserContext| saldo_gateway::DeleteRequest::new(id, -1, Some(user.clone()));
     let user = client.delete_account(&req(&ids[1], &user), &cid).await.unwrap().body;
     assert!(!user.expose().contains(&ids[1]), "the account left the user context");
     assert_eq!(accounts(&client, -1, &user).await.len(), 2, "one account fewer");
-    let consent = client
-        .accounts(
-            &AccountsRequest {
-                connector_id: -1,
-                user_context: Some(user.clone()),
-                bank_settings: None,
-                tpp_context: None,
-            },
-            &cid,
-        )
-        .await
-        .unwrap()
-        .body
-        .accounts[0]
+    let consent = client.accounts(&AccountsRequest::new(-1, Some(user.clone())), &cid).await.unwrap().body.accounts[0]
         .transactions_consent
         .clone()
         .unwrap()

@@ -14,13 +14,7 @@ use saldo_gateway::{
 use saldo_sandbox::{FaultMode, FaultPlan, SandboxConfig};
 
 fn data_req(connector: i64, user: &UserContext) -> AccountDataRequest {
-    AccountDataRequest {
-        connector_id: connector,
-        user_context: Some(user.clone()),
-        bank_settings: None,
-        tpp_context: None,
-        psu_ip: None,
-    }
+    AccountDataRequest::new(connector, Some(user.clone()), None)
 }
 
 const MOCK_ACCOUNT: &str = "64fee1bf-02b2-410c-9524-b03bb585bbc2";
@@ -100,19 +94,7 @@ async fn an_expired_consent_is_reported_lost_and_needs_sca_again() {
     let client = client_for(&sb);
     let cid = CorrelationId::new();
     let (_, user) = connect(&sb, &client, access_request(&sb, 43, None).with_ibans(&["AT099900000000001511"])).await;
-    let acc = client
-        .accounts(
-            &AccountsRequest {
-                connector_id: 43,
-                user_context: Some(user.clone()),
-                bank_settings: None,
-                tpp_context: None,
-            },
-            &cid,
-        )
-        .await
-        .unwrap()
-        .body;
+    let acc = client.accounts(&AccountsRequest::new(43, Some(user.clone())), &cid).await.unwrap().body;
     let valid_until = acc.accounts[0].transactions_consent.as_ref().unwrap().valid_until.clone().unwrap();
     let days = (valid_until.date() - chrono::Utc::now().date_naive()).num_days();
     assert!((88..=89).contains(&days), "R15: validUntil honours maxConsentDuration 89 (got {days} days)");
@@ -121,13 +103,7 @@ async fn an_expired_consent_is_reported_lost_and_needs_sca_again() {
     assert_eq!(tx.is_consent_lost, Some(true), "R11: transactions say the consent is lost");
     let bal = client.balances("AT099900000000001511", &data_req(43, &user), &cid).await.unwrap().body;
     assert_eq!(bal.is_consent_lost, Some(true), "balances too");
-    let err = client
-        .accounts(
-            &AccountsRequest { connector_id: 43, user_context: Some(user), bank_settings: None, tpp_context: None },
-            &cid,
-        )
-        .await
-        .unwrap_err();
+    let err = client.accounts(&AccountsRequest::new(43, Some(user)), &cid).await.unwrap_err();
     assert_eq!(err.exception_type(), Some("ConsentExpiredException"), "{err}");
 }
 
@@ -157,14 +133,12 @@ async fn count_all(
     let mut n = page.transactions.len();
     let mut oldest = page.transactions.last().map(|t| t.execution_date.as_ref().unwrap().date()).unwrap_or_default();
     while !page.is_last_page {
-        let next = saldo_gateway::TransactionsNextRequest {
-            connector_id: connector,
-            user_context: Some(user.clone()),
-            bank_settings: None,
-            pager_context: page.pager_context.clone().unwrap(),
-            tpp_context: None,
-            psu_ip: None,
-        };
+        let next = saldo_gateway::TransactionsNextRequest::new(
+            connector,
+            Some(user.clone()),
+            page.pager_context.clone().unwrap(),
+            None,
+        );
         page = client.transactions_next(account, &next, &cid).await.unwrap().body;
         if let Some(u) = page.user_context.clone() {
             *user = u;
@@ -251,18 +225,7 @@ async fn malformed_answers_never_quote_a_secret() {
     sb.advance_clock(chrono::Duration::minutes(11));
     // The truncated answer carries the rotated user context (with its tokens) in its first half.
     sb.set_fault(FaultPlan::next(FaultMode::Truncated, 1));
-    let e = client
-        .accounts(
-            &AccountsRequest {
-                connector_id: -1,
-                user_context: Some(user.clone()),
-                bank_settings: None,
-                tpp_context: None,
-            },
-            &CorrelationId::new(),
-        )
-        .await
-        .unwrap_err();
+    let e = client.accounts(&AccountsRequest::new(-1, Some(user.clone())), &CorrelationId::new()).await.unwrap_err();
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains("Bearer ") || shown.contains("Bearer <redacted>"), "R5: no token in errors: {shown}");
     assert!(!shown.contains("RefreshToken\\\":\\\""), "R5: no refresh token in errors: {shown}");

@@ -247,13 +247,11 @@ pub async fn connect(
                     Outcome::Redirected(cb) => query_of(&cb),
                     Outcome::Page(_) => String::new(),
                 };
-                let next = AccessContinueRequest {
-                    flow: resp.flow_context.clone().expect("flow context"),
-                    data_string: Some(query),
-                    user_context: user.clone(),
-                    bank_settings: None,
-                    tpp_context: None,
-                };
+                let next = AccessContinueRequest::new(
+                    resp.flow_context.clone().expect("flow context"),
+                    Some(query),
+                    user.clone(),
+                );
                 resp = client.continue_access(&next, &cid).await.expect("PUT access").body;
             }
             _ => break,

@@ -648,3 +648,45 @@ pub struct BankTransactionCode {
     #[serde(default)]
     pub sub_family: Option<String>,
 }
+
+impl AccessContinueRequest {
+    /// The next step of a flow: its flow context, the callback's query string
+    /// (or a chosen option, or nothing), and the latest user context (R1).
+    pub fn new(flow: FlowContext, data_string: Option<String>, user_context: Option<UserContext>) -> Self {
+        Self { flow, data_string, user_context, bank_settings: None, tpp_context: None }
+    }
+}
+
+impl AccountsRequest {
+    /// An accounts call with the latest user context.
+    pub fn new(connector_id: i64, user_context: Option<UserContext>) -> Self {
+        Self { connector_id, user_context, bank_settings: None, tpp_context: None }
+    }
+}
+
+impl AccountDataRequest {
+    /// A balances or first-page transactions call. `psu_ip` is set when the
+    /// person is present (not counted as an unattended access, R18).
+    pub fn new(connector_id: i64, user_context: Option<UserContext>, psu_ip: Option<String>) -> Self {
+        Self { connector_id, user_context, bank_settings: None, tpp_context: None, psu_ip }
+    }
+}
+
+impl TransactionsNextRequest {
+    /// The next page, fed with the previous page's pager context (R4).
+    pub fn new(
+        connector_id: i64,
+        user_context: Option<UserContext>,
+        pager_context: PagerContext,
+        psu_ip: Option<String>,
+    ) -> Self {
+        Self { connector_id, user_context, bank_settings: None, pager_context, tpp_context: None, psu_ip }
+    }
+}
+
+impl DeleteRequest {
+    /// Removes an account or revokes a consent.
+    pub fn new(id: impl Into<String>, connector_id: i64, user_context: Option<UserContext>) -> Self {
+        Self { id: id.into(), connector_id, user_context, bank_settings: None, tpp_context: None }
+    }
+}

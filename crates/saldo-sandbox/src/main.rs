@@ -193,13 +193,7 @@ async fn walkthrough(base: &str) -> Result<(), Box<dyn std::error::Error>> {
     println!("findFlowId → {found} (ours: {flow_id})");
     let done = client
         .continue_access(
-            &AccessContinueRequest {
-                flow: started.flow_context.ok_or("no flow context")?,
-                data_string: Some(query),
-                user_context: user.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
+            &AccessContinueRequest::new(started.flow_context.ok_or("no flow context")?, Some(query), user.clone()),
             &cid,
         )
         .await?
@@ -209,27 +203,10 @@ async fn walkthrough(base: &str) -> Result<(), Box<dyn std::error::Error>> {
     }
     user = done.user_context.or(user);
     println!("Connected.\n");
-    let accounts = client
-        .accounts(
-            &AccountsRequest {
-                connector_id: connector,
-                user_context: user.clone(),
-                bank_settings: None,
-                tpp_context: None,
-            },
-            &cid,
-        )
-        .await?
-        .body;
+    let accounts = client.accounts(&AccountsRequest::new(connector, user.clone()), &cid).await?.body;
     user = accounts.user_context.clone().or(user);
     for a in &accounts.accounts {
-        let req = AccountDataRequest {
-            connector_id: connector,
-            user_context: user.clone(),
-            bank_settings: None,
-            tpp_context: None,
-            psu_ip: Some("127.0.0.1".into()),
-        };
+        let req = AccountDataRequest::new(connector, user.clone(), Some("127.0.0.1".into()));
         let bal = client.balances(&a.id, &req, &cid).await?.body;
         user = bal.user_context.clone().or(user);
         let booked = bal
