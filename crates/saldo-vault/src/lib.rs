@@ -1,0 +1,54 @@
+//! The key that opens Saldo's encrypted database.
+//!
+//! By default the key is 256 random bits created on first run and kept in the
+//! OS keyring (Secret Service on Linux, Keychain, Credential Manager). Where no
+//! keyring is reachable, a passphrase protects the database instead: the key
+//! is derived from it with Argon2id, whose parameters (salt, costs) are kept in
+//! a small file beside the database. No plaintext key is ever written to disk.
+//!
+//! Secrets are [`Sensitive`]: `Debug` prints `<redacted>`, there is no
+//! `Display` or `Serialize`, and the bytes are zeroed on drop.
+
+mod kdf;
+mod keyring_store;
+mod sensitive;
+
+pub use kdf::{KdfParams, PassphraseFile, KDF_FILE_SUFFIX};
+pub use keyring_store::{KeyringStore, MemoryStore, SecretStore};
+pub use sensitive::{DbKey, Passphrase, Sensitive};
+
+/// Why the key could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// No keyring service answered (no Secret Service on this desktop, locked, or no D-Bus).
+    #[error("no OS keyring is available ({0}); protect the database with a passphrase instead (--passphrase-file)")]
+    KeyringUnavailable(String),
+    /// The database exists but its key is not in the keyring.
+    #[error("the database key is not in the OS keyring; the database cannot be opened without it (was the keyring reset, or is this another user's data directory?)")]
+    KeyMissing,
+    /// The database is protected by a passphrase and none was given.
+    #[error("this database is protected by a passphrase: give it with --passphrase-file or SALDO_PASSPHRASE_FILE")]
+    PassphraseRequired,
+    /// A passphrase file could not be used.
+    #[error("passphrase file {path}: {reason}")]
+    PassphraseFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The KDF parameter file is unreadable or damaged.
+    #[error("key derivation parameters {path}: {reason}")]
+    KdfFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The operating system's random source failed.
+    #[error("no secure random numbers available: {0}")]
+    Random(String),
+    /// Argon2 rejected its parameters.
+    #[error("key derivation failed: {0}")]
+    Kdf(String),
+}
