@@ -1,0 +1,100 @@
+//! `connections`: one person's access to one connector, with its user context.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use saldo_gateway::UserContext;
+
+use crate::{Result, Store};
+
+/// A stored connection (without its user context, which stays in the core).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    /// Row id.
+    pub id: i64,
+    /// The gateway connector.
+    pub connector_id: i64,
+    /// Display name of the bank.
+    pub bank_name: String,
+    /// Country code.
+    pub country: String,
+    /// `active`, `needs_reconnect` or `revoked`.
+    pub status: String,
+    /// Last completed sync.
+    pub last_sync_at: Option<String>,
+}
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Connection> {
+    Ok(Connection {
+        id: r.get(0)?,
+        connector_id: r.get(1)?,
+        bank_name: r.get(2)?,
+        country: r.get(3)?,
+        status: r.get(4)?,
+        last_sync_at: r.get(5)?,
+    })
+}
+
+const COLUMNS: &str = "id, connector_id, bank_name, country, status, last_sync_at";
+
+impl Store {
+    /// Adds a connection after a finished SCA flow, with its first user context (R1).
+    pub fn insert_connection(
+        &self,
+        connector_id: i64,
+        bank_name: &str,
+        country: &str,
+        user: &UserContext,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let now = now.to_rfc3339();
+        self.conn.execute(
+            "INSERT INTO connections (connector_id, bank_name, country, status, user_context, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?5)",
+            params![connector_id, bank_name, country, user.expose(), now],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// All connections.
+    pub fn connections(&self) -> Result<Vec<Connection>> {
+        let mut st = self.conn.prepare(&format!("SELECT {COLUMNS} FROM connections ORDER BY id"))?;
+        let rows = st.query_map([], row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// One connection.
+    pub fn connection(&self, id: i64) -> Result<Option<Connection>> {
+        Ok(self.conn.query_row(&format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"), [id], row).optional()?)
+    }
+
+    /// The stored user context of a connection.
+    pub fn user_context(&self, id: i64) -> Result<Option<UserContext>> {
+        let ctx: Option<Option<String>> =
+            self.conn.query_row("SELECT user_context FROM connections WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        Ok(ctx.flatten().map(UserContext::new))
+    }
+
+    /// Replaces the user context (R1: whenever the gateway returns a non-null one).
+    pub fn set_user_context(&self, id: i64, user: &UserContext, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE connections SET user_context = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, user.expose(), now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Sets the status (`active`, `needs_reconnect`, `revoked`).
+    pub fn set_connection_status(&self, id: i64, status: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE connections SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, status, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a connection and, by cascade, its flows, consents, accounts,
+    /// balances, transactions, sync runs and checkpoints (R14).
+    pub fn delete_connection(&self, id: i64) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
+    }
+}

@@ -1,0 +1,189 @@
+//! Forward-only schema migrations, tracked in `PRAGMA user_version`.
+//!
+//! Never edit a released migration: add a new one. A test builds a database
+//! at every earlier version and checks that migrating it gives exactly the
+//! schema of a fresh database.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // v1: the whole domain.
+    r#"
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- A connection is one person's access to one connector (R1). Its user
+-- context (tokens!) is stored here, encrypted with the rest of the file.
+CREATE TABLE connections (
+    id            INTEGER PRIMARY KEY,
+    connector_id  INTEGER NOT NULL,
+    bank_name     TEXT NOT NULL,
+    country       TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('active', 'needs_reconnect', 'revoked')),
+    user_context  TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    last_sync_at  TEXT
+) STRICT;
+
+CREATE TABLE sca_flows (
+    id             TEXT PRIMARY KEY,
+    connection_id  INTEGER REFERENCES connections(id) ON DELETE CASCADE,
+    connector_id   INTEGER NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('PROCESSING', 'CONSUMER_INPUT_NEEDED', 'FINISHED', 'ABORTED', 'EXCEPTION')),
+    flow_context   TEXT,
+    redirect_kind  TEXT NOT NULL CHECK (redirect_kind IN ('deeplink', 'loopback')),
+    step           TEXT,
+    error          TEXT,
+    created_at     TEXT NOT NULL,
+    expires_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE consents (
+    id             TEXT PRIMARY KEY,
+    connection_id  INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    valid_until    TEXT,
+    status         TEXT NOT NULL CHECK (status IN ('valid', 'expired', 'revoked')),
+    updated_at     TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE accounts (
+    id                 INTEGER PRIMARY KEY,
+    connection_id      INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    gateway_id         TEXT NOT NULL,
+    iban               TEXT,
+    currency           TEXT NOT NULL,
+    description        TEXT,
+    product            TEXT,
+    owner_name         TEXT,
+    bic                TEXT,
+    cash_account_type  TEXT,
+    enabled            INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+    disappeared_at     TEXT,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    UNIQUE (connection_id, gateway_id)
+) STRICT;
+
+CREATE TABLE sync_runs (
+    id               INTEGER PRIMARY KEY,
+    connection_id    INTEGER NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    scope            TEXT NOT NULL CHECK (scope IN ('ACCOUNTS', 'TRANSACTIONS')),
+    state            TEXT NOT NULL CHECK (state IN ('QUEUED', 'RUNNING', 'AWAIT_AUTH', 'COMPLETED', 'FAILED')),
+    trigger          TEXT NOT NULL CHECK (trigger IN ('user', 'daily')),
+    accounts_done    INTEGER NOT NULL DEFAULT 0,
+    pages_done       INTEGER NOT NULL DEFAULT 0,
+    new_transactions INTEGER NOT NULL DEFAULT 0,
+    seen_transactions INTEGER NOT NULL DEFAULT 0,
+    error_kind       TEXT,
+    error            TEXT,
+    started_at       TEXT NOT NULL,
+    finished_at      TEXT
+) STRICT;
+
+-- One row per account while its transactions are being paged (R4): resume here after a crash.
+CREATE TABLE paging_checkpoints (
+    account_id     INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    sync_run_id    INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
+    pager_context  TEXT,
+    pages_done     INTEGER NOT NULL,
+    updated_at     TEXT NOT NULL
+) STRICT;
+
+-- One row per balance per sync, so history is kept.
+CREATE TABLE balances (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    sync_run_id     INTEGER REFERENCES sync_runs(id) ON DELETE SET NULL,
+    balance_type    TEXT NOT NULL,
+    amount_minor    INTEGER NOT NULL,
+    scale           INTEGER NOT NULL,
+    currency        TEXT NOT NULL,
+    reference_date  TEXT,
+    fetched_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX balances_by_account ON balances (account_id, fetched_at);
+
+-- identity: a stable key that makes re-ingesting the same transaction a
+-- no-op while genuine twins stay distinct (R16): "<key>#<n>", key = "b:" bank
+-- id or "f:" content fingerprint, n = occurrence of that key in one fetch.
+CREATE TABLE transactions (
+    id                    INTEGER PRIMARY KEY,
+    account_id            INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity              TEXT NOT NULL,
+    match_key             TEXT NOT NULL,
+    bank_id               TEXT,
+    booking_date          TEXT NOT NULL,
+    value_date            TEXT,
+    amount_minor          INTEGER NOT NULL,
+    scale                 INTEGER NOT NULL,
+    currency              TEXT NOT NULL,
+    counterparty_name     TEXT,
+    counterparty_account  TEXT,
+    counterparty_bic      TEXT,
+    description           TEXT,
+    remittance            TEXT,
+    creditor_reference    TEXT,
+    bank_transaction_code TEXT,
+    raw                   TEXT NOT NULL,
+    first_seen_run        INTEGER,
+    last_seen_run         INTEGER,
+    created_at            TEXT NOT NULL,
+    UNIQUE (account_id, identity)
+) STRICT;
+CREATE INDEX transactions_by_account_date ON transactions (account_id, booking_date DESC, id DESC);
+CREATE INDEX transactions_by_date ON transactions (booking_date DESC, id DESC);
+CREATE INDEX transactions_seen ON transactions (account_id, last_seen_run, match_key);
+
+-- Full-text search over counterparty, description and remittance.
+CREATE VIRTUAL TABLE transactions_fts USING fts5 (
+    counterparty_name, description, remittance,
+    content = 'transactions', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
+    INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance)
+    VALUES (new.id, new.counterparty_name, new.description, new.remittance);
+END;
+CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
+    INSERT INTO transactions_fts (transactions_fts, rowid, counterparty_name, description, remittance)
+    VALUES ('delete', old.id, old.counterparty_name, old.description, old.remittance);
+END;
+CREATE TRIGGER transactions_fts_update AFTER UPDATE OF counterparty_name, description, remittance ON transactions BEGIN
+    INSERT INTO transactions_fts (transactions_fts, rowid, counterparty_name, description, remittance)
+    VALUES ('delete', old.id, old.counterparty_name, old.description, old.remittance);
+    INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance)
+    VALUES (new.id, new.counterparty_name, new.description, new.remittance);
+END;
+"#,
+];
+
+/// The schema version of a fresh database.
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database to [`LATEST_VERSION`], one migration per transaction.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, LATEST_VERSION)
+}
+
+/// Brings the database to `target` (tests build older versions with it).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > LATEST_VERSION {
+        return Err(StoreError::TooNew { found: current, supported: LATEST_VERSION });
+    }
+    for version in current..target {
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        tracing::info!(version = version + 1, "database migrated");
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! The one way to open the database: key first, then check it, then pragmas,
+//! then migrations.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode};
+use saldo_vault::DbKey;
+
+use crate::migrations::migrate;
+use crate::{Result, StoreError};
+
+/// An open, unlocked, migrated database.
+pub struct Store {
+    pub(crate) conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+fn is_not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::NotADatabase)
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` with `key`. A wrong key
+    /// fails with [`StoreError::WrongKey`] and leaves the file untouched.
+    pub fn open(path: &Path, key: &DbKey) -> Result<Self> {
+        if let Ok(mut f) = std::fs::File::open(path) {
+            let mut head = [0u8; 16];
+            if std::io::Read::read_exact(&mut f, &mut head).is_ok() && &head == SQLITE_HEADER {
+                return Err(StoreError::NotEncrypted(path.display().to_string()));
+            }
+        }
+        let mut conn = Connection::open(path)?;
+        // The key comes before any other statement (SQLCipher reads nothing until then).
+        conn.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal().expose()))?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(_) => {}
+            Err(e) if is_not_a_database(&e) => return Err(StoreError::WrongKey),
+            Err(e) => return Err(e.into()),
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536;",
+        )?;
+        conn.busy_timeout(Duration::from_secs(15))?;
+        migrate(&mut conn)?;
+        Ok(Self { conn, path: path.to_path_buf() })
+    }
+
+    /// Re-encrypts the whole file with a new key (`PRAGMA rekey`).
+    pub fn rekey(&self, new_key: &DbKey) -> Result<()> {
+        self.conn.execute_batch(&format!("PRAGMA rekey = {};", new_key.sqlcipher_literal().expose()))?;
+        // Prove the new key took: a fresh read must succeed.
+        self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Direct access for other crates' tests and benchmarks.
+    pub fn sql(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Reads a setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Writes a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}

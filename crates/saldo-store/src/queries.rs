@@ -1,0 +1,1 @@
+//! Read models for the UI and CLI (filled in with the queries issue work).

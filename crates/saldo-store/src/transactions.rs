@@ -1,0 +1,242 @@
+//! `transactions`: exact, idempotent ingest (R16, R17) committed together
+//! with the contexts that came with the page (R1, R4).
+//!
+//! Identity: `<key>#<n>`. The key is `b:<bank id>` when the bank sends an id,
+//! else `f:<fingerprint>` — a SHA-256 over booking date, value date, amount,
+//! currency, counterparty name and account, description, remittance and
+//! creditor reference. `n` is the occurrence of that key within one fetch of
+//! the account (one sync run), counted across pages. Re-fetching the same
+//! transactions yields the same identities (a no-op); genuine twins get #0
+//! and #1 and stay two. A resumed run must keep its run id (the checkpoint's)
+//! so the counting continues across the crash.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use saldo_gateway::{PagerContext, Transaction, UserContext};
+use sha2::{Digest, Sha256};
+
+use crate::{Result, Store, StoreError, StoredAmount};
+
+/// One page of transactions to commit, with what came with it.
+#[derive(Debug)]
+pub struct PageCommit<'a> {
+    /// The connection whose user context may have changed.
+    pub connection_id: i64,
+    /// The account.
+    pub account_id: i64,
+    /// The sync run (or the checkpoint's run when resuming).
+    pub run_id: i64,
+    /// A non-null user context from the response: stored first (R1).
+    pub user_context: Option<&'a UserContext>,
+    /// The page's transactions, in the bank's order.
+    pub transactions: &'a [Transaction],
+    /// Where the next page starts (R4); `None` when this was the last page.
+    pub next_pager: Option<&'a PagerContext>,
+}
+
+/// What a commit did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IngestStats {
+    /// New transactions stored.
+    pub inserted: u64,
+    /// Transactions already stored (re-fetched).
+    pub unchanged: u64,
+}
+
+/// A paging checkpoint: where to resume an interrupted fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The run the fetch belongs to.
+    pub run_id: i64,
+    /// The pager context of the next page.
+    pub pager: Option<PagerContext>,
+    /// Pages committed so far.
+    pub pages_done: i64,
+}
+
+/// The content fingerprint of a transaction without a bank id.
+pub fn fingerprint(t: &Transaction, booking: NaiveDate) -> String {
+    let mut h = Sha256::new();
+    let fields = [
+        booking.to_string(),
+        t.value_date.as_ref().map(|d| d.date().to_string()).unwrap_or_default(),
+        t.amount.0.normalize().to_string(),
+        t.currency.clone().unwrap_or_default(),
+        t.counterpart_name.clone().unwrap_or_default(),
+        t.counterpart_reference.clone().unwrap_or_default(),
+        t.description.clone().unwrap_or_default(),
+        t.remittance_information.as_ref().and_then(|r| r.unstructured.clone()).unwrap_or_default(),
+        creditor_reference(t).unwrap_or_default(),
+    ];
+    for f in fields {
+        h.update(f.as_bytes());
+        h.update([0x1f]);
+    }
+    format!("f:{}", hex::encode(&h.finalize()[..16]))
+}
+
+fn creditor_reference(t: &Transaction) -> Option<String> {
+    t.remittance_information.as_ref()?.structured.as_ref()?.creditor_reference_information.as_ref()?.reference.clone()
+}
+
+fn booking_date(t: &Transaction, today: NaiveDate) -> NaiveDate {
+    t.execution_date.as_ref().or(t.value_date.as_ref()).map_or(today, |d| d.date())
+}
+
+impl Store {
+    /// Commits one page in one database transaction: the user context first
+    /// (R1), then the transactions, then the checkpoint (R4). A crash leaves
+    /// either all of it or none of it.
+    pub fn commit_page(&mut self, page: &PageCommit<'_>, now: DateTime<Utc>) -> Result<IngestStats> {
+        let now_s = now.to_rfc3339();
+        let today = now.date_naive();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(user) = page.user_context {
+            tx.execute(
+                "UPDATE connections SET user_context = ?2, updated_at = ?3 WHERE id = ?1",
+                params![page.connection_id, user.expose(), now_s],
+            )?;
+        }
+        let currency_of: String =
+            tx.query_row("SELECT currency FROM accounts WHERE id = ?1", [page.account_id], |r| r.get(0))?;
+
+        // Occurrence counting: how often each key was already seen in this run.
+        let keyed: Vec<(String, NaiveDate)> = page
+            .transactions
+            .iter()
+            .map(|t| {
+                let d = booking_date(t, today);
+                (t.id.as_ref().filter(|id| !id.is_empty()).map_or_else(|| fingerprint(t, d), |id| format!("b:{id}")), d)
+            })
+            .collect();
+        let mut seen: HashMap<&str, i64> = HashMap::new();
+        {
+            let mut count = tx.prepare_cached(
+                "SELECT count(*) FROM transactions WHERE account_id = ?1 AND last_seen_run = ?2 AND match_key = ?3",
+            )?;
+            for (key, _) in &keyed {
+                if !seen.contains_key(key.as_str()) {
+                    let n: i64 = count.query_row(params![page.account_id, page.run_id, key], |r| r.get(0))?;
+                    seen.insert(key.as_str(), n);
+                }
+            }
+        }
+        let mut stats = IngestStats::default();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
+                 currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
+                 bank_transaction_code, raw, first_seen_run, last_seen_run, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)
+                 ON CONFLICT (account_id, identity) DO NOTHING",
+            )?;
+            let mut touch = tx
+                .prepare_cached("UPDATE transactions SET last_seen_run = ?3 WHERE account_id = ?1 AND identity = ?2")?;
+            for (t, (key, booking)) in page.transactions.iter().zip(&keyed) {
+                let n = seen.get_mut(key.as_str()).ok_or_else(|| StoreError::Corrupt("occurrence count".into()))?;
+                let identity = format!("{key}#{n}");
+                *n += 1;
+                let currency = t.currency.clone().unwrap_or_else(|| currency_of.clone());
+                let amount = StoredAmount::from_decimal(t.amount.0, &currency)
+                    .ok_or_else(|| StoreError::Corrupt(format!("amount {} does not fit in 64 bits", t.amount)))?;
+                let raw = serde_json::to_string(t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let btc = t.bank_transaction_code.as_ref().map(|c| {
+                    [c.domain.as_deref(), c.family.as_deref(), c.sub_family.as_deref()]
+                        .map(|p| p.unwrap_or(""))
+                        .join("-")
+                });
+                let inserted = insert.execute(params![
+                    page.account_id,
+                    identity,
+                    key,
+                    t.id,
+                    booking.to_string(),
+                    t.value_date.as_ref().map(|d| d.date().to_string()),
+                    amount.minor,
+                    amount.scale,
+                    currency,
+                    t.counterpart_name,
+                    t.counterpart_reference,
+                    t.counterpart_bic,
+                    t.description,
+                    t.remittance_information.as_ref().and_then(|r| r.unstructured.clone()),
+                    creditor_reference(t),
+                    btc,
+                    raw,
+                    page.run_id,
+                    now_s,
+                ])?;
+                if inserted == 1 {
+                    stats.inserted += 1;
+                } else {
+                    touch.execute(params![page.account_id, identity, page.run_id])?;
+                    stats.unchanged += 1;
+                }
+            }
+        }
+        match page.next_pager {
+            Some(pager) => {
+                tx.execute(
+                    "INSERT INTO paging_checkpoints (account_id, sync_run_id, pager_context, pages_done, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
+                     ON CONFLICT (account_id) DO UPDATE SET sync_run_id = excluded.sync_run_id, pager_context = excluded.pager_context,
+                     pages_done = pages_done + 1, updated_at = excluded.updated_at",
+                    params![page.account_id, page.run_id, pager.expose(), now_s],
+                )?;
+            }
+            None => {
+                tx.execute("DELETE FROM paging_checkpoints WHERE account_id = ?1", [page.account_id])?;
+            }
+        }
+        tx.execute(
+            "UPDATE sync_runs SET pages_done = pages_done + 1, new_transactions = new_transactions + ?2, seen_transactions = seen_transactions + ?3 WHERE id = ?1",
+            params![page.run_id, stats.inserted as i64, stats.unchanged as i64],
+        )?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    /// Where an interrupted fetch of an account resumes (R4), if it was interrupted.
+    pub fn checkpoint(&self, account_id: i64) -> Result<Option<Checkpoint>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sync_run_id, pager_context, pages_done FROM paging_checkpoints WHERE account_id = ?1",
+                [account_id],
+                |r| {
+                    Ok(Checkpoint {
+                        run_id: r.get(0)?,
+                        pager: r.get::<_, Option<String>>(1)?.map(PagerContext::new),
+                        pages_done: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Starts a sync run (R10) and returns its id.
+    pub fn start_sync_run(&self, connection_id: i64, scope: &str, trigger: &str, now: DateTime<Utc>) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO sync_runs (connection_id, scope, state, trigger, started_at) VALUES (?1, ?2, 'RUNNING', ?3, ?4)",
+            params![connection_id, scope, trigger, now.to_rfc3339()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Ends a sync run.
+    pub fn finish_sync_run(&self, run_id: i64, state: &str, error: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sync_runs SET state = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
+            params![run_id, state, error, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Number of stored transactions of an account.
+    pub fn transaction_count(&self, account_id: i64) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM transactions WHERE account_id = ?1", [account_id], |r| r.get(0))?)
+    }
+}

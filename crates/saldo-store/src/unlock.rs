@@ -1,0 +1,136 @@
+//! Opening the data directory: which key, from where (keyring or passphrase),
+//! and switching between them by re-keying the file.
+
+use std::path::{Path, PathBuf};
+
+use saldo_vault::{DbKey, KdfParams, Passphrase, PassphraseFile, SecretStore, VaultError};
+
+use crate::{Result, Store, StoreError};
+
+/// The database file's name in the data directory.
+pub const DB_FILE_NAME: &str = "saldo.db";
+
+/// How the person unlocks.
+#[derive(Debug)]
+pub enum Unlock {
+    /// With the key in the OS keyring (the default).
+    Keyring,
+    /// With a passphrase (`--passphrase-file`).
+    Passphrase(Passphrase),
+}
+
+/// How the database is protected now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protection {
+    /// A random key in the OS keyring.
+    Keyring,
+    /// A key derived from a passphrase.
+    Passphrase,
+}
+
+fn db_path(dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StoreError::Io(format!("cannot create data directory {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(dir.join(DB_FILE_NAME))
+}
+
+/// Opens the database in `dir`, creating it (and its key) on first run.
+pub fn open_data_dir(dir: &Path, unlock: Unlock, keyring: &dyn SecretStore) -> Result<(Store, Protection)> {
+    let db = db_path(dir)?;
+    let exists = db.exists() && std::fs::metadata(&db).map(|m| m.len() > 0).unwrap_or(false);
+    let kdf = PassphraseFile::load(&db)?;
+    match unlock {
+        Unlock::Passphrase(pass) => match kdf {
+            Some(mut file) => {
+                let keys = file.candidate_keys(&pass)?;
+                for (i, key) in keys.iter().enumerate() {
+                    match Store::open(&db, key) {
+                        Ok(store) => {
+                            if i == 1 {
+                                // A passphrase change was interrupted after the re-key: finish it.
+                                if let Some(next) = file.next.take() {
+                                    file.current = next;
+                                    file.save(&db)?;
+                                }
+                            }
+                            return Ok((store, Protection::Passphrase));
+                        }
+                        Err(StoreError::WrongKey) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(StoreError::WrongKey)
+            }
+            None if exists => Err(StoreError::Io(
+                "this database is protected by the OS keyring, not a passphrase; open it without --passphrase-file"
+                    .into(),
+            )),
+            None => {
+                let file = PassphraseFile { current: KdfParams::generate()?, next: None };
+                file.save(&db)?;
+                let key = file.current.derive(&pass)?;
+                Ok((Store::open(&db, &key)?, Protection::Passphrase))
+            }
+        },
+        Unlock::Keyring => {
+            if kdf.is_some() {
+                // A move to the keyring may have been interrupted after the re-key.
+                if let Ok(Some(key)) = keyring.get() {
+                    if let Ok(store) = Store::open(&db, &key) {
+                        PassphraseFile::remove(&db)?;
+                        return Ok((store, Protection::Keyring));
+                    }
+                }
+                return Err(VaultError::PassphraseRequired.into());
+            }
+            match keyring.get()? {
+                Some(key) => Ok((Store::open(&db, &key)?, Protection::Keyring)),
+                None if exists => Err(VaultError::KeyMissing.into()),
+                None => {
+                    let key = DbKey::generate()?;
+                    keyring.set(&key)?;
+                    Ok((Store::open(&db, &key)?, Protection::Keyring))
+                }
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Changes the passphrase: re-keys the file. Crash-safe: the new
+    /// parameters are recorded as `next` before the re-key.
+    pub fn change_passphrase(&self, new: &Passphrase) -> Result<()> {
+        let db = self.path().to_path_buf();
+        let mut file = PassphraseFile::load(&db)?.ok_or(VaultError::PassphraseRequired)?;
+        let next = KdfParams::generate()?;
+        let key = next.derive(new)?;
+        file.next = Some(next.clone());
+        file.save(&db)?;
+        self.rekey(&key)?;
+        PassphraseFile { current: next, next: None }.save(&db).map_err(StoreError::from)
+    }
+
+    /// Moves from a passphrase to a random key in the OS keyring (re-key).
+    pub fn move_to_keyring(&self, keyring: &dyn SecretStore) -> Result<()> {
+        let key = DbKey::generate()?;
+        keyring.set(&key)?;
+        self.rekey(&key)?;
+        PassphraseFile::remove(self.path())?;
+        Ok(())
+    }
+
+    /// Moves from the keyring to a passphrase (re-key), removing the keyring entry.
+    pub fn move_to_passphrase(&self, pass: &Passphrase, keyring: &dyn SecretStore) -> Result<()> {
+        let file = PassphraseFile { current: KdfParams::generate()?, next: None };
+        let key = file.current.derive(pass)?;
+        file.save(self.path())?;
+        self.rekey(&key)?;
+        keyring.delete()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,419 @@
+//! The encrypted store: encryption at rest, keys, migrations, exact and
+//! idempotent ingest, atomic page commits, accounts and cascades.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use saldo_gateway::{PagerContext, UserContext};
+use saldo_store::transactions::PageCommit;
+use saldo_store::{Store, StoreError, LATEST_VERSION, MIGRATIONS};
+use saldo_vault::DbKey;
+use support::{now, seeded, store, temp_dir, tx};
+
+fn commit(
+    store: &mut Store,
+    conn: i64,
+    account: i64,
+    run: i64,
+    txs: &[saldo_gateway::Transaction],
+) -> saldo_store::transactions::IngestStats {
+    store
+        .commit_page(
+            &PageCommit {
+                connection_id: conn,
+                account_id: account,
+                run_id: run,
+                user_context: None,
+                transactions: txs,
+                next_pager: None,
+            },
+            now(),
+        )
+        .unwrap()
+}
+
+fn file_bytes(path: &std::path::Path) -> Vec<u8> {
+    let mut all = std::fs::read(path).unwrap();
+    for ext in ["-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(format!("{}{ext}", path.display())) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+#[test]
+fn the_file_has_no_plaintext_and_sqlite3_cannot_open_it() {
+    let (mut s, _key, path) = store("plain");
+    let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    commit(
+        &mut s,
+        conn,
+        accts[0],
+        run,
+        &[tx(Some("1"), (2026, 1, 2), "-12.34", "EUR", "Zebulon Quartermaine", "Very Secret Groceries")],
+    );
+    s.set_user_context(conn, &UserContext::new("Bearer token-abcdef"), now()).unwrap();
+    let raw = file_bytes(&path);
+    for needle in ["Zebulon", "Quartermaine", "Secret Groceries", "token-abcdef", "CREATE TABLE"] {
+        assert!(
+            !raw.windows(needle.len()).any(|w| w == needle.as_bytes()),
+            "no plaintext {needle:?} in the file or its WAL"
+        );
+    }
+    drop(s);
+    let out = std::process::Command::new("sqlite3").arg(&path).arg("SELECT count(*) FROM sqlite_master;").output();
+    match out {
+        Ok(o) => {
+            assert!(!o.status.success(), "sqlite3 must not read the file");
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("not a database"),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        Err(e) => panic!("sqlite3 is needed for this test (scripts/setup test installs it): {e}"),
+    }
+}
+
+#[test]
+fn a_wrong_key_fails_cleanly_and_leaves_the_file_untouched() {
+    let (mut s, key, path) = store("wrongkey");
+    seeded(&mut s, &[("A1", "EUR")]);
+    drop(s);
+    let before = file_bytes(&path);
+    let err = Store::open(&path, &DbKey::generate().unwrap()).unwrap_err();
+    assert!(matches!(err, StoreError::WrongKey), "{err}");
+    assert!(err.to_string().contains("untouched"), "a clear message: {err}");
+    assert_eq!(file_bytes(&path), before, "the file is unchanged by a failed open");
+    let s = Store::open(&path, &key).unwrap();
+    assert_eq!(s.accounts(None, true).unwrap().len(), 1, "the right key still opens it, data intact");
+}
+
+#[test]
+fn a_plaintext_database_is_refused() {
+    let dir = temp_dir("plaindb");
+    let path = dir.join("saldo.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    drop(c);
+    let err = Store::open(&path, &DbKey::generate().unwrap()).unwrap_err();
+    assert!(matches!(err, StoreError::NotEncrypted(_)), "{err}");
+}
+
+fn schema(conn: &rusqlite::Connection) -> Vec<(String, String, Option<String>)> {
+    let mut st = conn.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().collect::<Result<_, _>>().unwrap()
+}
+
+#[test]
+fn every_migration_path_reaches_the_schema_of_a_fresh_database() {
+    let (fresh, _, _) = store("fresh");
+    let expected = schema(fresh.sql());
+    assert_eq!(fresh.schema_version().unwrap(), LATEST_VERSION);
+    for from in 0..=LATEST_VERSION {
+        let dir = temp_dir("migrate");
+        let path = dir.join("saldo.db");
+        let key = DbKey::generate().unwrap();
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal().expose())).unwrap();
+            for m in &MIGRATIONS[..from as usize] {
+                c.execute_batch(m).unwrap();
+            }
+            c.pragma_update(None, "user_version", from).unwrap();
+        }
+        let s = Store::open(&path, &key).unwrap();
+        assert_eq!(s.schema_version().unwrap(), LATEST_VERSION, "from v{from}");
+        assert_eq!(schema(s.sql()), expected, "migrating from v{from} gives the fresh schema");
+    }
+}
+
+#[test]
+fn released_migrations_are_frozen() {
+    // v1 as released; editing it would break databases already in the field.
+    let frozen = include_str!("fixtures/schema-v1.sql");
+    assert_eq!(MIGRATIONS[0].trim(), frozen.trim(), "never edit a released migration: add a new one");
+}
+
+#[test]
+fn a_database_from_a_newer_saldo_is_refused() {
+    let (s, key, path) = store("newer");
+    s.sql().pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
+    drop(s);
+    let err = Store::open(&path, &key).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+}
+
+#[test]
+fn twins_stay_two_and_refetching_adds_nothing() {
+    let (mut s, _, _) = store("twins");
+    let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+    let page = vec![
+        tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee"),
+        tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee"),
+        tx(None, (2026, 3, 3), "-9.99", "EUR", "Shop", "Book"),
+        tx(Some("X-1"), (2026, 3, 3), "100", "EUR", "Employer", "Salary"),
+    ];
+    let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let first = commit(&mut s, conn, accts[0], run1, &page);
+    assert_eq!(first.inserted, 4, "R16: two identical coffees are two transactions");
+    let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let again = commit(&mut s, conn, accts[0], run2, &page);
+    assert_eq!((again.inserted, again.unchanged), (0, 4), "R16: re-fetching the same transactions adds nothing");
+    assert_eq!(s.transaction_count(accts[0]).unwrap(), 4);
+    // A third coffee the next time is new.
+    let mut more = page.clone();
+    more.insert(0, tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee"));
+    let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    assert_eq!(commit(&mut s, conn, accts[0], run3, &more).inserted, 1, "a third identical coffee is a new one");
+}
+
+#[test]
+fn pages_split_differently_give_the_same_identities() {
+    let (mut s, _, _) = store("pagesplit");
+    let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+    let all: Vec<_> =
+        (0..30).map(|i| tx(None, (2026, 2, 1 + (i / 3) as u32), "-1.00", "EUR", "Vending", "Snack")).collect();
+    let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    assert_eq!(commit(&mut s, conn, accts[0], run1, &all).inserted, 30, "ten triplets of identical snacks");
+    let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let mut inserted = 0;
+    for chunk in all.chunks(7) {
+        inserted += commit(&mut s, conn, accts[0], run2, chunk).inserted;
+    }
+    assert_eq!(inserted, 0, "R16: twins split across page boundaries are still recognised");
+    assert_eq!(s.transaction_count(accts[0]).unwrap(), 30);
+}
+
+#[test]
+fn a_page_commits_with_its_user_context_and_checkpoint() {
+    let (mut s, _, _) = store("atomic");
+    let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let ctx = UserContext::new("ctx-1");
+    let pager = PagerContext::new("{\"page\":1}");
+    let t = [tx(Some("1"), (2026, 1, 1), "1", "EUR", "A", "a")];
+    s.commit_page(
+        &PageCommit {
+            connection_id: conn,
+            account_id: accts[0],
+            run_id: run,
+            user_context: Some(&ctx),
+            transactions: &t,
+            next_pager: Some(&pager),
+        },
+        now(),
+    )
+    .unwrap();
+    assert_eq!(s.user_context(conn).unwrap(), Some(ctx), "R1: the new user context is stored with the page");
+    let cp = s.checkpoint(accts[0]).unwrap().unwrap();
+    assert_eq!((cp.run_id, cp.pager, cp.pages_done), (run, Some(pager), 1), "R4: resume from the next page");
+    let t2 = [tx(Some("2"), (2026, 1, 1), "1", "EUR", "A", "a")];
+    s.commit_page(
+        &PageCommit {
+            connection_id: conn,
+            account_id: accts[0],
+            run_id: run,
+            user_context: None,
+            transactions: &t2,
+            next_pager: None,
+        },
+        now(),
+    )
+    .unwrap();
+    assert_eq!(s.checkpoint(accts[0]).unwrap(), None, "the last page clears the checkpoint");
+    assert_eq!(s.user_context(conn).unwrap(), Some(UserContext::new("ctx-1")), "a null context leaves the stored one");
+}
+
+#[test]
+fn a_failed_page_leaves_nothing_half_written() {
+    let (mut s, _, _) = store("rollback");
+    let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let ctx = UserContext::new("ctx-new");
+    // An amount that does not fit in 64-bit minor units fails the page midway.
+    let huge = tx(Some("2"), (2026, 1, 1), "99999999999999999999.99", "EUR", "B", "b");
+    let page = [tx(Some("1"), (2026, 1, 1), "1", "EUR", "A", "a"), huge];
+    let err = s.commit_page(
+        &PageCommit {
+            connection_id: conn,
+            account_id: accts[0],
+            run_id: run,
+            user_context: Some(&ctx),
+            transactions: &page,
+            next_pager: None,
+        },
+        now(),
+    );
+    assert!(err.is_err());
+    assert_eq!(s.transaction_count(accts[0]).unwrap(), 0, "no partial page");
+    assert_eq!(
+        s.user_context(conn).unwrap(),
+        Some(UserContext::new("ctx-0")),
+        "nor a context from a page that was not stored"
+    );
+}
+
+#[test]
+fn amounts_are_stored_exactly_in_every_currency() {
+    let (mut s, _, _) = store("exact");
+    let (conn, accts) = seeded(&mut s, &[("K", "KWD"), ("J", "JPY"), ("E", "EUR")]);
+    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    commit(&mut s, conn, accts[0], run, &[tx(Some("1"), (2026, 1, 1), "-1.234", "KWD", "A", "a")]);
+    commit(&mut s, conn, accts[1], run, &[tx(Some("1"), (2026, 1, 1), "1200", "JPY", "A", "a")]);
+    commit(
+        &mut s,
+        conn,
+        accts[2],
+        run,
+        &[tx(Some("1"), (2026, 1, 1), "0.005", "EUR", "A", "a"), tx(Some("2"), (2026, 1, 1), "0.1", "EUR", "A", "a")],
+    );
+    let rows: Vec<(i64, i64, String)> = s
+        .sql()
+        .prepare("SELECT amount_minor, scale, currency FROM transactions ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [(-1234, 3, "KWD".into()), (1200, 0, "JPY".into()), (5, 3, "EUR".into()), (10, 2, "EUR".into())],
+        "R17: exact minor units with their scale"
+    );
+}
+
+#[test]
+fn new_accounts_start_disabled_and_vanished_ones_are_kept_hidden() {
+    let (mut s, _, _) = store("accounts");
+    let conn = s.insert_connection(102, "Sandbox Sparkasse", "DE", &UserContext::new("c"), now()).unwrap();
+    let a = support::account("GIRO", "EUR");
+    let b = support::account("KARTE", "EUR");
+    let first = s.apply_accounts(conn, &[a.clone(), b.clone()], now()).unwrap();
+    assert_eq!(first.added.len(), 2);
+    assert!(
+        s.accounts(Some(conn), false).unwrap().iter().all(|a| !a.enabled),
+        "R12: discovered accounts are disabled until enabled"
+    );
+    let second = s.apply_accounts(conn, std::slice::from_ref(&a), now()).unwrap();
+    assert_eq!(second.disappeared.len(), 1, "R13: KARTE is no longer returned");
+    let visible: Vec<String> = s.accounts(Some(conn), false).unwrap().into_iter().map(|a| a.gateway_id).collect();
+    assert_eq!(visible, ["GIRO"], "R13: hidden by default");
+    let all = s.accounts(Some(conn), true).unwrap();
+    assert!(all.iter().any(|x| x.gateway_id == "KARTE" && x.disappeared_at.is_some()), "R13: still reachable, marked");
+    let third = s.apply_accounts(conn, &[a, b], now()).unwrap();
+    assert_eq!(third.reappeared.len(), 1, "an account that comes back is unmarked");
+}
+
+fn count(s: &Store, sql: &str) -> i64 {
+    s.sql().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn deletes_cascade_exactly_as_r14_says() {
+    let (mut s, _, _) = store("cascade");
+    let (c1, a1) = seeded(&mut s, &[("A", "EUR"), ("B", "EUR")]);
+    let (c2, a2) = seeded(&mut s, &[("C", "EUR")]);
+    for (conn, acct) in [(c1, a1[0]), (c1, a1[1]), (c2, a2[0])] {
+        let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let t = [
+            tx(Some("1"), (2026, 1, 1), "-1", "EUR", "Zed", "unique-word"),
+            tx(Some("2"), (2026, 1, 2), "2", "EUR", "Zed", "x"),
+        ];
+        let p = PagerContext::new("p");
+        s.commit_page(
+            &PageCommit {
+                connection_id: conn,
+                account_id: acct,
+                run_id: run,
+                user_context: None,
+                transactions: &t,
+                next_pager: Some(&p),
+            },
+            now(),
+        )
+        .unwrap();
+        let b = saldo_gateway::Balance {
+            balance_type: saldo_gateway::BalanceType::Clbd,
+            raw_balance_type: None,
+            reference_date: None,
+            last_change_date_time: None,
+            balance_amount: saldo_gateway::BalanceAmount {
+                currency: Some("EUR".into()),
+                amount: saldo_gateway::Amount::parse("1").unwrap(),
+            },
+            credit_limit_included: None,
+        };
+        s.insert_balances(acct, Some(run), &[b], now()).unwrap();
+    }
+    assert!(s.delete_account(a1[0]).unwrap());
+    assert_eq!(
+        count(&s, &format!("SELECT count(*) FROM transactions WHERE account_id = {}", a1[0])),
+        0,
+        "R14: an account's transactions go with it"
+    );
+    assert_eq!(
+        count(&s, &format!("SELECT count(*) FROM balances WHERE account_id = {}", a1[0])),
+        0,
+        "and its balances"
+    );
+    assert_eq!(count(&s, "SELECT count(*) FROM transactions"), 4, "other accounts keep theirs");
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM transactions_fts WHERE transactions_fts MATCH 'unique'"),
+        2,
+        "search forgets deleted ones"
+    );
+    assert!(s.delete_connection(c1).unwrap());
+    for table in ["accounts", "balances", "sync_runs", "paging_checkpoints"] {
+        let n = count(&s, &format!("SELECT count(*) FROM {table}"));
+        assert_eq!(n, 1, "R14: only the other connection's {table} remain");
+    }
+    assert_eq!(count(&s, "SELECT count(*) FROM transactions"), 2, "R14: the connection's transactions are gone");
+    assert_eq!(count(&s, "SELECT count(*) FROM connections"), 1);
+}
+
+#[test]
+fn two_processes_write_to_one_database_at_the_same_time() {
+    if let Ok(dir) = std::env::var("SALDO_CHILD_DB_DIR") {
+        // Child: writes 40 pages into account 2 while the parent writes into account 1.
+        let key = DbKey::from_hex(&std::env::var("SALDO_CHILD_KEY").unwrap()).unwrap();
+        let mut s = Store::open(&std::path::Path::new(&dir).join("saldo.db"), &key).unwrap();
+        for p in 0..40 {
+            let t: Vec<_> =
+                (0..25).map(|i| tx(Some(&format!("c{p}-{i}")), (2026, 1, 1), "1", "EUR", "Child", "c")).collect();
+            commit(&mut s, 1, 2, 1, &t);
+        }
+        return;
+    }
+    let (mut s, key, path) = store("twoproc");
+    let (conn, accts) = seeded(&mut s, &[("A", "EUR"), ("B", "EUR")]);
+    assert_eq!((conn, accts.clone()), (1, vec![1, 2]));
+    s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "two_processes_write_to_one_database_at_the_same_time"])
+        .env("SALDO_CHILD_DB_DIR", path.parent().unwrap())
+        .env("SALDO_CHILD_KEY", key.to_hex().expose())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for p in 0..40 {
+        let t: Vec<_> =
+            (0..25).map(|i| tx(Some(&format!("p{p}-{i}")), (2026, 1, 1), "1", "EUR", "Parent", "p")).collect();
+        commit(&mut s, conn, 1, 1, &t);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the other process's writes succeed too (WAL + busy timeout): {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        (s.transaction_count(1).unwrap(), s.transaction_count(2).unwrap()),
+        (1000, 1000),
+        "nothing lost from either process"
+    );
+}
