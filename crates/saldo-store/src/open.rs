@@ -39,8 +39,13 @@ impl Store {
             }
         }
         let mut conn = Connection::open(path)?;
-        // The key comes before any other statement (SQLCipher reads nothing until then).
-        conn.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal().expose()))?;
+        // The key comes before any other statement (SQLCipher reads nothing until
+        // then). SQLCipher's own logger would print decryption failures to stderr;
+        // a wrong key is reported as StoreError::WrongKey instead.
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = {};",
+            key.sqlcipher_literal().expose()
+        ))?;
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             Ok(_) => {}
             Err(e) if is_not_a_database(&e) => return Err(StoreError::WrongKey),

@@ -1,0 +1,134 @@
+//! Opening the data directory with the OS keyring (a real Secret Service,
+//! under scripts/test) or a passphrase, and moving between the two.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use saldo_store::{open_data_dir, Protection, StoreError, Unlock, DB_FILE_NAME};
+use saldo_vault::{KdfParams, KeyringStore, MemoryStore, Passphrase, PassphraseFile, SecretStore, VaultError};
+use support::{now, temp_dir};
+
+fn keyring_for(dir: &std::path::Path) -> Option<KeyringStore> {
+    let store = KeyringStore::for_database(&dir.join(DB_FILE_NAME));
+    match store.get() {
+        Ok(_) => Some(store),
+        Err(VaultError::KeyringUnavailable(e)) if std::env::var("SALDO_REQUIRE_KEYRING").as_deref() != Ok("1") => {
+            eprintln!("skipped: no Secret Service ({e}); run under scripts/test");
+            None
+        }
+        Err(e) => panic!("the keyring must be reachable here: {e}"),
+    }
+}
+
+fn pass(s: &str) -> Passphrase {
+    Passphrase::new(s.into()).unwrap()
+}
+
+fn bytes(dir: &std::path::Path) -> Vec<u8> {
+    std::fs::read(dir.join(DB_FILE_NAME)).unwrap()
+}
+
+#[test]
+fn first_run_puts_a_key_in_the_keyring_and_a_new_process_opens_the_database() {
+    if let Ok(dir) = std::env::var("SALDO_CHILD_DATA_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        let (s, p) =
+            open_data_dir(&dir, Unlock::Keyring, &KeyringStore::for_database(&dir.join(DB_FILE_NAME))).unwrap();
+        assert_eq!(p, Protection::Keyring);
+        assert_eq!(s.connections().unwrap()[0].bank_name, "Restart Bank", "the data is readable after a restart");
+        return;
+    }
+    let dir = temp_dir("kr-first");
+    let Some(keyring) = keyring_for(&dir) else { return };
+    let (s, p) = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap();
+    assert_eq!(p, Protection::Keyring);
+    s.insert_connection(1, "Restart Bank", "BE", &saldo_gateway::UserContext::new("c"), now()).unwrap();
+    drop(s);
+    assert!(!PassphraseFile::path_for(&dir.join(DB_FILE_NAME)).exists(), "no key material beside the database");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "first_run_puts_a_key_in_the_keyring_and_a_new_process_opens_the_database"])
+        .env("SALDO_CHILD_DATA_DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "the key survives a restart: {}", String::from_utf8_lossy(&out.stdout));
+    keyring.delete().unwrap();
+}
+
+#[test]
+fn a_missing_keyring_key_is_a_clear_error_and_the_file_is_untouched() {
+    let dir = temp_dir("kr-missing");
+    let Some(keyring) = keyring_for(&dir) else { return };
+    let (s, _) = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap();
+    drop(s);
+    keyring.delete().unwrap();
+    let before = bytes(&dir);
+    let err = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap_err();
+    assert!(matches!(err, StoreError::Vault(VaultError::KeyMissing)), "{err}");
+    assert_eq!(bytes(&dir), before, "nothing written");
+}
+
+#[test]
+fn a_passphrase_protects_the_database_and_a_wrong_one_changes_nothing() {
+    let dir = temp_dir("pp");
+    let nokeyring = MemoryStore::default(); // test double: this test is not about the keyring
+    let (s, p) = open_data_dir(&dir, Unlock::Passphrase(pass("correct horse")), &nokeyring).unwrap();
+    assert_eq!(p, Protection::Passphrase);
+    s.insert_connection(1, "PP Bank", "BE", &saldo_gateway::UserContext::new("c"), now()).unwrap();
+    drop(s);
+    assert_eq!(nokeyring.get().unwrap(), None, "nothing in any keyring");
+    let before = bytes(&dir);
+    let err = open_data_dir(&dir, Unlock::Passphrase(pass("wrong horse")), &nokeyring).unwrap_err();
+    assert!(matches!(err, StoreError::WrongKey), "{err}");
+    assert_eq!(bytes(&dir), before, "a wrong passphrase leaves the file untouched");
+    let err = open_data_dir(&dir, Unlock::Keyring, &nokeyring).unwrap_err();
+    assert!(matches!(err, StoreError::Vault(VaultError::PassphraseRequired)), "without a passphrase: {err}");
+    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("correct horse")), &nokeyring).unwrap();
+    assert_eq!(s.connections().unwrap().len(), 1);
+}
+
+#[test]
+fn changing_the_passphrase_rekeys_and_survives_an_interruption() {
+    let dir = temp_dir("pp-change");
+    let none = MemoryStore::default(); // test double: not about the keyring
+    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("old passphrase")), &none).unwrap();
+    s.insert_connection(1, "Kept Bank", "BE", &saldo_gateway::UserContext::new("c"), now()).unwrap();
+    s.change_passphrase(&pass("new passphrase")).unwrap();
+    drop(s);
+    assert!(
+        matches!(open_data_dir(&dir, Unlock::Passphrase(pass("old passphrase")), &none), Err(StoreError::WrongKey)),
+        "the old one no longer opens it"
+    );
+    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("new passphrase")), &none).unwrap();
+    assert_eq!(s.connections().unwrap()[0].bank_name, "Kept Bank", "no data lost by the re-key");
+
+    // Interrupted after the re-key, before the parameter file was finalised.
+    let db = dir.join(DB_FILE_NAME);
+    let mut file = PassphraseFile::load(&db).unwrap().unwrap();
+    let next = KdfParams::generate().unwrap();
+    s.rekey(&next.derive(&pass("third passphrase")).unwrap()).unwrap();
+    file.next = Some(next);
+    file.save(&db).unwrap();
+    drop(s);
+    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("third passphrase")), &none).unwrap();
+    assert_eq!(s.connections().unwrap().len(), 1);
+    assert!(PassphraseFile::load(&db).unwrap().unwrap().next.is_none(), "the change is finished on the next open");
+}
+
+#[test]
+fn moving_between_passphrase_and_keyring_rekeys_without_losing_data() {
+    let dir = temp_dir("move");
+    let Some(keyring) = keyring_for(&dir) else { return };
+    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("start with this")), &keyring).unwrap();
+    s.insert_connection(1, "Moving Bank", "BE", &saldo_gateway::UserContext::new("c"), now()).unwrap();
+    s.move_to_keyring(&keyring).unwrap();
+    drop(s);
+    assert!(!PassphraseFile::path_for(&dir.join(DB_FILE_NAME)).exists(), "the passphrase parameters are gone");
+    let (s, p) = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap();
+    assert_eq!((p, s.connections().unwrap().len()), (Protection::Keyring, 1), "opens from the keyring with its data");
+    s.move_to_passphrase(&pass("and back again"), &keyring).unwrap();
+    drop(s);
+    assert_eq!(keyring.get().unwrap(), None, "the keyring entry is removed");
+    let (s, p) = open_data_dir(&dir, Unlock::Passphrase(pass("and back again")), &keyring).unwrap();
+    assert_eq!((p, s.connections().unwrap().len()), (Protection::Passphrase, 1));
+}
