@@ -1,1 +1,323 @@
-//! Read models for the UI and CLI (filled in with the queries issue work).
+//! The questions the UI and CLI ask, each one function. All sums are exact:
+//! SQL adds integer minor units per (currency, scale) and Rust combines the
+//! scales with decimals (R17).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rusqlite::types::Value;
+use rust_decimal::Decimal;
+
+use crate::accounts::Account;
+use crate::balances::BalanceRow;
+use crate::{Result, Store, StoredAmount};
+
+/// An account with its latest balance of each type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountOverview {
+    /// The account.
+    pub account: Account,
+    /// Its bank.
+    pub bank_name: String,
+    /// Latest balance per type.
+    pub balances: Vec<BalanceRow>,
+}
+
+/// Sort orders of the transaction list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    DateDesc,
+    /// Oldest first.
+    DateAsc,
+    /// Largest amount first.
+    AmountDesc,
+    /// Smallest (most negative) first.
+    AmountAsc,
+}
+
+/// Money in or out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Positive amounts.
+    In,
+    /// Negative amounts.
+    Out,
+}
+
+/// Where the previous page ended (keyset pagination).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// Sort key of the last row: the booking date, or the amount in micro-units.
+    pub key: String,
+    /// Row id of the last row (tie-breaker).
+    pub id: i64,
+}
+
+/// A transaction-list request.
+#[derive(Clone, Debug, Default)]
+pub struct TxQuery {
+    /// One account, or all.
+    pub account: Option<i64>,
+    /// First booking date (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last booking date (inclusive).
+    pub to: Option<NaiveDate>,
+    /// Smallest amount (inclusive).
+    pub min: Option<Decimal>,
+    /// Largest amount (inclusive).
+    pub max: Option<Decimal>,
+    /// In or out.
+    pub direction: Option<Direction>,
+    /// Words to find in counterparty, description or remittance (prefix match).
+    pub text: Option<String>,
+    /// Order.
+    pub sort: Sort,
+    /// Continue after this row.
+    pub after: Option<Cursor>,
+    /// Page size (1–1000).
+    pub limit: u32,
+}
+
+/// One row of the transaction list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxRow {
+    /// Row id.
+    pub id: i64,
+    /// Account.
+    pub account_id: i64,
+    /// Booking date.
+    pub booking_date: String,
+    /// Value date.
+    pub value_date: Option<String>,
+    /// Exact amount.
+    pub amount: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// Counterparty.
+    pub counterparty_name: Option<String>,
+    /// Counterparty account.
+    pub counterparty_account: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Remittance information.
+    pub remittance: Option<String>,
+    /// The bank's id.
+    pub bank_id: Option<String>,
+}
+
+/// A page of transactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxPage {
+    /// The rows.
+    pub rows: Vec<TxRow>,
+    /// Cursor of the next page, if there is one.
+    pub next: Option<Cursor>,
+}
+
+/// Income and spending of one month in one currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthlyRow {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Currency.
+    pub currency: String,
+    /// Sum of positive amounts.
+    pub income: Decimal,
+    /// Sum of negative amounts (negative).
+    pub expense: Decimal,
+}
+
+/// Amounts compare across scales as micro-units (scale 6).
+const MICRO: &str = "amount_minor * (CASE scale WHEN 0 THEN 1000000 WHEN 1 THEN 100000 WHEN 2 THEN 10000 WHEN 3 THEN 1000 WHEN 4 THEN 100 WHEN 5 THEN 10 ELSE 1 END)";
+
+fn micro(d: Decimal) -> i64 {
+    let mut v = d;
+    v.rescale(6);
+    i64::try_from(v.mantissa()).unwrap_or(if d.is_sign_negative() { i64::MIN } else { i64::MAX })
+}
+
+/// Turns what a person types into an FTS5 query: every word must match as a
+/// prefix; FTS syntax characters are neutralised by quoting.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+impl Store {
+    /// Accounts (visible ones, or all) with their latest balances.
+    pub fn accounts_overview(&self, include_disappeared: bool) -> Result<Vec<AccountOverview>> {
+        let banks: BTreeMap<i64, String> = self.connections()?.into_iter().map(|c| (c.id, c.bank_name)).collect();
+        self.accounts(None, include_disappeared)?
+            .into_iter()
+            .map(|account| {
+                Ok(AccountOverview {
+                    bank_name: banks.get(&account.connection_id).cloned().unwrap_or_default(),
+                    balances: self.latest_balances(account.id)?,
+                    account,
+                })
+            })
+            .collect()
+    }
+
+    /// One page of the transaction list.
+    pub fn transactions_page(&self, q: &TxQuery) -> Result<TxPage> {
+        let mut sql = String::from(
+            "SELECT id, account_id, booking_date, value_date, amount_minor, scale, currency, counterparty_name, counterparty_account,
+             description, remittance, bank_id FROM transactions WHERE 1 = 1",
+        );
+        let mut args: Vec<Value> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, v: Value| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(a) = q.account {
+            arg(&mut sql, " AND account_id = ?", Value::Integer(a));
+        }
+        if let Some(d) = q.from {
+            arg(&mut sql, " AND booking_date >= ?", Value::Text(d.to_string()));
+        }
+        if let Some(d) = q.to {
+            arg(&mut sql, " AND booking_date <= ?", Value::Text(d.to_string()));
+        }
+        if let Some(m) = q.min {
+            arg(&mut sql, &format!(" AND {MICRO} >= ?"), Value::Integer(micro(m)));
+        }
+        if let Some(m) = q.max {
+            arg(&mut sql, &format!(" AND {MICRO} <= ?"), Value::Integer(micro(m)));
+        }
+        match q.direction {
+            Some(Direction::In) => sql.push_str(" AND amount_minor > 0"),
+            Some(Direction::Out) => sql.push_str(" AND amount_minor < 0"),
+            None => {}
+        }
+        if let Some(m) = q.text.as_deref().and_then(fts_query) {
+            arg(
+                &mut sql,
+                " AND id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?)",
+                Value::Text(m),
+            );
+        }
+        let (key_expr, desc) = match q.sort {
+            Sort::DateDesc => ("booking_date", true),
+            Sort::DateAsc => ("booking_date", false),
+            Sort::AmountDesc => (MICRO, true),
+            Sort::AmountAsc => (MICRO, false),
+        };
+        let numeric = matches!(q.sort, Sort::AmountDesc | Sort::AmountAsc);
+        if let Some(c) = &q.after {
+            let cmp = if desc { "<" } else { ">" };
+            let key = if numeric { Value::Integer(c.key.parse().unwrap_or(0)) } else { Value::Text(c.key.clone()) };
+            args.push(key);
+            args.push(Value::Integer(c.id));
+            let (k, i) = (args.len() - 1, args.len());
+            sql.push_str(&format!(" AND ({key_expr}, id) {cmp} (?{k}, ?{i})"));
+        }
+        let dir = if desc { "DESC" } else { "ASC" };
+        let limit = q.limit.clamp(1, 1000);
+        sql.push_str(&format!(" ORDER BY {key_expr} {dir}, id {dir} LIMIT {}", limit + 1));
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut rows: Vec<TxRow> = st
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(TxRow {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    booking_date: r.get(2)?,
+                    value_date: r.get(3)?,
+                    amount: StoredAmount { minor: r.get(4)?, scale: r.get::<_, u32>(5)? }.to_decimal(),
+                    currency: r.get(6)?,
+                    counterparty_name: r.get(7)?,
+                    counterparty_account: r.get(8)?,
+                    description: r.get(9)?,
+                    remittance: r.get(10)?,
+                    bank_id: r.get(11)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let next = if rows.len() > limit as usize {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| Cursor {
+                key: if numeric { micro(r.amount).to_string() } else { r.booking_date.clone() },
+                id: r.id,
+            })
+        } else {
+            None
+        };
+        Ok(TxPage { rows, next })
+    }
+
+    /// Everything the bank sent for one transaction (the raw JSON).
+    pub fn transaction_raw(&self, id: i64) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self.conn.query_row("SELECT raw FROM transactions WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+    }
+
+    /// Monthly income and spending per currency, for one account or all.
+    pub fn monthly(&self, account: Option<i64>) -> Result<Vec<MonthlyRow>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT substr(booking_date, 1, 7) AS month, currency, scale,
+                    sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END),
+                    sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END)
+             FROM transactions WHERE (?1 IS NULL OR account_id = ?1)
+             GROUP BY month, currency, scale ORDER BY month, currency",
+        )?;
+        let mut out: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();
+        let rows = st.query_map([account], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (month, currency, scale, inc, exp) = row?;
+            let e = out.entry((month, currency)).or_default();
+            e.0 += Decimal::new(inc, scale);
+            e.1 += Decimal::new(exp, scale);
+        }
+        Ok(out
+            .into_iter()
+            .map(|((month, currency), (income, expense))| MonthlyRow { month, currency, income, expense })
+            .collect())
+    }
+
+    /// Total of the latest booked (else available) balances of visible,
+    /// enabled accounts, per currency.
+    pub fn totals(&self) -> Result<BTreeMap<String, Decimal>> {
+        let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+        for o in self.accounts_overview(false)? {
+            if !o.account.enabled {
+                continue;
+            }
+            let preferred = ["CLBD", "ITBD", "OPBD", "CLAV", "ITAV", "FWAV", "XPCD"];
+            let best = preferred.iter().find_map(|t| o.balances.iter().find(|b| b.balance_type == *t));
+            if let Some(b) = best {
+                *out.entry(b.currency.clone()).or_default() += b.amount;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_cannot_inject_fts_syntax() {
+        assert_eq!(fts_query("café zürich").as_deref(), Some("\"café\"* AND \"zürich\"*"));
+        assert_eq!(
+            fts_query("a\" OR b NEAR(").as_deref(),
+            Some("\"a\"* AND \"OR\"* AND \"b\"* AND \"NEAR\"*"),
+            "operators become plain words"
+        );
+        assert_eq!(fts_query("  ;;; "), None);
+    }
+}

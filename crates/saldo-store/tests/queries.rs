@@ -1,0 +1,183 @@
+//! The read models over a realistic history (the sandbox's generated data).
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use saldo_gateway::Transaction;
+use saldo_sandbox::banks::catalog;
+use saldo_store::queries::{Direction, Sort, TxQuery};
+use saldo_store::transactions::PageCommit;
+use saldo_store::Store;
+use support::{now, seeded, store};
+
+/// Two accounts (EUR and JPY) filled with 600 + 80 generated transactions.
+fn filled() -> (Store, Vec<i64>, Vec<Transaction>, Vec<Transaction>) {
+    let (mut s, _, _) = store("queries");
+    let (conn, accts) = seeded(&mut s, &[("NL-SBN-001", "EUR"), ("NL-SBN-JPY", "JPY")]);
+    let c = catalog(0).into_iter().find(|c| c.id == 101).unwrap();
+    let epoch = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let mut eur_spec = c.accounts[0].clone();
+    eur_spec.transactions = 600;
+    let eur: Vec<Transaction> =
+        (0..600).rev().map(|i| saldo_sandbox::data::transaction(3, epoch, &c, &eur_spec, i)).collect();
+    let jpy: Vec<Transaction> =
+        (0..80).rev().map(|i| saldo_sandbox::data::transaction(3, epoch, &c, &c.accounts[1], i)).collect();
+    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    for (acct, list) in [(accts[0], &eur), (accts[1], &jpy)] {
+        for chunk in list.chunks(50) {
+            s.commit_page(
+                &PageCommit {
+                    connection_id: conn,
+                    account_id: acct,
+                    run_id: run,
+                    user_context: None,
+                    transactions: chunk,
+                    next_pager: None,
+                },
+                now(),
+            )
+            .unwrap();
+        }
+    }
+    (s, accts, eur, jpy)
+}
+
+fn all_pages(s: &Store, mut q: TxQuery) -> Vec<saldo_store::queries::TxRow> {
+    let mut out = Vec::new();
+    loop {
+        let page = s.transactions_page(&q).unwrap();
+        out.extend(page.rows);
+        match page.next {
+            Some(c) => q.after = Some(c),
+            None => return out,
+        }
+    }
+}
+
+#[test]
+fn keyset_pages_cover_everything_once_in_order() {
+    let (s, _, eur, jpy) = filled();
+    for sort in [Sort::DateDesc, Sort::DateAsc, Sort::AmountDesc, Sort::AmountAsc] {
+        let rows = all_pages(&s, TxQuery { sort, limit: 37, ..TxQuery::default() });
+        assert_eq!(rows.len(), eur.len() + jpy.len(), "{sort:?}: every transaction, once");
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), rows.len(), "{sort:?}: no row twice");
+        let ordered = rows.windows(2).all(|w| match sort {
+            Sort::DateDesc => w[0].booking_date >= w[1].booking_date,
+            Sort::DateAsc => w[0].booking_date <= w[1].booking_date,
+            Sort::AmountDesc => w[0].amount >= w[1].amount,
+            Sort::AmountAsc => w[0].amount <= w[1].amount,
+        });
+        assert!(ordered, "{sort:?}: sorted (amounts compared exactly across EUR and JPY scales)");
+    }
+}
+
+#[test]
+fn filters_select_exactly_the_matching_transactions() {
+    let (s, accts, eur, _) = filled();
+    let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let to = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
+    let min: Decimal = "-800".parse().unwrap();
+    let max: Decimal = "500.5".parse().unwrap();
+    let rows = all_pages(
+        &s,
+        TxQuery {
+            account: Some(accts[0]),
+            from: Some(from),
+            to: Some(to),
+            min: Some(min),
+            max: Some(max),
+            limit: 50,
+            ..TxQuery::default()
+        },
+    );
+    let expected = eur
+        .iter()
+        .filter(|t| {
+            let d = t.execution_date.as_ref().unwrap().date();
+            d >= from && d <= to && t.amount.0 >= min && t.amount.0 <= max
+        })
+        .count();
+    assert!(expected > 5, "the filter selects something ({expected})");
+    assert_eq!(rows.len(), expected, "account + dates + amount range");
+    let out = all_pages(
+        &s,
+        TxQuery { account: Some(accts[0]), direction: Some(Direction::Out), limit: 200, ..TxQuery::default() },
+    );
+    assert_eq!(out.len(), eur.iter().filter(|t| t.amount.0.is_sign_negative()).count(), "money out only");
+    assert!(out.iter().all(|r| r.amount.is_sign_negative()));
+}
+
+#[test]
+fn search_finds_words_and_prefixes_ignoring_accents_and_case() {
+    let (s, _, eur, jpy) = filled();
+    let zurich =
+        eur.iter().chain(&jpy).filter(|t| t.counterpart_name.as_deref().is_some_and(|n| n.contains("Zürich"))).count();
+    assert!(zurich > 0);
+    for q in ["zurich", "ZÜRICH", "züri", "cafe zur"] {
+        let rows = all_pages(&s, TxQuery { text: Some(q.into()), limit: 100, ..TxQuery::default() });
+        assert_eq!(rows.len(), zurich, "search {q:?}");
+    }
+    let scripts = all_pages(&s, TxQuery { text: Some("<script>".into()), limit: 100, ..TxQuery::default() });
+    assert!(
+        scripts.iter().all(|r| r.description.as_deref().unwrap_or("").contains("script")),
+        "hostile text is searchable as text"
+    );
+    assert!(
+        all_pages(&s, TxQuery { text: Some("\" OR NEAR(".into()), limit: 10, ..TxQuery::default() }).len() <= eur.len(),
+        "FTS syntax in the query is harmless"
+    );
+}
+
+#[test]
+fn monthly_sums_are_exact() {
+    let (s, accts, eur, _) = filled();
+    let mut expected: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    for t in &eur {
+        let m = t.execution_date.as_ref().unwrap().date().format("%Y-%m").to_string();
+        let e = expected.entry(m).or_default();
+        if t.amount.0.is_sign_positive() {
+            e.0 += t.amount.0;
+        } else {
+            e.1 += t.amount.0;
+        }
+    }
+    let got: BTreeMap<String, (Decimal, Decimal)> =
+        s.monthly(Some(accts[0])).unwrap().into_iter().map(|r| (r.month, (r.income, r.expense))).collect();
+    assert_eq!(got, expected, "R17: income and spending per month, to the cent");
+    let all = s.monthly(None).unwrap();
+    assert!(
+        all.iter().any(|r| r.currency == "JPY") && all.iter().any(|r| r.currency == "EUR"),
+        "per currency, never mixed"
+    );
+}
+
+#[test]
+fn overview_and_totals_use_the_latest_balance() {
+    let (mut s, accts, _, _) = filled();
+    let bal = |amount: &str| saldo_gateway::Balance {
+        balance_type: saldo_gateway::BalanceType::Clbd,
+        raw_balance_type: None,
+        reference_date: None,
+        last_change_date_time: None,
+        balance_amount: saldo_gateway::BalanceAmount {
+            currency: Some("EUR".into()),
+            amount: saldo_gateway::Amount::parse(amount).unwrap(),
+        },
+        credit_limit_included: None,
+    };
+    s.insert_balances(accts[0], None, &[bal("10.10")], now()).unwrap();
+    s.insert_balances(accts[0], None, &[bal("20.20")], now()).unwrap();
+    let o = s.accounts_overview(false).unwrap();
+    assert_eq!(o[0].balances.len(), 1, "one latest balance per type");
+    assert_eq!(o[0].balances[0].amount.to_string(), "20.20");
+    assert_eq!(s.balance_history(accts[0]).unwrap().len(), 2, "history is kept");
+    assert_eq!(s.totals().unwrap().get("EUR").map(ToString::to_string).as_deref(), Some("20.20"));
+}
