@@ -162,6 +162,52 @@ CREATE TRIGGER transactions_fts_update AFTER UPDATE OF counterparty_name, descri
     VALUES (new.id, new.counterparty_name, new.description, new.remittance);
 END;
 "#,
+    // v2: monthly income/expense maintained at ingest, so the overview does
+    // not scan every transaction (R17: still exact integer sums).
+    r#"
+CREATE TABLE monthly_totals (
+    account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    month          TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    scale          INTEGER NOT NULL,
+    income_minor   INTEGER NOT NULL,
+    expense_minor  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, month, currency, scale)
+) STRICT, WITHOUT ROWID;
+INSERT INTO monthly_totals (account_id, month, currency, scale, income_minor, expense_minor)
+SELECT account_id, substr(booking_date, 1, 7), currency, scale,
+       sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END),
+       sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END)
+FROM transactions GROUP BY 1, 2, 3, 4;
+DROP INDEX transactions_seen;
+
+-- Search: positions within a column are never queried (every word is an AND
+-- of prefixes), so detail=column: a smaller index and faster common words.
+DROP TRIGGER transactions_fts_insert;
+DROP TRIGGER transactions_fts_delete;
+DROP TRIGGER transactions_fts_update;
+DROP TABLE transactions_fts;
+CREATE VIRTUAL TABLE transactions_fts USING fts5 (
+    counterparty_name, description, remittance,
+    content = 'transactions', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2', detail = column
+);
+CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
+    INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance)
+    VALUES (new.id, new.counterparty_name, new.description, new.remittance);
+END;
+CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
+    INSERT INTO transactions_fts (transactions_fts, rowid, counterparty_name, description, remittance)
+    VALUES ('delete', old.id, old.counterparty_name, old.description, old.remittance);
+END;
+CREATE TRIGGER transactions_fts_update AFTER UPDATE OF counterparty_name, description, remittance ON transactions BEGIN
+    INSERT INTO transactions_fts (transactions_fts, rowid, counterparty_name, description, remittance)
+    VALUES ('delete', old.id, old.counterparty_name, old.description, old.remittance);
+    INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance)
+    VALUES (new.id, new.counterparty_name, new.description, new.remittance);
+END;
+INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
+"#,
 ];
 
 /// The schema version of a fresh database.

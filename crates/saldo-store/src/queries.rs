@@ -260,10 +260,8 @@ impl Store {
     /// Monthly income and spending per currency, for one account or all.
     pub fn monthly(&self, account: Option<i64>) -> Result<Vec<MonthlyRow>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT substr(booking_date, 1, 7) AS month, currency, scale,
-                    sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END),
-                    sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END)
-             FROM transactions WHERE (?1 IS NULL OR account_id = ?1)
+            "SELECT month, currency, scale, sum(income_minor), sum(expense_minor)
+             FROM monthly_totals WHERE (?1 IS NULL OR account_id = ?1)
              GROUP BY month, currency, scale ORDER BY month, currency",
         )?;
         let mut out: BTreeMap<(String, String), (Decimal, Decimal)> = BTreeMap::new();

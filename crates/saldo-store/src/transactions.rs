@@ -102,28 +102,13 @@ impl Store {
         let currency_of: String =
             tx.query_row("SELECT currency FROM accounts WHERE id = ?1", [page.account_id], |r| r.get(0))?;
 
-        // Occurrence counting: how often each key was already seen in this run.
-        let keyed: Vec<(String, NaiveDate)> = page
-            .transactions
-            .iter()
-            .map(|t| {
-                let d = booking_date(t, today);
-                (t.id.as_ref().filter(|id| !id.is_empty()).map_or_else(|| fingerprint(t, d), |id| format!("b:{id}")), d)
-            })
-            .collect();
-        let mut seen: HashMap<&str, i64> = HashMap::new();
-        {
-            let mut count = tx.prepare_cached(
-                "SELECT count(*) FROM transactions WHERE account_id = ?1 AND last_seen_run = ?2 AND match_key = ?3",
-            )?;
-            for (key, _) in &keyed {
-                if !seen.contains_key(key.as_str()) {
-                    let n: i64 = count.query_row(params![page.account_id, page.run_id, key], |r| r.get(0))?;
-                    seen.insert(key.as_str(), n);
-                }
-            }
-        }
+        // Identities are claimed optimistically: `key#n` with n = repeats of
+        // the key earlier in this page. On a conflict, a row already claimed
+        // in this run (an earlier page) means "the next occurrence": n + 1;
+        // a row from an earlier run means "re-fetched": touch it.
         let mut stats = IngestStats::default();
+        let mut in_page: HashMap<String, i64> = HashMap::new();
+        let mut monthly: HashMap<(String, String, u32), (i64, i64)> = HashMap::new();
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
@@ -132,12 +117,17 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
+            let mut claimed =
+                tx.prepare_cached("SELECT last_seen_run FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
             let mut touch = tx
                 .prepare_cached("UPDATE transactions SET last_seen_run = ?3 WHERE account_id = ?1 AND identity = ?2")?;
-            for (t, (key, booking)) in page.transactions.iter().zip(&keyed) {
-                let n = seen.get_mut(key.as_str()).ok_or_else(|| StoreError::Corrupt("occurrence count".into()))?;
-                let identity = format!("{key}#{n}");
-                *n += 1;
+            for t in page.transactions {
+                let booking = booking_date(t, today);
+                let key =
+                    t.id.as_ref()
+                        .filter(|id| !id.is_empty())
+                        .map_or_else(|| fingerprint(t, booking), |id| format!("b:{id}"));
+                let n = in_page.entry(key.clone()).or_insert(0);
                 let currency = t.currency.clone().unwrap_or_else(|| currency_of.clone());
                 let amount = StoredAmount::from_decimal(t.amount.0, &currency)
                     .ok_or_else(|| StoreError::Corrupt(format!("amount {} does not fit in 64 bits", t.amount)))?;
@@ -147,33 +137,58 @@ impl Store {
                         .map(|p| p.unwrap_or(""))
                         .join("-")
                 });
-                let inserted = insert.execute(params![
-                    page.account_id,
-                    identity,
-                    key,
-                    t.id,
-                    booking.to_string(),
-                    t.value_date.as_ref().map(|d| d.date().to_string()),
-                    amount.minor,
-                    amount.scale,
-                    currency,
-                    t.counterpart_name,
-                    t.counterpart_reference,
-                    t.counterpart_bic,
-                    t.description,
-                    t.remittance_information.as_ref().and_then(|r| r.unstructured.clone()),
-                    creditor_reference(t),
-                    btc,
-                    raw,
-                    page.run_id,
-                    now_s,
-                ])?;
-                if inserted == 1 {
-                    stats.inserted += 1;
-                } else {
-                    touch.execute(params![page.account_id, identity, page.run_id])?;
-                    stats.unchanged += 1;
+                let booking_s = booking.to_string();
+                loop {
+                    let identity = format!("{key}#{n}");
+                    *n += 1;
+                    let inserted = insert.execute(params![
+                        page.account_id,
+                        identity,
+                        key,
+                        t.id,
+                        booking_s,
+                        t.value_date.as_ref().map(|d| d.date().to_string()),
+                        amount.minor,
+                        amount.scale,
+                        currency,
+                        t.counterpart_name,
+                        t.counterpart_reference,
+                        t.counterpart_bic,
+                        t.description,
+                        t.remittance_information.as_ref().and_then(|r| r.unstructured.clone()),
+                        creditor_reference(t),
+                        btc,
+                        raw,
+                        page.run_id,
+                        now_s,
+                    ])?;
+                    if inserted == 1 {
+                        stats.inserted += 1;
+                        let m = monthly.entry((booking_s[..7].to_owned(), currency.clone(), amount.scale)).or_default();
+                        if amount.minor > 0 {
+                            m.0 += amount.minor;
+                        } else {
+                            m.1 += amount.minor;
+                        }
+                        break;
+                    }
+                    let last: Option<i64> = claimed.query_row(params![page.account_id, identity], |r| r.get(0))?;
+                    if last != Some(page.run_id) {
+                        touch.execute(params![page.account_id, identity, page.run_id])?;
+                        stats.unchanged += 1;
+                        break;
+                    }
                 }
+            }
+        }
+        {
+            let mut agg = tx.prepare_cached(
+                "INSERT INTO monthly_totals (account_id, month, currency, scale, income_minor, expense_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (account_id, month, currency, scale) DO UPDATE SET income_minor = income_minor + excluded.income_minor,
+                 expense_minor = expense_minor + excluded.expense_minor",
+            )?;
+            for ((month, currency, scale), (inc, exp)) in monthly {
+                agg.execute(params![page.account_id, month, currency, scale, inc, exp])?;
             }
         }
         match page.next_pager {

@@ -417,3 +417,43 @@ fn two_processes_write_to_one_database_at_the_same_time() {
         "nothing lost from either process"
     );
 }
+
+#[test]
+fn upgrading_a_v1_database_with_data_keeps_it_and_backfills_monthly_totals() {
+    let dir = temp_dir("v1data");
+    let path = dir.join("saldo.db");
+    let key = DbKey::generate().unwrap();
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal().expose())).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute_batch(
+            "INSERT INTO connections VALUES (1, -1, 'Old Bank', 'BE', 'active', 'ctx', 't', 't', NULL);
+             INSERT INTO accounts (id, connection_id, gateway_id, currency, enabled, created_at, updated_at) VALUES (1, 1, 'A', 'EUR', 1, 't', 't');
+             INSERT INTO transactions (account_id, identity, match_key, booking_date, amount_minor, scale, currency, raw, created_at, description) VALUES
+               (1, 'b:1#0', 'b:1', '2025-01-05', 1050, 2, 'EUR', '{}', 't', 'Refund from Müller');
+             INSERT INTO transactions (account_id, identity, match_key, booking_date, amount_minor, scale, currency, raw, created_at) VALUES
+               (1, 'b:2#0', 'b:2', '2025-01-20', -333, 2, 'EUR', '{}', 't'),
+               (1, 'b:3#0', 'b:3', '2025-01-21', -5, 3, 'EUR', '{}', 't'),
+               (1, 'b:4#0', 'b:4', '2025-02-01', -100, 2, 'EUR', '{}', 't');",
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path, &key).unwrap();
+    assert_eq!(s.schema_version().unwrap(), LATEST_VERSION);
+    assert_eq!(s.transaction_count(1).unwrap(), 4, "no data lost by the upgrade");
+    let m: Vec<(String, String, String)> = s
+        .monthly(Some(1))
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.month, r.income.to_string(), r.expense.to_string()))
+        .collect();
+    assert_eq!(
+        m,
+        [("2025-01".into(), "10.50".into(), "-3.335".into()), ("2025-02".into(), "0.00".into(), "-1.00".into())],
+        "monthly totals backfilled exactly from v1 data (R17)"
+    );
+    let q = saldo_store::queries::TxQuery { text: Some("muller".into()), limit: 10, ..Default::default() };
+    assert_eq!(s.transactions_page(&q).unwrap().rows.len(), 1, "the search index is rebuilt by the upgrade");
+}

@@ -1,0 +1,260 @@
+//! `saldo-bench`: measures the store on generated bank data and prints
+//! `name: value` lines (or one JSON object with `--json`).
+//!
+//! `cargo run --release --bin saldo-bench -- --transactions 1000000 --json`
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use clap::Parser;
+use saldo_gateway::{PagerContext, Transaction, UserContext};
+use saldo_sandbox::banks::{catalog, AccountSpec, Connector};
+use saldo_store::queries::TxQuery;
+use saldo_store::transactions::PageCommit;
+use saldo_store::Store;
+use saldo_vault::DbKey;
+use serde_json::{json, Map, Value};
+
+#[derive(Parser)]
+#[command(about = "Benchmarks of Saldo's encrypted store")]
+struct Args {
+    /// Transactions to ingest.
+    #[arg(long, default_value_t = 100_000)]
+    transactions: u64,
+    /// Rows per committed page (as a sync commits them).
+    #[arg(long, default_value_t = 500)]
+    page: u64,
+    /// Print one JSON object instead of `name: value` lines.
+    #[arg(long)]
+    json: bool,
+    /// Where to put the benchmark databases (deleted afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+fn source(n: u64) -> (Connector, AccountSpec) {
+    let c = catalog(n).into_iter().find(|c| c.id == -2).expect("volume connector");
+    let spec = c.accounts[0].clone();
+    (c, spec)
+}
+
+fn page(c: &Connector, spec: &AccountSpec, from: u64, to: u64) -> Vec<Transaction> {
+    let epoch = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+    (from..to).map(|i| saldo_sandbox::data::transaction(42, epoch, c, spec, i)).collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let out = f();
+    (out, t.elapsed())
+}
+
+fn file_size(path: &Path) -> u64 {
+    ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{}{s}", path.display())).ok()).map(|m| m.len()).sum()
+}
+
+fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn ingest(store: &mut Store, n: u64, page_size: u64, run: i64) -> Result<Duration, Box<dyn std::error::Error>> {
+    let (c, spec) = source(n);
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().unwrap_or_default();
+    let mut total = Duration::ZERO;
+    let mut i = 0;
+    while i < n {
+        let end = (i + page_size).min(n);
+        let rows = page(&c, &spec, i, end); // generation is not timed
+        let pager = (end < n).then(|| PagerContext::new(end.to_string()));
+        let (r, d) = timed(|| {
+            store.commit_page(
+                &PageCommit {
+                    connection_id: 1,
+                    account_id: 1,
+                    run_id: run,
+                    user_context: None,
+                    transactions: &rows,
+                    next_pager: pager.as_ref(),
+                },
+                now,
+            )
+        });
+        r?;
+        total += d;
+        i = end;
+    }
+    Ok(total)
+}
+
+/// The same rows, inserted by a plain loop into an equally keyed SQLCipher file.
+fn raw_insert(path: &Path, key: &DbKey, n: u64, page_size: u64) -> Result<Duration, Box<dyn std::error::Error>> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch(&format!(
+        "PRAGMA cipher_log_level = NONE; PRAGMA key = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        key.sqlcipher_literal().expose()
+    ))?;
+    conn.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, account_id INTEGER, bank_id TEXT, booking_date TEXT, value_date TEXT, amount_minor INTEGER,
+         scale INTEGER, currency TEXT, counterparty_name TEXT, counterparty_account TEXT, description TEXT, remittance TEXT, raw TEXT)",
+    )?;
+    let (c, spec) = source(n);
+    let mut total = Duration::ZERO;
+    let mut i = 0;
+    while i < n {
+        let end = (i + page_size).min(n);
+        let rows = page(&c, &spec, i, end);
+        let (r, d) = timed(|| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            {
+                let mut st =
+                    tx.prepare_cached("INSERT INTO t VALUES (NULL, 1, ?1, ?2, ?3, ?4, 2, ?5, ?6, ?7, ?8, ?9, ?10)")?;
+                for t in &rows {
+                    let minor = {
+                        let mut a = t.amount.0;
+                        a.rescale(2);
+                        a.mantissa() as i64
+                    };
+                    st.execute(rusqlite::params![
+                        t.id,
+                        t.execution_date.as_ref().map(|d| d.date().to_string()),
+                        t.value_date.as_ref().map(|d| d.date().to_string()),
+                        minor,
+                        t.currency,
+                        t.counterpart_name,
+                        t.counterpart_reference,
+                        t.description,
+                        t.remittance_information.as_ref().and_then(|r| r.unstructured.clone()),
+                        serde_json::to_string(t).unwrap_or_default(),
+                    ])?;
+                }
+            }
+            tx.commit()
+        });
+        r?;
+        total += d;
+        i = end;
+    }
+    Ok(total)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let n = args.transactions;
+    let dir =
+        args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("saldo-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&dir)?;
+    let key = DbKey::generate()?;
+    let db = dir.join("saldo.db");
+    let mut out = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !args.json {
+            println!("{k}: {v}");
+        }
+        out.insert(k.to_owned(), v);
+    };
+    put("transactions", json!(n));
+
+    let mut store = Store::open(&db, &key)?;
+    let now = Utc::now();
+    let conn = store.insert_connection(-2, "Saldo Volume Bank", "BE", &UserContext::new("bench"), now)?;
+    let (c, spec) = source(n);
+    let acct = saldo_gateway::Account {
+        id: spec.id.into(),
+        owner_name: None,
+        currency: Some(spec.currency.into()),
+        iban: Some(spec.iban.into()),
+        description: None,
+        generic_account_identifications: None,
+        bic: None,
+        cash_account_type: None,
+        cash_account_type_raw: None,
+        product: None,
+        psu_status: None,
+        transactions_consent: None,
+        balances_consent: None,
+    };
+    store.apply_accounts(conn, &[acct], now)?;
+    let _ = c;
+    let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
+    let ingest_time = ingest(&mut store, n, args.page, run)?;
+    let raw_time = raw_insert(&dir.join("raw.db"), &key, n, args.page)?;
+    let ingest_rate = n as f64 / ingest_time.as_secs_f64();
+    let raw_rate = n as f64 / raw_time.as_secs_f64();
+    put("ingest_rows_per_s", json!(ingest_rate.round()));
+    put("raw_insert_rows_per_s", json!(raw_rate.round()));
+    put("ingest_ratio", json!((raw_rate / ingest_rate * 100.0).round() / 100.0));
+    let run2 = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
+    let reingest = ingest(&mut store, n, args.page, run2)?;
+    put("reingest_s", json!((reingest.as_secs_f64() * 1000.0).round() / 1000.0));
+
+    // First history page of the account within a date range.
+    let first = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+    let mut pages = Vec::new();
+    for k in 0..200u64 {
+        let from = first + chrono::Days::new(k * 3 % 700);
+        let q = TxQuery {
+            account: Some(1),
+            from: Some(from),
+            to: Some(from + chrono::Days::new(60)),
+            limit: 50,
+            ..TxQuery::default()
+        };
+        let (r, d) = timed(|| store.transactions_page(&q));
+        r?;
+        pages.push(d);
+    }
+    pages.sort();
+    put("page_p50_ms", json!(percentile(&pages, 0.5)));
+    put("page_p99_ms", json!(percentile(&pages, 0.99)));
+
+    let search = |terms: &[&str]| -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+        let mut v = Vec::new();
+        for i in 0..60 {
+            let q = TxQuery { text: Some(terms[i % terms.len()].into()), limit: 50, ..TxQuery::default() };
+            let (r, d) = timed(|| store.transactions_page(&q));
+            r?;
+            v.push(d);
+        }
+        v.sort();
+        Ok(v)
+    };
+    let common = search(&["groceries", "restaurant", "salary", "zurich"])?;
+    let rare = search(&["hyperlink", "rabatt", "quarterly-does-not-exist"])?;
+    put("search_p50_ms", json!(percentile(&common, 0.5).max(percentile(&rare, 0.5))));
+    put("search_p99_ms", json!(percentile(&common, 0.99).max(percentile(&rare, 0.99))));
+    put("search_common_p99_ms", json!(percentile(&common, 0.99)));
+    put("search_rare_p99_ms", json!(percentile(&rare, 0.99)));
+
+    let mut monthly = Vec::new();
+    for _ in 0..5 {
+        let (r, d) = timed(|| store.monthly(None));
+        r?;
+        monthly.push(d);
+    }
+    monthly.sort();
+    put("monthly_ms", json!(percentile(&monthly, 0.5)));
+    drop(store);
+    put("db_bytes", json!(file_size(&db)));
+    put("peak_rss_bytes", json!(peak_rss()));
+    if args.json {
+        println!("{}", Value::Object(out));
+    }
+    if args.dir.is_none() {
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    Ok(())
+}
