@@ -162,9 +162,49 @@ CREATE TRIGGER transactions_fts_update AFTER UPDATE OF counterparty_name, descri
     VALUES (new.id, new.counterparty_name, new.description, new.remittance);
 END;
 "#,
-    // v2: monthly income/expense maintained at ingest, so the overview does
-    // not scan every transaction (R17: still exact integer sums).
+    // v2: date-ordered row ids, maintained monthly totals, a leaner search index.
+    //
+    // A transaction's id is `(days since 1900-01-01) << 24 | n`: newest first is
+    // rowid order, so the list, date ranges and full-text matches stream in
+    // order and stop at the page size, without a date index. Existing rows are
+    // renumbered (nothing references transaction ids).
     r#"
+CREATE TABLE transactions_v2 (
+    id                    INTEGER PRIMARY KEY,
+    account_id            INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity              TEXT NOT NULL,
+    match_key             TEXT NOT NULL,
+    bank_id               TEXT,
+    booking_date          TEXT NOT NULL,
+    value_date            TEXT,
+    amount_minor          INTEGER NOT NULL,
+    scale                 INTEGER NOT NULL,
+    currency              TEXT NOT NULL,
+    counterparty_name     TEXT,
+    counterparty_account  TEXT,
+    counterparty_bic      TEXT,
+    description           TEXT,
+    remittance            TEXT,
+    creditor_reference    TEXT,
+    bank_transaction_code TEXT,
+    raw                   TEXT NOT NULL,
+    first_seen_run        INTEGER,
+    last_seen_run         INTEGER,
+    created_at            TEXT NOT NULL,
+    UNIQUE (account_id, identity)
+) STRICT;
+INSERT INTO transactions_v2
+SELECT (CAST(julianday(booking_date) - julianday('1900-01-01') AS INTEGER) << 24)
+         + row_number() OVER (PARTITION BY booking_date ORDER BY id) - 1,
+       account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale, currency,
+       counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
+       bank_transaction_code, raw, first_seen_run, last_seen_run, created_at
+FROM transactions;
+DROP TABLE transactions_fts;
+DROP TABLE transactions;
+ALTER TABLE transactions_v2 RENAME TO transactions;
+CREATE INDEX transactions_by_account ON transactions (account_id);
+
 CREATE TABLE monthly_totals (
     account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
     month          TEXT NOT NULL,
@@ -179,32 +219,31 @@ SELECT account_id, substr(booking_date, 1, 7), currency, scale,
        sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END),
        sum(CASE WHEN amount_minor < 0 THEN amount_minor ELSE 0 END)
 FROM transactions GROUP BY 1, 2, 3, 4;
-DROP INDEX transactions_seen;
 
 -- Search: positions within a column are never queried (every word is an AND
--- of prefixes), so detail=column: a smaller index and faster common words.
-DROP TRIGGER transactions_fts_insert;
-DROP TRIGGER transactions_fts_delete;
-DROP TRIGGER transactions_fts_update;
-DROP TABLE transactions_fts;
+-- of prefixes), so detail=column: a smaller index. Banks often repeat the
+-- description as remittance text; it is indexed once (the view and the
+-- triggers agree on what is indexed).
+CREATE VIEW transactions_search AS
+    SELECT id, counterparty_name, description, nullif(remittance, description) AS remittance FROM transactions;
 CREATE VIRTUAL TABLE transactions_fts USING fts5 (
     counterparty_name, description, remittance,
-    content = 'transactions', content_rowid = 'id',
+    content = 'transactions_search', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2', detail = column
 );
 CREATE TRIGGER transactions_fts_insert AFTER INSERT ON transactions BEGIN
     INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance)
-    VALUES (new.id, new.counterparty_name, new.description, new.remittance);
+    VALUES (new.id, new.counterparty_name, new.description, nullif(new.remittance, new.description));
 END;
 CREATE TRIGGER transactions_fts_delete AFTER DELETE ON transactions BEGIN
     INSERT INTO transactions_fts (transactions_fts, rowid, counterparty_name, description, remittance)
-    VALUES ('delete', old.id, old.counterparty_name, old.description, old.remittance);
+    VALUES ('delete', old.id, old.counterparty_name, old.description, nullif(old.remittance, old.description));
 END;
 CREATE TRIGGER transactions_fts_update AFTER UPDATE OF counterparty_name, description, remittance ON transactions BEGIN
     INSERT INTO transactions_fts (transactions_fts, rowid, counterparty_name, description, remittance)
-    VALUES ('delete', old.id, old.counterparty_name, old.description, old.remittance);
+    VALUES ('delete', old.id, old.counterparty_name, old.description, nullif(old.remittance, old.description));
     INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance)
-    VALUES (new.id, new.counterparty_name, new.description, new.remittance);
+    VALUES (new.id, new.counterparty_name, new.description, nullif(new.remittance, new.description));
 END;
 INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
 "#,

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::accounts::Account;
 use crate::balances::BalanceRow;
+use crate::transactions::day_base;
 use crate::{Result, Store, StoredAmount};
 
 /// An account with its latest balance of each type.
@@ -49,7 +50,8 @@ pub enum Direction {
 /// Where the previous page ended (keyset pagination).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
-    /// Sort key of the last row: the booking date, or the amount in micro-units.
+    /// Sort key of the last row: its amount in micro-units for amount orders
+    /// (date orders need only the id, which is date-ordered).
     pub key: String,
     /// Row id of the last row (tie-breaker).
     pub id: i64,
@@ -130,7 +132,7 @@ pub struct MonthlyRow {
 }
 
 /// Amounts compare across scales as micro-units (scale 6).
-const MICRO: &str = "amount_minor * (CASE scale WHEN 0 THEN 1000000 WHEN 1 THEN 100000 WHEN 2 THEN 10000 WHEN 3 THEN 1000 WHEN 4 THEN 100 WHEN 5 THEN 10 ELSE 1 END)";
+const MICRO: &str = "t.amount_minor * (CASE t.scale WHEN 0 THEN 1000000 WHEN 1 THEN 100000 WHEN 2 THEN 10000 WHEN 3 THEN 1000 WHEN 4 THEN 100 WHEN 5 THEN 10 ELSE 1 END)";
 
 fn micro(d: Decimal) -> i64 {
     let mut v = d;
@@ -167,9 +169,18 @@ impl Store {
 
     /// One page of the transaction list.
     pub fn transactions_page(&self, q: &TxQuery) -> Result<TxPage> {
-        let mut sql = String::from(
-            "SELECT id, account_id, booking_date, value_date, amount_minor, scale, currency, counterparty_name, counterparty_account,
-             description, remittance, bank_id FROM transactions WHERE 1 = 1",
+        let date_sorted = matches!(q.sort, Sort::DateDesc | Sort::DateAsc);
+        let fts = q.text.as_deref().and_then(fts_query);
+        // With a search and a date order, the full-text index drives: it
+        // yields matches in rowid (= date) order and the LIMIT stops it early.
+        let from = if fts.is_some() && date_sorted {
+            "transactions_fts f JOIN transactions t ON t.id = f.rowid"
+        } else {
+            "transactions t"
+        };
+        let mut sql = format!(
+            "SELECT t.id, t.account_id, t.booking_date, t.value_date, t.amount_minor, t.scale, t.currency, t.counterparty_name,
+             t.counterparty_account, t.description, t.remittance, t.bank_id FROM {from} WHERE 1 = 1"
         );
         let mut args: Vec<Value> = Vec::new();
         let mut arg = |sql: &mut String, clause: &str, v: Value| {
@@ -177,13 +188,14 @@ impl Store {
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
         };
         if let Some(a) = q.account {
-            arg(&mut sql, " AND account_id = ?", Value::Integer(a));
+            arg(&mut sql, " AND t.account_id = ?", Value::Integer(a));
         }
+        // Ids are date-ordered (migration v2): a date range is an id range.
         if let Some(d) = q.from {
-            arg(&mut sql, " AND booking_date >= ?", Value::Text(d.to_string()));
+            arg(&mut sql, " AND t.id >= ?", Value::Integer(day_base(d)));
         }
         if let Some(d) = q.to {
-            arg(&mut sql, " AND booking_date <= ?", Value::Text(d.to_string()));
+            arg(&mut sql, " AND t.id <= ?", Value::Integer(day_base(d) + 0xFF_FFFF));
         }
         if let Some(m) = q.min {
             arg(&mut sql, &format!(" AND {MICRO} >= ?"), Value::Integer(micro(m)));
@@ -192,35 +204,45 @@ impl Store {
             arg(&mut sql, &format!(" AND {MICRO} <= ?"), Value::Integer(micro(m)));
         }
         match q.direction {
-            Some(Direction::In) => sql.push_str(" AND amount_minor > 0"),
-            Some(Direction::Out) => sql.push_str(" AND amount_minor < 0"),
+            Some(Direction::In) => sql.push_str(" AND t.amount_minor > 0"),
+            Some(Direction::Out) => sql.push_str(" AND t.amount_minor < 0"),
             None => {}
         }
-        if let Some(m) = q.text.as_deref().and_then(fts_query) {
-            arg(
+        match (fts, date_sorted) {
+            (Some(m), true) => arg(&mut sql, " AND transactions_fts MATCH ?", Value::Text(m)),
+            (Some(m), false) => arg(
                 &mut sql,
-                " AND id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?)",
+                " AND t.id IN (SELECT rowid FROM transactions_fts WHERE transactions_fts MATCH ?)",
                 Value::Text(m),
-            );
+            ),
+            (None, _) => {}
         }
+        let id_expr = if from.starts_with("transactions_fts") { "f.rowid" } else { "t.id" };
         let (key_expr, desc) = match q.sort {
-            Sort::DateDesc => ("booking_date", true),
-            Sort::DateAsc => ("booking_date", false),
+            Sort::DateDesc => (id_expr, true),
+            Sort::DateAsc => (id_expr, false),
             Sort::AmountDesc => (MICRO, true),
             Sort::AmountAsc => (MICRO, false),
         };
         let numeric = matches!(q.sort, Sort::AmountDesc | Sort::AmountAsc);
-        if let Some(c) = &q.after {
-            let cmp = if desc { "<" } else { ">" };
-            let key = if numeric { Value::Integer(c.key.parse().unwrap_or(0)) } else { Value::Text(c.key.clone()) };
-            args.push(key);
-            args.push(Value::Integer(c.id));
-            let (k, i) = (args.len() - 1, args.len());
-            sql.push_str(&format!(" AND ({key_expr}, id) {cmp} (?{k}, ?{i})"));
-        }
+        let cmp = if desc { "<" } else { ">" };
         let dir = if desc { "DESC" } else { "ASC" };
         let limit = q.limit.clamp(1, 1000);
-        sql.push_str(&format!(" ORDER BY {key_expr} {dir}, id {dir} LIMIT {}", limit + 1));
+        if numeric {
+            if let Some(c) = &q.after {
+                args.push(Value::Integer(c.key.parse().unwrap_or(0)));
+                args.push(Value::Integer(c.id));
+                let (k, i) = (args.len() - 1, args.len());
+                sql.push_str(&format!(" AND ({key_expr}, t.id) {cmp} (?{k}, ?{i})"));
+            }
+            sql.push_str(&format!(" ORDER BY {key_expr} {dir}, t.id {dir} LIMIT {}", limit + 1));
+        } else {
+            if let Some(c) = &q.after {
+                args.push(Value::Integer(c.id));
+                sql.push_str(&format!(" AND {id_expr} {cmp} ?{}", args.len()));
+            }
+            sql.push_str(&format!(" ORDER BY {id_expr} {dir} LIMIT {}", limit + 1));
+        }
         let mut st = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<TxRow> = st
             .query_map(rusqlite::params_from_iter(args), |r| {

@@ -81,6 +81,13 @@ fn creditor_reference(t: &Transaction) -> Option<String> {
     t.remittance_information.as_ref()?.structured.as_ref()?.creditor_reference_information.as_ref()?.reference.clone()
 }
 
+/// First row id of a booking day: ids are `(days since 1900-01-01) << 24 | n`,
+/// so id order is date order (see migration v2).
+pub fn day_base(date: NaiveDate) -> i64 {
+    let epoch = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+    (date - epoch).num_days().max(0) << 24
+}
+
 fn booking_date(t: &Transaction, today: NaiveDate) -> NaiveDate {
     t.execution_date.as_ref().or(t.value_date.as_ref()).map_or(today, |d| d.date())
 }
@@ -109,12 +116,14 @@ impl Store {
         let mut stats = IngestStats::default();
         let mut in_page: HashMap<String, i64> = HashMap::new();
         let mut monthly: HashMap<(String, String, u32), (i64, i64)> = HashMap::new();
+        let mut next_id: HashMap<NaiveDate, i64> = HashMap::new();
         {
+            let mut max_id = tx.prepare_cached("SELECT max(id) FROM transactions WHERE id BETWEEN ?1 AND ?2")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
                  currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
-                 bank_transaction_code, raw, first_seen_run, last_seen_run, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)
+                 bank_transaction_code, raw, first_seen_run, last_seen_run, created_at, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
             let mut claimed =
@@ -138,6 +147,19 @@ impl Store {
                         .join("-")
                 });
                 let booking_s = booking.to_string();
+                let id = match next_id.get(&booking) {
+                    Some(id) => *id,
+                    None => {
+                        let base = day_base(booking);
+                        let max: Option<i64> = max_id.query_row(params![base, base + 0xFF_FFFF], |r| r.get(0))?;
+                        let first_free = max.map_or(base, |m| m + 1);
+                        next_id.insert(booking, first_free);
+                        first_free
+                    }
+                };
+                if id > day_base(booking) + 0xFF_FFFF {
+                    return Err(StoreError::Corrupt(format!("more than 16 million transactions on {booking}")));
+                }
                 loop {
                     let identity = format!("{key}#{n}");
                     *n += 1;
@@ -161,8 +183,10 @@ impl Store {
                         raw,
                         page.run_id,
                         now_s,
+                        id,
                     ])?;
                     if inserted == 1 {
+                        next_id.insert(booking, id + 1);
                         stats.inserted += 1;
                         let m = monthly.entry((booking_s[..7].to_owned(), currency.clone(), amount.scale)).or_default();
                         if amount.minor > 0 {

@@ -181,3 +181,46 @@ fn overview_and_totals_use_the_latest_balance() {
     assert_eq!(s.balance_history(accts[0]).unwrap().len(), 2, "history is kept");
     assert_eq!(s.totals().unwrap().get("EUR").map(ToString::to_string).as_deref(), Some("20.20"));
 }
+
+#[test]
+fn remittance_text_is_searchable_and_deleted_rows_leave_the_index() {
+    let (mut s, _, _) = store("remit");
+    let (conn, accts) = seeded(&mut s, &[("A", "EUR")]);
+    let mut t1 = support::tx(Some("1"), (2026, 1, 1), "-5", "EUR", "Shop", "Same text");
+    t1.remittance_information =
+        Some(saldo_gateway::RemittanceInformation { structured: None, unstructured: Some("Same text".into()) });
+    let mut t2 = support::tx(Some("2"), (2026, 1, 2), "-6", "EUR", "Shop", "Card payment");
+    t2.remittance_information = Some(saldo_gateway::RemittanceInformation {
+        structured: None,
+        unstructured: Some("Invoice 4711 Zyxwv".into()),
+    });
+    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    s.commit_page(
+        &PageCommit {
+            connection_id: conn,
+            account_id: accts[0],
+            run_id: run,
+            user_context: None,
+            transactions: &[t1, t2],
+            next_pager: None,
+        },
+        now(),
+    )
+    .unwrap();
+    let find = |s: &Store, q: &str| {
+        s.transactions_page(&TxQuery { text: Some(q.into()), limit: 10, ..TxQuery::default() }).unwrap().rows.len()
+    };
+    assert_eq!(find(&s, "zyxwv"), 1, "remittance text different from the description is searchable");
+    assert_eq!(find(&s, "same text"), 1, "a remittance equal to the description is found once");
+    s.delete_account(accts[0]).unwrap();
+    let integrity: String = s
+        .sql()
+        .query_row(
+            "INSERT INTO transactions_fts (transactions_fts, rank) VALUES ('integrity-check', 1) RETURNING 'ok'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| e.to_string());
+    assert_eq!(integrity, "ok", "the search index stays consistent with the rows");
+    assert_eq!(find(&s, "zyxwv"), 0, "deleted rows leave the index");
+}
