@@ -17,7 +17,7 @@ mod unlock;
 pub use amount::{exponent, StoredAmount};
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 pub use open::Store;
-pub use unlock::{open_data_dir, Protection, Unlock, DB_FILE_NAME};
+pub use unlock::{data_dir, open_data_dir, Protection, Unlock, DB_FILE_NAME};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,39 @@ pub enum Unlock {
     Passphrase(Passphrase),
 }
 
+impl Unlock {
+    /// The unlock mode for the global options: `--passphrase-file` (or
+    /// `SALDO_PASSPHRASE_FILE`) selects a passphrase, else the OS keyring.
+    pub fn from_options(passphrase_file: Option<&Path>) -> Result<Self> {
+        let env = std::env::var_os("SALDO_PASSPHRASE_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        match passphrase_file.map(Path::to_path_buf).or(env) {
+            Some(file) => Ok(Unlock::Passphrase(Passphrase::from_file(&file)?)),
+            None => Ok(Unlock::Keyring),
+        }
+    }
+}
+
+/// The data directory: `--data-dir` if given, else `SALDO_DATA_DIR`, else the
+/// OS data directory (`$XDG_DATA_HOME/saldo`, `~/.local/share/saldo`,
+/// `~/Library/Application Support/Saldo`, `%APPDATA%\Saldo`).
+pub fn data_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(d) = explicit {
+        return Ok(d.to_path_buf());
+    }
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(d) = var("SALDO_DATA_DIR") {
+        return Ok(d);
+    }
+    let os = if cfg!(target_os = "windows") {
+        var("APPDATA").map(|a| a.join("Saldo"))
+    } else if cfg!(target_os = "macos") {
+        var("HOME").map(|h| h.join("Library/Application Support/Saldo"))
+    } else {
+        var("XDG_DATA_HOME").or_else(|| var("HOME").map(|h| h.join(".local/share"))).map(|d| d.join("saldo"))
+    };
+    os.ok_or_else(|| StoreError::Io("no data directory: set SALDO_DATA_DIR or use --data-dir".into()))
+}
+
 /// How the database is protected now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Protection {

@@ -132,3 +132,18 @@ fn moving_between_passphrase_and_keyring_rekeys_without_losing_data() {
     let (s, p) = open_data_dir(&dir, Unlock::Passphrase(pass("and back again")), &keyring).unwrap();
     assert_eq!((p, s.connections().unwrap().len()), (Protection::Passphrase, 1));
 }
+
+#[test]
+fn options_choose_the_data_dir_and_the_unlock_mode() {
+    let dir = temp_dir("opts");
+    assert_eq!(saldo_store::data_dir(Some(&dir)).unwrap(), dir, "--data-dir wins");
+    let file = dir.join("pp.txt");
+    std::fs::write(&file, "from a file\n").unwrap();
+    match Unlock::from_options(Some(&file)).unwrap() {
+        Unlock::Passphrase(p) => assert_eq!(p.expose(), "from a file", "--passphrase-file selects passphrase mode"),
+        Unlock::Keyring => panic!("expected passphrase mode"),
+    }
+    let missing = dir.join("nope.txt");
+    let err = Unlock::from_options(Some(&missing)).unwrap_err();
+    assert!(err.to_string().contains("nope.txt"), "a clear error names the file: {err}");
+}
