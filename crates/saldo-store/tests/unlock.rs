@@ -9,6 +9,14 @@ use saldo_store::{open_data_dir, Protection, StoreError, Unlock, DB_FILE_NAME};
 use saldo_vault::{KdfParams, KeyringStore, MemoryStore, Passphrase, PassphraseFile, SecretStore, VaultError};
 use support::{now, temp_dir};
 
+/// Keyring tests run one at a time: a fresh Secret Service can refuse items
+/// created concurrently while it sets up its default collection.
+static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn keyring_lock() -> std::sync::MutexGuard<'static, ()> {
+    KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn keyring_for(dir: &std::path::Path) -> Option<KeyringStore> {
     let store = KeyringStore::for_database(&dir.join(DB_FILE_NAME));
     match store.get() {
@@ -31,6 +39,7 @@ fn bytes(dir: &std::path::Path) -> Vec<u8> {
 
 #[test]
 fn first_run_puts_a_key_in_the_keyring_and_a_new_process_opens_the_database() {
+    let _serial = keyring_lock();
     if let Ok(dir) = std::env::var("SALDO_CHILD_DATA_DIR") {
         let dir = std::path::PathBuf::from(dir);
         let (s, p) =
@@ -57,6 +66,7 @@ fn first_run_puts_a_key_in_the_keyring_and_a_new_process_opens_the_database() {
 
 #[test]
 fn a_missing_keyring_key_is_a_clear_error_and_the_file_is_untouched() {
+    let _serial = keyring_lock();
     let dir = temp_dir("kr-missing");
     let Some(keyring) = keyring_for(&dir) else { return };
     let (s, _) = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap();
@@ -117,6 +127,7 @@ fn changing_the_passphrase_rekeys_and_survives_an_interruption() {
 
 #[test]
 fn moving_between_passphrase_and_keyring_rekeys_without_losing_data() {
+    let _serial = keyring_lock();
     let dir = temp_dir("move");
     let Some(keyring) = keyring_for(&dir) else { return };
     let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("start with this")), &keyring).unwrap();

@@ -7,6 +7,10 @@
 
 use saldo_vault::{DbKey, KeyringStore, SecretStore, VaultError};
 
+/// Keyring tests run one at a time (a fresh Secret Service can refuse
+/// concurrent first items).
+static KEYRING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn keyring_or_skip(store: &KeyringStore) -> bool {
     match store.get() {
         Ok(_) => true,
@@ -20,6 +24,7 @@ fn keyring_or_skip(store: &KeyringStore) -> bool {
 
 #[test]
 fn a_key_stored_in_the_keyring_is_read_back_by_another_process() {
+    let _serial = KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let db = std::env::temp_dir().join(format!("saldo-keyring-{}.db", std::process::id()));
     let store = KeyringStore::for_database(&db);
     if !keyring_or_skip(&store) {
@@ -57,6 +62,7 @@ fn a_key_stored_in_the_keyring_is_read_back_by_another_process() {
 
 #[test]
 fn two_databases_have_two_keys() {
+    let _serial = KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let a = KeyringStore::for_database(std::path::Path::new("/tmp/saldo-a.db"));
     let b = KeyringStore::for_database(std::path::Path::new("/tmp/saldo-b.db"));
     if !keyring_or_skip(&a) {
