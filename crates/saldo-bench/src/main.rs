@@ -172,21 +172,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = Utc::now();
     let conn = store.insert_connection(-2, "Saldo Volume Bank", "BE", &UserContext::new("bench"), now)?;
     let (c, spec) = source(n);
-    let acct = saldo_gateway::Account {
-        id: spec.id.into(),
-        owner_name: None,
-        currency: Some(spec.currency.into()),
-        iban: Some(spec.iban.into()),
-        description: None,
-        generic_account_identifications: None,
-        bic: None,
-        cash_account_type: None,
-        cash_account_type_raw: None,
-        product: None,
-        psu_status: None,
-        transactions_consent: None,
-        balances_consent: None,
-    };
+    let acct = saldo_gateway::Account::new(spec.id, spec.currency, Some(spec.iban.into()));
     store.apply_accounts(conn, &[acct], now)?;
     let _ = c;
     let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;

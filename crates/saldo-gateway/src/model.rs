@@ -690,3 +690,38 @@ impl DeleteRequest {
         Self { id: id.into(), connector_id, user_context, bank_settings: None, tpp_context: None }
     }
 }
+
+impl Account {
+    /// An account with only its id, currency and IBAN known (everything else absent).
+    pub fn new(id: impl Into<String>, currency: impl Into<String>, iban: Option<String>) -> Self {
+        Self {
+            id: id.into(),
+            owner_name: None,
+            currency: Some(currency.into()),
+            iban,
+            description: None,
+            generic_account_identifications: None,
+            bic: None,
+            cash_account_type: None,
+            cash_account_type_raw: None,
+            product: None,
+            psu_status: None,
+            transactions_consent: None,
+            balances_consent: None,
+        }
+    }
+}
+
+impl Balance {
+    /// A balance of a type and amount, without dates.
+    pub fn new(balance_type: BalanceType, amount: Amount, currency: Option<String>) -> Self {
+        Self {
+            balance_type,
+            raw_balance_type: None,
+            reference_date: None,
+            last_change_date_time: None,
+            balance_amount: BalanceAmount { currency, amount },
+            credit_limit_included: None,
+        }
+    }
+}

@@ -162,19 +162,8 @@ fn monthly_sums_are_exact() {
 #[test]
 fn overview_and_totals_use_the_latest_balance() {
     let (mut s, accts, _, _) = filled();
-    let bal = |amount: &str| saldo_gateway::Balance {
-        balance_type: saldo_gateway::BalanceType::Clbd,
-        raw_balance_type: None,
-        reference_date: None,
-        last_change_date_time: None,
-        balance_amount: saldo_gateway::BalanceAmount {
-            currency: Some("EUR".into()),
-            amount: saldo_gateway::Amount::parse(amount).unwrap(),
-        },
-        credit_limit_included: None,
-    };
-    s.insert_balances(accts[0], None, &[bal("10.10")], now()).unwrap();
-    s.insert_balances(accts[0], None, &[bal("20.20")], now()).unwrap();
+    s.insert_balances(accts[0], None, &[support::clbd("10.10")], now()).unwrap();
+    s.insert_balances(accts[0], None, &[support::clbd("20.20")], now()).unwrap();
     let o = s.accounts_overview(false).unwrap();
     assert_eq!(o[0].balances.len(), 1, "one latest balance per type");
     assert_eq!(o[0].balances[0].amount.to_string(), "20.20");

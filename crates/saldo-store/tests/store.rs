@@ -336,17 +336,7 @@ fn deletes_cascade_exactly_as_r14_says() {
             now(),
         )
         .unwrap();
-        let b = saldo_gateway::Balance {
-            balance_type: saldo_gateway::BalanceType::Clbd,
-            raw_balance_type: None,
-            reference_date: None,
-            last_change_date_time: None,
-            balance_amount: saldo_gateway::BalanceAmount {
-                currency: Some("EUR".into()),
-                amount: saldo_gateway::Amount::parse("1").unwrap(),
-            },
-            credit_limit_included: None,
-        };
+        let b = support::clbd("1");
         s.insert_balances(acct, Some(run), &[b], now()).unwrap();
     }
     assert!(s.delete_account(a1[0]).unwrap());

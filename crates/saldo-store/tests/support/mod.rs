@@ -58,21 +58,14 @@ pub fn tx(
 
 /// A gateway account.
 pub fn account(id: &str, currency: &str) -> saldo_gateway::Account {
-    saldo_gateway::Account {
-        id: id.into(),
-        owner_name: None,
-        currency: Some(currency.into()),
-        iban: Some(format!("BE{id}")),
-        description: Some(format!("Account {id}")),
-        generic_account_identifications: None,
-        bic: None,
-        cash_account_type: None,
-        cash_account_type_raw: None,
-        product: None,
-        psu_status: None,
-        transactions_consent: None,
-        balances_consent: None,
-    }
+    let mut a = saldo_gateway::Account::new(id, currency, Some(format!("BE{id}")));
+    a.description = Some(format!("Account {id}"));
+    a
+}
+
+/// A closing booked balance.
+pub fn clbd(amount: &str) -> saldo_gateway::Balance {
+    saldo_gateway::Balance::new(saldo_gateway::BalanceType::Clbd, Amount::parse(amount).unwrap(), Some("EUR".into()))
 }
 
 /// A connection with the given accounts (enabled), returning (connection id, account ids).
