@@ -247,6 +247,12 @@ CREATE TRIGGER transactions_fts_update AFTER UPDATE OF counterparty_name, descri
 END;
 INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
 "#,
+    // v3: a flow keeps the user context a bank returns before the connection
+    // exists (R1), and what the flow is about (bank, re-consent, options).
+    r#"
+ALTER TABLE sca_flows ADD COLUMN user_context TEXT;
+ALTER TABLE sca_flows ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
+"#,
 ];
 
 /// The schema version of a fresh database.

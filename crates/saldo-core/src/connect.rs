@@ -1,0 +1,466 @@
+//! Connecting a bank (R6–R8): access options → POST access → the person
+//! authenticates at the bank → callback → PUT access … → DONE → the
+//! connection and its (disabled, R12) accounts are stored.
+//!
+//! Flows are persisted with a state and an expiry, survive restarts, and can
+//! be cancelled. A callback is checked against them before any gateway call:
+//! it must name a pending flow of this installation that waits for a
+//! callback, within its expiry, and not be a replay (R7, R19).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use saldo_gateway::{
+    AccessContinueRequest, AccessOption, AccessRequest, AccessResponse, AccountReference, AccountsAccessRequest,
+    AccountsRequest, CorrelationId, GatewayClient, GatewayError, ResultStatus, StatusInfo, UserContext,
+};
+use saldo_store::flows::FlowRow;
+use saldo_store::Store;
+use serde::{Deserialize, Serialize};
+
+use crate::{iban, CoreError, Result};
+
+/// How long a flow may wait for the person.
+pub const FLOW_TTL: Duration = Duration::minutes(30);
+
+/// Where the bank sends the person back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RedirectKind {
+    /// The `saldo://callback` deep link (desktop app).
+    DeepLink,
+    /// An RFC 8252 loopback listener on 127.0.0.1 (CLI, fallback).
+    Loopback,
+}
+
+impl RedirectKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            RedirectKind::DeepLink => "deeplink",
+            RedirectKind::Loopback => "loopback",
+        }
+    }
+}
+
+/// What the person asked for.
+#[derive(Clone, Debug)]
+pub struct ConnectRequest {
+    /// The connector (from the bank catalog).
+    pub connector_id: i64,
+    /// The bank's name, for display.
+    pub bank_name: String,
+    /// Its country.
+    pub country: String,
+    /// Account numbers, required by DETAILED banks (R8).
+    pub ibans: Vec<String>,
+    /// Values for the bank's `additionalPropertiesRequested`.
+    pub additional: BTreeMap<String, String>,
+    /// The redirect URL (deep link or loopback).
+    pub redirect_url: String,
+    /// Which kind it is.
+    pub redirect_kind: RedirectKind,
+    /// Unattended accesses per day, 1–4 (R8, R18).
+    pub frequency_per_day: i64,
+    /// Re-consent of this existing connection (keeps its history, R15).
+    pub reconnect: Option<i64>,
+}
+
+/// What happens next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Open this URL in the person's browser; wait for the callback (or, with
+    /// `no_callback`, for the person to say they are done).
+    OpenBrowser {
+        /// The flow.
+        flow_id: String,
+        /// The bank's page.
+        url: String,
+        /// The bank will not call back (statusInfo NO_CALLBACK).
+        no_callback: bool,
+    },
+    /// Let the person choose one of these (key → label).
+    ChooseOption {
+        /// The flow.
+        flow_id: String,
+        /// The choices.
+        options: BTreeMap<String, String>,
+    },
+    /// The person confirms in their banking app; poll with back-off.
+    WaitDecoupled {
+        /// The flow.
+        flow_id: String,
+        /// What the bank says.
+        message: String,
+    },
+    /// Done: the connection is stored.
+    Connected {
+        /// The flow.
+        flow_id: String,
+        /// The connection.
+        connection_id: i64,
+        /// Accounts discovered (added disabled, R12).
+        new_accounts: usize,
+    },
+    /// The flow ended without access; a new one may be started (R7).
+    Failed {
+        /// The flow.
+        flow_id: String,
+        /// Why, in the bank's or our words.
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Details {
+    bank_name: String,
+    country: String,
+    #[serde(default)]
+    options: BTreeMap<String, String>,
+    /// Callback query strings already used (R19: once).
+    #[serde(default)]
+    used_callbacks: Vec<String>,
+}
+
+fn details(flow: &FlowRow) -> Details {
+    serde_json::from_str(&flow.details).unwrap_or_default()
+}
+
+/// Starts connecting a bank.
+pub async fn start(
+    store: &mut Store,
+    client: &GatewayClient,
+    req: &ConnectRequest,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let cid = CorrelationId::new();
+    if !(1..=4).contains(&req.frequency_per_day) {
+        return Err(CoreError::Invalid("the daily access frequency must be between 1 and 4".into()));
+    }
+    let ibans =
+        req.ibans.iter().map(|i| iban::validate(i)).collect::<Result<Vec<_>, _>>().map_err(CoreError::Invalid)?;
+    let options = client.access_options(req.connector_id, &cid).await?.body;
+    if options.access_option == AccessOption::Detailed && ibans.is_empty() {
+        return Err(CoreError::Invalid(format!("{} needs the account numbers (IBANs) to connect", req.bank_name)));
+    }
+    for p in options.additional_properties_requested.iter().filter(|p| p.required) {
+        if req.additional.get(&p.name).is_none_or(|v| v.trim().is_empty()) {
+            let label = p.title.clone().unwrap_or_else(|| p.name.clone());
+            return Err(CoreError::Invalid(format!("{} asks for “{label}”", req.bank_name)));
+        }
+    }
+    let user = match req.reconnect {
+        Some(conn) => Some(
+            store.user_context(conn)?.ok_or_else(|| CoreError::Invalid(format!("there is no connection {conn}")))?,
+        ),
+        None => None,
+    };
+    let flow_id = uuid::Uuid::new_v4().to_string();
+    let d = Details { bank_name: req.bank_name.clone(), country: req.country.clone(), ..Details::default() };
+    let details_json = serde_json::to_string(&d).unwrap_or_default();
+    store.insert_flow(
+        &flow_id,
+        req.connector_id,
+        req.reconnect,
+        req.redirect_kind.as_str(),
+        &details_json,
+        now,
+        now + FLOW_TTL,
+    )?;
+    let accounts: Option<Vec<AccountReference>> =
+        (!ibans.is_empty()).then(|| ibans.iter().map(AccountReference::iban).collect());
+    let access = AccessRequest {
+        connector_id: req.connector_id,
+        user_context: user,
+        bank_settings: None,
+        tpp_context: None,
+        accounts_access_request: AccountsAccessRequest {
+            flow_id: Some(flow_id.clone()),
+            redirect_url: Some(req.redirect_url.clone()),
+            frequency_per_day: Some(req.frequency_per_day),
+            additional_properties: (!req.additional.is_empty()).then(|| req.additional.clone()),
+            transaction_accounts: accounts.clone(),
+            balance_accounts: accounts,
+            ..AccountsAccessRequest::default()
+        },
+    };
+    let flow = store.flow(&flow_id)?.ok_or_else(|| CoreError::Invalid("flow vanished".into()))?;
+    match client.request_access(&access, &cid).await {
+        Ok(resp) => apply(store, client, &flow, resp.body, now).await,
+        Err(e) => Err(failed_call(store, &flow, e, now)),
+    }
+}
+
+/// Stores a user context from an error body (R1) and marks the flow failed.
+fn failed_call(store: &Store, flow: &FlowRow, e: GatewayError, now: DateTime<Utc>) -> CoreError {
+    let keep = |store: &Store| -> Result<()> {
+        if let Some(ctx) = e.user_context() {
+            save_user_context(store, flow, ctx, now)?;
+        }
+        store.update_flow(&flow.id, "EXCEPTION", None, None, None, Some(&e.to_string()), now)?;
+        Ok(())
+    };
+    match keep(store) {
+        Ok(()) => e.into(),
+        Err(store_err) => store_err,
+    }
+}
+
+fn save_user_context(store: &Store, flow: &FlowRow, ctx: &UserContext, now: DateTime<Utc>) -> Result<()> {
+    match flow.connection_id {
+        Some(conn) => store.set_user_context(conn, ctx, now)?,
+        None => store.update_flow(
+            &flow.id,
+            &flow.state,
+            flow.step.as_deref(),
+            None,
+            Some(ctx),
+            flow.error.as_deref(),
+            now,
+        )?,
+    }
+    Ok(())
+}
+
+/// Acts on a gateway answer: contexts first (R1), then the next step.
+async fn apply(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow: &FlowRow,
+    resp: AccessResponse,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    if let Some(ctx) = &resp.user_context {
+        save_user_context(store, flow, ctx, now)?;
+    }
+    let fctx = resp.flow_context.as_ref();
+    let id = flow.id.clone();
+    match resp.result_status {
+        ResultStatus::Redirect => {
+            let Some(url) = resp.data_string.clone().filter(|u| !u.is_empty()) else {
+                return fail(store, flow, "the bank asked for a redirect without a URL", now);
+            };
+            let no_callback = resp.status_info == StatusInfo::NoCallback;
+            let step = if no_callback { "no_callback" } else { "callback" };
+            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some(step), fctx, None, None, now)?;
+            Ok(Next::OpenBrowser { flow_id: id, url, no_callback })
+        }
+        ResultStatus::SelectOption => {
+            let options = resp.options.clone().unwrap_or_default();
+            if options.is_empty() {
+                return fail(store, flow, "the bank asked to choose without offering options", now);
+            }
+            let mut d = details(flow);
+            d.options = options.clone();
+            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some("option"), fctx, None, None, now)?;
+            set_details(store, &id, &d)?;
+            Ok(Next::ChooseOption { flow_id: id, options })
+        }
+        ResultStatus::Decoupled => {
+            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some("decoupled"), fctx, None, None, now)?;
+            let message = resp.data_string.clone().unwrap_or_else(|| "Confirm in your banking app.".into());
+            Ok(Next::WaitDecoupled { flow_id: id, message })
+        }
+        ResultStatus::Done => finish(store, client, flow, resp.user_context, now).await,
+        ResultStatus::Error => {
+            let message =
+                resp.data_string.clone().unwrap_or_else(|| format!("{} refused the access.", details(flow).bank_name));
+            fail(store, flow, &message, now)
+        }
+        ResultStatus::Password | ResultStatus::MoreInfo => {
+            fail(store, flow, "the bank asks for more input in a way Saldo does not support yet", now)
+        }
+        ResultStatus::Undetermined | ResultStatus::Unknown(_) => {
+            let code = resp.result_status.code();
+            fail(store, flow, &format!("the gateway answered with an unknown result status {code}"), now)
+        }
+    }
+}
+
+fn set_details(store: &Store, flow_id: &str, d: &Details) -> Result<()> {
+    store
+        .sql()
+        .execute(
+            "UPDATE sca_flows SET details = ?2 WHERE id = ?1",
+            (flow_id, serde_json::to_string(d).unwrap_or_default()),
+        )
+        .map_err(saldo_store::StoreError::from)?;
+    Ok(())
+}
+
+fn fail(store: &Store, flow: &FlowRow, message: &str, now: DateTime<Utc>) -> Result<Next> {
+    store.update_flow(&flow.id, "EXCEPTION", None, None, None, Some(message), now)?;
+    Ok(Next::Failed { flow_id: flow.id.clone(), message: message.to_owned() })
+}
+
+async fn finish(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow: &FlowRow,
+    ctx: Option<UserContext>,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let stored = store.flow(&flow.id)?.and_then(|f| f.user_context);
+    let d = details(flow);
+    let conn = match flow.connection_id {
+        Some(conn) => {
+            // Re-consent: same connection, history kept (R15).
+            if let Some(ctx) = &ctx {
+                store.set_user_context(conn, ctx, now)?;
+            }
+            store.set_connection_status(conn, "active", now)?;
+            conn
+        }
+        None => {
+            let ctx = ctx
+                .or(stored)
+                .ok_or_else(|| CoreError::Invalid("the gateway finished without a user context".into()))?;
+            let conn = store.insert_connection(flow.connector_id, &d.bank_name, &d.country, &ctx, now)?;
+            store.set_flow_connection(&flow.id, conn)?;
+            conn
+        }
+    };
+    store.update_flow(&flow.id, "FINISHED", None, None, None, None, now)?;
+    // Discover the accounts now; a failure here leaves a working connection
+    // whose accounts the next sync finds.
+    let user = store.user_context(conn)?;
+    let new_accounts =
+        match client.accounts(&AccountsRequest::new(flow.connector_id, user), &CorrelationId::new()).await {
+            Ok(r) => {
+                if let Some(ctx) = &r.body.user_context {
+                    store.set_user_context(conn, ctx, now)?;
+                }
+                store.apply_accounts(conn, &r.body.accounts, now)?.added.len()
+            }
+            Err(e) => {
+                if let Some(ctx) = e.user_context() {
+                    store.set_user_context(conn, ctx, now)?;
+                }
+                tracing::warn!(connection = conn, "accounts could not be fetched after connecting: {e}");
+                0
+            }
+        };
+    Ok(Next::Connected { flow_id: flow.id.clone(), connection_id: conn, new_accounts })
+}
+
+/// The flow id and query string of a callback URL (`saldo://callback?…` or a
+/// loopback URL): `flowId` wins over `state`. Parsed locally: an unknown
+/// callback must cause no gateway call.
+pub fn identify_callback(callback_url: &str) -> Option<(String, String)> {
+    let url = url::Url::parse(callback_url.trim()).ok()?;
+    let query = url.query().unwrap_or_default().to_owned();
+    let pairs: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    let id = pairs.get("flowId").or_else(|| pairs.get("state")).filter(|v| !v.is_empty())?.clone();
+    Some((id, format!("?{query}")))
+}
+
+/// Loads a flow that must be pending and at `step`, or says why not (R7).
+fn pending(store: &Store, flow_id: &str, step: &str, now: DateTime<Utc>) -> Result<FlowRow> {
+    let flow = store.flow(flow_id)?.ok_or_else(|| {
+        CoreError::CallbackRejected("no connection attempt of this Saldo has that id (forged or foreign link)".into())
+    })?;
+    match flow.state.as_str() {
+        "FINISHED" => return Err(CoreError::CallbackRejected("this connection attempt is already finished".into())),
+        "ABORTED" => return Err(CoreError::CallbackRejected("this connection attempt was cancelled".into())),
+        "EXCEPTION" => {
+            return Err(CoreError::CallbackRejected("this connection attempt failed; start a new one".into()))
+        }
+        _ => {}
+    }
+    if flow.is_expired(now) {
+        store.update_flow(&flow.id, "EXCEPTION", None, None, None, Some("expired"), now)?;
+        return Err(CoreError::CallbackRejected("this connection attempt expired; start a new one".into()));
+    }
+    if flow.step.as_deref() != Some(step) {
+        return Err(CoreError::CallbackRejected(format!("this connection attempt is not waiting for that ({step})")));
+    }
+    Ok(flow)
+}
+
+/// Continues a flow with a bank callback (deep link or loopback).
+pub async fn handle_callback(
+    store: &mut Store,
+    client: &GatewayClient,
+    callback_url: &str,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let (flow_id, query) = identify_callback(callback_url)
+        .ok_or_else(|| CoreError::CallbackRejected("the link does not identify a connection attempt".into()))?;
+    let flow = pending(store, &flow_id, "callback", now)?;
+    let mut d = details(&flow);
+    if d.used_callbacks.contains(&query) {
+        return Err(CoreError::CallbackRejected("this bank link was already used".into()));
+    }
+    d.used_callbacks.push(query.clone());
+    set_details(store, &flow.id, &d)?;
+    let flow = store.flow(&flow.id)?.unwrap_or(flow);
+    step(store, client, &flow, Some(query), now).await
+}
+
+/// Continues a flow whose bank does not call back, once the person says they are done.
+pub async fn continue_without_callback(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let flow = pending(store, flow_id, "no_callback", now)?;
+    step(store, client, &flow, Some(String::new()), now).await
+}
+
+/// Sends the person's choice (SELECT_OPTION).
+pub async fn choose_option(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow_id: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let flow = pending(store, flow_id, "option", now)?;
+    if !details(&flow).options.contains_key(key) {
+        return Err(CoreError::Invalid(format!("{key:?} is not one of the offered choices")));
+    }
+    step(store, client, &flow, Some(key.to_owned()), now).await
+}
+
+/// Polls a decoupled flow once; the caller repeats with back-off while it
+/// answers [`Next::WaitDecoupled`], and may [`cancel`] it.
+pub async fn poll_decoupled(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let flow = pending(store, flow_id, "decoupled", now)?;
+    step(store, client, &flow, None, now).await
+}
+
+/// Cancels a pending flow (R7): later callbacks for it are rejected.
+pub fn cancel(store: &Store, flow_id: &str, now: DateTime<Utc>) -> Result<bool> {
+    match store.flow(flow_id)? {
+        Some(f) if matches!(f.state.as_str(), "PROCESSING" | "CONSUMER_INPUT_NEEDED") => {
+            store.update_flow(flow_id, "ABORTED", None, None, None, Some("cancelled by the person"), now)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+async fn step(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow: &FlowRow,
+    data: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let fctx = flow
+        .flow_context
+        .clone()
+        .ok_or_else(|| CoreError::Invalid("the flow has no context to continue with".into()))?;
+    let user = match flow.connection_id {
+        Some(conn) => store.user_context(conn)?,
+        None => flow.user_context.clone(),
+    };
+    match client.continue_access(&AccessContinueRequest::new(fctx, data, user), &CorrelationId::new()).await {
+        Ok(resp) => apply(store, client, flow, resp.body, now).await,
+        Err(e) => Err(failed_call(store, flow, e, now)),
+    }
+}

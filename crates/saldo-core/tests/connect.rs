@@ -1,0 +1,260 @@
+//! Connecting each kind of sandbox bank through the core (R6–R8, R12, R19),
+//! with a simulated person on the bank's pages and the real encrypted store.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
+use saldo_core::CoreError;
+use saldo_gateway::{ClientConfig, GatewayClient};
+use saldo_sandbox::psu::{Browser, Decision, Outcome};
+use saldo_sandbox::{SandboxConfig, SandboxHandle};
+use saldo_store::Store;
+use saldo_vault::DbKey;
+
+struct World {
+    sb: SandboxHandle,
+    client: GatewayClient,
+    store: Store,
+    key: DbKey,
+}
+
+async fn world() -> World {
+    let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
+    let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
+    let dir = std::env::temp_dir().join(format!("saldo-core-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = DbKey::generate().unwrap();
+    let store = Store::open(&dir.join("saldo.db"), &key).unwrap();
+    World { sb, client, store, key }
+}
+
+fn request(connector_id: i64) -> ConnectRequest {
+    ConnectRequest {
+        connector_id,
+        bank_name: format!("Bank {connector_id}"),
+        country: "BE".into(),
+        ibans: vec![],
+        additional: BTreeMap::new(),
+        redirect_url: "saldo://callback".into(),
+        redirect_kind: RedirectKind::DeepLink,
+        frequency_per_day: 4,
+        reconnect: None,
+    }
+}
+
+fn api_calls(sb: &SandboxHandle) -> u64 {
+    sb.stats().values().sum()
+}
+
+/// Approves on the bank page; returns the `saldo://` URL the OS would hand to the app.
+async fn approve(url: &str) -> String {
+    match Browser::new().authorize(url, Decision::Approve).await.unwrap() {
+        Outcome::Redirected(cb) => cb,
+        Outcome::Page(p) => panic!("expected a redirect, got a page: {}", &p[..p.len().min(200)]),
+    }
+}
+
+/// Runs redirects until the flow ends.
+async fn drive(w: &mut World, mut next: Next) -> Next {
+    for _ in 0..4 {
+        match next {
+            Next::OpenBrowser { url, no_callback: false, .. } => {
+                let cb = approve(&url).await;
+                assert!(cb.starts_with("saldo://callback?"), "the bank calls back on the deep link: {cb}");
+                next = connect::handle_callback(&mut w.store, &w.client, &cb, Utc::now()).await.unwrap();
+            }
+            other => return other,
+        }
+    }
+    next
+}
+
+#[tokio::test]
+async fn every_redirect_bank_connects_and_its_accounts_arrive_disabled() {
+    for (connector, accounts) in [(-1, 3), (973, 7)] {
+        let mut w = world().await;
+        let next = connect::start(&mut w.store, &w.client, &request(connector), Utc::now()).await.unwrap();
+        let Next::Connected { connection_id, new_accounts, .. } = drive(&mut w, next).await else {
+            panic!("connector {connector} did not connect")
+        };
+        assert_eq!(new_accounts, accounts, "connector {connector}: accounts discovered");
+        let stored = w.store.accounts(Some(connection_id), true).unwrap();
+        assert!(stored.iter().all(|a| !a.enabled), "R12: new accounts are disabled until the person enables them");
+        assert!(w.store.user_context(connection_id).unwrap().is_some(), "R1: the user context is stored");
+        assert_eq!(w.store.connections().unwrap()[0].status, "active");
+    }
+}
+
+#[tokio::test]
+async fn a_detailed_bank_needs_valid_ibans_before_any_request() {
+    let mut w = world().await;
+    let before = api_calls(&w.sb);
+    let mut req = request(43);
+    req.ibans = vec!["AT09 9900 0000 0000 1512".into()];
+    let err = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Invalid(m) if m.contains("check digits")),
+        "a mistyped IBAN is caught locally: {err}"
+    );
+    assert_eq!(api_calls(&w.sb), before, "no gateway call for an invalid IBAN");
+    req.ibans = vec![];
+    let err = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(m) if m.contains("IBAN")), "R8: DETAILED needs account numbers: {err}");
+    req.ibans = vec!["at09 9900 0000 0000 1511".into()];
+    let next = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap();
+    let Next::Connected { new_accounts, .. } = drive(&mut w, next).await else { panic!("43 did not connect") };
+    assert_eq!(new_accounts, 1, "only the consented account");
+}
+
+#[tokio::test]
+async fn select_option_decoupled_and_no_callback_banks_connect() {
+    let mut w = world().await;
+    let Next::ChooseOption { flow_id, options } =
+        connect::start(&mut w.store, &w.client, &request(101), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    assert!(options.contains_key("sms"));
+    assert!(
+        matches!(
+            connect::choose_option(&mut w.store, &w.client, &flow_id, "fax", Utc::now()).await,
+            Err(CoreError::Invalid(_))
+        ),
+        "only offered options"
+    );
+    let next = connect::choose_option(&mut w.store, &w.client, &flow_id, "sms", Utc::now()).await.unwrap();
+    assert!(matches!(drive(&mut w, next).await, Next::Connected { .. }), "SELECT_OPTION bank connected");
+
+    let Next::WaitDecoupled { flow_id, .. } =
+        connect::start(&mut w.store, &w.client, &request(102), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    assert!(
+        matches!(
+            connect::poll_decoupled(&mut w.store, &w.client, &flow_id, Utc::now()).await.unwrap(),
+            Next::WaitDecoupled { .. }
+        ),
+        "still waiting"
+    );
+    assert!(w.sb.decide_decoupled(&flow_id, true), "the person confirms in the app");
+    assert!(matches!(
+        connect::poll_decoupled(&mut w.store, &w.client, &flow_id, Utc::now()).await.unwrap(),
+        Next::Connected { .. }
+    ));
+
+    let Next::OpenBrowser { flow_id, url, no_callback: true } =
+        connect::start(&mut w.store, &w.client, &request(105), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    assert!(matches!(Browser::new().authorize(&url, Decision::Approve).await.unwrap(), Outcome::Page(_)));
+    assert!(matches!(
+        connect::continue_without_callback(&mut w.store, &w.client, &flow_id, Utc::now()).await.unwrap(),
+        Next::Connected { .. }
+    ));
+    assert_eq!(w.store.connections().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn forged_replayed_cancelled_and_expired_callbacks_are_rejected_without_a_gateway_call() {
+    let mut w = world().await;
+    let Next::OpenBrowser { flow_id, url, .. } =
+        connect::start(&mut w.store, &w.client, &request(973), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let first_cb = approve(&url).await;
+    let before = api_calls(&w.sb);
+    for forged in
+        ["saldo://callback?state=11111111-2222-3333-4444-555555555555&code=x", "saldo://callback?code=x", "not a url"]
+    {
+        let err = connect::handle_callback(&mut w.store, &w.client, forged, Utc::now()).await.unwrap_err();
+        assert!(matches!(err, CoreError::CallbackRejected(_)), "R19: {forged} is rejected: {err}");
+    }
+    assert_eq!(api_calls(&w.sb), before, "R19: forged callbacks cause no gateway call");
+
+    let Next::OpenBrowser { url: second, .. } =
+        connect::handle_callback(&mut w.store, &w.client, &first_cb, Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let before = api_calls(&w.sb);
+    let err = connect::handle_callback(&mut w.store, &w.client, &first_cb, Utc::now()).await.unwrap_err();
+    assert!(
+        matches!(&err, CoreError::CallbackRejected(m) if m.contains("already used")),
+        "R19: a replayed callback is refused: {err}"
+    );
+    assert_eq!(api_calls(&w.sb), before, "no gateway call for a replay");
+
+    assert!(connect::cancel(&w.store, &flow_id, Utc::now()).unwrap(), "R7: the person can cancel a pending flow");
+    let second_cb = approve(&second).await;
+    let err = connect::handle_callback(&mut w.store, &w.client, &second_cb, Utc::now()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::CallbackRejected(m) if m.contains("cancelled")), "{err}");
+
+    let Next::OpenBrowser { url, .. } =
+        connect::start(&mut w.store, &w.client, &request(-1), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let cb = approve(&url).await;
+    let before = api_calls(&w.sb);
+    let later = Utc::now() + connect::FLOW_TTL + chrono::Duration::minutes(1);
+    let err = connect::handle_callback(&mut w.store, &w.client, &cb, later).await.unwrap_err();
+    assert!(matches!(&err, CoreError::CallbackRejected(m) if m.contains("expired")), "R7: an expired flow: {err}");
+    assert_eq!(api_calls(&w.sb), before, "no gateway call for an expired flow");
+}
+
+#[tokio::test]
+async fn a_denied_flow_fails_cleanly_and_a_new_one_succeeds() {
+    let mut w = world().await;
+    let Next::OpenBrowser { url, .. } =
+        connect::start(&mut w.store, &w.client, &request(-1), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Deny).await.unwrap() else { panic!() };
+    let next = connect::handle_callback(&mut w.store, &w.client, &cb, Utc::now()).await.unwrap();
+    assert!(matches!(&next, Next::Failed { message, .. } if message.contains("denied")), "{next:?}");
+    assert!(w.store.connections().unwrap().is_empty(), "no connection from a denied flow");
+    let next = connect::start(&mut w.store, &w.client, &request(-1), Utc::now()).await.unwrap();
+    assert!(matches!(drive(&mut w, next).await, Next::Connected { .. }), "R7: a new flow works after a failed one");
+}
+
+#[tokio::test]
+async fn reconsent_keeps_the_connection_and_its_history() {
+    let mut w = world().await;
+    let next = connect::start(&mut w.store, &w.client, &request(-1), Utc::now()).await.unwrap();
+    let Next::Connected { connection_id, .. } = drive(&mut w, next).await else { panic!() };
+    let old_ctx = w.store.user_context(connection_id).unwrap();
+    let mut req = request(-1);
+    req.reconnect = Some(connection_id);
+    let next = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap();
+    let Next::Connected { connection_id: again, new_accounts, .. } = drive(&mut w, next).await else { panic!() };
+    assert_eq!(again, connection_id, "R15: re-consent updates the same connection");
+    assert_eq!(new_accounts, 0, "its accounts are already known");
+    assert_ne!(w.store.user_context(connection_id).unwrap(), old_ctx, "R1: the new consent's context replaced the old");
+    assert_eq!(w.store.connections().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn flows_survive_a_restart_of_the_app() {
+    let mut w = world().await;
+    let Next::OpenBrowser { url, .. } =
+        connect::start(&mut w.store, &w.client, &request(-1), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let cb = approve(&url).await;
+    // Restart: the store is closed and the file opened again.
+    let path = w.store.path().to_path_buf();
+    let reopened = Store::open(&path, &w.key).unwrap();
+    w.store = reopened;
+    assert_eq!(w.store.pending_flows().unwrap().len(), 1, "the pending flow is persisted");
+    let next = connect::handle_callback(&mut w.store, &w.client, &cb, Utc::now()).await.unwrap();
+    assert!(matches!(next, Next::Connected { .. }));
+    assert!(w.store.pending_flows().unwrap().is_empty());
+}
