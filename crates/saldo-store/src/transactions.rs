@@ -279,3 +279,106 @@ impl Store {
             .query_row("SELECT count(*) FROM transactions WHERE account_id = ?1", [account_id], |r| r.get(0))?)
     }
 }
+
+/// A sync run as stored (R10: visible with its progress).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncRunRow {
+    /// Run id.
+    pub id: i64,
+    /// Connection.
+    pub connection_id: i64,
+    /// `ACCOUNTS` or `TRANSACTIONS`.
+    pub scope: String,
+    /// `QUEUED`, `RUNNING`, `AWAIT_AUTH`, `COMPLETED`, `FAILED`.
+    pub state: String,
+    /// Accounts processed.
+    pub accounts_done: i64,
+    /// Pages committed.
+    pub pages_done: i64,
+    /// New transactions.
+    pub new_transactions: i64,
+    /// Why it stopped, for FAILED / AWAIT_AUTH.
+    pub error: Option<String>,
+    /// `reconnect`, `transient`, `remote`, `local` when it did not complete.
+    pub error_kind: Option<String>,
+}
+
+impl Store {
+    /// A sync run with its progress.
+    pub fn sync_run(&self, id: i64) -> Result<Option<SyncRunRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, connection_id, scope, state, accounts_done, pages_done, new_transactions, error, error_kind FROM sync_runs WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(SyncRunRow {
+                        id: r.get(0)?,
+                        connection_id: r.get(1)?,
+                        scope: r.get(2)?,
+                        state: r.get(3)?,
+                        accounts_done: r.get(4)?,
+                        pages_done: r.get(5)?,
+                        new_transactions: r.get(6)?,
+                        error: r.get(7)?,
+                        error_kind: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Sets a run's state (and, when it stops early, why).
+    pub fn set_sync_run_state(
+        &self,
+        id: i64,
+        state: &str,
+        error_kind: Option<&str>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let finished = matches!(state, "COMPLETED" | "FAILED" | "AWAIT_AUTH").then(|| now.to_rfc3339());
+        self.conn.execute(
+            "UPDATE sync_runs SET state = ?2, error_kind = ?3, error = ?4, finished_at = coalesce(?5, finished_at) WHERE id = ?1",
+            params![id, state, error_kind, error, finished],
+        )?;
+        Ok(())
+    }
+
+    /// Counts one more account done in a run.
+    pub fn bump_run_accounts(&self, id: i64) -> Result<()> {
+        self.conn.execute("UPDATE sync_runs SET accounts_done = accounts_done + 1 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Stores balances together with the user context that came with them (R1).
+    pub fn commit_balances(
+        &mut self,
+        connection_id: i64,
+        account_id: i64,
+        run: i64,
+        balances: &[saldo_gateway::Balance],
+        user_context: Option<&UserContext>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(user) = user_context {
+            tx.execute(
+                "UPDATE connections SET user_context = ?2, updated_at = ?3 WHERE id = ?1",
+                params![connection_id, user.expose(), now.to_rfc3339()],
+            )?;
+        }
+        crate::balances::insert_balances_tx(&tx, account_id, Some(run), balances, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a completed sync on the connection.
+    pub fn set_last_sync(&self, connection_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE connections SET last_sync_at = ?2 WHERE id = ?1",
+            params![connection_id, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+}

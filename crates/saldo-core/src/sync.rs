@@ -1,0 +1,409 @@
+//! Synchronising a connection (R3, R4, R9–R16).
+//!
+//! A pure [`plan`] decides what to fetch; [`sync_connection`] executes it:
+//! one connection at a time under a lock file (so the app and the CLI never
+//! call the gateway concurrently with one user context, R3), every page
+//! committed with its contexts (R1, R4), transient failures retried with
+//! back-off, and a lost consent turned into "reconnect" with all data kept
+//! (R11).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use saldo_gateway::{
+    AccountDataRequest, AccountsRequest, CorrelationId, GatewayClient, GatewayError, PagerContext,
+    TransactionsNextRequest, TransactionsResponse, WithMeta,
+};
+use saldo_store::accounts::Account;
+use saldo_store::transactions::PageCommit;
+use saldo_store::Store;
+
+use crate::{CoreError, Result};
+
+/// What a sync run fetches (R9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Accounts only: fast, discovers new accounts.
+    Accounts,
+    /// Accounts, balances and transactions (the default).
+    Transactions,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Scope::Accounts => "ACCOUNTS",
+            Scope::Transactions => "TRANSACTIONS",
+        }
+    }
+}
+
+/// One step of a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Fetch balances of an account.
+    Balances {
+        /// Store id.
+        account_id: i64,
+        /// Gateway id.
+        gateway_id: String,
+    },
+    /// Fetch transactions, from the first page or from a checkpoint (R4).
+    Transactions {
+        /// Store id.
+        account_id: i64,
+        /// Gateway id.
+        gateway_id: String,
+        /// Resume here (and under this run) instead of the first page.
+        resume: Option<(i64, PagerContext)>,
+    },
+}
+
+/// Decides the data calls after the accounts call: only enabled accounts the
+/// bank still returns (R12, R13), resuming interrupted fetches (R4).
+pub fn plan(scope: Scope, accounts: &[Account], checkpoints: &[(i64, Option<(i64, PagerContext)>)]) -> Vec<Step> {
+    if scope == Scope::Accounts {
+        return Vec::new();
+    }
+    let mut steps = Vec::new();
+    for a in accounts.iter().filter(|a| a.enabled && a.disappeared_at.is_none()) {
+        steps.push(Step::Balances { account_id: a.id, gateway_id: a.gateway_id.clone() });
+        let resume = checkpoints.iter().find(|(id, _)| *id == a.id).and_then(|(_, cp)| cp.clone());
+        steps.push(Step::Transactions { account_id: a.id, gateway_id: a.gateway_id.clone(), resume });
+    }
+    steps
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything fetched.
+    Completed {
+        /// New transactions stored.
+        new_transactions: i64,
+        /// Accounts discovered (added disabled).
+        accounts_added: usize,
+        /// Accounts the bank no longer returns (kept, marked).
+        accounts_disappeared: usize,
+    },
+    /// The bank needs SCA again (expired or lost consent, used-up refresh
+    /// token): reconnect. Nothing stored was lost (R11).
+    NeedsReconnect {
+        /// Why.
+        reason: String,
+    },
+    /// The run failed; `retryable` says whether trying later may help.
+    Failed {
+        /// Why.
+        reason: String,
+        /// Transient (network, 5xx) rather than permanent.
+        retryable: bool,
+    },
+}
+
+/// Tuning of a run.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Attempts per call for transient failures.
+    pub attempts: u32,
+    /// First back-off delay; doubles per attempt.
+    pub backoff: Duration,
+    /// The person is present (sends `psuIp`, not counted as unattended, R18).
+    pub psu_ip: Option<String>,
+    /// `user` or `daily` (R10).
+    pub trigger: &'static str,
+    /// Where per-connection lock files live.
+    pub lock_dir: PathBuf,
+}
+
+impl SyncOptions {
+    /// Defaults for a sync the person started: 4 attempts from 200 ms.
+    pub fn new(lock_dir: &Path) -> Self {
+        Self {
+            attempts: 4,
+            backoff: Duration::from_millis(200),
+            psu_ip: Some("127.0.0.1".into()),
+            trigger: "user",
+            lock_dir: lock_dir.to_path_buf(),
+        }
+    }
+}
+
+/// Classifies a gateway failure: reconnect, transient or permanent.
+fn classify(e: &GatewayError) -> Outcome {
+    let kind = e.exception_type().unwrap_or_default().to_ascii_lowercase();
+    if matches!(e.status(), Some(401 | 403))
+        || ["consent", "stale", "refreshtoken", "expired"].iter().any(|k| kind.contains(k))
+    {
+        Outcome::NeedsReconnect { reason: e.to_string() }
+    } else {
+        Outcome::Failed { reason: e.to_string(), retryable: e.is_transient() }
+    }
+}
+
+enum Stop {
+    Outcome(Outcome),
+    Core(CoreError),
+}
+
+impl From<CoreError> for Stop {
+    fn from(e: CoreError) -> Self {
+        Stop::Core(e)
+    }
+}
+
+impl From<saldo_store::StoreError> for Stop {
+    fn from(e: saldo_store::StoreError) -> Self {
+        Stop::Core(e.into())
+    }
+}
+
+/// Calls the gateway, retrying transient failures with back-off. A refused
+/// context (stale, consent) is never retried (R11).
+async fn call<T, F, Fut>(store: &Store, conn: i64, opts: &SyncOptions, mut f: F) -> Result<T, Stop>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<WithMeta<T>, GatewayError>>,
+{
+    let mut delay = opts.backoff;
+    for attempt in 1..=opts.attempts.max(1) {
+        match f().await {
+            Ok(r) => return Ok(r.body),
+            Err(e) => {
+                if let Some(ctx) = e.user_context() {
+                    store.set_user_context(conn, ctx, Utc::now())?; // R1, even from an error body
+                }
+                let outcome = classify(&e);
+                let retry = matches!(outcome, Outcome::Failed { retryable: true, .. }) && attempt < opts.attempts;
+                if !retry {
+                    return Err(Stop::Outcome(outcome));
+                }
+                tracing::info!(attempt, "transient gateway failure, retrying: {e}");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    Err(Stop::Outcome(Outcome::Failed { reason: "no attempt made".into(), retryable: true }))
+}
+
+/// The lock that keeps all gateway calls of one connection sequential, across
+/// processes (R3). Released when dropped.
+pub struct ConnectionLock {
+    _file: std::fs::File,
+}
+
+impl ConnectionLock {
+    /// Waits (without blocking the async runtime) for the lock of a connection.
+    pub async fn acquire(dir: &Path, connection_id: i64) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CoreError::Invalid(format!("cannot create lock directory {}: {e}", dir.display())))?;
+        let path = dir.join(format!("connection-{connection_id}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| CoreError::Invalid(format!("cannot open lock {}: {e}", path.display())))?;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) => tokio::time::sleep(Duration::from_millis(25)).await,
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(CoreError::Invalid(format!("cannot lock {}: {e}", path.display())))
+                }
+            }
+        }
+    }
+}
+
+/// Synchronises one connection. Returns the run id and how it ended; the run's
+/// row shows progress while it runs (R10).
+pub async fn sync_connection(
+    store: &mut Store,
+    client: &GatewayClient,
+    conn: i64,
+    scope: Scope,
+    opts: &SyncOptions,
+) -> Result<(i64, Outcome)> {
+    let _lock = ConnectionLock::acquire(&opts.lock_dir, conn).await?;
+    let connection =
+        store.connection(conn)?.ok_or_else(|| CoreError::Invalid(format!("there is no connection {conn}")))?;
+    let run = store.start_sync_run(conn, scope.as_str(), opts.trigger, Utc::now())?;
+    let outcome = match execute(store, client, conn, connection.connector_id, run, scope, opts).await {
+        Ok(o) | Err(Stop::Outcome(o)) => o,
+        Err(Stop::Core(e)) => {
+            store.set_sync_run_state(run, "FAILED", Some("local"), Some(&e.to_string()), Utc::now())?;
+            return Err(e);
+        }
+    };
+    let now = Utc::now();
+    match &outcome {
+        Outcome::Completed { .. } => {
+            store.set_sync_run_state(run, "COMPLETED", None, None, now)?;
+            store.set_last_sync(conn, now)?;
+            if connection.status != "active" {
+                store.set_connection_status(conn, "active", now)?;
+            }
+        }
+        Outcome::NeedsReconnect { reason } => {
+            store.set_sync_run_state(run, "AWAIT_AUTH", Some("reconnect"), Some(reason), now)?;
+            store.set_connection_status(conn, "needs_reconnect", now)?;
+        }
+        Outcome::Failed { reason, retryable } => {
+            store.set_sync_run_state(
+                run,
+                "FAILED",
+                Some(if *retryable { "transient" } else { "remote" }),
+                Some(reason),
+                now,
+            )?;
+        }
+    }
+    Ok((run, outcome))
+}
+
+async fn execute(
+    store: &mut Store,
+    client: &GatewayClient,
+    conn: i64,
+    connector: i64,
+    run: i64,
+    scope: Scope,
+    opts: &SyncOptions,
+) -> Result<Outcome, Stop> {
+    let cid = CorrelationId::new();
+    let user = store.user_context(conn)?;
+    let req = AccountsRequest::new(connector, user);
+    let list = call(store, conn, opts, || client.accounts(&req, &cid)).await?;
+    if let Some(ctx) = &list.user_context {
+        store.set_user_context(conn, ctx, Utc::now())?;
+    }
+    let changes = store.apply_accounts(conn, &list.accounts, Utc::now())?;
+    let accounts = store.accounts(Some(conn), false)?;
+    let mut checkpoints = Vec::new();
+    for a in &accounts {
+        checkpoints.push((a.id, store.checkpoint(a.id)?.and_then(|c| c.pager.map(|p| (c.run_id, p)))));
+    }
+    let mut new_transactions = 0;
+    for step in plan(scope, &accounts, &checkpoints) {
+        match step {
+            Step::Balances { account_id, gateway_id } => {
+                let req = AccountDataRequest::new(connector, store.user_context(conn)?, opts.psu_ip.clone());
+                let b = call(store, conn, opts, || client.balances(&gateway_id, &req, &cid)).await?;
+                if b.is_consent_lost == Some(true) {
+                    if let Some(ctx) = &b.user_context {
+                        store.set_user_context(conn, ctx, Utc::now())?;
+                    }
+                    return Ok(Outcome::NeedsReconnect {
+                        reason: "the bank says the consent is lost or expired".into(),
+                    });
+                }
+                store.commit_balances(conn, account_id, run, &b.balances, b.user_context.as_ref(), Utc::now())?;
+            }
+            Step::Transactions { account_id, gateway_id, resume } => {
+                let (page_run, mut page) = match resume {
+                    Some((cp_run, pager)) => {
+                        let req = TransactionsNextRequest::new(
+                            connector,
+                            store.user_context(conn)?,
+                            pager,
+                            opts.psu_ip.clone(),
+                        );
+                        (cp_run, call(store, conn, opts, || client.transactions_next(&gateway_id, &req, &cid)).await?)
+                    }
+                    None => {
+                        let req = AccountDataRequest::new(connector, store.user_context(conn)?, opts.psu_ip.clone());
+                        (run, call(store, conn, opts, || client.transactions(&gateway_id, &req, &cid)).await?)
+                    }
+                };
+                loop {
+                    if page.is_consent_lost == Some(true) {
+                        if let Some(ctx) = &page.user_context {
+                            store.set_user_context(conn, ctx, Utc::now())?;
+                        }
+                        return Ok(Outcome::NeedsReconnect {
+                            reason: "the bank says the consent is lost or expired".into(),
+                        });
+                    }
+                    let next = if page.is_last_page { None } else { page.pager_context.clone() };
+                    let stats = commit(store, conn, account_id, page_run, &page, next.as_ref())?;
+                    new_transactions += stats as i64;
+                    let Some(pager) = next else { break };
+                    let req =
+                        TransactionsNextRequest::new(connector, store.user_context(conn)?, pager, opts.psu_ip.clone());
+                    page = call(store, conn, opts, || client.transactions_next(&gateway_id, &req, &cid)).await?;
+                }
+                store.bump_run_accounts(run)?;
+            }
+        }
+    }
+    Ok(Outcome::Completed {
+        new_transactions,
+        accounts_added: changes.added.len(),
+        accounts_disappeared: changes.disappeared.len(),
+    })
+}
+
+fn commit(
+    store: &mut Store,
+    conn: i64,
+    account: i64,
+    run: i64,
+    page: &TransactionsResponse,
+    next: Option<&PagerContext>,
+) -> Result<u64, Stop> {
+    let stats = store.commit_page(
+        &PageCommit {
+            connection_id: conn,
+            account_id: account,
+            run_id: run,
+            user_context: page.user_context.as_ref(),
+            transactions: &page.transactions,
+            next_pager: next,
+        },
+        Utc::now(),
+    )?;
+    Ok(stats.inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: i64, enabled: bool, gone: bool) -> Account {
+        Account {
+            id,
+            connection_id: 1,
+            gateway_id: format!("g{id}"),
+            iban: None,
+            currency: "EUR".into(),
+            description: None,
+            product: None,
+            owner_name: None,
+            enabled,
+            disappeared_at: gone.then(|| "2026-01-01".into()),
+        }
+    }
+
+    #[test]
+    fn the_plan_fetches_only_enabled_present_accounts_and_resumes_checkpoints() {
+        let accounts =
+            [account(1, true, false), account(2, false, false), account(3, true, true), account(4, true, false)];
+        let cp = vec![(4, Some((7, PagerContext::new("p"))))];
+        let steps = plan(Scope::Transactions, &accounts, &cp);
+        let ids: Vec<i64> = steps
+            .iter()
+            .map(|s| match s {
+                Step::Balances { account_id, .. } | Step::Transactions { account_id, .. } => *account_id,
+            })
+            .collect();
+        assert_eq!(ids, [1, 1, 4, 4], "R12: disabled and R13: disappeared accounts are not fetched");
+        assert!(
+            matches!(&steps[3], Step::Transactions { resume: Some((7, _)), .. }),
+            "R4: resume from the checkpoint, under its run"
+        );
+        assert!(plan(Scope::Accounts, &accounts, &cp).is_empty(), "R9: ACCOUNTS scope fetches no data");
+    }
+}

@@ -1,0 +1,231 @@
+//! The sync engine against the real sandbox and the real encrypted store.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
+use saldo_core::sync::{self, Outcome, Scope, SyncOptions};
+use saldo_gateway::{ClientConfig, GatewayClient};
+use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
+use saldo_sandbox::{FaultMode, FaultPlan, SandboxConfig, SandboxHandle};
+use saldo_store::Store;
+use saldo_vault::DbKey;
+
+struct World {
+    sb: SandboxHandle,
+    client: GatewayClient,
+    store: Store,
+    key: DbKey,
+    dir: std::path::PathBuf,
+}
+
+async fn world() -> World {
+    let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
+    let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
+    let dir = std::env::temp_dir().join(format!("saldo-sync-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = DbKey::generate().unwrap();
+    let store = Store::open(&dir.join("saldo.db"), &key).unwrap();
+    World { sb, client, store, key, dir }
+}
+
+impl World {
+    fn opts(&self) -> SyncOptions {
+        let mut o = SyncOptions::new(&self.dir.join("locks"));
+        o.backoff = std::time::Duration::from_millis(20);
+        o
+    }
+
+    async fn sync(&mut self, conn: i64, scope: Scope) -> (i64, Outcome) {
+        let opts = self.opts();
+        sync::sync_connection(&mut self.store, &self.client, conn, scope, &opts).await.unwrap()
+    }
+
+    /// Connects a redirect bank and enables the given accounts (by gateway id; all when empty).
+    async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64 {
+        let req = ConnectRequest {
+            connector_id: connector,
+            bank_name: "Bank".into(),
+            country: "BE".into(),
+            ibans: vec![],
+            additional: BTreeMap::new(),
+            redirect_url: "saldo://callback".into(),
+            redirect_kind: RedirectKind::DeepLink,
+            frequency_per_day: 4,
+            reconnect: None,
+        };
+        let mut next = connect::start(&mut self.store, &self.client, &req, Utc::now()).await.unwrap();
+        while let Next::OpenBrowser { url, .. } = &next {
+            let Page::Redirected(cb) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else {
+                panic!()
+            };
+            next = connect::handle_callback(&mut self.store, &self.client, &cb, Utc::now()).await.unwrap();
+        }
+        let Next::Connected { connection_id, .. } = next else { panic!("not connected: {next:?}") };
+        for a in self.store.accounts(Some(connection_id), false).unwrap() {
+            if enable.is_empty() || enable.contains(&a.gateway_id.as_str()) {
+                self.store.set_account_enabled(a.id, true, Utc::now()).unwrap();
+            }
+        }
+        connection_id
+    }
+
+    /// What the sandbox holds for an account right after SCA (full history, R18).
+    fn expected(&self, connector: i64, gateway_id: &str) -> i64 {
+        let app = self.sb.app();
+        let epoch = app.state().epoch;
+        let today = app.state().now().date_naive();
+        let c = app.connectors.iter().find(|c| c.id == connector).unwrap();
+        saldo_sandbox::data::visible_count(epoch, c.account(gateway_id).unwrap(), today) as i64
+    }
+}
+
+const MOCK: &str = "64fee1bf-02b2-410c-9524-b03bb585bbc2";
+
+#[tokio::test]
+async fn a_sync_fetches_exactly_the_banks_transactions_and_a_resync_adds_nothing() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let (run, outcome) = w.sync(conn, Scope::Transactions).await;
+    let expected = w.expected(-1, MOCK);
+    assert_eq!(outcome, Outcome::Completed { new_transactions: expected, accounts_added: 0, accounts_disappeared: 0 });
+    let r = w.store.sync_run(run).unwrap().unwrap();
+    assert_eq!(
+        (r.state.as_str(), r.accounts_done, r.new_transactions),
+        ("COMPLETED", 1, expected),
+        "R10: the run shows its progress"
+    );
+    assert!(r.pages_done > 20, "many pages ({})", r.pages_done);
+    let accounts = w.store.accounts(Some(conn), false).unwrap();
+    for a in &accounts {
+        let n = w.store.transaction_count(a.id).unwrap();
+        if a.gateway_id == MOCK {
+            assert_eq!(n, expected, "R16: exactly the bank's transactions, twins included");
+        } else {
+            assert_eq!(n, 0, "R12: disabled accounts get nothing fetched");
+        }
+    }
+    assert!(
+        !w.store.latest_balances(accounts.iter().find(|a| a.gateway_id == MOCK).unwrap().id).unwrap().is_empty(),
+        "balances stored"
+    );
+    let (_, again) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(again, Outcome::Completed { new_transactions: 0, .. }), "R16: re-syncing adds nothing: {again:?}");
+}
+
+#[tokio::test]
+async fn expiring_tokens_are_refreshed_during_a_sync_and_the_new_context_kept() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let before = w.store.user_context(conn).unwrap();
+    w.sb.advance_clock(chrono::Duration::minutes(11));
+    let (_, outcome) = w.sync(conn, Scope::Accounts).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    assert_ne!(w.store.user_context(conn).unwrap(), before, "R1: the rotated context replaced the stored one");
+    let (_, outcome) = w.sync(conn, Scope::Accounts).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "the stored context is the valid one: {outcome:?}");
+}
+
+#[tokio::test]
+async fn a_lost_consent_asks_to_reconnect_and_keeps_everything() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sync(conn, Scope::Transactions).await;
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let kept = w.store.transaction_count(acct.id).unwrap();
+    w.sb.advance_clock(chrono::Duration::days(181));
+    let (run, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::NeedsReconnect { .. }), "R11: {outcome:?}");
+    assert_eq!(w.store.sync_run(run).unwrap().unwrap().state, "AWAIT_AUTH");
+    assert_eq!(w.store.connection(conn).unwrap().unwrap().status, "needs_reconnect", "the UI can offer a reconnect");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R11: nothing stored is lost");
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_and_a_broken_fetch_resumes_where_it_stopped() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sb.set_fault(FaultPlan::next(FaultMode::Http503, 2));
+    let (_, outcome) = w.sync(conn, Scope::Accounts).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "two 503s are retried away: {outcome:?}");
+
+    // The bank breaks down after the first pages: the run fails, retryable.
+    w.sb.set_fault(FaultPlan::always(FaultMode::Http500).on_path("/transactions/next"));
+    let (run, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::Failed { retryable: true, .. }), "{outcome:?}");
+    assert_eq!(w.store.sync_run(run).unwrap().unwrap().error_kind.as_deref(), Some("transient"));
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    assert!(w.store.checkpoint(acct.id).unwrap().is_some(), "R4: a checkpoint marks where it stopped");
+    let partial = w.store.transaction_count(acct.id).unwrap();
+    assert!(partial > 0, "the first page is kept");
+
+    w.sb.set_fault(FaultPlan::default());
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    assert_eq!(
+        w.store.transaction_count(acct.id).unwrap(),
+        w.expected(-1, MOCK),
+        "R4/R16: resumed, nothing missing, nothing twice"
+    );
+    assert!(w.store.checkpoint(acct.id).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn two_syncs_of_one_connection_at_once_are_serialized() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sb.advance_clock(chrono::Duration::minutes(11)); // the first call of each sync must refresh the token
+    let path = w.store.path().to_path_buf();
+    let mut other = Store::open(&path, &w.key).unwrap();
+    let (client, opts) = (w.client.clone(), w.opts());
+    let (a, b) = tokio::join!(
+        sync::sync_connection(&mut w.store, &w.client, conn, Scope::Transactions, &opts),
+        sync::sync_connection(&mut other, &client, conn, Scope::Transactions, &opts),
+    );
+    for (_, outcome) in [a.unwrap(), b.unwrap()] {
+        assert!(
+            matches!(outcome, Outcome::Completed { .. }),
+            "R3: no stale-context rejection when serialized: {outcome:?}"
+        );
+    }
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "no duplicates from two syncs");
+}
+
+#[tokio::test]
+async fn accounts_that_appear_and_disappear_are_tracked_across_syncs() {
+    let mut w = world().await;
+    // Connect the decoupled DE bank, whose accounts change between calls.
+    let req = ConnectRequest {
+        connector_id: 102,
+        bank_name: "Sandbox Sparkasse".into(),
+        country: "DE".into(),
+        ibans: vec![],
+        additional: BTreeMap::new(),
+        redirect_url: "saldo://callback".into(),
+        redirect_kind: RedirectKind::DeepLink,
+        frequency_per_day: 4,
+        reconnect: None,
+    };
+    let Next::WaitDecoupled { flow_id, .. } = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    w.sb.decide_decoupled(&flow_id, true);
+    let Next::Connected { connection_id: conn, new_accounts, .. } =
+        connect::poll_decoupled(&mut w.store, &w.client, &flow_id, Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(new_accounts, 2);
+    let (_, o) = w.sync(conn, Scope::Accounts).await;
+    assert!(
+        matches!(o, Outcome::Completed { accounts_added: 1, accounts_disappeared: 0, .. }),
+        "R9: ACCOUNTS scope discovers a new account: {o:?}"
+    );
+    let (_, o) = w.sync(conn, Scope::Accounts).await;
+    assert!(matches!(o, Outcome::Completed { accounts_added: 0, accounts_disappeared: 1, .. }), "R13: {o:?}");
+    assert_eq!(w.store.accounts(Some(conn), true).unwrap().len(), 3, "R13: the vanished account is kept");
+}
