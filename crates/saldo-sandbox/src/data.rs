@@ -147,15 +147,15 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
     let (name, cp_iban) = COUNTERPARTIES[(h % COUNTERPARTIES.len() as u64) as usize];
     let minor = amount_minor(h, spec);
     let incoming = minor > 0;
-    let hostile = (h >> 40) % 9 == 0;
+    let hostile = (h >> 40).is_multiple_of(9);
     let text = if hostile {
         HOSTILE_TEXTS[((h >> 44) % HOSTILE_TEXTS.len() as u64) as usize]
     } else {
         let texts = if incoming { MONEY_IN } else { MONEY_OUT };
         texts[((h >> 44) % texts.len() as u64) as usize]
     };
-    let structured = (h >> 50) % 7 == 0;
-    let value_date = if (h >> 52) % 4 == 0 { date.succ_opt().unwrap_or(date) } else { date };
+    let structured = (h >> 50).is_multiple_of(7);
+    let value_date = if (h >> 52).is_multiple_of(4) { date.succ_opt().unwrap_or(date) } else { date };
     Transaction {
         id: connector.transaction_ids.then(|| format!("{}-{:09}", short_id(spec.id), i)),
         gw_account_id: None,
@@ -182,7 +182,7 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
             }),
             unstructured: Some(text.to_owned()),
         }),
-        bank_transaction_code: ((h >> 56) % 3 == 0).then(|| BankTransactionCode {
+        bank_transaction_code: ((h >> 56).is_multiple_of(3)).then(|| BankTransactionCode {
             domain: Some("PMNT".into()),
             family: Some(if incoming { "RCDT" } else { "ICDT" }.into()),
             sub_family: Some(if incoming { "ESCT" } else { "DMCT" }.into()),
@@ -192,7 +192,7 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
 
 /// Signed amount in minor units for a transaction hash: realistic magnitudes in every currency.
 fn amount_minor(h: u64, spec: &AccountSpec) -> i64 {
-    let incoming = (h >> 8) % 5 == 0;
+    let incoming = (h >> 8).is_multiple_of(5);
     let _ = spec;
     // Minor units: up to 1,500.00 EUR, 150,000 JPY, 150.000 KWD.
     let magnitude = ((h >> 16) % 150_000 + 1) as i64;
