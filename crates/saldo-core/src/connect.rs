@@ -328,6 +328,7 @@ async fn finish(
                 if let Some(ctx) = &r.body.user_context {
                     store.set_user_context(conn, ctx, now)?;
                 }
+                store.record_consents(conn, &r.body.accounts, now)?;
                 store.apply_accounts(conn, &r.body.accounts, now)?.added.len()
             }
             Err(e) => {

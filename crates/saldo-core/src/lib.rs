@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod iban;
+pub mod manage;
 pub mod sync;
 
 /// Why a use case failed, in terms a shell can map to its own codes.

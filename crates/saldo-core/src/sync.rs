@@ -280,6 +280,7 @@ async fn execute(
     if let Some(ctx) = &list.user_context {
         store.set_user_context(conn, ctx, Utc::now())?;
     }
+    store.record_consents(conn, &list.accounts, Utc::now())?;
     let changes = store.apply_accounts(conn, &list.accounts, Utc::now())?;
     let accounts = store.accounts(Some(conn), false)?;
     let mut checkpoints = Vec::new();

@@ -229,3 +229,46 @@ async fn accounts_that_appear_and_disappear_are_tracked_across_syncs() {
     assert!(matches!(o, Outcome::Completed { accounts_added: 0, accounts_disappeared: 1, .. }), "R13: {o:?}");
     assert_eq!(w.store.accounts(Some(conn), true).unwrap().len(), 3, "R13: the vanished account is kept");
 }
+
+#[tokio::test]
+async fn disconnecting_revokes_the_consent_at_the_gateway_then_deletes_everything() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sync(conn, Scope::Transactions).await;
+    let consents = w.store.consents(conn).unwrap();
+    assert_eq!(consents.len(), 1, "R15: the consent and its validity are tracked");
+    assert!(consents[0].1.is_some(), "with validUntil");
+    let old_ctx = w.store.user_context(conn).unwrap();
+    // The gateway is down: nothing is deleted.
+    w.sb.set_fault(FaultPlan::always(FaultMode::Http503));
+    let opts = w.opts();
+    let err = saldo_core::manage::disconnect(&mut w.store, &w.client, conn, &opts, false).await.unwrap_err();
+    assert!(err.to_string().contains("503"), "{err}");
+    assert!(w.store.connection(conn).unwrap().is_some(), "nothing deleted while the consent could not be revoked");
+    w.sb.set_fault(FaultPlan::default());
+    saldo_core::manage::disconnect(&mut w.store, &w.client, conn, &opts, false).await.unwrap();
+    assert!(w.store.connection(conn).unwrap().is_none(), "R14: the connection is gone");
+    assert_eq!(w.store.accounts(None, true).unwrap().len(), 0, "R14: with its accounts");
+    let req = saldo_gateway::AccountDataRequest::new(-1, old_ctx, None);
+    let after = w.client.transactions(MOCK, &req, &saldo_gateway::CorrelationId::new()).await;
+    assert!(
+        matches!(&after, Ok(r) if r.body.is_consent_lost == Some(true)) || after.is_err(),
+        "R14: the consent is revoked at the gateway: {after:?}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_account_uses_the_gateway_call_and_removes_its_data() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sync(conn, Scope::Transactions).await;
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let opts = w.opts();
+    saldo_core::manage::delete_account(&mut w.store, &w.client, acct.id, &opts).await.unwrap();
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), 0, "R14: its transactions are deleted");
+    assert!(
+        !w.store.user_context(conn).unwrap().unwrap().expose().contains(MOCK),
+        "the gateway's updated context no longer has it"
+    );
+    assert_eq!(w.store.accounts(Some(conn), true).unwrap().len(), 2, "other accounts stay");
+}

@@ -98,3 +98,44 @@ impl Store {
         Ok(self.conn.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
     }
 }
+
+impl Store {
+    /// Records the consents the bank reports on a connection's accounts (R15:
+    /// their `validUntil` drives expiry warnings).
+    pub fn record_consents(
+        &self,
+        connection_id: i64,
+        accounts: &[saldo_gateway::Account],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        for c in accounts.iter().flat_map(|a| [a.transactions_consent.as_ref(), a.balances_consent.as_ref()]).flatten()
+        {
+            let Some(id) = &c.consent_id else { continue };
+            self.conn.execute(
+                "INSERT INTO consents (id, connection_id, valid_until, status, updated_at) VALUES (?1, ?2, ?3, 'valid', ?4)
+                 ON CONFLICT (id) DO UPDATE SET valid_until = excluded.valid_until, updated_at = excluded.updated_at",
+                params![id, connection_id, c.valid_until.as_ref().map(|v| v.as_str().to_owned()), now.to_rfc3339()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The consent ids of a connection with their validity end.
+    pub fn consents(&self, connection_id: i64) -> Result<Vec<(String, Option<String>, String)>> {
+        let mut st =
+            self.conn.prepare("SELECT id, valid_until, status FROM consents WHERE connection_id = ?1 ORDER BY id")?;
+        let rows = st
+            .query_map([connection_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Marks a consent revoked.
+    pub fn set_consent_status(&self, id: &str, status: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE consents SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, status, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Removing connections and accounts (R14): first at the gateway, then here.
+
+use chrono::Utc;
+use saldo_gateway::{CorrelationId, DeleteRequest, GatewayClient};
+use saldo_store::Store;
+
+use crate::sync::{ConnectionLock, SyncOptions};
+use crate::{CoreError, Result};
+
+/// Revokes every consent of a connection at the gateway, then deletes the
+/// connection with its accounts, balances and transactions (R14). If the
+/// gateway cannot be reached, nothing is deleted and the error says so;
+/// `force` deletes locally anyway (for a bank that no longer exists).
+pub async fn disconnect(
+    store: &mut Store,
+    client: &GatewayClient,
+    conn: i64,
+    opts: &SyncOptions,
+    force: bool,
+) -> Result<()> {
+    let _lock = ConnectionLock::acquire(&opts.lock_dir, conn).await?;
+    let connection =
+        store.connection(conn)?.ok_or_else(|| CoreError::Invalid(format!("there is no connection {conn}")))?;
+    let cid = CorrelationId::new();
+    for (consent, _, status) in store.consents(conn)? {
+        if status == "revoked" {
+            continue;
+        }
+        let req = DeleteRequest::new(consent.clone(), connection.connector_id, store.user_context(conn)?);
+        match client.delete_consent(&req, &cid).await {
+            Ok(r) => {
+                store.set_user_context(conn, &r.body, Utc::now())?; // R1
+                store.set_consent_status(&consent, "revoked", Utc::now())?;
+            }
+            Err(e) if !force => {
+                if let Some(ctx) = e.user_context() {
+                    store.set_user_context(conn, ctx, Utc::now())?;
+                }
+                return Err(e.into());
+            }
+            Err(e) => {
+                tracing::warn!(connection = conn, "consent not revoked at the gateway, deleting locally anyway: {e}")
+            }
+        }
+    }
+    store.delete_connection(conn)?;
+    Ok(())
+}
+
+/// Removes one account at the gateway (`accounts/delete`), then locally with
+/// its balances and transactions (R14).
+pub async fn delete_account(
+    store: &mut Store,
+    client: &GatewayClient,
+    account_id: i64,
+    opts: &SyncOptions,
+) -> Result<()> {
+    let account = store
+        .accounts(None, true)?
+        .into_iter()
+        .find(|a| a.id == account_id)
+        .ok_or_else(|| CoreError::Invalid(format!("there is no account {account_id}")))?;
+    let _lock = ConnectionLock::acquire(&opts.lock_dir, account.connection_id).await?;
+    let connection =
+        store.connection(account.connection_id)?.ok_or_else(|| CoreError::Invalid("connection vanished".into()))?;
+    let req =
+        DeleteRequest::new(account.gateway_id.clone(), connection.connector_id, store.user_context(connection.id)?);
+    match client.delete_account(&req, &CorrelationId::new()).await {
+        Ok(r) => store.set_user_context(connection.id, &r.body, Utc::now())?,
+        Err(e) => {
+            if let Some(ctx) = e.user_context() {
+                store.set_user_context(connection.id, ctx, Utc::now())?;
+            }
+            return Err(e.into());
+        }
+    }
+    store.delete_account(account_id)?;
+    Ok(())
+}
