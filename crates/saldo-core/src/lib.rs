@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod iban;
+pub mod loopback;
 pub mod manage;
 pub mod sync;
 
