@@ -28,6 +28,9 @@ struct Args {
     /// Print one JSON object instead of `name: value` lines.
     #[arg(long)]
     json: bool,
+    /// Transactions to sync from the sandbox over loopback HTTP (0 skips the sync figures).
+    #[arg(long, default_value_t = 100_000)]
+    sync_transactions: u64,
     /// Where to put the benchmark databases (deleted afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -151,6 +154,56 @@ fn raw_insert(path: &Path, key: &DbKey, n: u64, page_size: u64) -> Result<Durati
     Ok(total)
 }
 
+/// Connects the sandbox's volume bank and syncs it twice; returns the
+/// transactions stored and both durations.
+async fn sync_bench(dir: &Path, n: u64) -> Result<(i64, Duration, Duration), Box<dyn std::error::Error>> {
+    use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
+    use saldo_core::sync::{self, Outcome, Scope, SyncOptions};
+    use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
+    std::fs::create_dir_all(dir)?;
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig { volume_transactions: n, ..Default::default() })
+        .await?;
+    let client = saldo_gateway::GatewayClient::new(saldo_gateway::ClientConfig::new(url::Url::parse(sb.base_url())?))?;
+    let mut store = Store::open(&dir.join("saldo.db"), &DbKey::generate()?)?;
+    let req = ConnectRequest {
+        connector_id: -2,
+        bank_name: "Saldo Volume Bank".into(),
+        country: "BE".into(),
+        ibans: vec![],
+        additional: Default::default(),
+        redirect_url: "saldo://callback".into(),
+        redirect_kind: RedirectKind::DeepLink,
+        frequency_per_day: 4,
+        reconnect: None,
+    };
+    let Next::OpenBrowser { url, .. } = connect::start(&mut store, &client, &req, Utc::now()).await? else {
+        return Err("no redirect".into());
+    };
+    let Page::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await? else {
+        return Err("no callback".into());
+    };
+    let Next::Connected { connection_id, .. } = connect::handle_callback(&mut store, &client, &cb, Utc::now()).await?
+    else {
+        return Err("not connected".into());
+    };
+    for a in store.accounts(Some(connection_id), false)? {
+        store.set_account_enabled(a.id, true, Utc::now())?;
+    }
+    let opts = SyncOptions::new(&dir.join("locks"));
+    let start = Instant::now();
+    let (_, first) = sync::sync_connection(&mut store, &client, connection_id, Scope::Transactions, &opts).await?;
+    let t_first = start.elapsed();
+    let start = Instant::now();
+    let (_, second) = sync::sync_connection(&mut store, &client, connection_id, Scope::Transactions, &opts).await?;
+    let t_second = start.elapsed();
+    match (first, second) {
+        (Outcome::Completed { new_transactions, .. }, Outcome::Completed { new_transactions: 0, .. }) => {
+            Ok((new_transactions, t_first, t_second))
+        }
+        other => Err(format!("sync did not complete as expected: {other:?}").into()),
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let n = args.transactions;
@@ -235,6 +288,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     put("monthly_ms", json!(percentile(&monthly, 0.5)));
     drop(store);
     put("db_bytes", json!(file_size(&db)));
+    if args.sync_transactions > 0 {
+        let (n, first, again) = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(sync_bench(&dir.join("sync"), args.sync_transactions))?;
+        put("sync_transactions", json!(n));
+        put("sync_rows_per_s", json!((n as f64 / first.as_secs_f64()).round()));
+        put("sync_ratio", json!(((raw_rate / (n as f64 / first.as_secs_f64())) * 100.0).round() / 100.0));
+        put("resync_s", json!((again.as_secs_f64() * 1000.0).round() / 1000.0));
+    }
     put("peak_rss_bytes", json!(peak_rss()));
     if args.json {
         println!("{}", Value::Object(out));
