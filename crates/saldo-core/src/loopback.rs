@@ -37,7 +37,8 @@ impl LoopbackListener {
 
     /// Waits for the browser to arrive at `/callback` and returns the full
     /// callback URL. Other requests (a favicon) get a 404 and are ignored.
-    pub async fn wait(self, timeout: Duration) -> Result<String> {
+    /// Call again for a bank's further redirects (same URL).
+    pub async fn wait(&self, timeout: Duration) -> Result<String> {
         let work = async {
             loop {
                 let (mut stream, _) = self.listener.accept().await.map_err(|e| CoreError::Invalid(e.to_string()))?;

@@ -269,16 +269,19 @@ async fn the_loopback_redirect_receives_the_callback_like_a_browser_delivers_it(
     let Next::OpenBrowser { url, .. } = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap() else {
         panic!()
     };
-    let waiting = tokio::spawn(listener.wait(std::time::Duration::from_secs(20)));
-    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
-        panic!()
+    let browser = async {
+        let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
+            panic!()
+        };
+        assert!(location.starts_with("http://127.0.0.1:"), "the bank redirects to the loopback listener: {location}");
+        // The browser follows the redirect (and asks for a favicon, which is ignored).
+        let _ = reqwest::get(location.replace("/callback?", "/favicon.ico?")).await;
+        let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
+        assert!(page.contains("close this tab"), "the person sees where to go next");
+        location
     };
-    assert!(location.starts_with("http://127.0.0.1:"), "the bank redirects to the loopback listener: {location}");
-    // The browser follows the redirect (and asks for a favicon, which is ignored).
-    let _ = reqwest::get(location.replace("/callback?", "/favicon.ico?")).await;
-    let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
-    assert!(page.contains("close this tab"), "the person sees where to go next");
-    let got = waiting.await.unwrap().unwrap();
+    let (got, location) = tokio::join!(listener.wait(std::time::Duration::from_secs(20)), browser);
+    let got = got.unwrap();
     assert_eq!(got, location, "the listener hands over the callback URL");
     assert!(matches!(
         connect::handle_callback(&mut w.store, &w.client, &got, Utc::now()).await.unwrap(),

@@ -128,6 +128,12 @@ impl GatewayClient {
         self.json(Method::GET, url, "GET /ob/banks", None::<&()>, cid).await
     }
 
+    /// `GET /ob/banks` without a country: the whole catalog.
+    pub async fn banks_all(&self, cid: &CorrelationId) -> Result<Vec<Bank>, GatewayError> {
+        let url = self.url(&["ob", "banks"])?;
+        Ok(self.json::<(), Vec<Bank>>(Method::GET, url, "GET /ob/banks", None, cid).await?.body)
+    }
+
     /// `GET /ob/Ais/access/options/{connectorId}`.
     pub async fn access_options(
         &self,

@@ -1,0 +1,139 @@
+//! The `saldo` binary as a person or a script uses it.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use saldo_sandbox::psu::{Browser, Decision, Outcome};
+
+fn home() -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "saldo-cli-{}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pass = dir.join("passphrase");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    (dir.join("data"), pass)
+}
+
+fn saldo(data: &Path, pass: &Path, gateway: Option<&str>) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_saldo"));
+    c.arg("--data-dir").arg(data).arg("--passphrase-file").arg(pass);
+    if let Some(g) = gateway {
+        c.arg("--gateway").arg(g);
+    }
+    c.env_remove("SALDO_GATEWAY_URL").env_remove("SALDO_DATA_DIR").env_remove("SALDO_PASSPHRASE_FILE");
+    c
+}
+
+fn run(c: &mut Command) -> Output {
+    c.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "command failed: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconnects() {
+    let (data, pass) = home();
+    let banks = json(&run(saldo(&data, &pass, None).args(["banks", "--country", "BE", "--json"])));
+    assert!(banks.as_array().unwrap().iter().any(|b| b["connectorId"] == -1), "the embedded sandbox's banks: {banks}");
+
+    let mut child = saldo(&data, &pass, None)
+        .args(["connect", "-1", "--no-browser"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the CLI prints the bank's address").unwrap();
+        if let Some(u) = line.strip_prefix("Continue at your bank: ") {
+            break u.to_owned();
+        }
+    };
+    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
+        panic!()
+    };
+    assert!(location.starts_with("http://127.0.0.1:"), "loopback redirect: {location}");
+    let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
+    assert!(page.contains("close this tab"));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "connect succeeds: {rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("Connected: connection 1")), "{rest:?}");
+
+    let accounts = json(&run(saldo(&data, &pass, None).args(["accounts", "--json"])));
+    let accounts = accounts.as_array().unwrap();
+    assert_eq!(accounts.len(), 3);
+    assert!(accounts.iter().all(|a| a["enabled"] == false), "R12: disabled until enabled");
+    let id = accounts[0]["id"].as_i64().unwrap().to_string();
+    assert!(run(saldo(&data, &pass, None).args(["accounts", "enable", &id])).status.success());
+    let sync = run(saldo(&data, &pass, None).arg("sync"));
+    assert!(sync.status.success(), "sync: {}", String::from_utf8_lossy(&sync.stderr));
+    assert!(stdout(&sync).contains("new transaction(s)"), "{}", stdout(&sync));
+    let tx = json(&run(saldo(&data, &pass, None).args(["transactions", "--limit", "5", "--json"])));
+    assert_eq!(tx.as_array().unwrap().len(), 5);
+    assert!(tx[0]["amount"].is_string(), "amounts are exact strings in JSON");
+    let bal = json(&run(saldo(&data, &pass, None).args(["balances", "--json"])));
+    assert!(!bal.as_array().unwrap().is_empty(), "balances of the enabled account");
+    let again = run(saldo(&data, &pass, None).arg("sync"));
+    assert!(stdout(&again).contains(": 0 new transaction(s)"), "R16: nothing new on a re-sync: {}", stdout(&again));
+    assert!(run(saldo(&data, &pass, None).args(["disconnect", "1"])).status.success());
+    assert_eq!(json(&run(saldo(&data, &pass, None).args(["connections", "--json"]))), serde_json::json!([]), "R14");
+
+    let wrong = dir_with_wrong_passphrase(&data);
+    let o = run(saldo(&data, &wrong, None).arg("connections"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("cannot be opened"),
+        "a wrong passphrase is one clear sentence"
+    );
+}
+
+fn dir_with_wrong_passphrase(data: &Path) -> PathBuf {
+    let p = data.parent().unwrap().join("wrong");
+    std::fs::write(&p, "not the passphrase").unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deep_link_mode_refuses_replayed_and_forged_callbacks_and_signals_reconnect() {
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let (data, pass) = home();
+    let o = run(saldo(&data, &pass, Some(&gw)).args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    let url = out.lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
+    assert!(out.contains("saldo callback"), "says how to continue: {out}");
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    assert!(cb.starts_with("saldo://callback?"));
+    let o = run(saldo(&data, &pass, Some(&gw)).args(["callback", &cb]));
+    assert!(o.status.success() && stdout(&o).contains("Connected"), "{}", String::from_utf8_lossy(&o.stderr));
+    for bad in [cb.as_str(), "saldo://callback?flowId=00000000-0000-0000-0000-000000000000"] {
+        let o = run(saldo(&data, &pass, Some(&gw)).args(["callback", bad]));
+        assert_eq!(o.status.code(), Some(1), "R19: {bad} is refused");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("callback rejected"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let accounts = json(&run(saldo(&data, &pass, Some(&gw)).args(["accounts", "--json"])));
+    let id = accounts[0]["id"].as_i64().unwrap().to_string();
+    run(saldo(&data, &pass, Some(&gw)).args(["accounts", "enable", &id]));
+    sb.advance_clock(chrono::Duration::days(181));
+    let o = run(saldo(&data, &pass, Some(&gw)).arg("sync"));
+    assert_eq!(o.status.code(), Some(3), "exit code 3: reconnect needed (R11): {}", stdout(&o));
+    assert!(stdout(&o).contains("--reconnect 1"), "tells how: {}", stdout(&o));
+}
