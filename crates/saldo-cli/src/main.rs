@@ -20,7 +20,7 @@ use saldo_store::{open_data_dir, Store, Unlock};
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "saldo", version, about = "Your bank accounts, offline and encrypted: connect, sync, list, export")]
+#[command(name = "saldo", version, about = "Your bank accounts, offline and encrypted: connect, sync, list")]
 struct Cli {
     /// Where Saldo keeps its encrypted database.
     #[arg(long, global = true, env = "SALDO_DATA_DIR")]
@@ -240,6 +240,7 @@ async fn drive(
             Next::ChooseOption { flow_id, options } => match option {
                 Some(key) => connect::choose_option(&mut e.store, &e.client, &flow_id, key, Utc::now()).await?,
                 None => {
+                    connect::cancel(&e.store, &flow_id, Utc::now())?;
                     let list: Vec<String> = options.iter().map(|(k, v)| format!("  --option {k}   {v}")).collect();
                     return Err(Fail(
                         1,
