@@ -3,47 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
-use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
+use saldo_core::connect::{self, Next, RedirectKind};
 use saldo_core::CoreError;
-use saldo_gateway::{ClientConfig, GatewayClient};
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
-use saldo_sandbox::{SandboxConfig, SandboxHandle};
+use saldo_sandbox::SandboxHandle;
 use saldo_store::Store;
-use saldo_vault::DbKey;
 
-struct World {
-    sb: SandboxHandle,
-    client: GatewayClient,
-    store: Store,
-    key: DbKey,
-}
+mod support;
 
-async fn world() -> World {
-    let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
-    let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
-    let dir = std::env::temp_dir().join(format!("saldo-core-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = DbKey::generate().unwrap();
-    let store = Store::open(&dir.join("saldo.db"), &key).unwrap();
-    World { sb, client, store, key }
-}
-
-fn request(connector_id: i64) -> ConnectRequest {
-    ConnectRequest {
-        connector_id,
-        bank_name: format!("Bank {connector_id}"),
-        country: "BE".into(),
-        ibans: vec![],
-        additional: BTreeMap::new(),
-        redirect_url: "saldo://callback".into(),
-        redirect_kind: RedirectKind::DeepLink,
-        frequency_per_day: 4,
-        reconnect: None,
-    }
-}
+use support::{request, world};
 
 fn api_calls(sb: &SandboxHandle) -> u64 {
     sb.stats().values().sum()
@@ -58,7 +27,7 @@ async fn approve(url: &str) -> String {
 }
 
 /// Runs redirects until the flow ends.
-async fn drive(w: &mut World, mut next: Next) -> Next {
+async fn drive(w: &mut support::World, mut next: Next) -> Next {
     for _ in 0..4 {
         match next {
             Next::OpenBrowser { url, no_callback: false, .. } => {

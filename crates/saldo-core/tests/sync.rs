@@ -2,42 +2,24 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
-use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
-use saldo_core::sync::{self, Outcome, Scope, SyncOptions};
-use saldo_gateway::{ClientConfig, GatewayClient};
+use saldo_core::connect::{self, Next};
+use saldo_core::sync::{self, Outcome, Scope};
 use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
-use saldo_sandbox::{FaultMode, FaultPlan, SandboxConfig, SandboxHandle};
+use saldo_sandbox::{FaultMode, FaultPlan};
 use saldo_store::Store;
-use saldo_vault::DbKey;
 
-struct World {
-    sb: SandboxHandle,
-    client: GatewayClient,
-    store: Store,
-    key: DbKey,
-    dir: std::path::PathBuf,
+mod support;
+
+use support::{request, world, World};
+
+trait Helpers {
+    async fn sync(&mut self, conn: i64, scope: Scope) -> (i64, Outcome);
+    async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64;
+    fn expected(&self, connector: i64, gateway_id: &str) -> i64;
 }
 
-async fn world() -> World {
-    let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
-    let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
-    let dir = std::env::temp_dir().join(format!("saldo-sync-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = DbKey::generate().unwrap();
-    let store = Store::open(&dir.join("saldo.db"), &key).unwrap();
-    World { sb, client, store, key, dir }
-}
-
-impl World {
-    fn opts(&self) -> SyncOptions {
-        let mut o = SyncOptions::new(&self.dir.join("locks"));
-        o.backoff = std::time::Duration::from_millis(20);
-        o
-    }
-
+impl Helpers for World {
     async fn sync(&mut self, conn: i64, scope: Scope) -> (i64, Outcome) {
         let opts = self.opts();
         sync::sync_connection(&mut self.store, &self.client, conn, scope, &opts).await.unwrap()
@@ -45,17 +27,7 @@ impl World {
 
     /// Connects a redirect bank and enables the given accounts (by gateway id; all when empty).
     async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64 {
-        let req = ConnectRequest {
-            connector_id: connector,
-            bank_name: "Bank".into(),
-            country: "BE".into(),
-            ibans: vec![],
-            additional: BTreeMap::new(),
-            redirect_url: "saldo://callback".into(),
-            redirect_kind: RedirectKind::DeepLink,
-            frequency_per_day: 4,
-            reconnect: None,
-        };
+        let req = request(connector);
         let mut next = connect::start(&mut self.store, &self.client, &req, Utc::now()).await.unwrap();
         while let Next::OpenBrowser { url, .. } = &next {
             let Page::Redirected(cb) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else {
@@ -198,17 +170,9 @@ async fn two_syncs_of_one_connection_at_once_are_serialized() {
 async fn accounts_that_appear_and_disappear_are_tracked_across_syncs() {
     let mut w = world().await;
     // Connect the decoupled DE bank, whose accounts change between calls.
-    let req = ConnectRequest {
-        connector_id: 102,
-        bank_name: "Sandbox Sparkasse".into(),
-        country: "DE".into(),
-        ibans: vec![],
-        additional: BTreeMap::new(),
-        redirect_url: "saldo://callback".into(),
-        redirect_kind: RedirectKind::DeepLink,
-        frequency_per_day: 4,
-        reconnect: None,
-    };
+    let mut req = request(102);
+    req.bank_name = "Sandbox Sparkasse".into();
+    req.country = "DE".into();
     let Next::WaitDecoupled { flow_id, .. } = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap()
     else {
         panic!()
