@@ -89,6 +89,7 @@ fn ingest(store: &mut Store, n: u64, page_size: u64, run: i64) -> Result<Duratio
                     connection_id: 1,
                     account_id: 1,
                     run_id: run,
+                    progress_run: run,
                     user_context: None,
                     transactions: &rows,
                     next_pager: pager.as_ref(),

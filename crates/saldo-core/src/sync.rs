@@ -329,7 +329,7 @@ async fn execute(
                         });
                     }
                     let next = if page.is_last_page { None } else { page.pager_context.clone() };
-                    let stats = commit(store, conn, account_id, page_run, &page, next.as_ref())?;
+                    let stats = commit(store, conn, account_id, (page_run, run), &page, next.as_ref())?;
                     new_transactions += stats as i64;
                     let Some(pager) = next else { break };
                     let req =
@@ -347,11 +347,13 @@ async fn execute(
     })
 }
 
+/// Commits a page: identities claimed under `runs.0` (the checkpoint's run
+/// when resuming), progress counted on `runs.1` (this run).
 fn commit(
     store: &mut Store,
     conn: i64,
     account: i64,
-    run: i64,
+    runs: (i64, i64),
     page: &TransactionsResponse,
     next: Option<&PagerContext>,
 ) -> Result<u64, Stop> {
@@ -359,7 +361,8 @@ fn commit(
         &PageCommit {
             connection_id: conn,
             account_id: account,
-            run_id: run,
+            run_id: runs.0,
+            progress_run: runs.1,
             user_context: page.user_context.as_ref(),
             transactions: &page.transactions,
             next_pager: next,

@@ -26,8 +26,11 @@ pub struct PageCommit<'a> {
     pub connection_id: i64,
     /// The account.
     pub account_id: i64,
-    /// The sync run (or the checkpoint's run when resuming).
+    /// The run that claims identities: the checkpoint's run when resuming
+    /// an interrupted fetch, else the current one.
     pub run_id: i64,
+    /// The run whose progress counters this page adds to (the current run).
+    pub progress_run: i64,
     /// A non-null user context from the response: stored first (R1).
     pub user_context: Option<&'a UserContext>,
     /// The page's transactions, in the bank's order.
@@ -230,7 +233,7 @@ impl Store {
         }
         tx.execute(
             "UPDATE sync_runs SET pages_done = pages_done + 1, new_transactions = new_transactions + ?2, seen_transactions = seen_transactions + ?3 WHERE id = ?1",
-            params![page.run_id, stats.inserted as i64, stats.unchanged as i64],
+            params![page.progress_run, stats.inserted as i64, stats.unchanged as i64],
         )?;
         tx.commit()?;
         Ok(stats)
@@ -254,8 +257,15 @@ impl Store {
             .optional()?)
     }
 
-    /// Starts a sync run (R10) and returns its id.
+    /// Starts a sync run (R10) and returns its id. Runs of the connection
+    /// still marked RUNNING were interrupted (a crash or a kill): they are
+    /// marked FAILED first. The caller holds the connection's lock.
     pub fn start_sync_run(&self, connection_id: i64, scope: &str, trigger: &str, now: DateTime<Utc>) -> Result<i64> {
+        self.conn.execute(
+            "UPDATE sync_runs SET state = 'FAILED', error_kind = 'local', error = 'interrupted (the process stopped)', finished_at = ?2
+             WHERE connection_id = ?1 AND state IN ('QUEUED', 'RUNNING')",
+            params![connection_id, now.to_rfc3339()],
+        )?;
         self.conn.execute(
             "INSERT INTO sync_runs (connection_id, scope, state, trigger, started_at) VALUES (?1, ?2, 'RUNNING', ?3, ?4)",
             params![connection_id, scope, trigger, now.to_rfc3339()],

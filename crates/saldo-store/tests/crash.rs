@@ -54,6 +54,7 @@ fn ingest(path: &std::path::Path, key: &DbKey) {
                 connection_id: 1,
                 account_id: 1,
                 run_id: run,
+                progress_run: run,
                 user_context: Some(&ctx),
                 transactions: &all[index as usize..end as usize],
                 next_pager: next.as_ref(),

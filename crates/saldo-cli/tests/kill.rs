@@ -1,0 +1,75 @@
+//! Reliability (R1, R3, R4, R10, R16): the `saldo sync` process is killed with
+//! SIGKILL at random points of a large sync, again and again. The next sync
+//! completes with exactly the bank's transactions — none missing, none twice —
+//! and the connection still works.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use saldo_sandbox::psu::{Browser, Decision, Outcome};
+
+fn saldo(data: &Path, pass: &Path, gw: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_saldo"));
+    c.arg("--data-dir").arg(data).arg("--passphrase-file").arg(pass).arg("--gateway").arg(gw);
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
+    let config = saldo_sandbox::SandboxConfig { volume_transactions: 40_000, ..Default::default() };
+    let sb = saldo_sandbox::start_local(config).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let dir = std::env::temp_dir().join(format!("saldo-kill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (data, pass) = (dir.join("data"), dir.join("pp"));
+    std::fs::write(&pass, "kill test passphrase").unwrap();
+
+    let o =
+        saldo(&data, &pass, &gw).args(["connect", "-2", "--redirect", "deeplink", "--no-browser"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let url = out.lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    assert!(saldo(&data, &pass, &gw).args(["callback", &cb]).output().unwrap().status.success());
+    assert!(saldo(&data, &pass, &gw).args(["accounts", "enable", "1"]).output().unwrap().status.success());
+
+    let mut kills = 0;
+    let mut rng = 0x1234_5678_u64;
+    for _ in 0..24 {
+        rng = saldo_sandbox::data::mix(rng);
+        let mut child = saldo(&data, &pass, &gw).arg("sync").spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(40 + rng % 900));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert!(kills >= 20, "at least 20 syncs were really killed mid-way ({kills})");
+    let last = saldo(&data, &pass, &gw).arg("sync").output().unwrap();
+    assert!(
+        last.status.success(),
+        "the connection still works after {kills} kills: {}",
+        String::from_utf8_lossy(&last.stderr)
+    );
+
+    let unlock = saldo_store::Unlock::from_options(Some(&pass)).unwrap();
+    let (store, _) = saldo_store::open_data_dir(&data, unlock, &saldo_vault::MemoryStore::default()).unwrap();
+    let app = sb.app();
+    let epoch = app.state().epoch; // one lock at a time: a guard lives to the end of its statement
+    let today = app.state().now().date_naive();
+    let spec = &app.connectors.iter().find(|c| c.id == -2).unwrap().accounts[0];
+    let expected = saldo_sandbox::data::visible_count(epoch, spec, today) as i64;
+    assert_eq!(
+        store.transaction_count(1).unwrap(),
+        expected,
+        "R16: exactly the bank's transactions, none missing, none twice"
+    );
+    assert_eq!(store.checkpoint(1).unwrap(), None, "R4: the fetch finished");
+    let stuck: i64 =
+        store.sql().query_row("SELECT count(*) FROM sync_runs WHERE state = 'RUNNING'", [], |r| r.get(0)).unwrap();
+    assert_eq!(stuck, 0, "R10: runs interrupted by a kill are marked failed, not left running");
+}
