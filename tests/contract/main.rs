@@ -35,13 +35,15 @@ fn key(ep: &Endpoint) -> String {
     format!("{} {}", ep.method, ep.path)
 }
 
+/// Decodes a body into `T` and encodes it again.
+fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(body: &str) -> Result<Value, String> {
+    let t: T = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    serde_json::to_value(&t).map_err(|e| e.to_string())
+}
+
 /// Decodes a response body with the type the client uses for this endpoint
 /// and returns it re-encoded.
 fn decode_response(ep: &str, body: &str) -> Result<Value, String> {
-    fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(body: &str) -> Result<Value, String> {
-        let t: T = serde_json::from_str(body).map_err(|e| e.to_string())?;
-        serde_json::to_value(&t).map_err(|e| e.to_string())
-    }
     match ep {
         "GET /ob/Ais/access/options/{connectorId}" => rt::<AccessOptions>(body),
         "POST /ob/Ais/access" | "PUT /ob/Ais/access" => rt::<AccessResponse>(body),
@@ -65,10 +67,6 @@ fn decode_response(ep: &str, body: &str) -> Result<Value, String> {
 
 /// Decodes a request body with the client's request type, re-encoded.
 fn decode_request(ep: &str, body: &str) -> Result<Value, String> {
-    fn rt<T: serde::de::DeserializeOwned + serde::Serialize>(body: &str) -> Result<Value, String> {
-        let t: T = serde_json::from_str(body).map_err(|e| e.to_string())?;
-        serde_json::to_value(&t).map_err(|e| e.to_string())
-    }
     match ep {
         "POST /ob/Ais/access" => rt::<AccessRequest>(body),
         "PUT /ob/Ais/access" => rt::<AccessContinueRequest>(body),

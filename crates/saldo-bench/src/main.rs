@@ -84,18 +84,7 @@ fn ingest(store: &mut Store, n: u64, page_size: u64, run: i64) -> Result<Duratio
         let rows = page(&c, &spec, i, end); // generation is not timed
         let pager = (end < n).then(|| PagerContext::new(end.to_string()));
         let (r, d) = timed(|| {
-            store.commit_page(
-                &PageCommit {
-                    connection_id: 1,
-                    account_id: 1,
-                    run_id: run,
-                    progress_run: run,
-                    user_context: None,
-                    transactions: &rows,
-                    next_pager: pager.as_ref(),
-                },
-                now,
-            )
+            store.commit_page(&PageCommit { next_pager: pager.as_ref(), ..PageCommit::new(1, 1, run, &rows) }, now)
         });
         r?;
         total += d;
@@ -225,10 +214,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut store = Store::open(&db, &key)?;
     let now = Utc::now();
     let conn = store.insert_connection(-2, "Saldo Volume Bank", "BE", &UserContext::new("bench"), now)?;
-    let (c, spec) = source(n);
+    let (_, spec) = source(n);
     let acct = saldo_gateway::Account::new(spec.id, spec.currency, Some(spec.iban.into()));
     store.apply_accounts(conn, &[acct], now)?;
-    let _ = c;
     let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
     let ingest_time = ingest(&mut store, n, args.page, run)?;
     let raw_time = raw_insert(&dir.join("raw.db"), &key, n, args.page)?;

@@ -276,13 +276,7 @@ async fn apply(
 }
 
 fn set_details(store: &Store, flow_id: &str, d: &Details) -> Result<()> {
-    store
-        .sql()
-        .execute(
-            "UPDATE sca_flows SET details = ?2 WHERE id = ?1",
-            (flow_id, serde_json::to_string(d).unwrap_or_default()),
-        )
-        .map_err(saldo_store::StoreError::from)?;
+    store.set_flow_details(flow_id, &serde_json::to_string(d).unwrap_or_default())?;
     Ok(())
 }
 

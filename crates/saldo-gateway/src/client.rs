@@ -264,13 +264,7 @@ impl GatewayClient {
     ) -> Result<WithMeta<UserContext>, GatewayError> {
         let text = self.text(method, url, endpoint, Some(body), cid).await?;
         let raw = text.body.trim();
-        let malformed = |reason: &str| GatewayError::Malformed {
-            endpoint: endpoint.to_owned(),
-            status: 200,
-            reason: reason.to_owned(),
-            excerpt: excerpt(&redact_secrets(raw), MAX_BODY_EXCERPT),
-            meta: Box::new(text.meta.clone()),
-        };
+        let malformed = |reason: &str| malformed(endpoint, 200, reason.to_owned(), raw.as_bytes(), text.meta.clone());
         let ctx = match serde_json::from_str::<serde_json::Value>(raw) {
             Ok(serde_json::Value::Object(_)) => raw.to_owned(),
             Ok(serde_json::Value::String(s)) => s,
@@ -289,15 +283,9 @@ impl GatewayClient {
         cid: &CorrelationId,
     ) -> Result<WithMeta<T>, GatewayError> {
         let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
-        serde_json::from_slice::<T>(&bytes).map(|body| WithMeta { body, meta: meta.clone() }).map_err(|e| {
-            GatewayError::Malformed {
-                endpoint: endpoint.to_owned(),
-                status,
-                reason: e.to_string(),
-                excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(&bytes)), MAX_BODY_EXCERPT),
-                meta: Box::new(meta),
-            }
-        })
+        serde_json::from_slice::<T>(&bytes)
+            .map(|body| WithMeta { body, meta: meta.clone() })
+            .map_err(|e| malformed(endpoint, status, e.to_string(), &bytes, meta))
     }
 
     async fn text<B: Serialize>(
@@ -309,15 +297,9 @@ impl GatewayClient {
         cid: &CorrelationId,
     ) -> Result<WithMeta<String>, GatewayError> {
         let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
-        String::from_utf8(bytes).map(|body| WithMeta { body, meta: meta.clone() }).map_err(|e| {
-            GatewayError::Malformed {
-                endpoint: endpoint.to_owned(),
-                status,
-                reason: format!("not UTF-8: {e}"),
-                excerpt: String::new(),
-                meta: Box::new(meta),
-            }
-        })
+        String::from_utf8(bytes)
+            .map(|body| WithMeta { body, meta: meta.clone() })
+            .map_err(|e| malformed(endpoint, status, format!("not UTF-8: {e}"), &[], meta))
     }
 
     /// Sends one request and reads the whole body. Non-2xx answers become
@@ -358,15 +340,7 @@ impl GatewayClient {
         let body = if status == 400 || status == 422 {
             match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(b) => Some(Box::new(b)),
-                Err(e) => {
-                    return Err(GatewayError::Malformed {
-                        endpoint: endpoint.to_owned(),
-                        status,
-                        reason: format!("error body: {e}"),
-                        excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(&bytes)), MAX_BODY_EXCERPT),
-                        meta: Box::new(meta),
-                    })
-                }
+                Err(e) => return Err(malformed(endpoint, status, format!("error body: {e}"), &bytes, meta)),
             }
         } else {
             None
@@ -381,6 +355,18 @@ fn meta_from(headers: &HeaderMap, request_id: &str, cid: &CorrelationId) -> Resp
         request_id: request_id.to_owned(),
         correlation_id: cid.as_str().to_owned(),
         operation_id: get("X-Operation-ID"),
+    }
+}
+
+/// The error for a body that is not what the API documents, quoting its start
+/// with secrets redacted (R5).
+fn malformed(endpoint: &str, status: u16, reason: String, body: &[u8], meta: ResponseMeta) -> GatewayError {
+    GatewayError::Malformed {
+        endpoint: endpoint.to_owned(),
+        status,
+        reason,
+        excerpt: excerpt(&redact_secrets(&String::from_utf8_lossy(body)), MAX_BODY_EXCERPT),
+        meta: Box::new(meta),
     }
 }
 

@@ -96,7 +96,8 @@ fn flow_context(flow: &Flow, consent: &Consent, verifier: Option<&str>) -> FlowC
     )
 }
 
-fn with_query(url: &str, query: &str) -> String {
+/// Appends a query to a URL that may already have one.
+pub(crate) fn with_query(url: &str, query: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{query}")
 }
@@ -509,14 +510,12 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
                 }
             }
         }
-        Step::Done | Step::Failed => unreachable_flow()?,
+        Step::Done | Step::Failed => {
+            return Err(ApiError::bad_request("FlowCompletedException", "This flow is already finished."))
+        }
     };
     app.persist(&st);
     Ok(Json(resp).into_response())
-}
-
-fn unreachable_flow() -> Result<AccessResponse, ApiError> {
-    Err(ApiError::bad_request("FlowCompletedException", "This flow is already finished."))
 }
 
 /// `GET /ob/findFlowId?<callback query>`: `flowId` wins over `state`.
@@ -659,9 +658,8 @@ pub async fn balances(AxState(app): AxState<Arc<App>>, Path(account_id): Path<St
     let (seed, epoch) = (st.seed, st.epoch);
     drop(st);
     let count = data::visible_count(epoch, spec, today);
-    let booked = data::booked_balance(seed, epoch, c, spec, count);
+    let booked = data::booked_balance(seed, c, spec, count);
     let yesterday = today.pred_opt().unwrap_or(today);
-    let before_today = data::booked_balance(seed, epoch, c, spec, data::visible_count(epoch, spec, yesterday));
     let bal = |t: BalanceType, raw: &str, amount, date| Balance {
         balance_type: t,
         raw_balance_type: Some(raw.to_owned()),
@@ -672,7 +670,10 @@ pub async fn balances(AxState(app): AxState<Arc<App>>, Path(account_id): Path<St
     };
     let list = match c.id {
         // As in seed 004's examples: the ES bank reports the opening booked balance only…
-        973 => vec![bal(BalanceType::Opbd, "openingBooked", before_today, today)],
+        973 => {
+            let before_today = data::booked_balance(seed, c, spec, data::visible_count(epoch, spec, yesterday));
+            vec![bal(BalanceType::Opbd, "openingBooked", before_today, today)]
+        }
         // …the AT bank forward and interim available.
         43 => vec![
             bal(BalanceType::Fwav, "forwardAvailable", booked, today.checked_add_days(Days::new(1)).unwrap_or(today)),
@@ -707,14 +708,12 @@ struct Pager {
 }
 
 fn page(
-    app: &App,
     st: std::sync::MutexGuard<'_, State>,
     c: &Connector,
     spec: &crate::banks::AccountSpec,
     pager: Pager,
     rotated: Option<String>,
 ) -> Response {
-    let _ = app;
     let (seed, epoch) = (st.seed, st.epoch);
     drop(st);
     let size = c.page_size.max(1);
@@ -766,7 +765,7 @@ pub async fn transactions(AxState(app): AxState<Arc<App>>, Path(account_id): Pat
     let lo = if fresh { 0 } else { data::first_index_on_or_after(st.epoch, spec, today - Days::new(90)).min(top) };
     let size = c.page_size.max(1);
     let pager = Pager { account: account_id, page: 0, next_page: 0, lo, top, total_page: (top - lo).div_ceil(size) };
-    Ok(page(&app, st, c, spec, pager, rotated))
+    Ok(page(st, c, spec, pager, rotated))
 }
 
 /// `POST /ob/Ais/accounts/{accountId}/transactions/next`.
@@ -795,7 +794,7 @@ pub async fn transactions_next(
     if pager.page * c.page_size.max(1) >= (pager.top - pager.lo).max(1) {
         return Err(ApiError::bad_request("InvalidPagerContextException", "There is no page after the last one."));
     }
-    Ok(page(&app, st, c, spec, pager, rotated))
+    Ok(page(st, c, spec, pager, rotated))
 }
 
 fn context_body(ctx: String) -> Response {

@@ -145,7 +145,7 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
     let h = key(seed, connector.id, spec.id, k);
     let date = date_of(epoch, spec, i);
     let (name, cp_iban) = COUNTERPARTIES[(h % COUNTERPARTIES.len() as u64) as usize];
-    let minor = amount_minor(h, spec);
+    let minor = amount_minor(h);
     let incoming = minor > 0;
     let hostile = (h >> 40).is_multiple_of(9);
     let text = if hostile {
@@ -191,9 +191,8 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
 }
 
 /// Signed amount in minor units for a transaction hash: realistic magnitudes in every currency.
-fn amount_minor(h: u64, spec: &AccountSpec) -> i64 {
+fn amount_minor(h: u64) -> i64 {
     let incoming = (h >> 8).is_multiple_of(5);
-    let _ = spec;
     // Minor units: up to 1,500.00 EUR, 150,000 JPY, 150.000 KWD.
     let magnitude = ((h >> 16) % 150_000 + 1) as i64;
     if incoming {
@@ -209,11 +208,10 @@ fn short_id(id: &str) -> String {
 }
 
 /// The exact booked balance after the first `count` transactions.
-pub fn booked_balance(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &AccountSpec, count: u64) -> Decimal {
-    let _ = epoch;
+pub fn booked_balance(seed: u64, connector: &Connector, spec: &AccountSpec, count: u64) -> Decimal {
     let mut minor = spec.opening_minor;
     for i in 0..count {
-        minor += amount_minor(key(seed, connector.id, spec.id, content_index(i)), spec);
+        minor += amount_minor(key(seed, connector.id, spec.id, content_index(i)));
     }
     minor_to_decimal(minor, spec.currency)
 }

@@ -11,6 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 
+use crate::api::with_query;
 use crate::banks::{Connector, ScaStyle};
 use crate::state::{AuthCode, Step};
 use crate::App;
@@ -174,11 +175,6 @@ fn redirect(location: &str) -> Response {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r
-}
-
-fn with_query(url: &str, query: &str) -> String {
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}{query}")
 }
 
 /// `POST /bank/{id}/submit`: approve or deny; then back to the app.

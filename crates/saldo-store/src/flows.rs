@@ -126,6 +126,12 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a flow's JSON details.
+    pub fn set_flow_details(&self, id: &str, details: &str) -> Result<()> {
+        self.conn.execute("UPDATE sca_flows SET details = ?2 WHERE id = ?1", params![id, details])?;
+        Ok(())
+    }
+
     /// Links a finished flow to the connection it created.
     pub fn set_flow_connection(&self, id: &str, connection_id: i64) -> Result<()> {
         self.conn.execute("UPDATE sca_flows SET connection_id = ?2 WHERE id = ?1", params![id, connection_id])?;

@@ -39,6 +39,22 @@ pub struct PageCommit<'a> {
     pub next_pager: Option<&'a PagerContext>,
 }
 
+impl<'a> PageCommit<'a> {
+    /// A page of a fresh fetch under `run_id`, with no context change and no
+    /// next page; set the other fields with struct update syntax.
+    pub fn new(connection_id: i64, account_id: i64, run_id: i64, transactions: &'a [Transaction]) -> Self {
+        Self {
+            connection_id,
+            account_id,
+            run_id,
+            progress_run: run_id,
+            user_context: None,
+            transactions,
+            next_pager: None,
+        }
+    }
+}
+
 /// What a commit did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct IngestStats {

@@ -51,13 +51,9 @@ fn ingest(path: &std::path::Path, key: &DbKey) {
         let ctx = UserContext::new(format!("ctx-after-{end}"));
         s.commit_page(
             &PageCommit {
-                connection_id: 1,
-                account_id: 1,
-                run_id: run,
-                progress_run: run,
                 user_context: Some(&ctx),
-                transactions: &all[index as usize..end as usize],
                 next_pager: next.as_ref(),
+                ..PageCommit::new(1, 1, run, &all[index as usize..end as usize])
             },
             now(),
         )

@@ -30,19 +30,7 @@ fn filled() -> (Store, Vec<i64>, Vec<Transaction>, Vec<Transaction>) {
     let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
     for (acct, list) in [(accts[0], &eur), (accts[1], &jpy)] {
         for chunk in list.chunks(50) {
-            s.commit_page(
-                &PageCommit {
-                    connection_id: conn,
-                    account_id: acct,
-                    run_id: run,
-                    progress_run: run,
-                    user_context: None,
-                    transactions: chunk,
-                    next_pager: None,
-                },
-                now(),
-            )
-            .unwrap();
+            s.commit_page(&PageCommit::new(conn, acct, run, chunk), now()).unwrap();
         }
     }
     (s, accts, eur, jpy)
@@ -185,19 +173,7 @@ fn remittance_text_is_searchable_and_deleted_rows_leave_the_index() {
         unstructured: Some("Invoice 4711 Zyxwv".into()),
     });
     let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
-    s.commit_page(
-        &PageCommit {
-            connection_id: conn,
-            account_id: accts[0],
-            run_id: run,
-            progress_run: run,
-            user_context: None,
-            transactions: &[t1, t2],
-            next_pager: None,
-        },
-        now(),
-    )
-    .unwrap();
+    s.commit_page(&PageCommit::new(conn, accts[0], run, &[t1, t2]), now()).unwrap();
     let find = |s: &Store, q: &str| {
         s.transactions_page(&TxQuery { text: Some(q.into()), limit: 10, ..TxQuery::default() }).unwrap().rows.len()
     };

@@ -18,20 +18,7 @@ fn commit(
     run: i64,
     txs: &[saldo_gateway::Transaction],
 ) -> saldo_store::transactions::IngestStats {
-    store
-        .commit_page(
-            &PageCommit {
-                connection_id: conn,
-                account_id: account,
-                run_id: run,
-                progress_run: run,
-                user_context: None,
-                transactions: txs,
-                next_pager: None,
-            },
-            now(),
-        )
-        .unwrap()
+    store.commit_page(&PageCommit::new(conn, account, run, txs), now()).unwrap()
 }
 
 fn file_bytes(path: &std::path::Path) -> Vec<u8> {
@@ -198,15 +185,7 @@ fn a_page_commits_with_its_user_context_and_checkpoint() {
     let pager = PagerContext::new("{\"page\":1}");
     let t = [tx(Some("1"), (2026, 1, 1), "1", "EUR", "A", "a")];
     s.commit_page(
-        &PageCommit {
-            connection_id: conn,
-            account_id: accts[0],
-            run_id: run,
-            progress_run: run,
-            user_context: Some(&ctx),
-            transactions: &t,
-            next_pager: Some(&pager),
-        },
+        &PageCommit { user_context: Some(&ctx), next_pager: Some(&pager), ..PageCommit::new(conn, accts[0], run, &t) },
         now(),
     )
     .unwrap();
@@ -214,19 +193,7 @@ fn a_page_commits_with_its_user_context_and_checkpoint() {
     let cp = s.checkpoint(accts[0]).unwrap().unwrap();
     assert_eq!((cp.run_id, cp.pager, cp.pages_done), (run, Some(pager), 1), "R4: resume from the next page");
     let t2 = [tx(Some("2"), (2026, 1, 1), "1", "EUR", "A", "a")];
-    s.commit_page(
-        &PageCommit {
-            connection_id: conn,
-            account_id: accts[0],
-            run_id: run,
-            progress_run: run,
-            user_context: None,
-            transactions: &t2,
-            next_pager: None,
-        },
-        now(),
-    )
-    .unwrap();
+    s.commit_page(&PageCommit::new(conn, accts[0], run, &t2), now()).unwrap();
     assert_eq!(s.checkpoint(accts[0]).unwrap(), None, "the last page clears the checkpoint");
     assert_eq!(s.user_context(conn).unwrap(), Some(UserContext::new("ctx-1")), "a null context leaves the stored one");
 }
@@ -240,18 +207,8 @@ fn a_failed_page_leaves_nothing_half_written() {
     // An amount that does not fit in 64-bit minor units fails the page midway.
     let huge = tx(Some("2"), (2026, 1, 1), "99999999999999999999.99", "EUR", "B", "b");
     let page = [tx(Some("1"), (2026, 1, 1), "1", "EUR", "A", "a"), huge];
-    let err = s.commit_page(
-        &PageCommit {
-            connection_id: conn,
-            account_id: accts[0],
-            run_id: run,
-            progress_run: run,
-            user_context: Some(&ctx),
-            transactions: &page,
-            next_pager: None,
-        },
-        now(),
-    );
+    let err =
+        s.commit_page(&PageCommit { user_context: Some(&ctx), ..PageCommit::new(conn, accts[0], run, &page) }, now());
     assert!(err.is_err());
     assert_eq!(s.transaction_count(accts[0]).unwrap(), 0, "no partial page");
     assert_eq!(
@@ -328,19 +285,7 @@ fn deletes_cascade_exactly_as_r14_says() {
             tx(Some("2"), (2026, 1, 2), "2", "EUR", "Zed", "x"),
         ];
         let p = PagerContext::new("p");
-        s.commit_page(
-            &PageCommit {
-                connection_id: conn,
-                account_id: acct,
-                run_id: run,
-                progress_run: run,
-                user_context: None,
-                transactions: &t,
-                next_pager: Some(&p),
-            },
-            now(),
-        )
-        .unwrap();
+        s.commit_page(&PageCommit { next_pager: Some(&p), ..PageCommit::new(conn, acct, run, &t) }, now()).unwrap();
         let b = support::clbd("1");
         s.insert_balances(acct, Some(run), &[b], now()).unwrap();
     }
