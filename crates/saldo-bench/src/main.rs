@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use clap::Parser;
+use saldo_core::export::{export, ExportOptions, Format};
 use saldo_gateway::{PagerContext, Transaction, UserContext};
 use saldo_sandbox::banks::{catalog, AccountSpec, Connector};
 use saldo_store::queries::TxQuery;
@@ -65,13 +66,21 @@ fn file_size(path: &Path) -> u64 {
     ["", "-wal"].iter().filter_map(|s| std::fs::metadata(format!("{}{s}", path.display())).ok()).map(|m| m.len()).sum()
 }
 
-fn peak_rss() -> u64 {
+fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+fn peak_rss() -> u64 {
+    status_kb("VmHWM:")
+}
+
+fn current_rss() -> u64 {
+    status_kb("VmRSS:")
 }
 
 fn ingest(store: &mut Store, n: u64, page_size: u64, run: i64) -> Result<Duration, Box<dyn std::error::Error>> {
@@ -275,6 +284,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     monthly.sort();
     put("monthly_ms", json!(percentile(&monthly, 0.5)));
+
+    // Exports of the whole account, one file per format. The peak RSS is reset
+    // first (Linux `clear_refs`), so `export_rss_growth_bytes` is what exporting
+    // needs: a streaming export stays flat however many rows there are.
+    let peak_so_far = peak_rss();
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let rss_before = current_rss();
+    for format in Format::ALL {
+        let mut opts = ExportOptions::new(format, now);
+        opts.accounts = vec![1];
+        let path = dir.join(format!("export.{}", format.extension()));
+        let (r, d) = timed(|| -> Result<u64, Box<dyn std::error::Error>> {
+            let mut file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&path)?);
+            Ok(export(&store, &opts, &mut file)?.transactions)
+        });
+        let rows = r?;
+        put(&format!("export_{}_rows_per_s", format.as_str()), json!((rows as f64 / d.as_secs_f64()).round()));
+        std::fs::remove_file(&path).ok();
+    }
+    if reset {
+        put("export_rss_growth_bytes", json!(peak_rss().saturating_sub(rss_before)));
+    }
     drop(store);
     put("db_bytes", json!(file_size(&db)));
     if args.sync_transactions > 0 {
@@ -287,7 +318,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         put("sync_ratio", json!(((raw_rate / (n as f64 / first.as_secs_f64())) * 100.0).round() / 100.0));
         put("resync_s", json!((again.as_secs_f64() * 1000.0).round() / 1000.0));
     }
-    put("peak_rss_bytes", json!(peak_rss()));
+    put("peak_rss_bytes", json!(peak_rss().max(peak_so_far)));
     if args.json {
         println!("{}", Value::Object(out));
     }

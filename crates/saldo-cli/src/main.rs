@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
+use saldo_core::export::{ExportOptions, Format};
 use saldo_core::sync::{self, Outcome, Scope, SyncOptions};
 use saldo_core::CoreError;
 use saldo_gateway::{ClientConfig, CorrelationId, GatewayClient};
@@ -153,6 +154,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write your data in a format other tools read (streams; any size).
+    Export {
+        /// csv, json, jsonl, ofx, qif, beancount or ledger (hledger).
+        #[arg(long, value_parser = parse_format)]
+        format: Format,
+        /// Only this account (repeatable; default: every enabled account).
+        #[arg(long = "account", value_name = "ACCOUNT_ID")]
+        accounts: Vec<i64>,
+        /// From this booking date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Up to this booking date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// The file to write, or `-` for standard output.
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+        /// beancount/ledger: the counter-account of every transaction.
+        #[arg(long, value_name = "ACCOUNT")]
+        counter_account: Option<String>,
+        /// beancount/ledger: the counter-account of money out (default Expenses:Uncategorized).
+        #[arg(long, value_name = "ACCOUNT")]
+        expense_account: Option<String>,
+        /// beancount/ledger: the counter-account of money in (default Income:Uncategorized).
+        #[arg(long, value_name = "ACCOUNT")]
+        income_account: Option<String>,
+    },
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse().map_err(|e: CoreError| e.to_string())
 }
 
 /// A failure with the exit code it maps to.
@@ -441,6 +473,22 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                 }
             }
         }
+        Command::Export { format, accounts, from, to, output, counter_account, expense_account, income_account } => {
+            let mut opts = ExportOptions::new(format, Utc::now());
+            opts.accounts = accounts;
+            opts.range = saldo_store::export::DateRange { from, to };
+            if let Some(c) = counter_account {
+                opts.expense_account.clone_from(&c);
+                opts.income_account = c;
+            }
+            if let Some(c) = expense_account {
+                opts.expense_account = c;
+            }
+            if let Some(c) = income_account {
+                opts.income_account = c;
+            }
+            export(&e.store, &opts, &output)?;
+        }
         Command::Transactions { account, from, to, search, limit, json } => {
             let page =
                 e.store.transactions_page(&TxQuery { account, from, to, text: search, limit, ..TxQuery::default() })?;
@@ -468,6 +516,63 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         }
     }
     Ok(())
+}
+
+/// Writes an export to a file (through a temporary file renamed at the end,
+/// so a failure — a full disk — never leaves half a file under the name) or
+/// to standard output.
+fn export(store: &Store, opts: &ExportOptions, output: &std::path::Path) -> Result<(), Fail> {
+    use std::io::Write;
+    if output.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+        return match saldo_core::export::export(store, opts, &mut out) {
+            Ok(_) => Ok(()),
+            // `saldo export … | head`: the reader has what it wanted.
+            Err(CoreError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(core_fail(e)),
+        };
+    }
+    // A regular file is written beside its name and renamed at the end; a
+    // device or pipe (`/dev/stdout`, a FIFO) is written as it is.
+    let special = std::fs::metadata(output).is_ok_and(|m| !m.is_file());
+    let name = output.file_name().ok_or_else(|| Fail(1, format!("{} is not a file name", output.display())))?;
+    let tmp = output.with_file_name(format!(".{}.saldo-partial", name.to_string_lossy()));
+    let write = || -> Result<saldo_core::export::ExportSummary, CoreError> {
+        let target = if special { output } else { tmp.as_path() };
+        let file = if special {
+            std::fs::OpenOptions::new().write(true).open(target)?
+        } else {
+            std::fs::File::create(target)?
+        };
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        let summary = saldo_core::export::export(store, opts, &mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        if !special {
+            file.sync_all()?;
+            std::fs::rename(&tmp, output)?;
+        }
+        Ok(summary)
+    };
+    match write() {
+        Ok(s) => {
+            eprintln!(
+                "Exported {} transaction(s) of {} account(s) as {} to {}",
+                s.transactions,
+                s.accounts,
+                opts.format.as_str(),
+                output.display()
+            );
+            std::io::stderr().flush().ok();
+            Ok(())
+        }
+        Err(e) => {
+            if !special {
+                std::fs::remove_file(&tmp).ok();
+            }
+            Err(Fail(1, format!("the export to {} failed: {e}", output.display())))
+        }
+    }
 }
 
 fn main() -> ExitCode {

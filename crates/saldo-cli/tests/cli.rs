@@ -48,28 +48,7 @@ async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconne
     let banks = json(&run(saldo(&data, &pass, None).args(["banks", "--country", "BE", "--json"])));
     assert!(banks.as_array().unwrap().iter().any(|b| b["connectorId"] == -1), "the embedded sandbox's banks: {banks}");
 
-    let mut child = saldo(&data, &pass, None)
-        .args(["connect", "-1", "--no-browser"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the CLI prints the bank's address").unwrap();
-        if let Some(u) = line.strip_prefix("Continue at your bank: ") {
-            break u.to_owned();
-        }
-    };
-    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
-        panic!()
-    };
-    assert!(location.starts_with("http://127.0.0.1:"), "loopback redirect: {location}");
-    let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
-    assert!(page.contains("close this tab"));
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "connect succeeds: {rest:?}");
+    let rest = connect_loopback(&data, &pass, "-1").await;
     assert!(rest.iter().any(|l| l.starts_with("Connected: connection 1")), "{rest:?}");
 
     let accounts = json(&run(saldo(&data, &pass, None).args(["accounts", "--json"])));
@@ -98,6 +77,108 @@ async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconne
         String::from_utf8_lossy(&o.stderr).contains("cannot be opened"),
         "a wrong passphrase is one clear sentence"
     );
+}
+
+/// `saldo connect CONNECTOR --no-browser` on the embedded sandbox, with the
+/// person approving at the bank; returns what the CLI printed after the URL.
+async fn connect_loopback(data: &Path, pass: &Path, connector: &str) -> Vec<String> {
+    let mut child = saldo(data, pass, None)
+        .args(["connect", connector, "--no-browser"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the CLI prints the bank's address").unwrap();
+        if let Some(u) = line.strip_prefix("Continue at your bank: ") {
+            break u.to_owned();
+        }
+    };
+    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
+        panic!()
+    };
+    assert!(location.starts_with("http://127.0.0.1:"), "loopback redirect: {location}");
+    let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
+    assert!(page.contains("close this tab"));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "connect succeeds: {rest:?}");
+    rest
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_writes_files_atomically_streams_to_stdout_and_refuses_bad_options() {
+    let (data, pass) = home();
+    connect_loopback(&data, &pass, "-1").await;
+    for a in json(&run(saldo(&data, &pass, None).args(["accounts", "--json"]))).as_array().unwrap() {
+        let id = a["id"].as_i64().unwrap().to_string();
+        assert!(run(saldo(&data, &pass, None).args(["accounts", "enable", &id])).status.success());
+    }
+    assert!(run(saldo(&data, &pass, None).arg("sync")).status.success());
+    let n = json(&run(saldo(&data, &pass, None).args(["transactions", "--limit", "1000", "--json"])))
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(n, 1000, "enough history to export");
+
+    let file = data.parent().unwrap().join("books.beancount");
+    let o = run(saldo(&data, &pass, None)
+        .args(["export", "--format", "beancount", "--counter-account", "Equity:Unsorted", "-o"])
+        .arg(&file));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
+    let count: u64 =
+        said.strip_prefix("Exported ").and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(
+        count > 1000 && said.contains(" transaction(s) of 3 account(s) as beancount to "),
+        "a one-line summary: {said}"
+    );
+    let books = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        books.contains("open Equity:Unsorted") && !books.contains("Expenses:Uncategorized"),
+        "the counter-account option is used"
+    );
+
+    let o =
+        run(saldo(&data, &pass, None).args(["export", "--format", "csv", "--from", "2026-01-01", "--account", "1"]));
+    assert!(o.status.success());
+    let csv = stdout(&o);
+    assert!(csv.starts_with("date,value_date,amount,currency,"), "CSV to standard output by default");
+    let dates: Vec<&str> = csv
+        .lines()
+        .filter_map(|l| l.get(..10))
+        .filter(|d| d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-')
+        .collect();
+    assert!(!dates.is_empty() && dates.iter().all(|d| *d >= "2026-01-01"), "--from filters by booking date: {dates:?}");
+
+    let o = run(saldo(&data, &pass, None).args(["export", "--format", "xlsx"]));
+    assert_eq!(o.status.code(), Some(2), "an unknown format is a usage error");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("use one of csv, json, jsonl, ofx, qif, beancount, ledger"));
+
+    let missing = data.parent().unwrap().join("no-such-dir").join("out.ofx");
+    let o = run(saldo(&data, &pass, None).args(["export", "--format", "ofx", "-o"]).arg(&missing));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.starts_with("error: the export to ") && err.contains("failed: could not write"),
+        "one clear sentence: {err}"
+    );
+
+    // A full disk mid-export: nothing is left under the name, not half a file.
+    if Path::new("/dev/full").exists() {
+        let o = run(saldo(&data, &pass, None).args(["export", "--format", "json", "-o", "/dev/full"]));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "a write error is a failure: {err}");
+        assert!(err.contains("No space left on device"), "the cause is named: {err}");
+    }
+    let before = std::fs::read_to_string(&file).unwrap();
+    let o = run(saldo(&data, &pass, None)
+        .args(["export", "--format", "beancount", "--counter-account", "bad name", "-o"])
+        .arg(&file));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before, "a failed export leaves the earlier file as it was");
+    assert!(!data.parent().unwrap().join(".books.beancount.saldo-partial").exists(), "no partial file is left behind");
 }
 
 fn dir_with_wrong_passphrase(data: &Path) -> PathBuf {

@@ -1,10 +1,12 @@
 //! Saldo's core: the domain and its use cases, with no GUI code. The desktop
 //! app and the CLI are thin shells over it.
 //!
-//! Implemented so far: connecting a bank through a strong-customer-
-//! authentication flow ([`connect`]).
+//! Use cases: connecting a bank through strong customer authentication
+//! ([`connect`]), synchronising ([`sync`]), managing connections
+//! ([`manage`]) and exporting ([`export`]).
 
 pub mod connect;
+pub mod export;
 pub mod iban;
 pub mod loopback;
 pub mod manage;
@@ -27,6 +29,9 @@ pub enum CoreError {
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] saldo_store::StoreError),
+    /// Writing a file failed (disk full, permission denied, broken pipe).
+    #[error("could not write: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Result alias.

@@ -386,6 +386,8 @@ mod tests {
             description: None,
             product: None,
             owner_name: None,
+            bic: None,
+            cash_account_type: None,
             enabled,
             disappeared_at: gone.then(|| "2026-01-01".into()),
         }

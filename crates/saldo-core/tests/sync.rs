@@ -5,7 +5,6 @@
 use chrono::Utc;
 use saldo_core::connect::{self, Next};
 use saldo_core::sync::{self, Outcome, Scope};
-use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
 use saldo_sandbox::{FaultMode, FaultPlan};
 use saldo_store::Store;
 
@@ -15,7 +14,6 @@ use support::{request, world, World};
 
 trait Helpers {
     async fn sync(&mut self, conn: i64, scope: Scope) -> (i64, Outcome);
-    async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64;
     fn expected(&self, connector: i64, gateway_id: &str) -> i64;
 }
 
@@ -23,25 +21,6 @@ impl Helpers for World {
     async fn sync(&mut self, conn: i64, scope: Scope) -> (i64, Outcome) {
         let opts = self.opts();
         sync::sync_connection(&mut self.store, &self.client, conn, scope, &opts).await.unwrap()
-    }
-
-    /// Connects a redirect bank and enables the given accounts (by gateway id; all when empty).
-    async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64 {
-        let req = request(connector);
-        let mut next = connect::start(&mut self.store, &self.client, &req, Utc::now()).await.unwrap();
-        while let Next::OpenBrowser { url, .. } = &next {
-            let Page::Redirected(cb) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else {
-                panic!()
-            };
-            next = connect::handle_callback(&mut self.store, &self.client, &cb, Utc::now()).await.unwrap();
-        }
-        let Next::Connected { connection_id, .. } = next else { panic!("not connected: {next:?}") };
-        for a in self.store.accounts(Some(connection_id), false).unwrap() {
-            if enable.is_empty() || enable.contains(&a.gateway_id.as_str()) {
-                self.store.set_account_enabled(a.id, true, Utc::now()).unwrap();
-            }
-        }
-        connection_id
     }
 
     /// What the sandbox holds for an account right after SCA (full history, R18).

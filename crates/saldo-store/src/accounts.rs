@@ -25,14 +25,17 @@ pub struct Account {
     pub product: Option<String>,
     /// Owner.
     pub owner_name: Option<String>,
+    /// BIC of the account's bank.
+    pub bic: Option<String>,
+    /// ISO 20022 cash account type (`CACC`, `SVGS`, `CARD`, …).
+    pub cash_account_type: Option<String>,
     /// Whether data is fetched for it (R12).
     pub enabled: bool,
     /// When the bank stopped returning it (R13).
     pub disappeared_at: Option<String>,
 }
 
-const COLUMNS: &str =
-    "id, connection_id, gateway_id, iban, currency, description, product, owner_name, enabled, disappeared_at";
+const COLUMNS: &str = "id, connection_id, gateway_id, iban, currency, description, product, owner_name, enabled, disappeared_at, bic, cash_account_type";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Account> {
     Ok(Account {
@@ -46,6 +49,8 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Account> {
         owner_name: r.get(7)?,
         enabled: r.get::<_, i64>(8)? == 1,
         disappeared_at: r.get(9)?,
+        bic: r.get(10)?,
+        cash_account_type: r.get(11)?,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod accounts;
 mod amount;
 pub mod balances;
 pub mod connections;
+pub mod export;
 pub mod flows;
 mod migrations;
 mod open;

@@ -14,6 +14,9 @@ use crate::{Result, StoreError};
 pub struct Store {
     pub(crate) conn: Connection,
     path: PathBuf,
+    /// Kept to open more connections to the same file ([`Store::reopen`]);
+    /// its `Debug` is redacted and it is never written anywhere.
+    key: DbKey,
 }
 
 impl std::fmt::Debug for Store {
@@ -60,15 +63,22 @@ impl Store {
         )?;
         conn.busy_timeout(Duration::from_secs(15))?;
         migrate(&mut conn)?;
-        Ok(Self { conn, path: path.to_path_buf() })
+        Ok(Self { conn, path: path.to_path_buf(), key: key.clone() })
     }
 
     /// Re-encrypts the whole file with a new key (`PRAGMA rekey`).
-    pub fn rekey(&self, new_key: &DbKey) -> Result<()> {
+    pub fn rekey(&mut self, new_key: &DbKey) -> Result<()> {
         self.conn.execute_batch(&format!("PRAGMA rekey = {};", new_key.sqlcipher_literal().expose()))?;
         // Prove the new key took: a fresh read must succeed.
         self.conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+        self.key = new_key.clone();
         Ok(())
+    }
+
+    /// Another connection to the same database (WAL lets one write while
+    /// others read): a long sync on one, the UI's reads on another.
+    pub fn reopen(&self) -> Result<Self> {
+        Self::open(&self.path, &self.key)
     }
 
     /// The file.

@@ -137,7 +137,7 @@ pub fn open_data_dir(dir: &Path, unlock: Unlock, keyring: &dyn SecretStore) -> R
 impl Store {
     /// Changes the passphrase: re-keys the file. Crash-safe: the new
     /// parameters are recorded as `next` before the re-key.
-    pub fn change_passphrase(&self, new: &Passphrase) -> Result<()> {
+    pub fn change_passphrase(&mut self, new: &Passphrase) -> Result<()> {
         let db = self.path().to_path_buf();
         let mut file = PassphraseFile::load(&db)?.ok_or(VaultError::PassphraseRequired)?;
         let next = KdfParams::generate()?;
@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// Moves from a passphrase to a random key in the OS keyring (re-key).
-    pub fn move_to_keyring(&self, keyring: &dyn SecretStore) -> Result<()> {
+    pub fn move_to_keyring(&mut self, keyring: &dyn SecretStore) -> Result<()> {
         let key = DbKey::generate()?;
         keyring.set(&key)?;
         self.rekey(&key)?;
@@ -158,7 +158,7 @@ impl Store {
     }
 
     /// Moves from the keyring to a passphrase (re-key), removing the keyring entry.
-    pub fn move_to_passphrase(&self, pass: &Passphrase, keyring: &dyn SecretStore) -> Result<()> {
+    pub fn move_to_passphrase(&mut self, pass: &Passphrase, keyring: &dyn SecretStore) -> Result<()> {
         let file = PassphraseFile { current: KdfParams::generate()?, next: None };
         let key = file.current.derive(pass)?;
         file.save(self.path())?;

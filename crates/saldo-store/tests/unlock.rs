@@ -101,7 +101,7 @@ fn a_passphrase_protects_the_database_and_a_wrong_one_changes_nothing() {
 fn changing_the_passphrase_rekeys_and_survives_an_interruption() {
     let dir = temp_dir("pp-change");
     let none = MemoryStore::default(); // test double: not about the keyring
-    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("old passphrase")), &none).unwrap();
+    let (mut s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("old passphrase")), &none).unwrap();
     s.insert_connection(1, "Kept Bank", "BE", &saldo_gateway::UserContext::new("c"), now()).unwrap();
     s.change_passphrase(&pass("new passphrase")).unwrap();
     drop(s);
@@ -109,7 +109,7 @@ fn changing_the_passphrase_rekeys_and_survives_an_interruption() {
         matches!(open_data_dir(&dir, Unlock::Passphrase(pass("old passphrase")), &none), Err(StoreError::WrongKey)),
         "the old one no longer opens it"
     );
-    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("new passphrase")), &none).unwrap();
+    let (mut s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("new passphrase")), &none).unwrap();
     assert_eq!(s.connections().unwrap()[0].bank_name, "Kept Bank", "no data lost by the re-key");
 
     // Interrupted after the re-key, before the parameter file was finalised.
@@ -130,12 +130,12 @@ fn moving_between_passphrase_and_keyring_rekeys_without_losing_data() {
     let _serial = keyring_lock();
     let dir = temp_dir("move");
     let Some(keyring) = keyring_for(&dir) else { return };
-    let (s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("start with this")), &keyring).unwrap();
+    let (mut s, _) = open_data_dir(&dir, Unlock::Passphrase(pass("start with this")), &keyring).unwrap();
     s.insert_connection(1, "Moving Bank", "BE", &saldo_gateway::UserContext::new("c"), now()).unwrap();
     s.move_to_keyring(&keyring).unwrap();
     drop(s);
     assert!(!PassphraseFile::path_for(&dir.join(DB_FILE_NAME)).exists(), "the passphrase parameters are gone");
-    let (s, p) = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap();
+    let (mut s, p) = open_data_dir(&dir, Unlock::Keyring, &keyring).unwrap();
     assert_eq!((p, s.connections().unwrap().len()), (Protection::Keyring, 1), "opens from the keyring with its data");
     s.move_to_passphrase(&pass("and back again"), &keyring).unwrap();
     drop(s);

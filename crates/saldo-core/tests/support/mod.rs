@@ -4,9 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use saldo_core::connect::{ConnectRequest, RedirectKind};
+use chrono::Utc;
+use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
 use saldo_core::sync::SyncOptions;
 use saldo_gateway::{ClientConfig, GatewayClient};
+use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
 use saldo_sandbox::{SandboxConfig, SandboxHandle};
 use saldo_store::Store;
 use saldo_vault::DbKey;
@@ -52,5 +54,34 @@ impl World {
         let mut o = SyncOptions::new(&self.dir.join("locks"));
         o.backoff = std::time::Duration::from_millis(20);
         o
+    }
+
+    /// Connects a bank (redirects approved, the first SCA option chosen) and
+    /// enables the given accounts (by gateway id; all when empty).
+    pub async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64 {
+        let req = request(connector);
+        let mut next = connect::start(&mut self.store, &self.client, &req, Utc::now()).await.unwrap();
+        loop {
+            next = match &next {
+                Next::OpenBrowser { url, .. } => {
+                    let Page::Redirected(cb) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else {
+                        panic!("the sandbox bank redirects back")
+                    };
+                    connect::handle_callback(&mut self.store, &self.client, &cb, Utc::now()).await.unwrap()
+                }
+                Next::ChooseOption { flow_id, options } => {
+                    let key = options.keys().next().unwrap().clone();
+                    connect::choose_option(&mut self.store, &self.client, flow_id, &key, Utc::now()).await.unwrap()
+                }
+                _ => break,
+            };
+        }
+        let Next::Connected { connection_id, .. } = next else { panic!("not connected: {next:?}") };
+        for a in self.store.accounts(Some(connection_id), false).unwrap() {
+            if enable.is_empty() || enable.contains(&a.gateway_id.as_str()) {
+                self.store.set_account_enabled(a.id, true, Utc::now()).unwrap();
+            }
+        }
+        connection_id
     }
 }

@@ -1,0 +1,299 @@
+//! Plain-text accounting: beancount and hledger/ledger journals.
+//!
+//! Each exported account becomes `Assets:<Bank>:<Account>` (ASCII
+//! components; `-<id>` appended if two would share a name). Every transaction
+//! has two postings: the account, and the counter-account — `--expense-account`
+//! for money out, `--income-account` for money in. When the bank reported a
+//! booked balance, an `Opening balance` transaction against
+//! `Equity:Opening-Balances` comes first, so that the account's balance in the
+//! journal equals the bank's; then every booked balance the bank reported
+//! inside the range becomes a balance assertion **where it is consistent
+//! with the history** (opening + the transactions up to its day); one that
+//! is not (a gap in the history, a bank correction) is written as a comment
+//! saying both figures, never as a failing assertion.
+//!
+//! Text: one line; in beancount strings `\` and `"` are escaped; in hledger
+//! descriptions `;` (comment start) becomes `,`, `|` (payee separator)
+//! in a payee becomes `/`, a leading `(` is kept from reading as a code by
+//! an empty code `()`, and tag values lose commas. The bank id and the
+//! stable Saldo id travel as metadata (beancount) or tags (hledger).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use saldo_store::export::ExportTx;
+
+use super::text::{component, one_line};
+use super::{AccountInfo, ExportOptions, Writer};
+use crate::{CoreError, Result};
+
+/// Which plain-text accounting tool the journal is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// beancount (`bean-check`).
+    Beancount,
+    /// hledger, also readable by ledger-cli (`hledger check --strict`).
+    Hledger,
+}
+
+const ROOTS: [&str; 5] = ["Assets", "Liabilities", "Equity", "Income", "Expenses"];
+const OPENING: &str = "Equity:Opening-Balances";
+
+/// Checks that a counter-account name is valid in both beancount and hledger:
+/// a root (`Assets`, `Liabilities`, `Equity`, `Income`, `Expenses`) and
+/// components of ASCII letters, digits and `-`, each starting with an upper
+/// case letter or digit.
+pub fn check_account_name(name: &str) -> Result<()> {
+    let mut parts = name.split(':');
+    let root_ok = parts.next().is_some_and(|r| ROOTS.contains(&r));
+    let rest: Vec<&str> = parts.collect();
+    let comps_ok = !rest.is_empty()
+        && rest.iter().all(|c| {
+            let mut chars = c.chars();
+            chars.next().is_some_and(|f| f.is_ascii_uppercase() || f.is_ascii_digit())
+                && chars.all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+        });
+    if root_ok && comps_ok {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid(format!(
+            "{name:?} is not a usable account name; write it like Expenses:Groceries (a root of Assets, Liabilities, Equity, Income or Expenses, then parts that start with a capital letter or digit)"
+        )))
+    }
+}
+
+struct State {
+    name: String,
+    sum: Decimal,
+    next_point: usize,
+}
+
+pub struct Ledger {
+    dialect: Dialect,
+    expense: String,
+    income: String,
+    exported_at: String,
+    today: NaiveDate,
+    names: BTreeMap<i64, String>,
+    current: Option<State>,
+}
+
+impl Ledger {
+    pub fn new(dialect: Dialect, opts: &ExportOptions, accounts: &[AccountInfo]) -> Self {
+        let mut names = BTreeMap::new();
+        let mut used = BTreeSet::new();
+        for a in accounts {
+            let mut name = format!("Assets:{}:{}", component(&a.bank_name, "Bank"), component(&a.label, "Account"));
+            if !used.insert(name.clone()) {
+                name = format!("{name}-{}", a.account.id);
+                used.insert(name.clone());
+            }
+            names.insert(a.account.id, name);
+        }
+        Self {
+            dialect,
+            expense: opts.expense_account.clone(),
+            income: opts.income_account.clone(),
+            exported_at: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            today: opts.now.date_naive(),
+            names,
+            current: None,
+        }
+    }
+
+    fn beancount(&self) -> bool {
+        self.dialect == Dialect::Beancount
+    }
+
+    /// A double-quoted beancount string.
+    fn quoted(s: &str) -> String {
+        format!("\"{}\"", one_line(s).replace('\\', "\\\\").replace('"', "\\\""))
+    }
+
+    fn opening_date(a: &AccountInfo) -> Option<NaiveDate> {
+        a.opening?;
+        [a.span.first, a.booked_points.first().map(|p| p.date)].into_iter().flatten().min()
+    }
+
+    /// Writes the assertions (or comments) of booked points before `before`.
+    fn points(&mut self, out: &mut dyn Write, a: &AccountInfo, before: Option<NaiveDate>) -> Result<()> {
+        let Some(state) = self.current.as_mut() else { return Ok(()) };
+        let opening = a.opening.unwrap_or_default();
+        while let Some(p) = a.booked_points.get(state.next_point) {
+            if before.is_some_and(|d| p.date >= d) {
+                break;
+            }
+            state.next_point += 1;
+            let implied = opening + state.sum;
+            let cur = &a.account.currency;
+            if implied != p.amount {
+                writeln!(
+                    out,
+                    "; {}: the bank reported a booked balance of {} {cur} but the history gives {implied} {cur}: not asserted\n",
+                    p.date, p.amount
+                )?;
+            } else if self.dialect == Dialect::Beancount {
+                let day = p.date.succ_opt().unwrap_or(p.date);
+                writeln!(out, "{day} balance {}  {} {cur}\n", state.name, p.amount)?;
+            } else {
+                writeln!(
+                    out,
+                    "{} * Booked balance reported by the bank\n    {}    0 {cur} = {} {cur}\n",
+                    p.date, state.name, p.amount
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn hledger_text(s: &str) -> String {
+    one_line(s).replace(';', ",")
+}
+
+fn tag_value(s: &str) -> String {
+    hledger_text(s).replace(',', " ")
+}
+
+impl Writer for Ledger {
+    fn begin(&mut self, out: &mut dyn Write, accounts: &[AccountInfo]) -> Result<()> {
+        writeln!(out, "; Saldo export, {}: {} account(s)", self.exported_at, accounts.len())?;
+        writeln!(
+            out,
+            "; Money out is posted to {}, money in to {}; opening balances to {OPENING}.\n",
+            self.expense, self.income
+        )?;
+        let first =
+            accounts.iter().flat_map(|a| [a.span.first, Self::opening_date(a)]).flatten().min().unwrap_or(self.today);
+        let mut currencies: BTreeMap<String, u32> = BTreeMap::new();
+        for a in accounts {
+            let scale = saldo_store::exponent(&a.account.currency);
+            let e = currencies.entry(a.account.currency.clone()).or_insert(scale);
+            *e = (*e).max(scale);
+        }
+        let counters: BTreeSet<&str> = [self.expense.as_str(), self.income.as_str(), OPENING].into_iter().collect();
+        if self.beancount() {
+            if let Some((cur, _)) = currencies.iter().next() {
+                writeln!(out, "option \"operating_currency\" \"{cur}\"\n")?;
+            }
+            for cur in currencies.keys() {
+                writeln!(out, "{first} commodity {cur}")?;
+            }
+            for a in accounts {
+                writeln!(out, "{first} open {}", self.names[&a.account.id])?;
+            }
+            for name in &counters {
+                if !accounts.is_empty() {
+                    writeln!(out, "{first} open {name}")?;
+                }
+            }
+        } else {
+            for (cur, scale) in &currencies {
+                // hledger wants a decimal mark in the sample even with no decimals.
+                let sample = Decimal::new(1_000 * 10_i64.pow(*scale), *scale);
+                let mark = if *scale == 0 { "." } else { "" };
+                writeln!(out, "commodity {sample}{mark} {cur}")?;
+            }
+            for a in accounts {
+                writeln!(out, "account {}", self.names[&a.account.id])?;
+            }
+            for name in &counters {
+                writeln!(out, "account {name}")?;
+            }
+        }
+        writeln!(out)?;
+        Ok(())
+    }
+
+    fn account(&mut self, out: &mut dyn Write, a: &AccountInfo) -> Result<()> {
+        let name = self.names[&a.account.id].clone();
+        writeln!(out, "; {} — {}\n", one_line(&a.bank_name), one_line(&a.label))?;
+        if let (Some(opening), Some(date)) = (a.opening, Self::opening_date(a)) {
+            let cur = &a.account.currency;
+            if self.beancount() {
+                writeln!(
+                    out,
+                    "{date} * \"Opening balance\"\n  {name}  {opening} {cur}\n  {OPENING}  {} {cur}\n",
+                    -opening
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{date} * Opening balance\n    {name}    {opening} {cur}\n    {OPENING}    {} {cur}\n",
+                    -opening
+                )?;
+            }
+        }
+        self.current = Some(State { name, sum: Decimal::ZERO, next_point: 0 });
+        Ok(())
+    }
+
+    fn transaction(&mut self, out: &mut dyn Write, a: &AccountInfo, t: &ExportTx) -> Result<()> {
+        self.points(out, a, Some(t.booking_date))?;
+        let counter = if t.amount.is_sign_negative() { &self.expense } else { &self.income };
+        let Some(state) = self.current.as_mut() else { return Ok(()) };
+        state.sum += t.amount;
+        let narration = t.remittance.as_deref().or(t.description.as_deref()).unwrap_or("");
+        let payee = t.counterparty_name.as_deref().filter(|p| !one_line(p).is_empty());
+        let (cur, amount) = (&t.currency, t.amount);
+        let neg = if amount.is_zero() { amount } else { -amount };
+        if self.dialect == Dialect::Beancount {
+            let head = match payee {
+                Some(p) => format!("{} {}", Self::quoted(p), Self::quoted(narration)),
+                None => Self::quoted(narration),
+            };
+            writeln!(out, "{} * {head}", t.booking_date)?;
+            if let Some(id) = &t.bank_id {
+                writeln!(out, "  bank_id: {}", Self::quoted(id))?;
+            }
+            writeln!(out, "  saldo_id: {}", Self::quoted(&t.identity))?;
+            if let Some(v) = t.value_date.filter(|v| *v != t.booking_date) {
+                writeln!(out, "  value_date: {v}")?;
+            }
+            writeln!(out, "  {}  {amount} {cur}\n  {counter}  {neg} {cur}\n", state.name)?;
+        } else {
+            let desc = match payee {
+                Some(p) => format!("{} | {}", hledger_text(p).replace('|', "/"), hledger_text(narration)),
+                None => hledger_text(narration).replace('|', "/"),
+            };
+            // An empty code `()` first, so a description starting with `(`
+            // is not read as a transaction code.
+            let code = if desc.starts_with('(') { "() " } else { "" };
+            let mut tags = Vec::new();
+            if let Some(id) = &t.bank_id {
+                tags.push(format!("bank_id: {}", tag_value(id)));
+            }
+            tags.push(format!("saldo_id: {}", tag_value(&t.identity)));
+            writeln!(out, "{} * {code}{desc}  ; {}", t.booking_date, tags.join(", "))?;
+            writeln!(out, "    {}    {amount} {cur}\n    {counter}    {neg} {cur}\n", state.name)?;
+        }
+        Ok(())
+    }
+
+    fn account_end(&mut self, out: &mut dyn Write, a: &AccountInfo) -> Result<()> {
+        self.points(out, a, None)?;
+        self.current = None;
+        Ok(())
+    }
+
+    fn end(&mut self, _: &mut dyn Write) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_account_names_are_checked() {
+        assert!(check_account_name("Expenses:Uncategorized").is_ok());
+        assert!(check_account_name("Income:Salary:2026").is_ok());
+        assert!(check_account_name("Spending:Food").is_err(), "unknown root");
+        assert!(check_account_name("Expenses").is_err(), "a root alone");
+        assert!(check_account_name("Expenses:food").is_err(), "lower-case component");
+        assert!(check_account_name("Expenses:Food Bar").is_err(), "space");
+    }
+}

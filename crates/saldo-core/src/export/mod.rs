@@ -1,0 +1,294 @@
+//! Exports: the person's data back out, whole, in the formats their other
+//! tools read. One driver streams each account's transactions from the store
+//! (oldest first, one row in memory) into a format writer, so exporting a
+//! million transactions runs in constant memory.
+//!
+//! Every format writes exact amounts with at least the currency's decimals
+//! (R17: JPY 0, EUR 2, KWD 3, more when the bank sent more) and calendar dates.
+//! Secrets never appear in an export: it is built from stored account and
+//! transaction fields only, never from contexts or tokens.
+
+use std::io::Write;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use saldo_store::accounts::Account;
+use saldo_store::balances::BalanceRow;
+use saldo_store::export::{DateRange, ExportTx, Span};
+use saldo_store::Store;
+
+use crate::{CoreError, Result};
+
+mod csv;
+mod json;
+mod ledger;
+mod ofx;
+mod qif;
+mod text;
+
+pub use ledger::{check_account_name, Dialect};
+
+/// An export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 4180 CSV, one row per transaction.
+    Csv,
+    /// One JSON document: accounts with their balances and transactions.
+    Json,
+    /// JSON Lines: one account, balance or transaction object per line.
+    Jsonl,
+    /// OFX 2.2 bank statements (XML), one statement per account.
+    Ofx,
+    /// Quicken Interchange Format, one `!Account` section per account.
+    Qif,
+    /// A beancount ledger.
+    Beancount,
+    /// An hledger / ledger-cli journal.
+    Ledger,
+}
+
+impl Format {
+    /// Every format, in documentation order.
+    pub const ALL: [Format; 7] =
+        [Format::Csv, Format::Json, Format::Jsonl, Format::Ofx, Format::Qif, Format::Beancount, Format::Ledger];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Ofx => "ofx",
+            Format::Qif => "qif",
+            Format::Beancount => "beancount",
+            Format::Ledger => "ledger",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Ledger => "journal",
+            other => other.as_str(),
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = CoreError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s) || (s.eq_ignore_ascii_case("hledger") && *f == Format::Ledger))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+                CoreError::Invalid(format!("unknown export format {s:?}; use one of {}", names.join(", ")))
+            })
+    }
+}
+
+/// What to export and how.
+#[derive(Clone, Debug)]
+pub struct ExportOptions {
+    /// The format.
+    pub format: Format,
+    /// Accounts by row id; empty means every enabled account (including ones
+    /// the bank no longer returns, R13: their history is still the person's).
+    pub accounts: Vec<i64>,
+    /// Booking-date range.
+    pub range: DateRange,
+    /// Counter-account of money going out (beancount, ledger).
+    pub expense_account: String,
+    /// Counter-account of money coming in (beancount, ledger).
+    pub income_account: String,
+    /// When the export is made (OFX server time, JSON header).
+    pub now: DateTime<Utc>,
+}
+
+impl ExportOptions {
+    /// Defaults: all enabled accounts, all dates, `Expenses:Uncategorized` and
+    /// `Income:Uncategorized` as counter-accounts.
+    pub fn new(format: Format, now: DateTime<Utc>) -> Self {
+        Self {
+            format,
+            accounts: Vec::new(),
+            range: DateRange::default(),
+            expense_account: "Expenses:Uncategorized".into(),
+            income_account: "Income:Uncategorized".into(),
+            now,
+        }
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Accounts written.
+    pub accounts: usize,
+    /// Transactions written.
+    pub transactions: u64,
+}
+
+/// A balance the bank reported, as a closing booked balance of a day: it
+/// includes every transaction booked on or before `date`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookedPoint {
+    /// The day it closes.
+    pub date: NaiveDate,
+    /// Exact amount.
+    pub amount: Decimal,
+}
+
+/// Everything a writer needs to know about one account before its rows.
+#[derive(Clone, Debug)]
+pub struct AccountInfo {
+    /// The stored account.
+    pub account: Account,
+    /// Its bank's display name.
+    pub bank_name: String,
+    /// Its connector.
+    pub connector_id: i64,
+    /// A human label: the account's name, product, IBAN or id.
+    pub label: String,
+    /// What the export holds of it.
+    pub span: Span,
+    /// The latest booked balance (closing/interim booked, or opening booked of
+    /// the next day), in the account's currency.
+    pub booked: Option<(BalanceRow, NaiveDate)>,
+    /// The latest available balance (closing/interim available).
+    pub available: Option<BalanceRow>,
+    /// Every stored balance, oldest first.
+    pub history: Vec<BalanceRow>,
+    /// Booked balances inside the exported range, one per day, oldest first.
+    pub booked_points: Vec<BookedPoint>,
+    /// The balance before the first exported transaction that makes the
+    /// latest booked balance come out of the history, when there is one.
+    pub opening: Option<Decimal>,
+}
+
+/// A format writer: called once at the start, then per account its start,
+/// each transaction and its end, then once at the end.
+trait Writer {
+    fn begin(&mut self, out: &mut dyn Write, accounts: &[AccountInfo]) -> Result<()>;
+    fn account(&mut self, out: &mut dyn Write, a: &AccountInfo) -> Result<()>;
+    fn transaction(&mut self, out: &mut dyn Write, a: &AccountInfo, t: &ExportTx) -> Result<()>;
+    fn account_end(&mut self, out: &mut dyn Write, a: &AccountInfo) -> Result<()>;
+    fn end(&mut self, out: &mut dyn Write) -> Result<()>;
+}
+
+/// Writes an export of the store to `out`.
+pub fn export(store: &Store, opts: &ExportOptions, out: &mut dyn Write) -> Result<ExportSummary> {
+    check_account_name(&opts.expense_account)?;
+    check_account_name(&opts.income_account)?;
+    if let (Some(f), Some(t)) = (opts.range.from, opts.range.to) {
+        if f > t {
+            return Err(CoreError::Invalid(format!("the export range is empty: {f} is after {t}")));
+        }
+    }
+    let accounts = prepare(store, opts)?;
+    let mut writer: Box<dyn Writer> = match opts.format {
+        Format::Csv => Box::new(csv::Csv),
+        Format::Json => Box::new(json::Json::document(opts)),
+        Format::Jsonl => Box::new(json::Json::lines(opts)),
+        Format::Ofx => Box::new(ofx::Ofx::new(opts)),
+        Format::Qif => Box::new(qif::Qif),
+        Format::Beancount => Box::new(ledger::Ledger::new(Dialect::Beancount, opts, &accounts)),
+        Format::Ledger => Box::new(ledger::Ledger::new(Dialect::Hledger, opts, &accounts)),
+    };
+    let mut summary = ExportSummary { accounts: accounts.len(), transactions: 0 };
+    writer.begin(out, &accounts)?;
+    for a in &accounts {
+        writer.account(out, a)?;
+        store.for_each_transaction(a.account.id, opts.range, |t| {
+            summary.transactions += 1;
+            writer.transaction(out, a, &t)
+        })?;
+        writer.account_end(out, a)?;
+    }
+    writer.end(out)?;
+    out.flush()?;
+    Ok(summary)
+}
+
+const BOOKED: [&str; 2] = ["CLBD", "ITBD"];
+const AVAILABLE: [&str; 2] = ["CLAV", "ITAV"];
+
+/// The day a booked balance closes: closing/interim booked on their
+/// reference date, opening booked (start of day) on the day before.
+fn closing_day(b: &BalanceRow) -> Option<NaiveDate> {
+    let d = b.reference_date.or_else(|| NaiveDate::parse_from_str(b.fetched_at.get(..10)?, "%Y-%m-%d").ok())?;
+    match b.balance_type.as_str() {
+        t if BOOKED.contains(&t) => Some(d),
+        "OPBD" => d.pred_opt(),
+        _ => None,
+    }
+}
+
+fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
+    let connections = store.connections()?;
+    let all = store.accounts(None, true)?;
+    let chosen: Vec<Account> = if opts.accounts.is_empty() {
+        all.into_iter().filter(|a| a.enabled).collect()
+    } else {
+        let mut v = Vec::new();
+        for id in &opts.accounts {
+            let a = all.iter().find(|a| a.id == *id).ok_or_else(|| {
+                CoreError::Invalid(format!("there is no account {id}; `saldo accounts --all` lists them"))
+            })?;
+            if !v.iter().any(|x: &Account| x.id == a.id) {
+                v.push(a.clone());
+            }
+        }
+        v
+    };
+    let mut out = Vec::with_capacity(chosen.len());
+    for account in chosen {
+        let conn = connections.iter().find(|c| c.id == account.connection_id);
+        let span = store.span(account.id, opts.range)?;
+        let history = store.balance_history(account.id)?;
+        let own: Vec<&BalanceRow> = history.iter().filter(|b| b.currency == account.currency).collect();
+        let latest =
+            |types: &[&str]| own.iter().rev().find(|b| types.contains(&b.balance_type.as_str())).map(|b| (*b).clone());
+        let booked = own.iter().rev().find_map(|b| closing_day(b).map(|d| ((*b).clone(), d)));
+        let in_range = |d: NaiveDate| opts.range.from.is_none_or(|f| d >= f) && opts.range.to.is_none_or(|t| d <= t);
+        // One booked point per day (the latest fetched wins), inside the range.
+        let mut points: Vec<BookedPoint> = Vec::new();
+        for b in &own {
+            if let Some(date) = closing_day(b).filter(|d| in_range(*d)) {
+                points.retain(|p| p.date != date);
+                points.push(BookedPoint { date, amount: b.amount });
+            }
+        }
+        points.sort_by_key(|p| p.date);
+        // The latest point anchors the opening balance: opening + history up to
+        // that day = what the bank says. The other points are then checked
+        // against the history by the writers that assert balances.
+        let opening = match points.last() {
+            Some(p) => {
+                let upto = DateRange { from: opts.range.from, to: Some(p.date) };
+                Some(p.amount - store.sum(account.id, upto)?)
+            }
+            None => None,
+        };
+        out.push(AccountInfo {
+            label: account
+                .description
+                .clone()
+                .or_else(|| account.product.clone())
+                .or_else(|| account.iban.clone())
+                .unwrap_or_else(|| account.gateway_id.clone()),
+            bank_name: conn.map(|c| c.bank_name.clone()).unwrap_or_default(),
+            connector_id: conn.map_or(0, |c| c.connector_id),
+            available: latest(&AVAILABLE),
+            booked,
+            booked_points: points,
+            opening,
+            history,
+            span,
+            account,
+        });
+    }
+    Ok(out)
+}
