@@ -1,5 +1,105 @@
-//! The Saldo desktop app (Tauri v2 shell).
+//! The Saldo desktop app: a Tauri v2 shell over `saldo-core`.
 //!
-//! Placeholder until the desktop issue: the workspace layout reserves this
-//! crate as the only one that will depend on Tauri. Until then the demo runs
-//! from the command line (`scripts/run`).
+//! The builder wires the plugins (single instance, `saldo://` deep links,
+//! the system browser, the save dialog, logs in the OS log dir), the state,
+//! and the commands the UI may call (`capabilities/main.json` allows exactly
+//! these). Contexts, tokens and the database key stay on this side: no
+//! command returns one and no event carries one.
+
+pub mod bindings;
+mod commands;
+mod daily;
+pub mod error;
+mod links;
+pub mod present;
+pub mod state;
+pub mod views;
+
+use std::sync::atomic::Ordering;
+
+use tauri::Manager;
+use tauri_plugin_deep_link::DeepLinkExt;
+
+/// Starts the app.
+pub fn run() {
+    let data_dir = match saldo_store::data_dir(None) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("Saldo cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = tauri::Builder::default()
+        // First: a second launch (e.g. the OS opening a saldo:// link) hands its
+        // arguments to the running app and exits; the deep-link feature turns
+        // the URL into an open-url event here.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| links::focus(app)))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(
+            tauri_plugin_log::Builder::new()
+                .level(log::LevelFilter::Info)
+                .targets([
+                    tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::LogDir {
+                        file_name: Some("saldo".into()),
+                    }),
+                    tauri_plugin_log::Target::new(tauri_plugin_log::TargetKind::Stderr),
+                ])
+                .build(),
+        )
+        .manage(state::AppState::new(data_dir))
+        .setup(|app| {
+            // Linux/Windows (dev, AppImage): register the scheme at run time;
+            // bundles register it at install time (tauri.conf.json).
+            #[cfg(any(target_os = "linux", windows))]
+            let registered = match app.deep_link().register_all() {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!("saldo:// is not registered ({e}); bank callbacks use a loopback listener");
+                    false
+                }
+            };
+            #[cfg(not(any(target_os = "linux", windows)))]
+            let registered = true;
+            app.state::<state::AppState>().deep_link.store(registered, Ordering::Relaxed);
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    let (h, u) = (handle.clone(), url.to_string());
+                    tauri::async_runtime::spawn(links::handle(h, u));
+                }
+            });
+            daily::start(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_status,
+            commands::app::setup_app,
+            commands::app::unlock,
+            commands::app::lock,
+            commands::app::save_settings,
+            commands::connect::banks,
+            commands::connect::bank_form,
+            commands::connect::connect_start,
+            commands::connect::connect_choose,
+            commands::connect::connect_poll,
+            commands::connect::connect_continue,
+            commands::connect::connect_cancel,
+            commands::connect::connect_callback,
+            commands::data::overview,
+            commands::data::set_account_enabled,
+            commands::data::transactions,
+            commands::data::transaction_detail,
+            commands::data::monthly,
+            commands::data::balance_history,
+            commands::sync::sync_now,
+            commands::sync::disconnect,
+            commands::export::export_data,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Saldo stopped: {e}");
+        std::process::exit(1);
+    }
+}

@@ -35,6 +35,53 @@ struct Args {
     /// Where to put the benchmark databases (deleted afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Instead of benchmarking: fill a Saldo data dir for the desktop app
+    /// (keyring-protected, demo-bank mode) with `--transactions` rows on one
+    /// enabled account and its booked balance, then exit. Used by
+    /// `scripts/bench-desktop`.
+    #[arg(long, value_name = "DATA_DIR")]
+    seed_app: Option<PathBuf>,
+}
+
+/// The volume bank's connection and its one account (as ids), as a sync
+/// would have stored them.
+fn volume_account(
+    store: &mut Store,
+    n: u64,
+    now: chrono::DateTime<Utc>,
+) -> Result<(i64, i64), Box<dyn std::error::Error>> {
+    let conn = store.insert_connection(-2, "Saldo Volume Bank", "BE", &UserContext::new("bench"), now)?;
+    let (_, spec) = source(n);
+    let acct = saldo_gateway::Account::new(spec.id, spec.currency, Some(spec.iban.into()));
+    store.apply_accounts(conn, &[acct], now)?;
+    let id = store.accounts(Some(conn), false)?.first().map(|a| a.id).ok_or("the account was not stored")?;
+    Ok((conn, id))
+}
+
+/// Fills a data dir the desktop app opens as it is (see `--seed-app`).
+fn seed_app(dir: &Path, n: u64, page_size: u64) -> Result<(), Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
+    let db = dir.join(saldo_store::DB_FILE_NAME);
+    let keyring = saldo_vault::KeyringStore::for_database(&db);
+    let (mut store, _) = saldo_store::open_data_dir(dir, saldo_store::Unlock::Keyring, &keyring)?;
+    let now = Utc::now();
+    let (conn, id) = volume_account(&mut store, n, now)?;
+    store.set_account_enabled(id, true, now)?;
+    let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
+    ingest(&mut store, n, page_size, run)?;
+    let (c, spec) = source(n);
+    let epoch = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+    let last = (0..n).map(|i| saldo_sandbox::data::date_of(epoch, &spec, i)).max().unwrap_or(epoch).to_string();
+    let balance: saldo_gateway::Balance = serde_json::from_value(json!({
+        "balanceType": "CLBD",
+        "referenceDate": last,
+        "balanceAmount": { "currency": spec.currency, "amount": saldo_sandbox::data::booked_balance(42, &c, &spec, n).to_string() },
+    }))?;
+    store.insert_balances(id, Some(run), &[balance], now)?;
+    // The app's settings file: set up, on the demo banks.
+    std::fs::write(dir.join("app.json"), json!({ "mode": "sandbox" }).to_string())?;
+    println!("seeded {} with {n} transactions", dir.display());
+    Ok(())
 }
 
 fn source(n: u64) -> (Connector, AccountSpec) {
@@ -206,6 +253,9 @@ async fn sync_bench(dir: &Path, n: u64) -> Result<(i64, Duration, Duration), Box
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let n = args.transactions;
+    if let Some(dir) = &args.seed_app {
+        return seed_app(dir, n, args.page);
+    }
     let dir =
         args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("saldo-bench-{}", std::process::id())));
     std::fs::create_dir_all(&dir)?;
@@ -222,10 +272,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut store = Store::open(&db, &key)?;
     let now = Utc::now();
-    let conn = store.insert_connection(-2, "Saldo Volume Bank", "BE", &UserContext::new("bench"), now)?;
-    let (_, spec) = source(n);
-    let acct = saldo_gateway::Account::new(spec.id, spec.currency, Some(spec.iban.into()));
-    store.apply_accounts(conn, &[acct], now)?;
+    let (conn, _) = volume_account(&mut store, n, now)?;
     let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
     let ingest_time = ingest(&mut store, n, args.page, run)?;
     let raw_time = raw_insert(&dir.join("raw.db"), &key, n, args.page)?;

@@ -126,6 +126,12 @@ enum Command {
         /// What to fetch.
         #[arg(long, value_enum, default_value_t = ScopeArg::Transactions)]
         scope: ScopeArg,
+        /// The daily automatic sync, for a timer (cron, systemd): only the
+        /// connections with no sync in the last 24 hours, unattended (counted
+        /// against the consent's daily allowance), never prompting — a bank
+        /// that wants SCA is reported as needing a reconnect.
+        #[arg(long, conflicts_with = "connection_id")]
+        due: bool,
     },
     /// Latest balances.
     Balances {
@@ -313,6 +319,54 @@ fn core_fail(e: CoreError) -> Fail {
     Fail(1, e.to_string())
 }
 
+/// A live progress line on standard error while a sync runs, only when it
+/// is a terminal (scripts and pipes get the summary lines alone). It reads
+/// the run's counters from its own connection to the store.
+struct Progress {
+    task: Option<(tokio::task::JoinHandle<()>, tokio::sync::oneshot::Sender<()>)>,
+}
+
+impl Progress {
+    fn start(store: &Store, connection_id: i64) -> Self {
+        use std::io::IsTerminal;
+        let watcher = match store.reopen() {
+            Ok(w) if std::io::stderr().is_terminal() => w,
+            _ => return Self { task: None },
+        };
+        let (stop, mut stopped) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let spinner = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+            for tick in 0usize.. {
+                Self::line(&watcher, connection_id, spinner[tick % spinner.len()]);
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    () = tokio::time::sleep(std::time::Duration::from_millis(120)) => {}
+                }
+            }
+            // The final counters stay on screen, above the summary.
+            Self::line(&watcher, connection_id, '✓');
+            eprintln!();
+        });
+        Self { task: Some((task, stop)) }
+    }
+
+    fn line(watcher: &Store, connection_id: i64, mark: char) {
+        if let Ok(Some(run)) = watcher.latest_sync_run(connection_id) {
+            eprint!(
+                "\r\x1b[2K{mark} connection {connection_id}: {} account(s), {} page(s), {} new transaction(s)",
+                run.accounts_done, run.pages_done, run.new_transactions
+            );
+        }
+    }
+
+    async fn finish(self) {
+        if let Some((task, stop)) = self.task {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+}
+
 async fn run(cli: Cli) -> Result<(), Fail> {
     let mut e = env(&cli).await?;
     match cli.command {
@@ -418,21 +472,28 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                 }
             }
         },
-        Command::Sync { connection_id, scope } => {
-            let opts = SyncOptions::new(&e.data_dir.join("locks"));
+        Command::Sync { connection_id, scope, due } => {
+            let locks = e.data_dir.join("locks");
+            let opts = if due { SyncOptions::daily(&locks) } else { SyncOptions::new(&locks) };
             let scope = match scope {
                 ScopeArg::Accounts => Scope::Accounts,
                 ScopeArg::Transactions => Scope::Transactions,
             };
             let ids: Vec<i64> = match connection_id {
                 Some(id) => vec![id],
+                None if due => sync::due_for_daily(&e.store, Utc::now()).map_err(core_fail)?,
                 None => e.store.connections()?.into_iter().map(|c| c.id).collect(),
             };
+            if due && ids.is_empty() {
+                println!("Nothing is due: every connection synced in the last 24 hours, needs a reconnect, or has no enabled account.");
+            }
             let mut reconnect = false;
             let mut failed = None;
             for id in ids {
-                let (_, outcome) =
-                    sync::sync_connection(&mut e.store, &e.client, id, scope, &opts).await.map_err(core_fail)?;
+                let progress = Progress::start(&e.store, id);
+                let result = sync::sync_connection(&mut e.store, &e.client, id, scope, &opts).await;
+                progress.finish().await;
+                let (_, outcome) = result.map_err(core_fail)?;
                 match outcome {
                     Outcome::Completed { new_transactions, accounts_added, accounts_disappeared } => println!(
                         "Connection {id}: {new_transactions} new transaction(s), {accounts_added} new account(s), {accounts_disappeared} gone."
@@ -518,9 +579,8 @@ async fn run(cli: Cli) -> Result<(), Fail> {
     Ok(())
 }
 
-/// Writes an export to a file (through a temporary file renamed at the end,
-/// so a failure — a full disk — never leaves half a file under the name) or
-/// to standard output.
+/// Writes an export to a file (atomically, see `export_to_file`) or to
+/// standard output.
 fn export(store: &Store, opts: &ExportOptions, output: &std::path::Path) -> Result<(), Fail> {
     use std::io::Write;
     if output.as_os_str() == "-" {
@@ -533,28 +593,7 @@ fn export(store: &Store, opts: &ExportOptions, output: &std::path::Path) -> Resu
             Err(e) => Err(core_fail(e)),
         };
     }
-    // A regular file is written beside its name and renamed at the end; a
-    // device or pipe (`/dev/stdout`, a FIFO) is written as it is.
-    let special = std::fs::metadata(output).is_ok_and(|m| !m.is_file());
-    let name = output.file_name().ok_or_else(|| Fail(1, format!("{} is not a file name", output.display())))?;
-    let tmp = output.with_file_name(format!(".{}.saldo-partial", name.to_string_lossy()));
-    let write = || -> Result<saldo_core::export::ExportSummary, CoreError> {
-        let target = if special { output } else { tmp.as_path() };
-        let file = if special {
-            std::fs::OpenOptions::new().write(true).open(target)?
-        } else {
-            std::fs::File::create(target)?
-        };
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-        let summary = saldo_core::export::export(store, opts, &mut out)?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        if !special {
-            file.sync_all()?;
-            std::fs::rename(&tmp, output)?;
-        }
-        Ok(summary)
-    };
-    match write() {
+    match saldo_core::export::export_to_file(store, opts, output) {
         Ok(s) => {
             eprintln!(
                 "Exported {} transaction(s) of {} account(s) as {} to {}",
@@ -566,12 +605,7 @@ fn export(store: &Store, opts: &ExportOptions, output: &std::path::Path) -> Resu
             std::io::stderr().flush().ok();
             Ok(())
         }
-        Err(e) => {
-            if !special {
-                std::fs::remove_file(&tmp).ok();
-            }
-            Err(Fail(1, format!("the export to {} failed: {e}", output.display())))
-        }
+        Err(e) => Err(Fail(1, format!("the export to {} failed: {e}", output.display()))),
     }
 }
 

@@ -8,9 +8,14 @@ use std::process::{Command, Output, Stdio};
 
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
 
+/// A fresh home per test (tests run on parallel threads: the counter keeps
+/// two from sharing one).
 fn home() -> (PathBuf, PathBuf) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "saldo-cli-{}",
+        "saldo-cli-{}-{}-{seq}",
+        std::process::id(),
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
     ));
     std::fs::create_dir_all(&dir).unwrap();
@@ -67,6 +72,22 @@ async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconne
     assert!(!bal.as_array().unwrap().is_empty(), "balances of the enabled account");
     let again = run(saldo(&data, &pass, None).arg("sync"));
     assert!(stdout(&again).contains(": 0 new transaction(s)"), "R16: nothing new on a re-sync: {}", stdout(&again));
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("page(s)"),
+        "no progress line when stderr is not a terminal"
+    );
+    // On a terminal (a pseudo-terminal from `script`), a live progress line.
+    let cmd = format!(
+        "{} --data-dir {} --passphrase-file {} sync",
+        env!("CARGO_BIN_EXE_saldo"),
+        data.display(),
+        pass.display()
+    );
+    let tty = run(Command::new("script").args(["-qec", &cmd, "/dev/null"]).env_remove("SALDO_GATEWAY_URL"));
+    let shown = stdout(&tty);
+    assert!(tty.status.success(), "sync on a terminal: {shown}");
+    assert!(shown.contains("\x1b[2K✓ connection 1: 1 account(s)"), "progress with the run's counters: {shown:?}");
+    assert!(shown.contains("Connection 1: 0 new transaction(s)"), "then the summary: {shown:?}");
     assert!(run(saldo(&data, &pass, None).args(["disconnect", "1"])).status.success());
     assert_eq!(json(&run(saldo(&data, &pass, None).args(["connections", "--json"]))), serde_json::json!([]), "R14");
 

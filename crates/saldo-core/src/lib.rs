@@ -3,11 +3,13 @@
 //!
 //! Use cases: connecting a bank through strong customer authentication
 //! ([`connect`]), synchronising ([`sync`]), managing connections
-//! ([`manage`]) and exporting ([`export`]).
+//! ([`manage`]), exporting ([`export`]) and what the overview draws
+//! ([`insights`]).
 
 pub mod connect;
 pub mod export;
 pub mod iban;
+pub mod insights;
 pub mod loopback;
 pub mod manage;
 pub mod sync;

@@ -128,6 +128,19 @@ impl SyncOptions {
             lock_dir: lock_dir.to_path_buf(),
         }
     }
+
+    /// The daily automatic sync: nobody present (no `psuIp`, counted as
+    /// unattended, R18), trigger `daily` (R10). It never prompts: a bank
+    /// that wants SCA ends the run as needing a reconnect.
+    pub fn daily(lock_dir: &Path) -> Self {
+        Self { psu_ip: None, trigger: "daily", ..Self::new(lock_dir) }
+    }
+}
+
+/// Which connections the daily automatic sync should run now (see
+/// [`saldo_store::Store::connections_due_daily`]).
+pub fn due_for_daily(store: &Store, now: chrono::DateTime<Utc>) -> Result<Vec<i64>> {
+    Ok(store.connections_due_daily(now)?)
 }
 
 /// Classifies a gateway failure: reconnect, transient or permanent.
@@ -160,8 +173,9 @@ impl From<saldo_store::StoreError> for Stop {
 }
 
 /// Calls the gateway, retrying transient failures with back-off. A refused
-/// context (stale, consent) is never retried (R11).
-async fn call<T, F, Fut>(store: &Store, conn: i64, opts: &SyncOptions, mut f: F) -> Result<T, Stop>
+/// context (stale, consent) is never retried (R11). Takes the store by `&mut`
+/// (it is `Send` but not `Sync`) so a sync can run on any runtime thread.
+async fn call<T, F, Fut>(store: &mut Store, conn: i64, opts: &SyncOptions, mut f: F) -> Result<T, Stop>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<WithMeta<T>, GatewayError>>,

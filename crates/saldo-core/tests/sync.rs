@@ -215,3 +215,35 @@ async fn deleting_an_account_uses_the_gateway_call_and_removes_its_data() {
     );
     assert_eq!(w.store.accounts(Some(conn), true).unwrap().len(), 2, "other accounts stay");
 }
+
+#[tokio::test]
+async fn the_daily_sync_runs_once_a_day_unattended_and_never_for_a_connection_that_needs_sca() {
+    // R10, R18: at most one unattended run a day per connection, whatever
+    // its outcome; never one that would need the person.
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let idle = w.connect(101, &["none-enabled"]).await; // no enabled account
+    let now = Utc::now();
+    let tomorrow = now + chrono::Duration::hours(25);
+    assert!(
+        sync::due_for_daily(&w.store, tomorrow).unwrap().contains(&conn),
+        "a connection with enabled accounts is due"
+    );
+    assert!(!sync::due_for_daily(&w.store, tomorrow).unwrap().contains(&idle), "nothing to fetch, nothing due");
+
+    let mut opts = sync::SyncOptions::daily(&w.dir.join("locks"));
+    opts.backoff = std::time::Duration::from_millis(20);
+    assert_eq!(opts.psu_ip, None, "unattended: no PSU address");
+    let (_, outcome) = sync::sync_connection(&mut w.store, &w.client, conn, Scope::Transactions, &opts).await.unwrap();
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    assert!(w.store.transaction_count(acct.id).unwrap() > 0);
+    assert_eq!(sync::due_for_daily(&w.store, Utc::now()).unwrap(), Vec::<i64>::new(), "synced today: not again");
+    assert_eq!(sync::due_for_daily(&w.store, tomorrow).unwrap(), vec![conn], "due again a day later");
+
+    // A consent the bank lost: the connection needs SCA, so no unattended run.
+    w.sb.advance_clock(chrono::Duration::days(181));
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::NeedsReconnect { .. }), "{outcome:?}");
+    assert_eq!(sync::due_for_daily(&w.store, tomorrow + chrono::Duration::days(2)).unwrap(), Vec::<i64>::new());
+}

@@ -68,6 +68,15 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Act as the person at a sandbox bank page: sign in, approve (or deny),
+    /// print where the bank redirects (a stand-in browser for tests).
+    Approve {
+        /// The bank page address the app opened.
+        url: String,
+        /// Deny instead of approving.
+        #[arg(long)]
+        deny: bool,
+    },
 }
 
 fn config(a: &ServeArgs) -> SandboxConfig {
@@ -102,6 +111,24 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let (args, demo, once) = match cli.command {
+        Command::Approve { url, deny } => {
+            let decision =
+                if deny { saldo_sandbox::psu::Decision::Deny } else { saldo_sandbox::psu::Decision::Approve };
+            return match saldo_sandbox::psu::Browser::new().authorize(&url, decision).await {
+                Ok(saldo_sandbox::psu::Outcome::Redirected(location)) => {
+                    println!("{location}");
+                    ExitCode::SUCCESS
+                }
+                Ok(other) => {
+                    eprintln!("the bank page did not redirect: {other:?}");
+                    ExitCode::from(1)
+                }
+                Err(e) => {
+                    eprintln!("could not use the bank page: {e}");
+                    ExitCode::from(1)
+                }
+            };
+        }
         Command::Serve(a) => (a, false, false),
         Command::Demo { mut serve, once } => {
             if serve.state.is_none() {

@@ -115,6 +115,32 @@ impl Store {
         Ok(total)
     }
 
+    /// Net amount per booking day of an account in a range, oldest first
+    /// (days without transactions are left out). Exact.
+    pub fn daily_sums(&self, account_id: i64, range: DateRange) -> Result<Vec<(NaiveDate, Decimal)>> {
+        let (lo, hi) = range.bounds();
+        let mut st = self.conn.prepare_cached(
+            "SELECT booking_date, scale, sum(amount_minor) FROM transactions
+             WHERE account_id = ?1 AND id BETWEEN ?2 AND ?3 GROUP BY booking_date, scale ORDER BY booking_date",
+        )?;
+        let mut out: Vec<(NaiveDate, Decimal)> = Vec::new();
+        let rows = st.query_map(rusqlite::params![account_id, lo, hi], |r| {
+            Ok((date(r.get(0)?)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        for row in rows {
+            let (day, scale, minor) = row?;
+            let Some(day) = day else { continue };
+            let amount = Decimal::new(minor, scale);
+            match out.last_mut() {
+                Some((d, total)) if *d == day => {
+                    *total = total.checked_add(amount).ok_or_else(|| StoreError::Corrupt("sum out of range".into()))?;
+                }
+                _ => out.push((day, amount)),
+            }
+        }
+        Ok(out)
+    }
+
     /// Calls `f` with each transaction of an account in a range, oldest first
     /// (booking date, then arrival), without collecting them.
     pub fn for_each_transaction<E: From<StoreError>>(

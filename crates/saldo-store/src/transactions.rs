@@ -332,11 +332,46 @@ pub struct SyncRunRow {
 impl Store {
     /// A sync run with its progress.
     pub fn sync_run(&self, id: i64) -> Result<Option<SyncRunRow>> {
+        self.sync_run_where("id = ?1", id)
+    }
+
+    /// The newest sync run of a connection (progress of a running sync, seen
+    /// from another connection or process).
+    pub fn latest_sync_run(&self, connection_id: i64) -> Result<Option<SyncRunRow>> {
+        self.sync_run_where("connection_id = ?1 ORDER BY id DESC LIMIT 1", connection_id)
+    }
+
+    /// Connections due for the daily automatic sync (R10, R18): active (a
+    /// connection that needs SCA is never synced unattended), with a valid
+    /// consent that has not run out, at least one enabled account, and no
+    /// sync run — by the person or automatic, finished or failed — started in
+    /// the 24 hours before `now`. One unattended run a day stays within any
+    /// consent's `frequencyPerDay` (1–4), and a failed one is not retried
+    /// before the next day.
+    pub fn connections_due_daily(&self, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        let since = (now - chrono::Duration::hours(24)).to_rfc3339();
+        let mut st = self.conn.prepare_cached(
+            "SELECT c.id FROM connections c
+             WHERE c.status = 'active'
+               AND EXISTS (SELECT 1 FROM accounts a
+                           WHERE a.connection_id = c.id AND a.enabled = 1 AND a.disappeared_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM consents k
+                               WHERE k.connection_id = c.id
+                                 AND (k.status <> 'valid' OR (k.valid_until IS NOT NULL AND k.valid_until <= ?1)))
+               AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.connection_id = c.id AND r.started_at > ?2)
+             ORDER BY c.id",
+        )?;
+        let ids =
+            st.query_map(params![now.to_rfc3339(), since], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(ids)
+    }
+
+    fn sync_run_where(&self, clause: &str, arg: i64) -> Result<Option<SyncRunRow>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, connection_id, scope, state, accounts_done, pages_done, new_transactions, error, error_kind FROM sync_runs WHERE id = ?1",
-                [id],
+                &format!("SELECT id, connection_id, scope, state, accounts_done, pages_done, new_transactions, error, error_kind FROM sync_runs WHERE {clause}"),
+                [arg],
                 |r| {
                     Ok(SyncRunRow {
                         id: r.get(0)?,

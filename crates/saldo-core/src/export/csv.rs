@@ -69,14 +69,6 @@ impl Writer for Csv {
         )?;
         Ok(())
     }
-
-    fn account_end(&mut self, _: &mut dyn Write, _: &AccountInfo) -> Result<()> {
-        Ok(())
-    }
-
-    fn end(&mut self, _: &mut dyn Write) -> Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

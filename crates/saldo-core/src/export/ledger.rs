@@ -277,10 +277,6 @@ impl Writer for Ledger {
         self.current = None;
         Ok(())
     }
-
-    fn end(&mut self, _: &mut dyn Write) -> Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

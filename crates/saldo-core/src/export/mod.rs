@@ -18,6 +18,7 @@ use saldo_store::balances::BalanceRow;
 use saldo_store::export::{DateRange, ExportTx, Span};
 use saldo_store::Store;
 
+use crate::insights::{closing_day, AVAILABLE};
 use crate::{CoreError, Result};
 
 mod csv;
@@ -174,8 +175,12 @@ trait Writer {
     fn begin(&mut self, out: &mut dyn Write, accounts: &[AccountInfo]) -> Result<()>;
     fn account(&mut self, out: &mut dyn Write, a: &AccountInfo) -> Result<()>;
     fn transaction(&mut self, out: &mut dyn Write, a: &AccountInfo, t: &ExportTx) -> Result<()>;
-    fn account_end(&mut self, out: &mut dyn Write, a: &AccountInfo) -> Result<()>;
-    fn end(&mut self, out: &mut dyn Write) -> Result<()>;
+    fn account_end(&mut self, _out: &mut dyn Write, _a: &AccountInfo) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self, _out: &mut dyn Write) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Writes an export of the store to `out`.
@@ -212,18 +217,29 @@ pub fn export(store: &Store, opts: &ExportOptions, out: &mut dyn Write) -> Resul
     Ok(summary)
 }
 
-const BOOKED: [&str; 2] = ["CLBD", "ITBD"];
-const AVAILABLE: [&str; 2] = ["CLAV", "ITAV"];
-
-/// The day a booked balance closes: closing/interim booked on their
-/// reference date, opening booked (start of day) on the day before.
-fn closing_day(b: &BalanceRow) -> Option<NaiveDate> {
-    let d = b.reference_date.or_else(|| NaiveDate::parse_from_str(b.fetched_at.get(..10)?, "%Y-%m-%d").ok())?;
-    match b.balance_type.as_str() {
-        t if BOOKED.contains(&t) => Some(d),
-        "OPBD" => d.pred_opt(),
-        _ => None,
+/// Writes an export to a file. A regular file is written beside its name
+/// and renamed at the end (after `fsync`), so a failure — a full disk, a
+/// refused option — never leaves half a file under the name and keeps an
+/// earlier export intact; a device or pipe (`/dev/stdout`, a FIFO) is written
+/// as it is.
+pub fn export_to_file(store: &Store, opts: &ExportOptions, path: &std::path::Path) -> Result<ExportSummary> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::OpenOptions::new().write(true).open(path)?);
+        return export(store, opts, &mut out);
     }
+    let name = path.file_name().ok_or_else(|| CoreError::Invalid(format!("{} is not a file name", path.display())))?;
+    let tmp = path.with_file_name(format!(".{}.saldo-partial", name.to_string_lossy()));
+    let write = || -> Result<ExportSummary> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        let summary = export(store, opts, &mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(summary)
+    };
+    write().inspect_err(|_| {
+        std::fs::remove_file(&tmp).ok();
+    })
 }
 
 fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {

@@ -71,12 +71,4 @@ impl Writer for Qif {
         out.write_all(b"^\n")?;
         Ok(())
     }
-
-    fn account_end(&mut self, _: &mut dyn Write, _: &AccountInfo) -> Result<()> {
-        Ok(())
-    }
-
-    fn end(&mut self, _: &mut dyn Write) -> Result<()> {
-        Ok(())
-    }
 }

@@ -8,10 +8,15 @@ use saldo_gateway::{Amount, BankDateTime, Transaction};
 use saldo_store::Store;
 use saldo_vault::DbKey;
 
-/// A fresh directory under the system temp dir.
+/// A fresh directory under the system temp dir, distinct for every call:
+/// tests run on parallel threads of one process, and the clock alone can
+/// hand two of them the same name (two stores in one file: a flaky
+/// "error with PRAGMA key" on CI).
 pub fn temp_dir(tag: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("saldo-store-{tag}-{}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("saldo-store-{tag}-{}-{n}-{seq}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -1,0 +1,35 @@
+//! Tauri's build step: embeds the config, icons and capabilities, and
+//! declares the app's commands so that each needs an explicit permission
+//! (`capabilities/main.json` grants exactly the ones the UI uses).
+
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "setup_app",
+    "unlock",
+    "lock",
+    "save_settings",
+    "banks",
+    "bank_form",
+    "connect_start",
+    "connect_choose",
+    "connect_poll",
+    "connect_continue",
+    "connect_cancel",
+    "connect_callback",
+    "overview",
+    "set_account_enabled",
+    "transactions",
+    "transaction_detail",
+    "monthly",
+    "balance_history",
+    "sync_now",
+    "disconnect",
+    "export_data",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {e:#}");
+    }
+}

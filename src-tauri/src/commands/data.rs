@@ -1,0 +1,118 @@
+//! Reading: overview, transactions, history, monthly totals; enabling accounts.
+
+use chrono::{Duration, Utc};
+
+use super::{ready, State};
+use crate::error::{IpcCode, IpcError, IpcResult};
+use crate::present;
+use crate::state::AppFile;
+use crate::views::{BalancePoint, ConnectionView, Money, MonthView, Overview, TxDetail, TxFilter, TxPageView, TxView};
+
+/// Totals, accounts with balances, connections.
+#[tauri::command]
+pub async fn overview(state: State<'_>) -> IpcResult<Overview> {
+    let auto_sync = AppFile::load(&state.data_dir)?.settings.auto_sync;
+    let mut guard = state.session.lock().await;
+    let store = &ready(&mut guard)?.store;
+    let accounts: Vec<_> = store.accounts_overview(true)?.iter().map(present::account).collect();
+    let mut connections = Vec::new();
+    for c in store.connections()? {
+        let valid_until = store
+            .consents(c.id)?
+            .into_iter()
+            .filter(|(_, _, status)| status == "valid")
+            .filter_map(|(_, until, _)| until)
+            .min();
+        let mine = accounts.iter().filter(|a| a.connection_id == c.id);
+        connections.push(ConnectionView {
+            id: c.id,
+            connector_id: c.connector_id,
+            bank_name: c.bank_name,
+            status: c.status,
+            next_sync_at: auto_sync
+                .then(|| c.last_sync_at.as_deref().and_then(|l| chrono::DateTime::parse_from_rfc3339(l).ok()))
+                .flatten()
+                .map(|l| (l.with_timezone(&Utc) + Duration::hours(24)).to_rfc3339()),
+            last_sync_at: c.last_sync_at,
+            consent_days_left: valid_until.as_deref().and_then(present::days_left),
+            consent_valid_until: valid_until,
+            accounts: u32::try_from(mine.clone().filter(|a| !a.disappeared).count()).unwrap_or(0),
+            disappeared: u32::try_from(mine.filter(|a| a.disappeared).count()).unwrap_or(0),
+        });
+    }
+    let totals =
+        store.totals()?.into_iter().map(|(currency, amount)| Money { amount: amount.to_string(), currency }).collect();
+    Ok(Overview { totals, accounts, connections })
+}
+
+/// Enables or disables an account (R12: only enabled accounts are fetched).
+#[tauri::command]
+pub async fn set_account_enabled(state: State<'_>, account_id: i64, enabled: bool) -> IpcResult<()> {
+    let mut guard = state.session.lock().await;
+    ready(&mut guard)?.store.set_account_enabled(account_id, enabled, Utc::now())?;
+    Ok(())
+}
+
+/// One page of the transaction list.
+#[tauri::command]
+pub async fn transactions(state: State<'_>, filter: TxFilter) -> IpcResult<TxPageView> {
+    let q = present::query(&filter)?;
+    let mut guard = state.session.lock().await;
+    let page = ready(&mut guard)?.store.transactions_page(&q)?;
+    Ok(TxPageView {
+        rows: page
+            .rows
+            .into_iter()
+            .map(|t| TxView {
+                id: t.id,
+                account_id: t.account_id,
+                date: t.booking_date,
+                value_date: t.value_date,
+                amount: t.amount.to_string(),
+                currency: t.currency,
+                counterparty: t.counterparty_name,
+                description: t.description,
+                remittance: t.remittance,
+            })
+            .collect(),
+        next: page.next.map(present::cursor),
+    })
+}
+
+/// Every field the bank sent for a transaction.
+#[tauri::command]
+pub async fn transaction_detail(state: State<'_>, id: i64) -> IpcResult<TxDetail> {
+    let mut guard = state.session.lock().await;
+    let raw = ready(&mut guard)?
+        .store
+        .transaction_raw(id)?
+        .ok_or_else(|| IpcError::new(IpcCode::Invalid, format!("there is no transaction {id}")))?;
+    Ok(TxDetail { id, fields: present::flatten(&raw) })
+}
+
+/// Monthly income and spending, for one account or all.
+#[tauri::command]
+pub async fn monthly(state: State<'_>, account_id: Option<i64>) -> IpcResult<Vec<MonthView>> {
+    let mut guard = state.session.lock().await;
+    Ok(ready(&mut guard)?
+        .store
+        .monthly(account_id)?
+        .into_iter()
+        .map(|m| MonthView {
+            month: m.month,
+            currency: m.currency,
+            income: m.income.to_string(),
+            expense: m.expense.to_string(),
+        })
+        .collect())
+}
+
+/// An account's booked balance at the end of each day of the last year
+/// with transactions, anchored on the bank's latest booked balance.
+#[tauri::command]
+pub async fn balance_history(state: State<'_>, account_id: i64) -> IpcResult<Vec<BalancePoint>> {
+    let mut guard = state.session.lock().await;
+    let from = chrono::Utc::now().date_naive().checked_sub_days(chrono::Days::new(365));
+    let series = saldo_core::insights::balance_series(&ready(&mut guard)?.store, account_id, from)?;
+    Ok(series.into_iter().map(|p| BalancePoint { date: p.date.to_string(), amount: p.amount.to_string() }).collect())
+}

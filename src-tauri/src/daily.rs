@@ -1,0 +1,42 @@
+//! The daily automatic sync (R10, R18): while the app runs and the setting
+//! is on, every few minutes it syncs the connections that had no sync in the
+//! last 24 hours — unattended, never prompting (a bank that wants SCA leaves
+//! the connection needing a reconnect, which the overview offers). The
+//! decision of what is due is the core's, shared with `saldo sync --due`.
+
+use std::time::Duration;
+
+use saldo_core::sync::SyncOptions;
+use tauri::{AppHandle, Manager};
+
+use crate::commands::sync::{run, Which};
+use crate::state::{AppFile, AppState};
+
+/// How often the app looks for due connections.
+const CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
+/// The first look, a moment after start (the window first).
+const FIRST_CHECK: Duration = Duration::from_secs(30);
+
+/// Starts the background loop.
+pub fn start(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(FIRST_CHECK).await;
+        loop {
+            check(&app).await;
+            tokio::time::sleep(CHECK_EVERY).await;
+        }
+    });
+}
+
+async fn check(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let enabled = AppFile::load(&state.data_dir).map(|f| f.settings.auto_sync).unwrap_or(false);
+    if !enabled || state.session.lock().await.is_none() {
+        return;
+    }
+    match run(app, &state, Which::Due, SyncOptions::daily(&state.lock_dir())).await {
+        Ok(done) if !done.is_empty() => tracing::info!("daily sync: {} connection(s) synced", done.len()),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("daily sync skipped: {}", e.message),
+    }
+}

@@ -1,0 +1,114 @@
+import { useEffect, useState } from "preact/hooks";
+import type { AppStatus, IpcError, Step } from "./bindings";
+import { api, asError, events } from "./backend/api";
+import { Setup, Unlock } from "./features/setup";
+import { OverviewScreen } from "./features/overview";
+import { TransactionsScreen } from "./features/transactions";
+import { ConnectionsScreen } from "./features/connections";
+import { AddBank } from "./features/addbank";
+import { ExportScreen } from "./features/export";
+import { SettingsScreen } from "./features/settings";
+import { Banner } from "./features/ui";
+
+export type Screen = "overview" | "transactions" | "connections" | "export" | "settings";
+
+const NAV: { id: Screen; label: string; icon: string }[] = [
+  { id: "overview", label: "Overview", icon: "◎" },
+  { id: "transactions", label: "Transactions", icon: "≡" },
+  { id: "connections", label: "Banks", icon: "⌂" },
+  { id: "export", label: "Export", icon: "⇩" },
+  { id: "settings", label: "Settings", icon: "⚙" },
+];
+
+function applyTheme(theme: string | undefined) {
+  const t = theme === "light" || theme === "dark" ? theme : "system";
+  document.documentElement.dataset["theme"] = t;
+}
+
+export function App() {
+  const [status, setStatus] = useState<AppStatus | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [screen, setScreen] = useState<Screen>("overview");
+  const [adding, setAdding] = useState<{ reconnect: number | null } | null>(null);
+  const [linkNotice, setLinkNotice] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const [accountFilter, setAccountFilter] = useState<number | null>(null);
+
+  const refresh = () => setVersion((v) => v + 1);
+
+  useEffect(() => {
+    (async () => {
+      try {
+        let s = await api.status();
+        if (s.phase === "locked") {
+          try {
+            s = await api.unlock(null);
+          } catch (e) {
+            const err = asError(e);
+            if (err.code !== "locked") setError(err);
+          }
+        }
+        setStatus(s);
+        applyTheme(s.settings.theme);
+      } catch (e) {
+        setError(asError(e));
+      }
+    })();
+  }, []);
+
+  // A bank link that arrives while no "add bank" dialog is open (a forged or
+  // stale saldo:// link) is reported here, never silently dropped.
+  useEffect(() => {
+    const un = events.onConnectStep((step: Step) => {
+      if (step.kind === "failed" && step.flow_id === "") setLinkNotice(step.message);
+    });
+    return () => void un.then((f) => f());
+  }, []);
+
+  if (!status) {
+    return error ? <div class="center"><Banner kind="error" title="Saldo could not start">{error.message}</Banner></div> : <div class="center muted">Opening Saldo…</div>;
+  }
+  if (status.phase === "setup") return <Setup status={status} onDone={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />;
+  if (status.phase === "locked") return <Unlock status={status} onDone={setStatus} />;
+
+  const open = (s: Screen, account: number | null = null) => {
+    setAccountFilter(account);
+    setScreen(s);
+  };
+
+  return (
+    <div class="shell">
+      <nav class="sidebar" aria-label="Main">
+        <div class="brand"><span class="logo" aria-hidden="true">S</span> Saldo</div>
+        {NAV.map((n) => (
+          <button
+            key={n.id}
+            class={`nav ${screen === n.id ? "active" : ""}`}
+            aria-current={screen === n.id ? "page" : undefined}
+            data-nav={n.id}
+            onClick={() => open(n.id)}
+          >
+            <span class="icon" aria-hidden="true">{n.icon}</span>
+            {n.label}
+          </button>
+        ))}
+        <div class="grow" />
+        <button class="primary wide" data-action="add-bank" onClick={() => setAdding({ reconnect: null })}>+ Add a bank</button>
+        <div class="mode muted small">{status.mode === "sandbox" ? "Demo banks (sandbox)" : "Gateway"}</div>
+      </nav>
+      <main class="content">
+        {linkNotice && (
+          <Banner kind="error" title="A bank link was refused" onClose={() => setLinkNotice(null)}>
+            {linkNotice}. Nothing was sent to any bank; if you are connecting a bank, start again from "Add a bank".
+          </Banner>
+        )}
+        {screen === "overview" && <OverviewScreen version={version} onOpen={open} onAdd={() => setAdding({ reconnect: null })} onReconnect={(id) => setAdding({ reconnect: id })} />}
+        {screen === "transactions" && <TransactionsScreen version={version} account={accountFilter} />}
+        {screen === "connections" && <ConnectionsScreen version={version} onChanged={refresh} onReconnect={(id) => setAdding({ reconnect: id })} onAdd={() => setAdding({ reconnect: null })} />}
+        {screen === "export" && <ExportScreen version={version} />}
+        {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />}
+      </main>
+      {adding && <AddBank reconnect={adding.reconnect} onClose={() => { setAdding(null); refresh(); }} />}
+    </div>
+  );
+}

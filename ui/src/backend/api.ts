@@ -1,0 +1,57 @@
+// Typed calls to the shell's commands. The types come from bindings.ts,
+// generated from the Rust types, so a change on one side breaks the build
+// of the other instead of failing at run time.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
+  MonthView, Overview, Settings, SetupRequest, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
+} from "../bindings";
+
+function isIpcError(e: unknown): e is IpcError {
+  return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+/** Every failure as an IpcError (a transport failure becomes `io`). */
+export function asError(e: unknown): IpcError {
+  if (isIpcError(e)) return e;
+  return { code: "io", message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asError(e);
+  }
+}
+
+export const api = {
+  status: () => call<AppStatus>("app_status"),
+  setup: (request: SetupRequest) => call<AppStatus>("setup_app", { request }),
+  unlock: (passphrase: string | null) => call<AppStatus>("unlock", { passphrase }),
+  lock: () => call<AppStatus>("lock"),
+  saveSettings: (settings: Settings) => call<AppStatus>("save_settings", { settings }),
+  banks: (country: string) => call<BankView[]>("banks", { country }),
+  bankForm: (connectorId: number) => call<BankForm>("bank_form", { connectorId }),
+  connectStart: (form: ConnectForm) => call<Step>("connect_start", { form }),
+  connectChoose: (flowId: string, key: string) => call<Step>("connect_choose", { flowId, key }),
+  connectPoll: (flowId: string) => call<Step>("connect_poll", { flowId }),
+  connectContinue: (flowId: string) => call<Step>("connect_continue", { flowId }),
+  connectCancel: (flowId: string) => call<boolean>("connect_cancel", { flowId }),
+  overview: () => call<Overview>("overview"),
+  setAccountEnabled: (accountId: number, enabled: boolean) => call<void>("set_account_enabled", { accountId, enabled }),
+  transactions: (filter: TxFilter) => call<TxPageView>("transactions", { filter }),
+  transactionDetail: (id: number) => call<TxDetail>("transaction_detail", { id }),
+  monthly: (accountId: number | null) => call<MonthView[]>("monthly", { accountId }),
+  balanceHistory: (accountId: number) => call<BalancePoint[]>("balance_history", { accountId }),
+  syncNow: (connectionId: number | null) => call<SyncProgress[]>("sync_now", { connectionId }),
+  disconnect: (connectionId: number) => call<void>("disconnect", { connectionId }),
+  exportData: (request: ExportRequest) => call<ExportResult | null>("export_data", { request }),
+};
+
+export const events = {
+  onConnectStep: (f: (s: Step) => void): Promise<UnlistenFn> => listen<Step>("connect-step", (e) => f(e.payload)),
+  onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
+    listen<SyncProgress>("sync-progress", (e) => f(e.payload)),
+};

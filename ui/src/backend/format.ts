@@ -1,0 +1,74 @@
+// Locale-aware formatting. Amounts arrive as exact decimal strings and are
+// handed to Intl as strings (exact in engines with Intl.NumberFormat v3);
+// Intl knows each currency's decimals (JPY 0, EUR 2, KWD 3).
+/**
+ * The person's locale, from the webview's language list. A POSIX locale such
+ * as `C` (a desktop session with LANG=C) is not a language tag and makes Intl
+ * throw, so each candidate is checked and the first valid one wins.
+ */
+export function pickLocale(candidates: readonly (string | undefined)[]): string {
+  for (const c of candidates) {
+    if (!c) continue;
+    try {
+      const [tag] = Intl.getCanonicalLocales(c);
+      if (tag && Intl.NumberFormat.supportedLocalesOf([tag]).length > 0) return tag;
+    } catch {
+      // not a BCP 47 tag: try the next one
+    }
+  }
+  return "en-US";
+}
+
+const locale = pickLocale([...(navigator.languages ?? []), navigator.language]);
+const cache = new Map<string, Intl.NumberFormat>();
+
+function currencyFormat(currency: string): Intl.NumberFormat {
+  let f = cache.get(currency);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(locale, { style: "currency", currency, currencyDisplay: "symbol" });
+    } catch {
+      f = new Intl.NumberFormat(locale, { minimumFractionDigits: 2 });
+    }
+    cache.set(currency, f);
+  }
+  return f;
+}
+
+/** `-1533.11`, `EUR` → `-€1,533.11` (in the person's locale). */
+export function money(amount: string, currency: string): string {
+  const f = currencyFormat(currency);
+  // The extra digits a bank may send (R17) are shown, never rounded away.
+  const decimals = (amount.split(".")[1] ?? "").length;
+  const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
+  const g = decimals > digits
+    ? new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+    : f;
+  return g.format(amount as Intl.StringNumericLiteral);
+}
+
+export function isNegative(amount: string): boolean {
+  return amount.trim().startsWith("-");
+}
+
+const dateFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+const monthFormat = new Intl.DateTimeFormat(locale, { month: "short", year: "2-digit", timeZone: "UTC" });
+
+/** A calendar date (`2026-01-05`) in the person's locale; never shifted by time zones. */
+export function day(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? iso : dateFormat.format(d);
+}
+
+export function month(yyyyMm: string): string {
+  const d = new Date(`${yyyyMm}-01T00:00:00Z`);
+  return Number.isNaN(d.getTime()) ? yyyyMm : monthFormat.format(d);
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return "never";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+}

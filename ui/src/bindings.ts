@@ -1,0 +1,529 @@
+// Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.
+// Ids are JavaScript numbers (all below 2^53); amounts are exact decimal strings.
+
+export type IpcCode = "not_set_up" | "locked" | "wrong_passphrase" | "invalid" | "callback_rejected" | "gateway" | "needs_reconnect" | "store" | "io" | "cancelled";
+
+export type IpcError = { 
+/**
+ * The kind.
+ */
+code: IpcCode, 
+/**
+ * One sentence for the person.
+ */
+message: string, };
+
+export type Phase = "setup" | "locked" | "ready";
+
+export type AppStatus = { 
+/**
+ * Setup, locked or ready.
+ */
+phase: Phase, 
+/**
+ * Whether the OS keyring answers (else a passphrase protects the database).
+ */
+keyring_available: boolean, 
+/**
+ * `keyring` or `passphrase`, once set up.
+ */
+protection: string | null, 
+/**
+ * `sandbox` (demo banks) or `gateway`.
+ */
+mode: string | null, 
+/**
+ * The gateway address in gateway mode.
+ */
+gateway_url: string | null, 
+/**
+ * Whether the `saldo://` scheme is registered (else the loopback fallback is used).
+ */
+deep_link: boolean, 
+/**
+ * Where the encrypted database lives.
+ */
+data_dir: string, 
+/**
+ * The person's settings.
+ */
+settings: Settings, };
+
+export type SetupRequest = { 
+/**
+ * `sandbox` or `gateway`.
+ */
+mode: string, 
+/**
+ * The gateway address (gateway mode).
+ */
+gateway_url: string | null, 
+/**
+ * A passphrase, when there is no keyring or the person prefers one.
+ * Never printed: `Debug` shows `<redacted>`.
+ */
+passphrase: string | null, };
+
+export type Settings = { 
+/**
+ * Sync every connection once a day, when its consent allows (R10).
+ */
+auto_sync: boolean, 
+/**
+ * `system`, `light` or `dark`.
+ */
+theme: string, };
+
+export type BankView = { 
+/**
+ * Connector id.
+ */
+connector_id: number, 
+/**
+ * Display name.
+ */
+name: string, 
+/**
+ * ISO country.
+ */
+country: string, 
+/**
+ * Logo address.
+ */
+logo_url: string | null, 
+/**
+ * Whether the bank can be connected now.
+ */
+available: boolean, };
+
+export type FormField = { 
+/**
+ * Key sent to the gateway.
+ */
+key: string, 
+/**
+ * Label.
+ */
+label: string, 
+/**
+ * Help text.
+ */
+description: string | null, 
+/**
+ * Regular expression the value must match.
+ */
+pattern: string | null, 
+/**
+ * Whether it must be filled.
+ */
+required: boolean, };
+
+export type BankForm = { 
+/**
+ * Connector id.
+ */
+connector_id: number, 
+/**
+ * The bank needs the account numbers (IBANs) up front (DETAILED access).
+ */
+needs_ibans: boolean, 
+/**
+ * Extra fields.
+ */
+fields: Array<FormField>, 
+/**
+ * Longest consent the bank grants, in days.
+ */
+max_consent_days: number, };
+
+export type ConnectForm = { 
+/**
+ * Connector id.
+ */
+connector_id: number, 
+/**
+ * Bank name.
+ */
+bank_name: string, 
+/**
+ * Country.
+ */
+country: string, 
+/**
+ * IBANs (DETAILED banks).
+ */
+ibans: Array<string>, 
+/**
+ * Extra fields.
+ */
+additional: { [key in string]?: string }, 
+/**
+ * Re-consent of this connection (keeps its history, R15).
+ */
+reconnect: number | null, };
+
+export type Step = { "kind": "browser", 
+/**
+ * Flow.
+ */
+flow_id: string, 
+/**
+ * The bank's page (shown so the person can open it again).
+ */
+url: string, 
+/**
+ * The bank will not call back: the person says when they are done.
+ */
+no_callback: boolean, } | { "kind": "choose", 
+/**
+ * Flow.
+ */
+flow_id: string, 
+/**
+ * Key and label of each option.
+ */
+options: Array<[string, string]>, } | { "kind": "decoupled", 
+/**
+ * Flow.
+ */
+flow_id: string, 
+/**
+ * What the bank says.
+ */
+message: string, } | { "kind": "connected", 
+/**
+ * Flow.
+ */
+flow_id: string, 
+/**
+ * The connection.
+ */
+connection_id: number, 
+/**
+ * Accounts found.
+ */
+new_accounts: number, } | { "kind": "failed", 
+/**
+ * Flow (empty when the link belonged to none).
+ */
+flow_id: string, 
+/**
+ * Why.
+ */
+message: string, };
+
+export type Money = { 
+/**
+ * Exact decimal.
+ */
+amount: string, 
+/**
+ * ISO 4217.
+ */
+currency: string, };
+
+export type AccountView = { 
+/**
+ * Account id.
+ */
+id: number, 
+/**
+ * Connection id.
+ */
+connection_id: number, 
+/**
+ * Bank.
+ */
+bank_name: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * IBAN.
+ */
+iban: string | null, 
+/**
+ * Currency.
+ */
+currency: string, 
+/**
+ * Product.
+ */
+product: string | null, 
+/**
+ * Owner.
+ */
+owner: string | null, 
+/**
+ * Fetched by syncs (R12).
+ */
+enabled: boolean, 
+/**
+ * The bank no longer returns it (R13).
+ */
+disappeared: boolean, 
+/**
+ * Latest booked balance.
+ */
+booked: Money | null, 
+/**
+ * Latest available balance.
+ */
+available: Money | null, 
+/**
+ * The day the balances refer to.
+ */
+as_of: string | null, };
+
+export type ConnectionView = { 
+/**
+ * Connection id.
+ */
+id: number, 
+/**
+ * Connector.
+ */
+connector_id: number, 
+/**
+ * Bank.
+ */
+bank_name: string, 
+/**
+ * `active`, `needs_reconnect` or `revoked`.
+ */
+status: string, 
+/**
+ * Last completed sync.
+ */
+last_sync_at: string | null, 
+/**
+ * When the next automatic sync is due (when it is on).
+ */
+next_sync_at: string | null, 
+/**
+ * Consent valid until.
+ */
+consent_valid_until: string | null, 
+/**
+ * Days until the consent expires (negative: expired).
+ */
+consent_days_left: number | null, 
+/**
+ * Accounts (visible).
+ */
+accounts: number, 
+/**
+ * Accounts the bank no longer returns.
+ */
+disappeared: number, };
+
+export type Overview = { 
+/**
+ * Sum of the enabled accounts' balances, per currency.
+ */
+totals: Array<Money>, 
+/**
+ * Accounts, disappeared ones included (marked).
+ */
+accounts: Array<AccountView>, 
+/**
+ * Connections.
+ */
+connections: Array<ConnectionView>, };
+
+export type MonthView = { 
+/**
+ * `YYYY-MM`.
+ */
+month: string, 
+/**
+ * Currency.
+ */
+currency: string, 
+/**
+ * Money in.
+ */
+income: string, 
+/**
+ * Money out (negative).
+ */
+expense: string, };
+
+export type BalancePoint = { 
+/**
+ * Day.
+ */
+date: string, 
+/**
+ * Exact amount.
+ */
+amount: string, };
+
+export type TxFilter = { 
+/**
+ * One account.
+ */
+account: number | null, 
+/**
+ * From (ISO date).
+ */
+from: string | null, 
+/**
+ * To (ISO date).
+ */
+to: string | null, 
+/**
+ * Smallest amount.
+ */
+min: string | null, 
+/**
+ * Largest amount.
+ */
+max: string | null, 
+/**
+ * `in` or `out`.
+ */
+direction: string | null, 
+/**
+ * Words to find.
+ */
+text: string | null, 
+/**
+ * `date_desc`, `date_asc`, `amount_desc`, `amount_asc`.
+ */
+sort: string | null, 
+/**
+ * Continue after this cursor.
+ */
+after: CursorView | null, 
+/**
+ * Page size.
+ */
+limit: number, };
+
+export type CursorView = { 
+/**
+ * Sort key.
+ */
+key: string, 
+/**
+ * Row id.
+ */
+id: number, };
+
+export type TxView = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * Account.
+ */
+account_id: number, 
+/**
+ * Booking date.
+ */
+date: string, 
+/**
+ * Value date.
+ */
+value_date: string | null, 
+/**
+ * Exact amount.
+ */
+amount: string, 
+/**
+ * Currency.
+ */
+currency: string, 
+/**
+ * Counterparty.
+ */
+counterparty: string | null, 
+/**
+ * Description.
+ */
+description: string | null, 
+/**
+ * Remittance information.
+ */
+remittance: string | null, };
+
+export type TxPageView = { 
+/**
+ * Rows.
+ */
+rows: Array<TxView>, 
+/**
+ * Next page.
+ */
+next: CursorView | null, };
+
+export type TxDetail = { 
+/**
+ * Row id.
+ */
+id: number, 
+/**
+ * Fields in the bank's order (nested ones as `a.b`).
+ */
+fields: Array<[string, string]>, };
+
+export type SyncProgress = { 
+/**
+ * Connection.
+ */
+connection_id: number, 
+/**
+ * `QUEUED`, `RUNNING`, `AWAIT_AUTH`, `COMPLETED`, `FAILED`.
+ */
+state: string, 
+/**
+ * Accounts done.
+ */
+accounts_done: number, 
+/**
+ * Pages committed.
+ */
+pages_done: number, 
+/**
+ * New transactions so far.
+ */
+new_transactions: number, 
+/**
+ * The outcome's message when finished.
+ */
+message: string | null, };
+
+export type ExportRequest = { 
+/**
+ * csv, json, jsonl, ofx, qif, beancount, ledger.
+ */
+format: string, 
+/**
+ * Accounts (empty: all enabled).
+ */
+accounts: Array<number>, 
+/**
+ * From (ISO date).
+ */
+from: string | null, 
+/**
+ * To (ISO date).
+ */
+to: string | null, };
+
+export type ExportResult = { 
+/**
+ * The file.
+ */
+path: string, 
+/**
+ * Accounts written.
+ */
+accounts: number, 
+/**
+ * Transactions written.
+ */
+transactions: number, };

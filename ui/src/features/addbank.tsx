@@ -1,0 +1,208 @@
+// Adding (or reconnecting) a bank: country → bank → the bank's form →
+// "Continue in your browser" → waiting (cancel) → option choice or
+// confirming in the banking app when the bank asks → choosing which of the
+// discovered accounts to sync (R12).
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { AccountView, BankForm, BankView, IpcError, Step } from "../bindings";
+import { api, asError, events } from "../backend/api";
+import { Banner, Loading, Modal } from "./ui";
+
+const COUNTRIES: [string, string][] = [["BE", "Belgium"], ["NL", "Netherlands"], ["DE", "Germany"], ["FR", "France"], ["ES", "Spain"], ["AT", "Austria"]];
+
+export function AddBank(props: { reconnect: number | null; onClose: () => void }) {
+  const [country, setCountry] = useState("BE");
+  const [banks, setBanks] = useState<BankView[] | null>(null);
+  const [query, setQuery] = useState("");
+  const [bank, setBank] = useState<BankView | null>(null);
+  const [form, setForm] = useState<BankForm | null>(null);
+  const [ibans, setIbans] = useState<string[]>([""]);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [step, setStep] = useState<Step | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [accounts, setAccounts] = useState<AccountView[]>([]);
+  const [chosen, setChosen] = useState<Set<number>>(new Set());
+  const flow = useRef<string | null>(null);
+  // Steps that arrived (as events) before connectStart returned: a fast
+  // browser can bring the bank's callback back before the answer that
+  // opened it. The later step wins.
+  const early = useRef(new Map<string, Step>());
+
+  useEffect(() => {
+    setBanks(null);
+    api.banks(country).then(setBanks, (e) => setError(asError(e)));
+  }, [country]);
+
+  useEffect(() => {
+    const un = events.onConnectStep((s) => {
+      if (s.kind === "failed" && s.flow_id === "") return; // not ours: shown by the app
+      if (flow.current === null) early.current.set(s.flow_id, s);
+      else if (s.flow_id === flow.current) setStep(s);
+    });
+    return () => void un.then((f) => f());
+  }, []);
+
+  useEffect(() => {
+    if (!step) return;
+    flow.current = step.flow_id;
+    if (step.kind === "decoupled") {
+      const t = setTimeout(() => { api.connectPoll(step.flow_id).then(setStep, (e) => setError(asError(e))); }, 1500);
+      return () => clearTimeout(t);
+    }
+    if (step.kind === "connected") {
+      api.overview().then((o) => {
+        const mine = o.accounts.filter((a) => a.connection_id === step.connection_id && !a.disappeared);
+        setAccounts(mine);
+        setChosen(new Set(mine.filter((a) => a.enabled || props.reconnect === null).map((a) => a.id)));
+      }, (e) => setError(asError(e)));
+    }
+    return undefined;
+  }, [step]);
+
+  const pick = async (b: BankView) => {
+    setBank(b);
+    setError(null);
+    setForm(null);
+    try { setForm(await api.bankForm(b.connector_id)); } catch (e) { setError(asError(e)); }
+  };
+  const start = async (e: Event) => {
+    e.preventDefault();
+    if (!bank) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const s = await api.connectStart({ connector_id: bank.connector_id, bank_name: bank.name, country: bank.country, ibans, additional: fields, reconnect: props.reconnect });
+      flow.current = s.flow_id;
+      setStep(early.current.get(s.flow_id) ?? s);
+      early.current.clear();
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cancel = async () => {
+    if (step && (step.kind === "browser" || step.kind === "decoupled" || step.kind === "choose")) await api.connectCancel(step.flow_id).catch(() => {});
+    props.onClose();
+  };
+  const finish = async () => {
+    setBusy(true);
+    try {
+      for (const a of accounts) {
+        const want = chosen.has(a.id);
+        if (want !== a.enabled) await api.setAccountEnabled(a.id, want);
+      }
+      if (step?.kind === "connected") await api.syncNow(step.connection_id);
+      props.onClose();
+    } catch (e) {
+      setError(asError(e));
+      setBusy(false);
+    }
+  };
+
+  const title = props.reconnect !== null ? "Reconnect your bank" : "Add a bank";
+  const shown = (banks ?? []).filter((b) => b.name.toLowerCase().includes(query.trim().toLowerCase()));
+
+  return (
+    <Modal title={title} onClose={cancel} wide>
+      {error && <Banner kind="error" title="That did not work" onClose={() => setError(null)}>{error.message}</Banner>}
+      {!step && !bank && (
+        <div class="pick-bank">
+          <div class="row">
+            <select aria-label="Country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
+              {COUNTRIES.map(([c, n]) => <option value={c}>{n}</option>)}
+            </select>
+            <input type="search" placeholder="Search banks" aria-label="Search banks" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          </div>
+          {!banks && <Loading label="Loading banks…" />}
+          <ul class="banks">
+            {shown.map((b) => (
+              <li>
+                <button class="bank" disabled={!b.available} onClick={() => pick(b)} data-connector={b.connector_id}>
+                  {b.logo_url ? <img src={b.logo_url} alt="" width={32} height={32} /> : <span class="logo-ph" aria-hidden="true">{b.name.slice(0, 1)}</span>}
+                  <span class="bank-name">{b.name}</span>
+                  <span class={`pill ${b.available ? "active" : "needs_reconnect"}`}>{b.available ? "Available" : "Unavailable"}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          {banks && shown.length === 0 && <p class="muted">No bank matches “{query}”.</p>}
+        </div>
+      )}
+      {!step && bank && (
+        <form class="bank-form" onSubmit={start}>
+          <p><button type="button" class="ghost small" onClick={() => setBank(null)}>← Other bank</button></p>
+          <h3>{bank.name}</h3>
+          {!form && <Loading />}
+          {form?.needs_ibans && (
+            <fieldset>
+              <legend>Which accounts? This bank needs their IBANs.</legend>
+              {ibans.map((v, i) => (
+                <input class="mono" required={i === 0} placeholder="IBAN, e.g. AT09 9900 0000 0000 1511" value={v} aria-label={`IBAN ${i + 1}`}
+                  onInput={(e) => { const n = [...ibans]; n[i] = e.currentTarget.value; setIbans(n); }} />
+              ))}
+              <button type="button" class="ghost small" onClick={() => setIbans([...ibans, ""])}>+ another account</button>
+            </fieldset>
+          )}
+          {form?.fields.map((f) => (
+            <label class="field">{f.label}
+              <input required={f.required} pattern={f.pattern?.replace(/^\^|\$$/g, "") ?? undefined} value={fields[f.key] ?? ""} onInput={(e) => setFields({ ...fields, [f.key]: e.currentTarget.value })} />
+              {f.description && <span class="muted small">{f.description}</span>}
+            </label>
+          ))}
+          {form && <p class="muted small">The bank will ask you to sign in and allow Saldo to read your accounts for up to {form.max_consent_days} days.</p>}
+          <button class="primary wide" type="submit" disabled={!form || busy} data-action="continue-in-browser">{busy ? "Opening your bank…" : "Continue in your browser"}</button>
+        </form>
+      )}
+      {step?.kind === "browser" && (
+        <div class="waiting" data-testid="waiting">
+          <span class="spinner big" aria-hidden="true" />
+          <h3>Continue at your bank</h3>
+          <p>Your browser opened {bank?.name ?? "the bank"}'s page. Sign in and approve there; Saldo continues by itself when the bank sends you back.</p>
+          {step.no_callback && <button class="primary" onClick={() => api.connectContinue(step.flow_id).then(setStep, (e) => setError(asError(e)))}>I have approved at my bank</button>}
+          <details><summary class="muted small">The browser did not open?</summary><p class="mono small break">{step.url}</p></details>
+          <button onClick={cancel} data-action="cancel-flow">Cancel</button>
+        </div>
+      )}
+      {step?.kind === "choose" && (
+        <div class="choose">
+          <h3>How do you want to confirm?</h3>
+          {step.options.map(([key, label]) => (
+            <button class="choice-btn" onClick={() => api.connectChoose(step.flow_id, key).then(setStep, (e) => setError(asError(e)))} data-option={key}>{label}</button>
+          ))}
+          <button class="ghost" onClick={cancel}>Cancel</button>
+        </div>
+      )}
+      {step?.kind === "decoupled" && (
+        <div class="waiting">
+          <span class="spinner big" aria-hidden="true" />
+          <h3>Confirm in your banking app</h3>
+          <p>{step.message}</p>
+          <button onClick={cancel}>Cancel</button>
+        </div>
+      )}
+      {step?.kind === "failed" && (
+        <div class="waiting">
+          <Banner kind="error" title="The bank did not give access">{step.message}</Banner>
+          <button class="primary" onClick={() => { setStep(null); flow.current = null; }}>Try again</button>
+        </div>
+      )}
+      {step?.kind === "connected" && (
+        <div class="connected" data-testid="connected">
+          <h3>Connected. Which accounts should Saldo sync?</h3>
+          <p class="muted">New accounts are off until you choose them; you can change this any time under Banks.</p>
+          <ul class="pick-accounts">
+            {accounts.map((a) => (
+              <li><label class="check">
+                <input type="checkbox" checked={chosen.has(a.id)} data-account-choice={a.id}
+                  onChange={(e) => { const n = new Set(chosen); if (e.currentTarget.checked) n.add(a.id); else n.delete(a.id); setChosen(n); }} />
+                <span><strong>{a.name}</strong> <span class="muted small mono">{a.iban ?? ""} · {a.currency}</span></span>
+              </label></li>
+            ))}
+          </ul>
+          <button class="primary wide" onClick={finish} disabled={busy} data-action="finish">{busy ? "Syncing…" : "Sync the chosen accounts"}</button>
+        </div>
+      )}
+    </Modal>
+  );
+}

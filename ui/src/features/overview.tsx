@@ -1,0 +1,127 @@
+// Overview: totals per currency, accounts with balances, charts, and what
+// needs attention (accounts to enable, consents expiring, reconnects).
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { AccountView, BalancePoint, IpcError, MonthView, Overview } from "../bindings";
+import { api, asError } from "../backend/api";
+import { day } from "../backend/format";
+import { Amount, Banner, Empty, Loading } from "./ui";
+import { BalanceChart, MonthlyChart } from "./charts";
+import type { Screen } from "../app";
+
+export function OverviewScreen(props: { version: number; onOpen: (s: Screen, account?: number | null) => void; onAdd: () => void; onReconnect: (connection: number) => void }) {
+  const [data, setData] = useState<Overview | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [selected, setSelected] = useState<number | null>(null);
+  const [charts, setCharts] = useState<{ account: number; history: BalancePoint[]; months: MonthView[] } | null>(null);
+  const [chartError, setChartError] = useState<IpcError | null>(null);
+  const chartGen = useRef(0);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    api.overview().then((o) => {
+      setData(o);
+      setError(null);
+      const first = o.accounts.find((a) => a.enabled && !a.disappeared);
+      setSelected((s) => (s !== null && o.accounts.some((a) => a.id === s) ? s : first?.id ?? null));
+    }, (e) => setError(asError(e)));
+  }, [props.version, tick]);
+
+  useEffect(() => {
+    if (selected === null) return;
+    // Only the answer to the latest request is drawn; a failure keeps what
+    // is on screen and says so.
+    const gen = ++chartGen.current;
+    Promise.all([api.balanceHistory(selected), api.monthly(selected)]).then(([history, months]) => {
+      if (gen !== chartGen.current) return;
+      setCharts({ account: selected, history, months });
+      setChartError(null);
+    }, (e) => { if (gen === chartGen.current) setChartError(asError(e)); });
+  }, [selected, props.version, tick]);
+
+  if (error) return <Banner kind="error" title="Could not load your accounts">{error.message}</Banner>;
+  if (!data) return <Loading />;
+  if (data.connections.length === 0) {
+    return (
+      <section>
+        <h1>Overview</h1>
+        <Empty title="No banks connected yet">
+          <p>Add a bank to see its accounts, balances and history here.</p>
+          <button class="primary" onClick={props.onAdd}>+ Add a bank</button>
+        </Empty>
+      </section>
+    );
+  }
+  const visible = data.accounts.filter((a) => !a.disappeared);
+  const toEnable = visible.filter((a) => !a.enabled);
+  const expiring = data.connections.filter((c) => c.status === "needs_reconnect" || (c.consent_days_left !== null && c.consent_days_left <= 14));
+  const account = data.accounts.find((a) => a.id === selected) ?? null;
+  const enable = async (a: AccountView) => {
+    await api.setAccountEnabled(a.id, true).catch((e) => setError(asError(e)));
+    setTick((t) => t + 1);
+  };
+
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Overview</h1>
+      </header>
+      <div class="totals" data-testid="totals">
+        {data.totals.length === 0 && <div class="card total muted">Enable an account and sync to see totals.</div>}
+        {data.totals.map((t) => (
+          <div class="card total">
+            <div class="muted small">Total in {t.currency}</div>
+            <Amount amount={t.amount} currency={t.currency} class="big" />
+          </div>
+        ))}
+      </div>
+      {expiring.map((c) => (
+        <Banner kind={c.status === "needs_reconnect" ? "error" : "warning"} title={c.status === "needs_reconnect" ? `${c.bank_name} needs you to reconnect` : `${c.bank_name}: access ends ${c.consent_days_left !== null && c.consent_days_left >= 0 ? `in ${c.consent_days_left} day(s)` : "soon"}`}
+          action={<button class="primary small" onClick={() => props.onReconnect(c.id)}>Reconnect</button>}>
+          Your data stays; reconnecting renews the bank's permission to sync.
+        </Banner>
+      ))}
+      {toEnable.length > 0 && (
+        <Banner kind="info" title={`${toEnable.length} account(s) found but not synced`}>
+          Saldo only fetches accounts you enable. {toEnable.map((a) => (
+            <button class="chip" data-enable={a.id} onClick={() => enable(a)}>Enable {a.name}</button>
+          ))}
+        </Banner>
+      )}
+      <div class="grid2">
+        <div class="card">
+          <h2>Accounts</h2>
+          <ul class="accounts" role="listbox" aria-label="Accounts">
+            {visible.filter((a) => a.enabled).map((a) => (
+              <li role="option" aria-selected={a.id === selected} tabIndex={0} class={`account ${a.id === selected ? "selected" : ""}`}
+                onClick={() => setSelected(a.id)} onKeyDown={(e) => { if (e.key === "Enter") setSelected(a.id); }} data-account={a.id}>
+                <div>
+                  <div class="name">{a.name}</div>
+                  <div class="muted small">{a.bank_name} · {a.iban ?? a.currency}</div>
+                </div>
+                <div class="right">
+                  {a.booked ? <Amount amount={a.booked.amount} currency={a.booked.currency} /> : <span class="muted">not synced</span>}
+                  {a.available && a.booked && a.available.amount !== a.booked.amount && <div class="muted small">available <Amount amount={a.available.amount} currency={a.available.currency} /></div>}
+                  <div class="muted small">{a.as_of ? `as of ${day(a.as_of)}` : ""}</div>
+                </div>
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div class="card">
+          <div class="card-head">
+            <h2>{account ? account.name : "Balance"}</h2>
+            {account && <button class="ghost small" onClick={() => props.onOpen("transactions", account.id)}>Transactions →</button>}
+          </div>
+          {chartError && <p class="muted small" role="alert">Could not draw the charts: {chartError.message}</p>}
+          {account && charts?.account === account.id ? (
+            <>
+              <BalanceChart points={charts.history} currency={account.currency} />
+              <h3>Income vs spending</h3>
+              <MonthlyChart months={charts.months} currency={account.currency} />
+            </>
+          ) : account && !chartError && <Loading />}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,35 @@
+// Settings: gateway (shown), automatic daily sync, theme, lock.
+import { useState } from "preact/hooks";
+import type { AppStatus, IpcError } from "../bindings";
+import { api, asError } from "../backend/api";
+import { Banner } from "./ui";
+
+export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStatus) => void }) {
+  const [error, setError] = useState<IpcError | null>(null);
+  const s = props.status;
+  const save = async (patch: Partial<AppStatus["settings"]>) => {
+    try { props.onStatus(await api.saveSettings({ ...s.settings, ...patch })); } catch (e) { setError(asError(e)); }
+  };
+  return (
+    <section>
+      <header class="page-head"><h1>Settings</h1></header>
+      {error && <Banner kind="error" title="Not saved" onClose={() => setError(null)}>{error.message}</Banner>}
+      <div class="card settings">
+        <h2>Banks</h2>
+        <p>{s.mode === "sandbox" ? "Demo banks: a simulated gateway running inside Saldo." : `Gateway: ${s.gateway_url ?? ""}`}</p>
+        <p class="muted small">Bank callbacks: {s.deep_link ? "saldo:// links" : "a local address on 127.0.0.1 (saldo:// is not registered)"}</p>
+        <label class="check"><input type="checkbox" checked={s.settings.auto_sync} onChange={(e) => save({ auto_sync: e.currentTarget.checked })} /> Sync automatically once a day (never asks you to sign in; banks that need it are flagged)</label>
+        <h2>Appearance</h2>
+        <div class="row" role="radiogroup" aria-label="Theme">
+          {["system", "light", "dark"].map((t) => (
+            <label class="check"><input type="radio" name="theme" checked={s.settings.theme === t} onChange={() => save({ theme: t })} data-theme-choice={t} /> {t === "system" ? "Follow the system" : t[0]?.toUpperCase() + t.slice(1)}</label>
+          ))}
+        </div>
+        <h2>Security</h2>
+        <p>Your data is encrypted with {s.protection === "passphrase" ? "your passphrase" : "a key in your system keyring"}.</p>
+        <p class="muted small">Data folder: <span class="mono">{s.data_dir}</span></p>
+        {s.protection === "passphrase" && <button data-action="lock" onClick={() => api.lock().then(props.onStatus, (e) => setError(asError(e)))}>Lock now</button>}
+      </div>
+    </section>
+  );
+}

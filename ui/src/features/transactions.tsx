@@ -1,0 +1,177 @@
+// Transactions: one list over all accounts or one, filtered and sorted in
+// the store (keyset pages), rendered virtually: only the rows in view exist
+// in the DOM, so a million rows scroll like a hundred. Text from banks is
+// rendered as text (Preact escapes it), never as HTML.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { AccountView, CursorView, IpcError, TxDetail, TxFilter, TxView } from "../bindings";
+import { api, asError } from "../backend/api";
+import { day } from "../backend/format";
+import { Amount, Banner, Empty, Loading } from "./ui";
+
+const ROW = 52;
+// The rendered window moves in steps of CHUNK rows with OVERSCAN rows to
+// spare on each side, so scrolling re-renders once every CHUNK rows instead
+// of on every scroll event (painting is the cost in a webview).
+const CHUNK = 8;
+const OVERSCAN = 16;
+const PAGE = 200;
+
+export function TransactionsScreen(props: { version: number; account: number | null }) {
+  const [accounts, setAccounts] = useState<AccountView[]>([]);
+  const [filter, setFilter] = useState<TxFilter>({ account: props.account, from: null, to: null, min: null, max: null, direction: null, text: null, sort: "date_desc", after: null, limit: PAGE });
+  const [rows, setRows] = useState<TxView[]>([]);
+  const [next, setNext] = useState<CursorView | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [scroll, setScroll] = useState(0); // in chunks of CHUNK rows
+  const [height, setHeight] = useState(600);
+  const [detail, setDetail] = useState<TxDetail | null>(null);
+  const [active, setActive] = useState<number | null>(null);
+  // The search whose results are on screen (for assistive tech and tests).
+  const [shown, setShown] = useState<string>("");
+  const box = useRef<HTMLDivElement>(null);
+  const generation = useRef(0);
+
+  useEffect(() => { api.overview().then((o) => setAccounts(o.accounts), () => {}); }, [props.version]);
+
+  // A new filter starts over; a search waits for the person to pause typing.
+  useEffect(() => {
+    const gen = ++generation.current;
+    const t = setTimeout(async () => {
+      setLoading(true);
+      try {
+        const page = await api.transactions({ ...filter, after: null });
+        if (gen !== generation.current) return;
+        setRows(page.rows);
+        setNext(page.next);
+        setShown(filter.text ?? "");
+        setError(null);
+        if (box.current) box.current.scrollTop = 0;
+      } catch (e) {
+        if (gen === generation.current) setError(asError(e));
+      } finally {
+        if (gen === generation.current) setLoading(false);
+      }
+    }, filter.text ? 180 : 0);
+    return () => clearTimeout(t);
+  }, [filter, props.version]);
+
+  const loadMore = async () => {
+    if (!next || loading) return;
+    const gen = generation.current;
+    setLoading(true);
+    try {
+      const page = await api.transactions({ ...filter, after: next });
+      if (gen !== generation.current) return;
+      setRows((r) => r.concat(page.rows));
+      setNext(page.next);
+    } catch (e) {
+      setError(asError(e));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const first = Math.max(0, scroll * CHUNK - OVERSCAN);
+  const last = Math.min(rows.length, scroll * CHUNK + Math.ceil(height / ROW) + OVERSCAN);
+  useEffect(() => { if (last >= rows.length - 40) void loadMore(); }, [last, rows.length, next]);
+
+  const names = useMemo(() => new Map(accounts.map((a) => [a.id, a.name])), [accounts]);
+  const set = (patch: Partial<TxFilter>) => setFilter((f) => ({ ...f, ...patch }));
+  const open = async (t: TxView) => {
+    setActive(t.id);
+    try { setDetail(await api.transactionDetail(t.id)); } catch (e) { setError(asError(e)); }
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const i = rows.findIndex((r) => r.id === active);
+    const move = e.key === "ArrowDown" ? 1 : e.key === "ArrowUp" ? -1 : 0;
+    if (move) {
+      e.preventDefault();
+      const n = rows[Math.max(0, Math.min(rows.length - 1, i + move))];
+      if (n) {
+        setActive(n.id);
+        const el = box.current;
+        const idx = rows.indexOf(n);
+        if (el && (idx * ROW < el.scrollTop || (idx + 1) * ROW > el.scrollTop + el.clientHeight)) el.scrollTop = idx * ROW - el.clientHeight / 2;
+      }
+    } else if (e.key === "Enter") {
+      const n = rows[i];
+      if (n) void open(n);
+    } else if (e.key === "Escape") setDetail(null);
+  };
+
+  return (
+    <section class="tx-screen">
+      <header class="page-head"><h1>Transactions</h1></header>
+      <div class="filters card" role="search">
+        <input class="search" type="search" placeholder="Search counterparty, description, remittance…" aria-label="Search"
+          value={filter.text ?? ""} onInput={(e) => set({ text: e.currentTarget.value })} data-testid="search" />
+        <select aria-label="Account" value={filter.account ?? ""} onChange={(e) => set({ account: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
+          <option value="">All accounts</option>
+          {accounts.filter((a) => a.enabled).map((a) => <option value={a.id}>{a.name} · {a.bank_name}</option>)}
+        </select>
+        <label class="inline">From <input type="date" value={filter.from ?? ""} onChange={(e) => set({ from: e.currentTarget.value || null })} /></label>
+        <label class="inline">To <input type="date" value={filter.to ?? ""} onChange={(e) => set({ to: e.currentTarget.value || null })} /></label>
+        <select aria-label="Direction" value={filter.direction ?? ""} onChange={(e) => set({ direction: e.currentTarget.value || null })}>
+          <option value="">In and out</option><option value="in">Money in</option><option value="out">Money out</option>
+        </select>
+        <input class="num" inputMode="decimal" placeholder="Min" aria-label="Minimum amount" value={filter.min ?? ""} onChange={(e) => set({ min: e.currentTarget.value || null })} />
+        <input class="num" inputMode="decimal" placeholder="Max" aria-label="Maximum amount" value={filter.max ?? ""} onChange={(e) => set({ max: e.currentTarget.value || null })} />
+        <select aria-label="Sort" value={filter.sort ?? "date_desc"} onChange={(e) => set({ sort: e.currentTarget.value })}>
+          <option value="date_desc">Newest first</option><option value="date_asc">Oldest first</option>
+          <option value="amount_desc">Largest first</option><option value="amount_asc">Smallest first</option>
+        </select>
+      </div>
+      {error && <Banner kind="error" title="Could not load transactions" onClose={() => setError(null)}>{error.message}</Banner>}
+      <div class="tx-body">
+        <div class="tx-list card" ref={box} tabIndex={0} role="grid" aria-label="Transactions" aria-rowcount={rows.length}
+          aria-busy={loading} data-shown-query={shown}
+          onScroll={(e) => setScroll(Math.floor(e.currentTarget.scrollTop / ROW / CHUNK))} onKeyDown={onKey} data-testid="tx-list">
+          {rows.length === 0 && !loading && <Empty title={filter.text ? "Nothing matches your search" : "No transactions"}>{filter.text ? "Try fewer or other words." : "Enable accounts and sync to see their history."}</Empty>}
+          {rows.length === 0 && loading && <Loading />}
+          <div style={{ height: `${rows.length * ROW}px`, position: "relative" }}>
+            {rows.slice(first, last).map((t, k) => (
+              <div key={t.id} role="row" class={`tx ${t.id === active ? "active" : ""}`} style={{ top: `${(first + k) * ROW}px` }} onClick={() => open(t)} data-tx={t.id}>
+                <div class="tx-date">{day(t.date)}</div>
+                <div class="tx-main">
+                  <div class="tx-cp">{t.counterparty ?? "—"}</div>
+                  <div class="tx-desc muted small">{t.description ?? t.remittance ?? ""}</div>
+                </div>
+                <div class="tx-acct muted small">{names.get(t.account_id) ?? ""}</div>
+                <Amount amount={t.amount} currency={t.currency} class="tx-amt" />
+              </div>
+            ))}
+          </div>
+        </div>
+        {detail && (
+          <aside class="detail card" aria-label="Transaction details" data-testid="detail">
+            <div class="card-head"><h2>Details</h2><button class="ghost small" aria-label="Close details" onClick={() => setDetail(null)}>✕</button></div>
+            {(() => {
+              const t = rows.find((r) => r.id === detail.id);
+              return t && (
+                <div class="detail-summary">
+                  <Amount amount={t.amount} currency={t.currency} class="big" />
+                  <div class="name">{t.counterparty ?? t.description ?? "—"}</div>
+                  <div class="muted small">{day(t.date)} · {names.get(t.account_id) ?? ""}</div>
+                </div>
+              );
+            })()}
+            <h3 class="small muted">As the bank sent it</h3>
+            <dl>
+              {detail.fields.map(([k, v]) => (<><dt>{k}</dt><dd>{v}</dd></>))}
+            </dl>
+          </aside>
+        )}
+      </div>
+      <div class="muted small status-line">{rows.length.toLocaleString()} shown{next ? " · scroll for more" : ""}{loading ? " · loading…" : ""}</div>
+    </section>
+  );
+}
