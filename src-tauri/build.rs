@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "connect_start",
     "connect_choose",
     "connect_poll",
+    "connect_answer",
     "connect_continue",
     "connect_cancel",
     "connect_callback",

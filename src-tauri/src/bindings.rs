@@ -15,6 +15,7 @@ pub fn generate() -> String {
         Phase::decl(),
         AppStatus::decl(),
         SetupRequest::decl(),
+        Answer::decl(),
         Settings::decl(),
         BankView::decl(),
         FormField::decl(),

@@ -84,6 +84,7 @@ pub fn run() {
             commands::connect::connect_start,
             commands::connect::connect_choose,
             commands::connect::connect_poll,
+            commands::connect::connect_answer,
             commands::connect::connect_continue,
             commands::connect::connect_cancel,
             commands::connect::connect_callback,

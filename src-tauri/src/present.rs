@@ -15,6 +15,7 @@ pub fn step(next: Next) -> Step {
         Next::OpenBrowser { flow_id, url, no_callback } => Step::Browser { flow_id, url, no_callback },
         Next::ChooseOption { flow_id, options } => Step::Choose { flow_id, options: options.into_iter().collect() },
         Next::WaitDecoupled { flow_id, message } => Step::Decoupled { flow_id, message },
+        Next::AskInput { flow_id, prompt, secret } => Step::Ask { flow_id, prompt, secret },
         Next::Connected { flow_id, connection_id, new_accounts } => {
             Step::Connected { flow_id, connection_id, new_accounts: u32::try_from(new_accounts).unwrap_or(u32::MAX) }
         }

@@ -64,6 +64,17 @@ impl std::fmt::Debug for SetupRequest {
     }
 }
 
+/// The person's answer to the bank's question (MORE_INFO / PASSWORD). It goes
+/// to the gateway and nowhere else: `Debug` shows `<redacted>`.
+#[derive(Clone, Deserialize, TS)]
+pub struct Answer(pub String);
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answer(<redacted>)")
+    }
+}
+
 /// Preferences.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Settings {
@@ -152,6 +163,15 @@ pub enum Step {
         flow_id: String,
         /// Key and label of each option.
         options: Vec<(String, String)>,
+    },
+    /// The bank asks a question (MORE_INFO) or for a code (PASSWORD, `secret`).
+    Ask {
+        /// Flow.
+        flow_id: String,
+        /// The bank's question.
+        prompt: String,
+        /// Hide the typed answer.
+        secret: bool,
     },
     /// Confirm in the banking app; the app polls.
     Decoupled {
@@ -394,7 +414,7 @@ pub struct ExportResult {
 
 #[cfg(test)]
 mod tests {
-    use super::SetupRequest;
+    use super::{Answer, SetupRequest};
 
     #[test]
     fn a_setup_request_never_prints_its_passphrase() {
@@ -402,5 +422,13 @@ mod tests {
         let shown = format!("{r:?} {r:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("<redacted>") && shown.contains("sandbox"), "{shown}");
+    }
+
+    #[test]
+    fn an_answer_to_the_bank_never_prints() {
+        let a = Answer("01331284".into());
+        let shown = format!("{a:?} {a:#?}");
+        assert!(!shown.contains("0133"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
     }
 }

@@ -64,6 +64,8 @@ gateway_url: string | null,
  */
 passphrase: string | null, };
 
+export type Answer = string;
+
 export type Settings = { 
 /**
  * Sync every connection once a day, when its consent allows (R10).
@@ -182,7 +184,19 @@ flow_id: string,
 /**
  * Key and label of each option.
  */
-options: Array<[string, string]>, } | { "kind": "decoupled", 
+options: Array<[string, string]>, } | { "kind": "ask", 
+/**
+ * Flow.
+ */
+flow_id: string, 
+/**
+ * The bank's question.
+ */
+prompt: string, 
+/**
+ * Hide the typed answer.
+ */
+secret: boolean, } | { "kind": "decoupled", 
 /**
  * Flow.
  */

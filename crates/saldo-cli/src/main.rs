@@ -63,7 +63,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Connect a bank: authenticate in your browser.
+    /// Connect a bank: authenticate in your browser. When the bank asks a
+    /// question (a client number, a card reader's code), answer it on the
+    /// terminal, or pipe one line per question into standard input.
     Connect {
         /// The connector id (see `saldo banks`).
         #[arg(allow_negative_numbers = true)]
@@ -286,6 +288,23 @@ async fn drive(
                     ));
                 }
             },
+            Next::AskInput { flow_id, prompt, secret } => match ask(&prompt, secret) {
+                Ok(Some(text)) => connect::answer(&mut e.store, &e.client, &flow_id, &text, Utc::now()).await?,
+                Ok(None) => {
+                    connect::cancel(&e.store, &flow_id, Utc::now())?;
+                    return Err(Fail(
+                        1,
+                        format!(
+                            "the bank asks: {prompt}
+Answer on a terminal, or give one line per question on standard input."
+                        ),
+                    ));
+                }
+                Err(err) => {
+                    connect::cancel(&e.store, &flow_id, Utc::now())?;
+                    return Err(Fail(1, format!("could not read your answer: {err}")));
+                }
+            },
             Next::WaitDecoupled { flow_id, message } => {
                 println!("{message}");
                 let mut delay = Duration::from_secs(1);
@@ -313,6 +332,31 @@ async fn drive(
             Next::Failed { message, .. } => return Err(Fail(1, format!("the connection failed: {message}"))),
         };
     }
+}
+
+/// Asks the bank's question (MORE_INFO / PASSWORD) on standard error and
+/// reads one answer: from the terminal (a secret without echo), or one line
+/// of standard input for scripts. `None` when there is no answer to read.
+fn ask(prompt: &str, secret: bool) -> std::io::Result<Option<String>> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    eprintln!("Your bank asks: {prompt}");
+    if tty {
+        eprint!("> ");
+    }
+    std::io::stderr().flush()?;
+    let line = if tty && secret {
+        rpassword::read_password()?
+    } else {
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        line
+    };
+    let line = line.trim().to_owned();
+    Ok((!line.is_empty()).then_some(line))
 }
 
 fn core_fail(e: CoreError) -> Fail {

@@ -239,3 +239,53 @@ async fn deep_link_mode_refuses_replayed_and_forged_callbacks_and_signals_reconn
     assert_eq!(o.status.code(), Some(3), "exit code 3: reconnect needed (R11): {}", stdout(&o));
     assert!(stdout(&o).contains("--reconnect 1"), "tells how: {}", stdout(&o));
 }
+
+#[test]
+fn a_card_reader_bank_is_answered_on_standard_input_and_the_code_is_never_printed() {
+    use std::io::Write;
+    let (data, pass) = home();
+    let mut child = saldo(&data, &pass, None)
+        .args(["connect", "107", "--no-browser"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut asked = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut question = || loop {
+        let line = asked.next().expect("the CLI asks the bank's question").unwrap();
+        if let Some(q) = line.strip_prefix("Your bank asks: ") {
+            break q.to_owned();
+        }
+    };
+    assert_eq!(question(), saldo_sandbox::api::CLIENT_NUMBER_PROMPT);
+    writeln!(stdin, "0123456789").unwrap();
+    let code_prompt = question();
+    let challenge: String = code_prompt
+        .split("challenge ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ' ')
+        .collect();
+    let code = saldo_sandbox::api::card_reader_response(&challenge);
+    writeln!(stdin, "{code}").unwrap();
+    drop(stdin);
+    let rest: Vec<String> = asked.map(Result::unwrap).collect();
+    let out = child.wait_with_output().unwrap();
+    let shown = stdout(&out);
+    assert!(out.status.success(), "connected: {shown} {rest:?}");
+    assert!(shown.contains("Connected: connection 1, 2 new account(s)"), "{shown}");
+    assert!(!shown.contains(&code) && !rest.iter().any(|l| l.contains(&code)), "the code is never echoed");
+}
+
+#[test]
+fn a_question_without_an_answer_ends_with_the_question_and_how_to_answer() {
+    let (data, pass) = home();
+    let o = run(saldo(&data, &pass, None).args(["connect", "107", "--no-browser"]).stdin(Stdio::null()));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the bank asks: Enter your client number") && err.contains("standard input"), "{err}");
+    assert_eq!(json(&run(saldo(&data, &pass, None).args(["connections", "--json"]))), serde_json::json!([]));
+}

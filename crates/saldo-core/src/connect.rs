@@ -84,6 +84,17 @@ pub enum Next {
         /// The choices.
         options: BTreeMap<String, String>,
     },
+    /// The bank asks the person a question (MORE_INFO), or for a secret such
+    /// as a card reader's response code (PASSWORD, `secret`): answer with
+    /// [`answer`]. A wrong answer may be asked again with a new prompt.
+    AskInput {
+        /// The flow.
+        flow_id: String,
+        /// The bank's question, to show as it is.
+        prompt: String,
+        /// The answer is a secret: do not echo it, never keep it.
+        secret: bool,
+    },
     /// The person confirms in their banking app; poll with back-off.
     WaitDecoupled {
         /// The flow.
@@ -266,7 +277,15 @@ async fn apply(
             fail(store, flow, &message, now)
         }
         ResultStatus::Password | ResultStatus::MoreInfo => {
-            fail(store, flow, "the bank asks for more input in a way Saldo does not support yet", now)
+            // The gateway's dataString carries the bank's question; the answer
+            // goes back in the next PUT's dataString (as a callback's query or
+            // a chosen option does).
+            let secret = resp.result_status == ResultStatus::Password;
+            let fallback =
+                if secret { "Enter the code your bank asks for." } else { "Your bank needs more information." };
+            let prompt = resp.data_string.clone().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| fallback.into());
+            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some("input"), fctx, None, None, now)?;
+            Ok(Next::AskInput { flow_id: id, prompt, secret })
         }
         ResultStatus::Undetermined | ResultStatus::Unknown(_) => {
             let code = resp.result_status.code();
@@ -414,6 +433,22 @@ pub async fn choose_option(
         return Err(CoreError::Invalid(format!("{key:?} is not one of the offered choices")));
     }
     step(store, client, &flow, Some(key.to_owned()), now).await
+}
+
+/// Sends the person's answer to the bank's question (MORE_INFO / PASSWORD).
+/// The answer goes to the gateway only: it is not stored and not logged.
+pub async fn answer(
+    store: &mut Store,
+    client: &GatewayClient,
+    flow_id: &str,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<Next> {
+    let flow = pending(store, flow_id, "input", now)?;
+    if answer.trim().is_empty() {
+        return Err(CoreError::Invalid("the answer is empty".into()));
+    }
+    step(store, client, &flow, Some(answer.trim().to_owned()), now).await
 }
 
 /// Polls a decoupled flow once; the caller repeats with back-off while it

@@ -257,3 +257,73 @@ async fn the_loopback_redirect_receives_the_callback_like_a_browser_delivers_it(
         Next::Connected { .. }
     ));
 }
+
+/// The challenge a sandbox card-reader prompt shows ("… challenge 4821 3310 …").
+fn challenge_in(prompt: &str) -> String {
+    let after = prompt.split("challenge ").nth(1).unwrap();
+    after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>().trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_card_reader_bank_asks_questions_wrong_answers_are_asked_again_and_the_right_ones_connect() {
+    // MORE_INFO then PASSWORD: the bank's question arrives in dataString and
+    // the answer goes back in the next PUT (R6). A wrong answer is asked
+    // again; the answers are never stored.
+    let mut w = world().await;
+    let Next::AskInput { flow_id, prompt, secret: false } =
+        connect::start(&mut w.store, &w.client, &request(107), Utc::now()).await.unwrap()
+    else {
+        panic!("a client number is asked first")
+    };
+    assert_eq!(prompt, saldo_sandbox::api::CLIENT_NUMBER_PROMPT);
+    let calls = api_calls(&w.sb);
+    let empty = connect::answer(&mut w.store, &w.client, &flow_id, "  ", Utc::now()).await.unwrap_err();
+    assert!(matches!(empty, CoreError::Invalid(_)), "{empty}");
+    assert_eq!(api_calls(&w.sb), calls, "an empty answer is refused locally");
+    let again = connect::answer(&mut w.store, &w.client, &flow_id, "12345", Utc::now()).await.unwrap();
+    let Next::AskInput { prompt, secret: false, .. } = again else { panic!("asked again: {again:?}") };
+    assert!(prompt.starts_with("That is not a 10-digit client number."), "{prompt}");
+
+    let next = connect::answer(&mut w.store, &w.client, &flow_id, "0123 4567 89", Utc::now()).await.unwrap();
+    let Next::AskInput { prompt, secret: true, .. } = next else { panic!("then a code, as a secret: {next:?}") };
+    let challenge = challenge_in(&prompt);
+    assert_eq!(challenge.len(), 9, "8 digits in two groups: {prompt}");
+    let wrong = connect::answer(&mut w.store, &w.client, &flow_id, "00000000", Utc::now()).await.unwrap();
+    let Next::AskInput { prompt: retry, secret: true, .. } = wrong else { panic!("{wrong:?}") };
+    assert!(retry.starts_with("That response code is not right.") && retry.contains(&challenge), "{retry}");
+
+    let code = saldo_sandbox::api::card_reader_response(&challenge);
+    let done = connect::answer(&mut w.store, &w.client, &flow_id, &code, Utc::now()).await.unwrap();
+    let Next::Connected { connection_id, new_accounts: 2, .. } = done else { panic!("{done:?}") };
+    assert!(w.store.accounts(Some(connection_id), false).unwrap().iter().all(|a| !a.enabled), "R12");
+    let flow = w.store.flow(&flow_id).unwrap().unwrap();
+    assert!(!flow.details.contains(&code) && !flow.details.contains("0123"), "answers are not kept: {}", flow.details);
+    let replay = connect::answer(&mut w.store, &w.client, &flow_id, &code, Utc::now()).await.unwrap_err();
+    assert!(matches!(replay, CoreError::CallbackRejected(_)), "a finished flow takes no more answers: {replay}");
+}
+
+#[tokio::test]
+async fn three_wrong_codes_end_the_flow_clearly_and_a_new_one_can_start() {
+    let mut w = world().await;
+    let Next::AskInput { flow_id, .. } =
+        connect::start(&mut w.store, &w.client, &request(107), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    connect::answer(&mut w.store, &w.client, &flow_id, "0123456789", Utc::now()).await.unwrap();
+    let mut last = None;
+    for _ in 0..3 {
+        last = Some(connect::answer(&mut w.store, &w.client, &flow_id, "99999999", Utc::now()).await.unwrap());
+    }
+    let Some(Next::Failed { message, .. }) = last else { panic!("{last:?}") };
+    assert!(message.contains("3 wrong answers"), "the bank's reason is shown: {message}");
+    assert_eq!(w.store.flow(&flow_id).unwrap().unwrap().state, "EXCEPTION", "R7");
+    assert!(w.store.connections().unwrap().is_empty(), "no connection from a failed flow");
+    assert!(
+        matches!(
+            connect::start(&mut w.store, &w.client, &request(107), Utc::now()).await.unwrap(),
+            Next::AskInput { .. }
+        ),
+        "R7: a new flow may be started"
+    );
+}

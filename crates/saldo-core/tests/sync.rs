@@ -5,6 +5,7 @@
 use chrono::Utc;
 use saldo_core::connect::{self, Next};
 use saldo_core::sync::{self, Outcome, Scope};
+use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
 use saldo_sandbox::{FaultMode, FaultPlan};
 use saldo_store::Store;
 
@@ -246,4 +247,101 @@ async fn the_daily_sync_runs_once_a_day_unattended_and_never_for_a_connection_th
     let (_, outcome) = w.sync(conn, Scope::Transactions).await;
     assert!(matches!(outcome, Outcome::NeedsReconnect { .. }), "{outcome:?}");
     assert_eq!(sync::due_for_daily(&w.store, tomorrow + chrono::Duration::days(2)).unwrap(), Vec::<i64>::new());
+}
+
+/// What a sync run must end with when the sandbox misbehaves once, mid-sync.
+#[derive(Debug)]
+enum Expect {
+    /// Retried away inside the run: it completes with everything.
+    Completes,
+    /// The run stops with a clear reason; the next run resumes and completes.
+    FailsThenResumes(&'static str),
+}
+
+#[tokio::test]
+async fn every_fault_mode_of_the_sandbox_ends_clearly_and_loses_nothing() {
+    // The reliability list: each fault mode hits one page call in the
+    // middle of a transaction fetch. Nothing committed is lost, nothing is
+    // stored twice, no context leaks into the reason (R1, R4, R5, R16).
+    let cases = [
+        (FaultMode::Http500, None, Expect::Completes),
+        (FaultMode::Http503, None, Expect::Completes),
+        (FaultMode::Timeout, Some(300), Expect::Completes),
+        (FaultMode::Slow, Some(300), Expect::Completes),
+        (FaultMode::Drop, None, Expect::Completes),
+        (FaultMode::Malformed, None, Expect::FailsThenResumes("malformed answer")),
+        (FaultMode::Truncated, None, Expect::FailsThenResumes("malformed answer")),
+    ];
+    for (mode, delay_ms, expect) in cases {
+        let mut w = world().await;
+        let conn = w.connect(-1, &[MOCK]).await;
+        let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+        let secret = w.store.user_context(conn).unwrap().unwrap().expose().to_owned();
+        w.sb.set_fault(FaultPlan { delay_ms, ..FaultPlan::next(mode, 1).on_path("/transactions/next") });
+        let (run, outcome) = w.sync(conn, Scope::Transactions).await;
+        let row = w.store.sync_run(run).unwrap().unwrap();
+        match expect {
+            Expect::Completes => {
+                assert!(matches!(outcome, Outcome::Completed { .. }), "{mode:?}: retried within the run: {outcome:?}");
+                assert_eq!(row.state, "COMPLETED", "{mode:?}");
+            }
+            Expect::FailsThenResumes(words) => {
+                let Outcome::Failed { reason, .. } = &outcome else {
+                    panic!("{mode:?}: a failed run, got {outcome:?}")
+                };
+                assert!(reason.contains(words), "{mode:?}: the reason says what happened: {reason}");
+                assert!(!reason.contains(&secret), "{mode:?}: R5: no context in the reason");
+                assert_eq!(row.state, "FAILED", "{mode:?}");
+                assert!(row.error.as_deref().is_some_and(|e| !e.contains(&secret)), "{mode:?}: R5 in the stored run");
+                assert!(w.store.transaction_count(acct.id).unwrap() > 0, "{mode:?}: the pages before it are kept");
+                assert!(w.store.checkpoint(acct.id).unwrap().is_some(), "{mode:?}: R4: where it stopped is kept");
+                let (_, again) = w.sync(conn, Scope::Transactions).await;
+                assert!(matches!(again, Outcome::Completed { .. }), "{mode:?}: the next run resumes: {again:?}");
+            }
+        }
+        assert_eq!(
+            w.store.transaction_count(acct.id).unwrap(),
+            w.expected(-1, MOCK),
+            "{mode:?}: R16: every transaction exactly once"
+        );
+        assert!(w.store.checkpoint(acct.id).unwrap().is_none(), "{mode:?}: the fetch is complete");
+        let (_, after) = w.sync(conn, Scope::Accounts).await;
+        assert!(matches!(after, Outcome::Completed { .. }), "{mode:?}: the connection still works: {after:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_cut_answer_that_used_up_the_refresh_token_asks_to_reconnect_and_keeps_everything() {
+    // The worst case of a truncated answer: the gateway processed the call and
+    // rotated the single-use refresh token, but the new context never arrived.
+    // The stored one is now stale: the run must say "reconnect" (never retry
+    // blindly, R11), keep every transaction, and a reconnect must bring the
+    // connection back with its history and no duplicates (R15, R16).
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sync(conn, Scope::Transactions).await;
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let kept = w.store.transaction_count(acct.id).unwrap();
+    w.sb.advance_clock(chrono::Duration::minutes(11)); // the next call refreshes the token
+    w.sb.set_fault(FaultPlan::next(FaultMode::Truncated, 1));
+    let (_, first) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(first, Outcome::Failed { .. }), "the cut answer fails the run: {first:?}");
+    let (run, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::NeedsReconnect { .. }), "R11: the stale context is not retried: {outcome:?}");
+    assert_eq!(w.store.sync_run(run).unwrap().unwrap().state, "AWAIT_AUTH");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R11: nothing stored is lost");
+
+    let mut req = request(-1);
+    req.reconnect = Some(conn);
+    let Next::OpenBrowser { url, .. } = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap() else {
+        panic!("the mock bank redirects")
+    };
+    let Page::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
+        panic!("approved")
+    };
+    let next = connect::handle_callback(&mut w.store, &w.client, &cb, Utc::now()).await.unwrap();
+    assert!(matches!(next, Next::Connected { connection_id, .. } if connection_id == conn), "{next:?}");
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R15/R16: history kept, no twins");
 }

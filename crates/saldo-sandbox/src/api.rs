@@ -130,6 +130,33 @@ fn select_options() -> BTreeMap<String, String> {
     ])
 }
 
+/// Wrong answers a card-reader bank accepts at one step before it ends the flow.
+const CARD_READER_TRIES: u32 = 3;
+
+/// What a card-reader bank asks first (MORE_INFO). The gateway's `dataString`
+/// carries the bank's question; the answer goes back in the PUT's `dataString`.
+pub const CLIENT_NUMBER_PROMPT: &str = "Enter your client number (the 10 digits on your bank card).";
+
+/// What a card-reader bank asks second (PASSWORD): the response code to a challenge.
+pub fn response_code_prompt(challenge: &str) -> String {
+    format!(
+        "Put your bank card in your card reader, press IDENTIFY, type the challenge {challenge} \
+and enter the 8-digit response code it shows. (Sandbox card reader: the response is the challenge's digits in reverse order.)"
+    )
+}
+
+/// A fresh 8-digit challenge, grouped like a card reader shows it ("4821 3310").
+fn new_challenge() -> String {
+    let n = uuid::Uuid::new_v4().as_u128() % 100_000_000;
+    let d = format!("{n:08}");
+    format!("{} {}", &d[..4], &d[4..])
+}
+
+/// The sandbox card reader: the challenge's digits in reverse order.
+pub fn card_reader_response(challenge: &str) -> String {
+    challenge.chars().filter(char::is_ascii_digit).rev().collect()
+}
+
 /// The URL of the page where the person signs in for this flow's current step.
 pub fn bank_page_url(app: &App, c: &Connector, flow: &Flow, consent: &Consent) -> String {
     let base = &app.base_url;
@@ -269,6 +296,7 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
         ScaStyle::SelectOption => Step::ChooseOption,
         ScaStyle::Decoupled => Step::Decoupled,
         ScaStyle::NoCallback => Step::NoCallback,
+        ScaStyle::CardReader => Step::ClientNumber,
         _ => Step::FirstCallback,
     };
     let flow = Flow {
@@ -283,6 +311,8 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
         code_challenge: challenge,
         approved: None,
         option: None,
+        challenge: None,
+        wrong_answers: 0,
     };
     let fctx = flow_context(&flow, &consent, verifier.as_deref());
     let user_ctx = created.then(|| st.context_of(&user_key));
@@ -301,6 +331,9 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
             Some(fctx),
             user_ctx,
         ),
+        ScaStyle::CardReader => {
+            access_response(ResultStatus::MoreInfo, Some(CLIENT_NUMBER_PROMPT.to_owned()), Some(fctx), user_ctx)
+        }
         _ => {
             access_response(ResultStatus::Redirect, Some(bank_page_url(&app, c, &flow, &consent)), Some(fctx), user_ctx)
         }
@@ -436,6 +469,52 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
                 Some(flow_context(&f, &consent, None)),
                 None,
             )
+        }
+        Step::ClientNumber | Step::ResponseCode => {
+            let answer: String = data.chars().filter(|ch| !ch.is_whitespace() && *ch != '.').collect();
+            let f = st.flows.get_mut(&flow.id).ok_or_else(|| ApiError::bad_request("UnknownFlowException", "gone"))?;
+            let right = match f.step {
+                Step::ClientNumber => answer.len() == 10 && answer.chars().all(|ch| ch.is_ascii_digit()),
+                _ => f.challenge.as_deref().is_some_and(|ch| card_reader_response(ch) == answer),
+            };
+            if right && f.step == Step::ClientNumber {
+                let challenge = new_challenge();
+                f.step = Step::ResponseCode;
+                f.challenge = Some(challenge.clone());
+                f.wrong_answers = 0;
+                let f = f.clone();
+                access_response(
+                    ResultStatus::Password,
+                    Some(response_code_prompt(&challenge)),
+                    Some(flow_context(&f, &consent, None)),
+                    None,
+                )
+            } else if right {
+                let ctx = activate(&mut st, c, &flow.id);
+                access_response(ResultStatus::Done, None, None, Some(ctx))
+            } else {
+                f.wrong_answers += 1;
+                let (status, again) = match f.step {
+                    Step::ClientNumber => (
+                        ResultStatus::MoreInfo,
+                        format!("That is not a 10-digit client number. {CLIENT_NUMBER_PROMPT}"),
+                    ),
+                    _ => (
+                        ResultStatus::Password,
+                        format!(
+                            "That response code is not right. {}",
+                            response_code_prompt(f.challenge.as_deref().unwrap_or_default())
+                        ),
+                    ),
+                };
+                if f.wrong_answers >= CARD_READER_TRIES {
+                    let msg = format!("{} ended this sign-in after {CARD_READER_TRIES} wrong answers.", c.name);
+                    fail(&mut st, &flow.id, &msg)
+                } else {
+                    let f = f.clone();
+                    access_response(status, Some(again), Some(flow_context(&f, &consent, None)), None)
+                }
+            }
         }
         Step::FirstCallback if params.contains_key("error") => fail(&mut st, &flow.id, &denied_message()),
         Step::FirstCallback if c.sca == ScaStyle::OAuthTwoStep => {

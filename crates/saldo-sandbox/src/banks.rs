@@ -19,6 +19,9 @@ pub enum ScaStyle {
     NoCallback,
     /// A plain redirect; the callback carries `flowId` and `state`.
     Simple,
+    /// No browser: the bank asks for a client number (MORE_INFO), then for
+    /// the response code of a card reader to a challenge (PASSWORD).
+    CardReader,
     /// The bank is down: every call fails.
     Down,
 }
@@ -263,6 +266,16 @@ pub fn catalog(volume: u64) -> Vec<Connector> {
     // BE — a bank that is down.
     let mut c = base(106, "Bank Offline België", "BE", "OFFLBEBB", ScaStyle::Down);
     c.status = 4;
+    out.push(c);
+
+    // BE — a card-reader bank: no browser; the client number (MORE_INFO), then
+    // the card reader's response to a challenge (PASSWORD). Wrong answers are
+    // asked again, three wrong ones end the flow.
+    let mut c = base(107, "Kaartlezer Bank", "BE", "KRTLBEBB", ScaStyle::CardReader);
+    c.accounts = vec![
+        acct("KLB-ZICHT", "BE57390045000235", "EUR", Some("Zichtrekening"), 150, 4_800_000),
+        acct("KLB-SPAAR", "BE52096011784309", "EUR", Some("Spaarrekening"), 12, 1_800_000),
+    ];
     out.push(c);
 
     // NL — the person picks an SCA method first; no transaction ids; a JPY account.

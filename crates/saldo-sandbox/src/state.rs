@@ -105,6 +105,10 @@ pub enum Step {
     Decoupled,
     /// Waiting for the person to say they are done (no callback).
     NoCallback,
+    /// Waiting for the client number (MORE_INFO).
+    ClientNumber,
+    /// Waiting for the card reader's response code (PASSWORD).
+    ResponseCode,
     /// Finished.
     Done,
     /// Failed or denied.
@@ -136,6 +140,12 @@ pub struct Flow {
     pub approved: Option<bool>,
     /// The SCA method chosen (SELECT_OPTION banks).
     pub option: Option<String>,
+    /// The card reader's challenge (card-reader banks).
+    #[serde(default)]
+    pub challenge: Option<String>,
+    /// Wrong answers given at the current step (card-reader banks).
+    #[serde(default)]
+    pub wrong_answers: u32,
 }
 
 /// An OAuth authorization code.

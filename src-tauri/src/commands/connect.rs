@@ -12,7 +12,7 @@ use tauri::AppHandle;
 use super::{ready, State};
 use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::links;
-use crate::views::{BankForm, BankView, ConnectForm, FormField, Step};
+use crate::views::{Answer, BankForm, BankView, ConnectForm, FormField, Step};
 
 /// The banks of a country.
 #[tauri::command]
@@ -92,6 +92,17 @@ pub async fn connect_choose(app: AppHandle, state: State<'_>, flow_id: String, k
         let mut guard = state.session.lock().await;
         let s = ready(&mut guard)?;
         connect::choose_option(&mut s.store, &s.client, &flow_id, &key, Utc::now()).await?
+    };
+    Ok(links::advance(&app, next))
+}
+
+/// The person answered the bank's question (MORE_INFO / PASSWORD).
+#[tauri::command]
+pub async fn connect_answer(app: AppHandle, state: State<'_>, flow_id: String, answer: Answer) -> IpcResult<Step> {
+    let next = {
+        let mut guard = state.session.lock().await;
+        let s = ready(&mut guard)?;
+        connect::answer(&mut s.store, &s.client, &flow_id, &answer.0, Utc::now()).await?
     };
     Ok(links::advance(&app, next))
 }

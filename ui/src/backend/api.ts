@@ -4,7 +4,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
-  AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
+  Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   MonthView, Overview, Settings, SetupRequest, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
 } from "../bindings";
 
@@ -37,6 +37,7 @@ export const api = {
   connectStart: (form: ConnectForm) => call<Step>("connect_start", { form }),
   connectChoose: (flowId: string, key: string) => call<Step>("connect_choose", { flowId, key }),
   connectPoll: (flowId: string) => call<Step>("connect_poll", { flowId }),
+  connectAnswer: (flowId: string, answer: Answer) => call<Step>("connect_answer", { flowId, answer }),
   connectContinue: (flowId: string) => call<Step>("connect_continue", { flowId }),
   connectCancel: (flowId: string) => call<boolean>("connect_cancel", { flowId }),
   overview: () => call<Overview>("overview"),

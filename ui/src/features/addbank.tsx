@@ -1,7 +1,8 @@
 // Adding (or reconnecting) a bank: country → bank → the bank's form →
-// "Continue in your browser" → waiting (cancel) → option choice or
-// confirming in the banking app when the bank asks → choosing which of the
-// discovered accounts to sync (R12).
+// "Continue in your browser" → waiting (cancel) → option choice, the bank's
+// questions (a client number, a card reader's code) or confirming in the
+// banking app when the bank asks → choosing which of the discovered accounts
+// to sync (R12).
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AccountView, BankForm, BankView, IpcError, Step } from "../bindings";
 import { api, asError, events } from "../backend/api";
@@ -22,6 +23,10 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
   const [busy, setBusy] = useState(false);
   const [accounts, setAccounts] = useState<AccountView[]>([]);
   const [chosen, setChosen] = useState<Set<number>>(new Set());
+  const [answer, setAnswer] = useState("");
+  // The bank's first words on a decoupled step say where to confirm; later
+  // polls only say "still waiting". Keep the first, show the latest below.
+  const [instructions, setInstructions] = useState<string | null>(null);
   const flow = useRef<string | null>(null);
   // Steps that arrived (as events) before connectStart returned: a fast
   // browser can bring the bank's callback back before the answer that
@@ -46,6 +51,7 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
     if (!step) return;
     flow.current = step.flow_id;
     if (step.kind === "decoupled") {
+      setInstructions((first) => first ?? step.message);
       const t = setTimeout(() => { api.connectPoll(step.flow_id).then(setStep, (e) => setError(asError(e))); }, 1500);
       return () => clearTimeout(t);
     }
@@ -82,8 +88,23 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
     }
   };
   const cancel = async () => {
-    if (step && (step.kind === "browser" || step.kind === "decoupled" || step.kind === "choose")) await api.connectCancel(step.flow_id).catch(() => {});
+    if (step && (step.kind === "browser" || step.kind === "decoupled" || step.kind === "choose" || step.kind === "ask")) await api.connectCancel(step.flow_id).catch(() => {});
     props.onClose();
+  };
+  const reply = async (e: Event) => {
+    e.preventDefault();
+    if (step?.kind !== "ask") return;
+    setBusy(true);
+    setError(null);
+    try {
+      const next = await api.connectAnswer(step.flow_id, answer);
+      setAnswer(""); // the bank may ask again (a wrong code): never keep the old answer
+      setStep(next);
+    } catch (err) {
+      setError(asError(err));
+    } finally {
+      setBusy(false);
+    }
   };
   const finish = async () => {
     setBusy(true);
@@ -173,11 +194,27 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
           <button class="ghost" onClick={cancel}>Cancel</button>
         </div>
       )}
+      {step?.kind === "ask" && (
+        <form class="ask" onSubmit={reply} data-testid="ask">
+          <h3>{bank?.name ?? "Your bank"} asks</h3>
+          <p class="prompt" data-testid="prompt">{step.prompt}</p>
+          <label class="field">{step.secret ? "Code" : "Your answer"}
+            <input class="mono" required autoFocus type={step.secret ? "password" : "text"} value={answer}
+              autocomplete={step.secret ? "one-time-code" : "off"} spellcheck={false} aria-label={step.secret ? "Code" : "Your answer"}
+              onInput={(e) => setAnswer(e.currentTarget.value)} data-field="answer" />
+          </label>
+          <div class="row">
+            <button class="primary" type="submit" disabled={busy || answer.trim() === ""} data-action="answer">{busy ? "Checking…" : "Continue"}</button>
+            <button type="button" class="ghost" onClick={cancel}>Cancel</button>
+          </div>
+        </form>
+      )}
       {step?.kind === "decoupled" && (
         <div class="waiting">
           <span class="spinner big" aria-hidden="true" />
           <h3>Confirm in your banking app</h3>
-          <p>{step.message}</p>
+          <p data-testid="instructions">{instructions ?? step.message}</p>
+          {instructions !== null && step.message !== instructions && <p class="muted small" role="status">{step.message}</p>}
           <button onClick={cancel}>Cancel</button>
         </div>
       )}

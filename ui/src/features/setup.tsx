@@ -42,12 +42,12 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
             <span><strong>Try with demo banks</strong><br /><span class="muted">Simulated banks with realistic data. Nothing leaves this computer.</span></span>
           </label>
           <label class={`choice ${mode === "gateway" ? "chosen" : ""}`}>
-            <input type="radio" name="mode" value="gateway" checked={mode === "gateway"} onChange={() => setMode("gateway")} />
+            <input type="radio" name="mode" value="gateway" checked={mode === "gateway"} onChange={() => setMode("gateway")} data-choice="gateway" />
             <span><strong>Use my gateway</strong><br /><span class="muted">Connect real banks through your open-banking gateway.</span></span>
           </label>
           {mode === "gateway" && (
             <label class="field">Gateway address
-              <input type="url" required placeholder="https://gateway.example" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+              <input type="url" required placeholder="https://gateway.example" value={url} onInput={(e) => setUrl(e.currentTarget.value)} data-field="gateway-url" />
             </label>
           )}
         </fieldset>
