@@ -97,6 +97,12 @@ enum Command {
         #[arg(long)]
         option: Option<String>,
     },
+    /// Continue a connection at a bank that does not send you back, once you
+    /// have approved there.
+    Continue {
+        /// The flow id `saldo connect` printed.
+        flow_id: String,
+    },
     /// Your connections.
     Connections {
         /// Machine-readable output.
@@ -261,19 +267,29 @@ async fn drive(
                     open_browser(&url);
                 }
                 if no_callback {
-                    return Err(Fail(1, format!("this bank does not call back; when you are done, run: saldo callback 'saldo://callback?flowId={flow_id}'")));
-                }
-                match &listener {
-                    Some(l) => {
-                        println!("Waiting for the bank to send you back…");
-                        let cb = l.wait(Duration::from_secs(15 * 60)).await?;
-                        connect::handle_callback(&mut e.store, &e.client, &cb, Utc::now()).await?
+                    // The bank will not send the person back: they say when
+                    // they are done (Enter on the terminal, a line on stdin).
+                    println!("This bank does not send you back: when you have approved there, press Enter.");
+                    if off_runtime(read_line).await?.is_none() {
+                        return Err(Fail(
+                            1,
+                            format!("when you have approved at your bank, run: saldo continue {flow_id}"),
+                        ));
                     }
-                    None => {
-                        println!(
+                    connect::continue_without_callback(&mut e.store, &e.client, &flow_id, Utc::now()).await?
+                } else {
+                    match &listener {
+                        Some(l) => {
+                            println!("Waiting for the bank to send you back…");
+                            let cb = l.wait(Duration::from_secs(15 * 60)).await?;
+                            connect::handle_callback(&mut e.store, &e.client, &cb, Utc::now()).await?
+                        }
+                        None => {
+                            println!(
                             "flow: {flow_id}\nAfter the bank sends you back, run: saldo callback 'saldo://callback?…'"
                         );
-                        return Ok(());
+                            return Ok(());
+                        }
                     }
                 }
             }
@@ -288,7 +304,12 @@ async fn drive(
                     ));
                 }
             },
-            Next::AskInput { flow_id, prompt, secret } => match ask(&prompt, secret) {
+            Next::AskInput { flow_id, prompt, secret } => match off_runtime({
+                let prompt = prompt.clone();
+                move || ask(&prompt, secret)
+            })
+            .await
+            {
                 Ok(Some(text)) => connect::answer(&mut e.store, &e.client, &flow_id, &text, Utc::now()).await?,
                 Ok(None) => {
                     connect::cancel(&e.store, &flow_id, Utc::now())?;
@@ -338,25 +359,36 @@ Answer on a terminal, or give one line per question on standard input."
 /// reads one answer: from the terminal (a secret without echo), or one line
 /// of standard input for scripts. `None` when there is no answer to read.
 fn ask(prompt: &str, secret: bool) -> std::io::Result<Option<String>> {
-    use std::io::{BufRead, IsTerminal, Write};
-    let stdin = std::io::stdin();
-    let tty = stdin.is_terminal();
+    use std::io::{IsTerminal, Write};
+    let tty = std::io::stdin().is_terminal();
     eprintln!("Your bank asks: {prompt}");
     if tty {
         eprint!("> ");
     }
     std::io::stderr().flush()?;
-    let line = if tty && secret {
-        rpassword::read_password()?
-    } else {
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        line
-    };
-    let line = line.trim().to_owned();
-    Ok((!line.is_empty()).then_some(line))
+    if tty && secret {
+        let line = rpassword::read_password()?;
+        return Ok(Some(line.trim().to_owned()).filter(|l| !l.is_empty()));
+    }
+    Ok(read_line()?.filter(|l| !l.is_empty()))
+}
+
+/// Runs a blocking read on tokio's blocking pool: the embedded sandbox (its
+/// bank pages) keeps serving on the runtime while the person types.
+async fn off_runtime<T: Send + 'static>(
+    read: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(read).await.map_err(std::io::Error::other)?
+}
+
+/// One line of standard input, trimmed; `None` at its end.
+fn read_line() -> std::io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    Ok(Some(line.trim().to_owned()))
 }
 
 fn core_fail(e: CoreError) -> Fail {
@@ -459,6 +491,12 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Callback { url, option } => {
             let next = connect::handle_callback(&mut e.store, &e.client, &url, Utc::now()).await.map_err(core_fail)?;
             drive(&mut e, next, option.as_deref(), None, true).await?;
+        }
+        Command::Continue { flow_id } => {
+            let next = connect::continue_without_callback(&mut e.store, &e.client, &flow_id, Utc::now())
+                .await
+                .map_err(core_fail)?;
+            drive(&mut e, next, None, None, true).await?;
         }
         Command::Connections { json } => {
             let list = e.store.connections()?;

@@ -289,3 +289,152 @@ fn a_question_without_an_answer_ends_with_the_question_and_how_to_answer() {
     assert!(err.contains("the bank asks: Enter your client number") && err.contains("standard input"), "{err}");
     assert_eq!(json(&run(saldo(&data, &pass, None).args(["connections", "--json"]))), serde_json::json!([]));
 }
+
+/// What one `saldo connect` / `saldo callback` process printed, driven to its
+/// end by a simulated person.
+struct Driven {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+    /// A `saldo://` link the bank sent the person to (deep-link mode): the
+    /// next `saldo callback`.
+    deep_link: Option<String>,
+}
+
+/// The person at the other end of a `saldo` process: approves at the bank's
+/// pages (the loopback callback is delivered by following the redirect; a
+/// `saldo://` one is returned), presses Enter at a bank that does not send
+/// them back, confirms in the simulated banking app, and answers the bank's
+/// questions (client number, card reader code).
+async fn drive_person(mut child: std::process::Child) -> Driven {
+    use std::io::Write;
+    enum Line {
+        Out(String),
+        Err(String),
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let tx2 = tx.clone();
+    std::thread::spawn(move || {
+        BufReader::new(out).lines().map_while(Result::ok).for_each(|l| drop(tx.send(Line::Out(l))))
+    });
+    std::thread::spawn(move || {
+        BufReader::new(err).lines().map_while(Result::ok).for_each(|l| drop(tx2.send(Line::Err(l))))
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    let (mut stdout, mut stderr, mut deep_link) = (String::new(), String::new(), None);
+    while let Some(line) = rx.recv().await {
+        match line {
+            Line::Out(l) => {
+                stdout.push_str(&l);
+                stdout.push('\n');
+                if let Some(url) = l.strip_prefix("Continue at your bank: ") {
+                    match Browser::new().authorize(url, Decision::Approve).await.unwrap() {
+                        Outcome::Redirected(to) if to.starts_with("http://127.0.0.1") => {
+                            assert!(reqwest::get(&to).await.unwrap().status().is_success(), "loopback delivered");
+                        }
+                        Outcome::Redirected(to) => deep_link = Some(to),
+                        Outcome::Page(_) => writeln!(stdin).unwrap(), // approved; the bank does not send back
+                    }
+                } else if let Some(at) = l.find("http://").filter(|_| l.contains("/app")) {
+                    // Decoupled: confirm in the (simulated) banking app.
+                    let app = &l[at..l.find("/app").unwrap() + 4];
+                    let page = reqwest::get(app).await.unwrap().text().await.unwrap();
+                    let flow =
+                        page.split("name=\"flow\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+                    let form = [("flow", flow.as_str()), ("action", "approve")];
+                    let r = reqwest::Client::new().post(app).form(&form).send().await.unwrap();
+                    assert!(r.status().is_success());
+                }
+            }
+            Line::Err(l) => {
+                stderr.push_str(&l);
+                stderr.push('\n');
+                if let Some(q) = l.strip_prefix("Your bank asks: ") {
+                    let answer = match q.split("challenge ").nth(1) {
+                        Some(c) => saldo_sandbox::api::card_reader_response(
+                            &c.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>(),
+                        ),
+                        None => "0123456789".to_owned(),
+                    };
+                    writeln!(stdin, "{answer}").unwrap();
+                }
+            }
+        }
+    }
+    drop(stdin);
+    let ok = child.wait().unwrap().success();
+    Driven { ok, stdout, stderr, deep_link }
+}
+
+fn spawn_piped(c: &mut Command) -> std::process::Child {
+    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// The "done when": every sandbox bank connects with the CLI, in
+/// both redirect modes, then its accounts are enabled, synced, listed, and
+/// the connections disconnected.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_and_disconnects() {
+    let banks: [(&str, &[&str]); 8] = [
+        ("973", &[]),
+        ("43", &["--iban", "AT099900000000001511"]),
+        ("-1", &[]),
+        ("101", &["--option", "sms"]),
+        ("102", &[]),
+        ("103", &["--prop", "psuId=12345678"]),
+        ("105", &[]),
+        ("107", &[]),
+    ];
+    // Loopback on the embedded sandbox; deep links on a sandbox server that
+    // outlives each command (the bank must still be there for `saldo callback`).
+    let served = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    for (mode, gateway) in [("loopback", None), ("deeplink", Some(served.base_url().to_owned()))] {
+        let (data, pass) = home();
+        let cli = || saldo(&data, &pass, gateway.as_deref());
+        for (n, (bank, extra)) in banks.iter().enumerate() {
+            let mut d = drive_person(spawn_piped(
+                cli().args(["connect", bank, "--no-browser", "--redirect", mode]).args(*extra),
+            ))
+            .await;
+            while let Some(link) = d.deep_link.take() {
+                assert!(d.ok && link.starts_with("saldo://callback?"), "{mode} {bank}: {} {}", d.stdout, d.stderr);
+                d = drive_person(spawn_piped(cli().args(["callback", &link]))).await;
+            }
+            let want = format!("Connected: connection {}", n + 1);
+            assert!(d.ok && d.stdout.contains(&want), "{mode}: bank {bank} connects: {}\n{}", d.stdout, d.stderr);
+        }
+        let down = run(cli().args(["connect", "106", "--no-browser", "--redirect", mode]));
+        let said = String::from_utf8_lossy(&down.stderr);
+        assert_eq!(down.status.code(), Some(1), "{mode}: a bank that is down fails: {said}");
+        assert!(said.contains("unavailable right now; try again later"), "{mode}: one clear sentence: {said}");
+        let accounts = json(&run(cli().args(["accounts", "--json"])));
+        for a in accounts.as_array().unwrap() {
+            assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
+        }
+        let sync = run(cli().arg("sync"));
+        assert!(sync.status.success(), "{mode}: {}{}", stdout(&sync), String::from_utf8_lossy(&sync.stderr));
+        let balances = json(&run(cli().args(["balances", "--json"])));
+        let tx = json(&run(cli().args(["transactions", "--limit", "100000", "--json"])));
+        for c in 1..=banks.len() {
+            let of_bank: Vec<i64> = accounts
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["connectionId"] == c)
+                .map(|a| a["id"].as_i64().unwrap())
+                .collect();
+            assert!(!of_bank.is_empty(), "{mode}: connection {c} has accounts");
+            let has = |v: &serde_json::Value, key: &str| {
+                v.as_array().unwrap().iter().any(|r| r[key].as_i64().is_some_and(|id| of_bank.contains(&id)))
+            };
+            assert!(has(&balances, "accountId"), "{mode}: connection {c} has balances: {balances}");
+            assert!(has(&tx, "accountId"), "{mode}: connection {c} has transactions");
+        }
+        for c in 1..=banks.len() {
+            assert!(run(cli().args(["disconnect", &c.to_string()])).status.success(), "{mode}: disconnect {c}");
+        }
+        assert_eq!(json(&run(cli().args(["connections", "--json"]))), serde_json::json!([]), "{mode}: R14");
+    }
+}

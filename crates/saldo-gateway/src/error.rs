@@ -44,7 +44,7 @@ pub enum GatewayError {
         message: String,
     },
     /// The gateway answered with an error status.
-    #[error("the gateway refused {endpoint} with HTTP {status}{}", describe(.body))]
+    #[error("{}", status_text(endpoint, *status, body))]
     Status {
         /// The route.
         endpoint: String,
@@ -80,6 +80,19 @@ pub enum GatewayError {
     /// The client could not be built or a URL could not be formed.
     #[error("invalid gateway configuration: {0}")]
     Config(String),
+}
+
+/// "refused" for the client's own errors (4xx, with the gateway's reason);
+/// "could not answer … try again later" for the server side (5xx).
+fn status_text(endpoint: &str, status: u16, body: &Option<Box<ErrorBody>>) -> String {
+    if status >= 500 {
+        format!(
+            "the gateway could not answer {endpoint} (HTTP {status}{}): it or the bank is unavailable right now; try again later",
+            describe(body)
+        )
+    } else {
+        format!("the gateway refused {endpoint} with HTTP {status}{}", describe(body))
+    }
 }
 
 fn describe(body: &Option<Box<ErrorBody>>) -> String {
