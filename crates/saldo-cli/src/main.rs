@@ -575,17 +575,25 @@ async fn run(cli: Cli) -> Result<(), Fail> {
                 let progress = Progress::start(&e.store, id);
                 let result = sync::sync_connection(&mut e.store, &e.client, id, scope, &opts).await;
                 progress.finish().await;
-                let (_, outcome) = result.map_err(core_fail)?;
+                let (run, outcome) = result.map_err(core_fail)?;
                 match outcome {
-                    Outcome::Completed { new_transactions, accounts_added, accounts_disappeared } => println!(
-                        "Connection {id}: {new_transactions} new transaction(s), {accounts_added} new account(s), {accounts_disappeared} gone."
-                    ),
+                    Outcome::Completed { new_transactions, accounts_added, accounts_disappeared } => {
+                        let updated = e.store.sync_run(run)?.map_or(0, |r| r.updated_transactions);
+                        let amended =
+                            if updated > 0 { format!(" ({updated} amended by the bank)") } else { String::new() };
+                        println!(
+                            "Connection {id}: {new_transactions} new transaction(s){amended}, {accounts_added} new account(s), {accounts_disappeared} gone."
+                        )
+                    }
                     Outcome::NeedsReconnect { reason } => {
                         println!("Connection {id} needs you to reconnect (saldo connect … --reconnect {id}): {reason}");
                         reconnect = true;
                     }
                     Outcome::Failed { reason, retryable } => {
-                        failed = Some(format!("connection {id}: {reason}{}", if retryable { " (try again later)" } else { "" }));
+                        failed = Some(format!(
+                            "connection {id}: {reason}{}",
+                            if retryable { " (try again later)" } else { "" }
+                        ));
                     }
                 }
             }

@@ -415,6 +415,13 @@ async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_a
         }
         let sync = run(cli().arg("sync"));
         assert!(sync.status.success(), "{mode}: {}{}", stdout(&sync), String::from_utf8_lossy(&sync.stderr));
+        if gateway.is_some() {
+            // Days later, the card payments that were settling are booked:
+            // the bank amends them, and the summary says so.
+            served.advance_clock(chrono::Duration::days(3));
+            let later = run(cli().arg("sync"));
+            assert!(stdout(&later).contains("amended by the bank"), "{mode}: {}", stdout(&later));
+        }
         let balances = json(&run(cli().args(["balances", "--json"])));
         let tx = json(&run(cli().args(["transactions", "--limit", "100000", "--json"])));
         for c in 1..=banks.len() {

@@ -345,3 +345,46 @@ async fn a_cut_answer_that_used_up_the_refresh_token_asks_to_reconnect_and_keeps
     assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R15/R16: history kept, no twins");
 }
+
+#[tokio::test]
+async fn payments_the_bank_amends_when_they_settle_are_replaced_not_duplicated() {
+    // The sandbox's card payments of the last two days say "PENDING" until
+    // they are booked; a later sync gets them amended under the same bank id.
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let pending_at = |w: &World| {
+        let app = w.sb.app();
+        let st = app.state();
+        let (seed, epoch, today) = (st.seed, st.epoch, st.now().date_naive());
+        drop(st);
+        let c = app.connectors.iter().find(|c| c.id == -1).unwrap();
+        let spec = c.account(MOCK).unwrap();
+        let n = saldo_sandbox::data::visible_count(epoch, spec, today);
+        (n.saturating_sub(50)..n)
+            .map(|i| saldo_sandbox::data::settling(saldo_sandbox::data::transaction(seed, epoch, c, spec, i), c, today))
+            .filter(|t| t.description.as_deref().is_some_and(|d| d.starts_with(saldo_sandbox::data::SETTLING_PREFIX)))
+            .count() as i64
+    };
+    let stored_pending = |w: &World, acct: i64| -> i64 {
+        w.store
+            .sql()
+            .query_row(
+                "SELECT count(*) FROM transactions WHERE account_id = ?1 AND description LIKE 'PENDING %'",
+                [acct],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    w.sync(conn, Scope::Transactions).await;
+    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let settling = pending_at(&w);
+    assert_eq!(stored_pending(&w, acct.id), settling, "stored as the bank shows them today");
+
+    w.sb.advance_clock(chrono::Duration::days(3));
+    let (run, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    let r = w.store.sync_run(run).unwrap().unwrap();
+    assert_eq!(r.updated_transactions, settling, "R10: every settled payment counted as updated");
+    assert_eq!(stored_pending(&w, acct.id), pending_at(&w), "only today's payments are still pending");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R16: amended, never duplicated");
+}

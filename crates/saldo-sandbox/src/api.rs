@@ -793,12 +793,13 @@ fn page(
     pager: Pager,
     rotated: Option<String>,
 ) -> Response {
-    let (seed, epoch) = (st.seed, st.epoch);
+    let (seed, epoch, today) = (st.seed, st.epoch, st.now().date_naive());
     drop(st);
     let size = c.page_size.max(1);
     let hi = pager.top.saturating_sub(pager.page * size);
     let lo = hi.saturating_sub(size).max(pager.lo);
-    let transactions = (lo..hi).rev().map(|i| data::transaction(seed, epoch, c, spec, i)).collect();
+    let transactions =
+        (lo..hi).rev().map(|i| data::settling(data::transaction(seed, epoch, c, spec, i), c, today)).collect();
     let is_last = lo <= pager.lo;
     let next = Pager { next_page: pager.page + 1, ..pager };
     let ctx = serde_json::to_string(&next).unwrap_or_default();

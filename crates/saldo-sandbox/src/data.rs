@@ -139,7 +139,22 @@ const MONEY_OUT: &[&str] = &[
 
 const MONEY_IN: &[&str] = &["Salary", "Refund", "Fourth Day", "Transfer from savings", "Invoice 2024-117 paid"];
 
-/// Transaction `i` of an account, as the gateway would send it.
+/// Card payments of the last two days are still settling at banks that
+/// give transaction ids: their text says so until they are booked, and the
+/// bank then amends them under the same id (clients must replace, not add).
+pub const SETTLING_PREFIX: &str = "PENDING ";
+
+/// A transaction as the bank shows it on `today` (see [`SETTLING_PREFIX`]).
+pub fn settling(mut t: Transaction, connector: &Connector, today: NaiveDate) -> Transaction {
+    let recent = t.execution_date.as_ref().is_some_and(|d| d.date() >= today - chrono::Duration::days(1));
+    if connector.transaction_ids && recent && t.amount.0.is_sign_negative() {
+        t.description = t.description.map(|d| format!("{SETTLING_PREFIX}{d}"));
+    }
+    t
+}
+
+/// Transaction `i` of an account, as the gateway would send it (before
+/// [`settling`]).
 pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &AccountSpec, i: u64) -> Transaction {
     let k = content_index(i);
     let h = key(seed, connector.id, spec.id, k);

@@ -253,6 +253,11 @@ INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
 ALTER TABLE sca_flows ADD COLUMN user_context TEXT;
 ALTER TABLE sca_flows ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
 "#,
+    // v4: a sync run counts the transactions the bank amended (same bank id,
+    // new content) beside the new ones.
+    r#"
+ALTER TABLE sync_runs ADD COLUMN updated_transactions INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version of a fresh database.

@@ -62,6 +62,9 @@ pub struct IngestStats {
     pub inserted: u64,
     /// Transactions already stored (re-fetched).
     pub unchanged: u64,
+    /// Transactions the bank amended since they were stored: same bank id,
+    /// different content. The stored row is replaced by the new version.
+    pub updated: u64,
 }
 
 /// A paging checkpoint: where to resume an interrupted fetch.
@@ -73,6 +76,29 @@ pub struct Checkpoint {
     pub pager: Option<PagerContext>,
     /// Pages committed so far.
     pub pages_done: i64,
+}
+
+/// What an ingest compares with a re-fetched row: last run that saw it, raw
+/// JSON, amount (minor units, scale, currency) and booking date.
+type StoredRow = (Option<i64>, String, i64, u32, String, String);
+
+/// Adds (or, with `remove`, takes back) an amount in the page's monthly
+/// income/expense sums; its sign decides the side.
+fn add_month(
+    monthly: &mut HashMap<(String, String, u32), (i64, i64)>,
+    booking: &str,
+    currency: &str,
+    scale: u32,
+    minor: i64,
+    remove: bool,
+) {
+    let m = monthly.entry((booking.get(..7).unwrap_or(booking).to_owned(), currency.to_owned(), scale)).or_default();
+    let delta = if remove { -minor } else { minor };
+    if minor > 0 {
+        m.0 += delta;
+    } else {
+        m.1 += delta;
+    }
 }
 
 /// The content fingerprint of a transaction without a bank id.
@@ -145,10 +171,13 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
-            let mut claimed =
-                tx.prepare_cached("SELECT last_seen_run FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
+            let mut claimed = tx.prepare_cached(
+                "SELECT last_seen_run, raw, amount_minor, scale, currency, booking_date FROM transactions
+                 WHERE account_id = ?1 AND identity = ?2",
+            )?;
             let mut touch = tx
                 .prepare_cached("UPDATE transactions SET last_seen_run = ?3 WHERE account_id = ?1 AND identity = ?2")?;
+            let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
             for t in page.transactions {
                 let booking = booking_date(t, today);
                 let key =
@@ -179,9 +208,13 @@ impl Store {
                 if id > day_base(booking) + 0xFF_FFFF {
                     return Err(StoreError::Corrupt(format!("more than 16 million transactions on {booking}")));
                 }
+                let mut amended = false;
+                let mut identity = String::new();
                 loop {
-                    let identity = format!("{key}#{n}");
-                    *n += 1;
+                    if !amended {
+                        identity = format!("{key}#{n}");
+                        *n += 1;
+                    }
                     let inserted = insert.execute(params![
                         page.account_id,
                         identity,
@@ -206,21 +239,33 @@ impl Store {
                     ])?;
                     if inserted == 1 {
                         next_id.insert(booking, id + 1);
-                        stats.inserted += 1;
-                        let m = monthly.entry((booking_s[..7].to_owned(), currency.clone(), amount.scale)).or_default();
-                        if amount.minor > 0 {
-                            m.0 += amount.minor;
+                        if amended {
+                            stats.updated += 1;
                         } else {
-                            m.1 += amount.minor;
+                            stats.inserted += 1;
                         }
+                        add_month(&mut monthly, &booking_s, &currency, amount.scale, amount.minor, false);
                         break;
                     }
-                    let last: Option<i64> = claimed.query_row(params![page.account_id, identity], |r| r.get(0))?;
-                    if last != Some(page.run_id) {
-                        touch.execute(params![page.account_id, identity, page.run_id])?;
-                        stats.unchanged += 1;
-                        break;
+                    let (last, old_raw, old_minor, old_scale, old_currency, old_booking): StoredRow = claimed
+                        .query_row(params![page.account_id, identity], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                        })?;
+                    if last == Some(page.run_id) {
+                        continue; // claimed earlier in this run: the next occurrence (R16 twins)
                     }
+                    if key.starts_with("b:") && old_raw != raw && !amended {
+                        // The bank amended a transaction it identifies (a card
+                        // payment settling, a corrected text): the new version
+                        // replaces the stored one, under the same identity.
+                        replace.execute(params![page.account_id, identity])?;
+                        add_month(&mut monthly, &old_booking, &old_currency, old_scale, old_minor, true);
+                        amended = true;
+                        continue;
+                    }
+                    touch.execute(params![page.account_id, identity, page.run_id])?;
+                    stats.unchanged += 1;
+                    break;
                 }
             }
         }
@@ -248,8 +293,9 @@ impl Store {
             }
         }
         tx.execute(
-            "UPDATE sync_runs SET pages_done = pages_done + 1, new_transactions = new_transactions + ?2, seen_transactions = seen_transactions + ?3 WHERE id = ?1",
-            params![page.progress_run, stats.inserted as i64, stats.unchanged as i64],
+            "UPDATE sync_runs SET pages_done = pages_done + 1, new_transactions = new_transactions + ?2,
+             seen_transactions = seen_transactions + ?3, updated_transactions = updated_transactions + ?4 WHERE id = ?1",
+            params![page.progress_run, stats.inserted as i64, stats.unchanged as i64 + stats.updated as i64, stats.updated as i64],
         )?;
         tx.commit()?;
         Ok(stats)
@@ -323,6 +369,8 @@ pub struct SyncRunRow {
     pub pages_done: i64,
     /// New transactions.
     pub new_transactions: i64,
+    /// Transactions the bank amended (replaced by their new version).
+    pub updated_transactions: i64,
     /// Why it stopped, for FAILED / AWAIT_AUTH.
     pub error: Option<String>,
     /// `reconnect`, `transient`, `remote`, `local` when it did not complete.
@@ -370,7 +418,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                &format!("SELECT id, connection_id, scope, state, accounts_done, pages_done, new_transactions, error, error_kind FROM sync_runs WHERE {clause}"),
+                &format!("SELECT id, connection_id, scope, state, accounts_done, pages_done, new_transactions, error, error_kind, updated_transactions FROM sync_runs WHERE {clause}"),
                 [arg],
                 |r| {
                     Ok(SyncRunRow {
@@ -381,6 +429,7 @@ impl Store {
                         accounts_done: r.get(4)?,
                         pages_done: r.get(5)?,
                         new_transactions: r.get(6)?,
+                        updated_transactions: r.get(9)?,
                         error: r.get(7)?,
                         error_kind: r.get(8)?,
                     })

@@ -160,6 +160,51 @@ fn twins_stay_two_and_refetching_adds_nothing() {
 }
 
 #[test]
+fn a_transaction_the_bank_amends_is_replaced_not_duplicated() {
+    // A card payment settles with a tip and a corrected text, under the same
+    // bank id; the monthly sums and the search follow the new version (R16).
+    use saldo_store::queries::TxQuery;
+    let (mut s, _, _) = store("amend");
+    let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+    let before = vec![
+        tx(Some("C-1"), (2026, 3, 31), "-42.00", "EUR", "Bistro", "CARD AUTH PENDING"),
+        tx(Some("C-2"), (2026, 3, 30), "-9.99", "EUR", "Shop", "Book"),
+        tx(None, (2026, 3, 30), "-4.50", "EUR", "Bakery", "Coffee"),
+    ];
+    let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    assert_eq!(commit(&mut s, conn, accts[0], run1, &before).inserted, 3);
+    let mut after = before.clone();
+    after[0] = tx(Some("C-1"), (2026, 4, 1), "-46.20", "EUR", "Bistro", "Dinner incl. tip");
+    let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let stats = commit(&mut s, conn, accts[0], run2, &after);
+    assert_eq!((stats.inserted, stats.updated, stats.unchanged), (0, 1, 2), "one amended, two as they were");
+    assert_eq!(s.transaction_count(accts[0]).unwrap(), 3, "R16: replaced, not added");
+    assert_eq!(s.sync_run(run2).unwrap().unwrap().updated_transactions, 1, "R10: the run counts it");
+    let rows = s.transactions_page(&TxQuery { account: Some(accts[0]), limit: 10, ..TxQuery::default() }).unwrap().rows;
+    let c1: Vec<_> = rows.iter().filter(|r| r.counterparty_name.as_deref() == Some("Bistro")).collect();
+    assert_eq!(c1.len(), 1);
+    assert_eq!((c1[0].amount.to_string(), c1[0].booking_date.as_str()), ("-46.20".into(), "2026-04-01"));
+    let found = |q: &str| {
+        s.transactions_page(&TxQuery { text: Some(q.into()), limit: 10, ..TxQuery::default() }).unwrap().rows.len()
+    };
+    assert_eq!((found("tip"), found("pending")), (1, 0), "the search index follows the new text");
+    let months: Vec<(String, String)> =
+        s.monthly(Some(accts[0])).unwrap().into_iter().map(|m| (m.month, m.expense.to_string())).collect();
+    assert_eq!(
+        months,
+        [("2026-03".to_owned(), "-14.49".to_owned()), ("2026-04".to_owned(), "-46.20".to_owned())],
+        "the old amount left March, the new one is in April"
+    );
+    let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let again = commit(&mut s, conn, accts[0], run3, &after);
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, 3),
+        "the amended version re-fetched is unchanged"
+    );
+}
+
+#[test]
 fn pages_split_differently_give_the_same_identities() {
     let (mut s, _, _) = store("pagesplit");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);

@@ -73,8 +73,10 @@ pub async fn run(app: &AppHandle, state: &AppState, which: Which, opts: SyncOpti
             let result = sync::sync_connection(&mut store, &client, id, Scope::Transactions, &opts).await;
             poll.abort();
             let (state, new, message) = match result {
-                Ok((_, Outcome::Completed { new_transactions, .. })) => {
-                    ("COMPLETED", new_transactions, format!("{new_transactions} new transaction(s)"))
+                Ok((run, Outcome::Completed { new_transactions, .. })) => {
+                    let updated = store.sync_run(run).ok().flatten().map_or(0, |r| r.updated_transactions);
+                    let amended = if updated > 0 { format!(", {updated} amended by the bank") } else { String::new() };
+                    ("COMPLETED", new_transactions, format!("{new_transactions} new transaction(s){amended}"))
                 }
                 Ok((_, Outcome::NeedsReconnect { reason })) => ("AWAIT_AUTH", 0, format!("reconnect needed: {reason}")),
                 Ok((_, Outcome::Failed { reason, .. })) => ("FAILED", 0, reason),
