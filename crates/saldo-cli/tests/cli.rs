@@ -262,14 +262,7 @@ fn a_card_reader_bank_is_answered_on_standard_input_and_the_code_is_never_printe
     assert_eq!(question(), saldo_sandbox::api::CLIENT_NUMBER_PROMPT);
     writeln!(stdin, "0123456789").unwrap();
     let code_prompt = question();
-    let challenge: String = code_prompt
-        .split("challenge ")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == ' ')
-        .collect();
-    let code = saldo_sandbox::api::card_reader_response(&challenge);
+    let code = saldo_sandbox::psu::answer_card_reader(&code_prompt);
     writeln!(stdin, "{code}").unwrap();
     drop(stdin);
     let rest: Vec<String> = asked.map(Result::unwrap).collect();
@@ -352,12 +345,7 @@ async fn drive_person(mut child: std::process::Child) -> Driven {
                 stderr.push_str(&l);
                 stderr.push('\n');
                 if let Some(q) = l.strip_prefix("Your bank asks: ") {
-                    let answer = match q.split("challenge ").nth(1) {
-                        Some(c) => saldo_sandbox::api::card_reader_response(
-                            &c.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>(),
-                        ),
-                        None => "0123456789".to_owned(),
-                    };
+                    let answer = saldo_sandbox::psu::answer_card_reader(q);
                     writeln!(stdin, "{answer}").unwrap();
                 }
             }

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -19,16 +19,16 @@ fn saldo(data: &Path, pass: &Path, gw: &str) -> Command {
     c
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
-    let config = saldo_sandbox::SandboxConfig { volume_transactions: 40_000, ..Default::default() };
+/// A sandbox server with `volume` transactions at its volume bank, connected
+/// through the CLI (deep link) in a fresh data dir, its account enabled.
+async fn volume_bank_connected(tag: &str, volume: u64) -> (saldo_sandbox::SandboxHandle, PathBuf, PathBuf) {
+    let config = saldo_sandbox::SandboxConfig { volume_transactions: volume, ..Default::default() };
     let sb = saldo_sandbox::start_local(config).await.unwrap();
     let gw = sb.base_url().to_owned();
-    let dir = std::env::temp_dir().join(format!("saldo-kill-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("saldo-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (data, pass) = (dir.join("data"), dir.join("pp"));
-    std::fs::write(&pass, "kill test passphrase").unwrap();
-
+    std::fs::write(&pass, format!("{tag} test passphrase")).unwrap();
     let o =
         saldo(&data, &pass, &gw).args(["connect", "-2", "--redirect", "deeplink", "--no-browser"]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -36,6 +36,22 @@ async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
     let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
     assert!(saldo(&data, &pass, &gw).args(["callback", &cb]).output().unwrap().status.success());
     assert!(saldo(&data, &pass, &gw).args(["accounts", "enable", "1"]).output().unwrap().status.success());
+    (sb, data, pass)
+}
+
+/// How many transactions the volume bank shows today.
+fn volume_expected(sb: &saldo_sandbox::SandboxHandle) -> i64 {
+    let app = sb.app();
+    let epoch = app.state().epoch; // one lock at a time: a guard lives to the end of its statement
+    let today = app.state().now().date_naive();
+    let spec = &app.connectors.iter().find(|c| c.id == -2).unwrap().accounts[0];
+    saldo_sandbox::data::visible_count(epoch, spec, today) as i64
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
+    let (sb, data, pass) = volume_bank_connected("kill", 40_000).await;
+    let gw = sb.base_url().to_owned();
 
     let mut kills = 0;
     let mut rng = 0x1234_5678_u64;
@@ -59,11 +75,7 @@ async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
 
     let unlock = saldo_store::Unlock::from_options(Some(&pass)).unwrap();
     let (store, _) = saldo_store::open_data_dir(&data, unlock, &saldo_vault::MemoryStore::default()).unwrap();
-    let app = sb.app();
-    let epoch = app.state().epoch; // one lock at a time: a guard lives to the end of its statement
-    let today = app.state().now().date_naive();
-    let spec = &app.connectors.iter().find(|c| c.id == -2).unwrap().accounts[0];
-    let expected = saldo_sandbox::data::visible_count(epoch, spec, today) as i64;
+    let expected = volume_expected(&sb);
     assert_eq!(
         store.transaction_count(1).unwrap(),
         expected,
@@ -80,20 +92,8 @@ async fn two_sync_processes_on_one_connection_take_turns_and_the_bank_never_sees
     // R3 across processes: two `saldo sync` started at once share one user
     // context; the lock file makes them take turns, so the single-use
     // refresh token is never presented twice.
-    let config = saldo_sandbox::SandboxConfig { volume_transactions: 15_000, ..Default::default() };
-    let sb = saldo_sandbox::start_local(config).await.unwrap();
+    let (sb, data, pass) = volume_bank_connected("two", 15_000).await;
     let gw = sb.base_url().to_owned();
-    let dir = std::env::temp_dir().join(format!("saldo-two-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (data, pass) = (dir.join("data"), dir.join("pp"));
-    std::fs::write(&pass, "two processes passphrase").unwrap();
-    let o =
-        saldo(&data, &pass, &gw).args(["connect", "-2", "--redirect", "deeplink", "--no-browser"]).output().unwrap();
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    let url = out.lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
-    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
-    assert!(saldo(&data, &pass, &gw).args(["callback", &cb]).output().unwrap().status.success());
-    assert!(saldo(&data, &pass, &gw).args(["accounts", "enable", "1"]).output().unwrap().status.success());
     sb.advance_clock(chrono::Duration::minutes(11)); // each sync's first call must refresh the token
                                                      // Slow answers keep the first call in flight long enough for the other
                                                      // process to read the same (soon used-up) context — if nothing stopped it.
@@ -109,10 +109,6 @@ async fn two_sync_processes_on_one_connection_take_turns_and_the_bank_never_sees
         assert!(o.status.success(), "both complete, no stale-context rejection: {said}");
         new += said.split("Connection 1: ").nth(1).unwrap().split(' ').next().unwrap().parse::<i64>().unwrap();
     }
-    let app = sb.app();
-    let epoch = app.state().epoch;
-    let today = app.state().now().date_naive();
-    let spec = &app.connectors.iter().find(|c| c.id == -2).unwrap().accounts[0];
-    let expected = saldo_sandbox::data::visible_count(epoch, spec, today) as i64;
+    let expected = volume_expected(&sb);
     assert_eq!(new, expected, "one fetched everything, the other found nothing new (R16)");
 }

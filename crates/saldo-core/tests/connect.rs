@@ -258,12 +258,6 @@ async fn the_loopback_redirect_receives_the_callback_like_a_browser_delivers_it(
     ));
 }
 
-/// The challenge a sandbox card-reader prompt shows ("… challenge 4821 3310 …").
-fn challenge_in(prompt: &str) -> String {
-    let after = prompt.split("challenge ").nth(1).unwrap();
-    after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect::<String>().trim().to_owned()
-}
-
 #[tokio::test]
 async fn a_card_reader_bank_asks_questions_wrong_answers_are_asked_again_and_the_right_ones_connect() {
     // MORE_INFO then PASSWORD: the bank's question arrives in dataString and
@@ -286,7 +280,7 @@ async fn a_card_reader_bank_asks_questions_wrong_answers_are_asked_again_and_the
 
     let next = connect::answer(&mut w.store, &w.client, &flow_id, "0123 4567 89", Utc::now()).await.unwrap();
     let Next::AskInput { prompt, secret: true, .. } = next else { panic!("then a code, as a secret: {next:?}") };
-    let challenge = challenge_in(&prompt);
+    let challenge = saldo_sandbox::psu::challenge_in(&prompt).unwrap();
     assert_eq!(challenge.len(), 9, "8 digits in two groups: {prompt}");
     let wrong = connect::answer(&mut w.store, &w.client, &flow_id, "00000000", Utc::now()).await.unwrap();
     let Next::AskInput { prompt: retry, secret: true, .. } = wrong else { panic!("{wrong:?}") };

@@ -140,3 +140,20 @@ impl Browser {
         }
     }
 }
+
+/// The challenge a card-reader bank's question shows ("… challenge 4821 3310 …").
+pub fn challenge_in(prompt: &str) -> Option<String> {
+    let after = prompt.split("challenge ").nth(1)?;
+    let c: String = after.chars().take_while(|c| c.is_ascii_digit() || *c == ' ').collect();
+    Some(c.trim().to_owned()).filter(|c| !c.is_empty())
+}
+
+/// What the person types when a card-reader bank asks (MORE_INFO, then
+/// PASSWORD): their client number, or the card reader's response to the
+/// challenge in the question.
+pub fn answer_card_reader(prompt: &str) -> String {
+    match challenge_in(prompt) {
+        Some(c) => crate::api::card_reader_response(&c),
+        None => "0123456789".to_owned(),
+    }
+}
