@@ -82,10 +82,13 @@ test("a new user sets up, connects a bank, syncs, browses, exports and disconnec
     await search.sendKeys("script");
     await waitText("[data-tx]", /<script>alert\('saldo'\)<\/script>/);
     timings.search_ms = Date.now() - t0;
+    // Only the search's rows are in the list now (not the earlier ones on their way out).
+    await $("[data-testid=tx-list][data-shown-query=script]:not([aria-busy=true])");
     const injected = await driver.executeScript("return document.querySelectorAll('script:not([src]), img[src=\"x\"]').length");
     assert.equal(injected, 0, "hostile descriptions render as text, never as elements");
     await click("[data-tx]");
     await waitText("[data-testid=detail]", /remittanceInformation/);
+    await waitText("[data-testid=detail]", /script/); // the details of the row clicked, a search result
     await shot("07-transaction-detail");
     await search.clear();
     await search.sendKeys("onerror");

@@ -132,7 +132,8 @@ export function TransactionsScreen(props: { version: number; account: number | n
       </div>
       {error && <Banner kind="error" title="Could not load transactions" onClose={() => setError(null)}>{error.message}</Banner>}
       <div class="tx-body">
-        <div class="tx-list card" ref={box} tabIndex={0} role="grid" aria-label="Transactions" aria-rowcount={rows.length}
+        <div class="tx-frame card">
+        <div class="tx-list" ref={box} tabIndex={0} role="grid" aria-label="Transactions" aria-rowcount={rows.length}
           aria-busy={loading} data-shown-query={shown}
           onScroll={(e) => setScroll(Math.floor(e.currentTarget.scrollTop / ROW / CHUNK))} onKeyDown={onKey} data-testid="tx-list">
           {rows.length === 0 && !loading && <Empty title={filter.text ? "Nothing matches your search" : "No transactions"}>{filter.text ? "Try fewer or other words." : "Enable accounts and sync to see their history."}</Empty>}
@@ -150,6 +151,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
               </div>
             ))}
           </div>
+        </div>
         </div>
         {detail && (
           <aside class="detail card" aria-label="Transaction details" data-testid="detail">
