@@ -36,12 +36,7 @@ pub fn account(o: &AccountOverview) -> AccountView {
         id: a.id,
         connection_id: a.connection_id,
         bank_name: o.bank_name.clone(),
-        name: a
-            .description
-            .clone()
-            .or_else(|| a.product.clone())
-            .or_else(|| a.iban.clone())
-            .unwrap_or_else(|| a.gateway_id.clone()),
+        name: a.name(),
         iban: a.iban.clone(),
         currency: a.currency.clone(),
         product: a.product.clone(),

@@ -35,6 +35,18 @@ pub struct Account {
     pub disappeared_at: Option<String>,
 }
 
+impl Account {
+    /// What to call it: the bank's description, else the product, the IBAN,
+    /// the gateway's id.
+    pub fn name(&self) -> String {
+        self.description
+            .clone()
+            .or_else(|| self.product.clone())
+            .or_else(|| self.iban.clone())
+            .unwrap_or_else(|| self.gateway_id.clone())
+    }
+}
+
 const COLUMNS: &str = "id, connection_id, gateway_id, iban, currency, description, product, owner_name, enabled, disappeared_at, bic, cash_account_type";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Account> {

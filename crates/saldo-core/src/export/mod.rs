@@ -289,12 +289,7 @@ fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
             None => None,
         };
         out.push(AccountInfo {
-            label: account
-                .description
-                .clone()
-                .or_else(|| account.product.clone())
-                .or_else(|| account.iban.clone())
-                .unwrap_or_else(|| account.gateway_id.clone()),
+            label: account.name(),
             bank_name: conn.map(|c| c.bank_name.clone()).unwrap_or_default(),
             connector_id: conn.map_or(0, |c| c.connector_id),
             available: latest(&AVAILABLE),
