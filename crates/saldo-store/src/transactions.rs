@@ -78,9 +78,10 @@ pub struct Checkpoint {
     pub pages_done: i64,
 }
 
-/// What an ingest compares with a re-fetched row: last run that saw it, raw
-/// JSON, amount (minor units, scale, currency) and booking date.
-type StoredRow = (Option<i64>, String, i64, u32, String, String);
+/// What an ingest learns of a re-fetched row: the last run that saw it,
+/// whether its raw JSON equals the new one (compared inside SQLite: no copy),
+/// and its amount (minor units, scale, currency) and booking date.
+type StoredRow = (Option<i64>, bool, i64, u32, String, String);
 
 /// Adds (or, with `remove`, takes back) an amount in the page's monthly
 /// income/expense sums; its sign decides the side.
@@ -172,7 +173,7 @@ impl Store {
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
             let mut claimed = tx.prepare_cached(
-                "SELECT last_seen_run, raw, amount_minor, scale, currency, booking_date FROM transactions
+                "SELECT last_seen_run, raw = ?3, amount_minor, scale, currency, booking_date FROM transactions
                  WHERE account_id = ?1 AND identity = ?2",
             )?;
             let mut touch = tx
@@ -247,14 +248,14 @@ impl Store {
                         add_month(&mut monthly, &booking_s, &currency, amount.scale, amount.minor, false);
                         break;
                     }
-                    let (last, old_raw, old_minor, old_scale, old_currency, old_booking): StoredRow = claimed
-                        .query_row(params![page.account_id, identity], |r| {
+                    let (last, same, old_minor, old_scale, old_currency, old_booking): StoredRow = claimed
+                        .query_row(params![page.account_id, identity, raw], |r| {
                             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
                         })?;
                     if last == Some(page.run_id) {
                         continue; // claimed earlier in this run: the next occurrence (R16 twins)
                     }
-                    if key.starts_with("b:") && old_raw != raw && !amended {
+                    if key.starts_with("b:") && !same && !amended {
                         // The bank amended a transaction it identifies (a card
                         // payment settling, a corrected text): the new version
                         // replaces the stored one, under the same identity.
