@@ -258,6 +258,39 @@ ALTER TABLE sca_flows ADD COLUMN details TEXT NOT NULL DEFAULT '{}';
     r#"
 ALTER TABLE sync_runs ADD COLUMN updated_transactions INTEGER NOT NULL DEFAULT 0;
 "#,
+    // v5: faster ingest and re-ingest.
+    //
+    // New rows are indexed for search by the ingest itself, not by a trigger:
+    // a trigger makes every INSERT a multi-row write that opens a statement
+    // savepoint, and FTS5 flushes its pending index to disk at every
+    // savepoint — one tiny segment per row, merged over and over (two thirds
+    // of the ingest time). The delete and update triggers stay, so rows leave
+    // the index however they are deleted (R14 cascades included). The index
+    // keeps no positions or column sizes: a search is an AND of word
+    // prefixes, which needs neither.
+    //
+    // A re-fetched row is no longer marked by rewriting it (`last_seen_run`
+    // stays the run that stored it). The fetch in progress counts identity
+    // occurrences in memory; for a resume after a crash, each page records
+    // the keys it re-fetched in `fetch_claims`, deleted when the fetch ends.
+    r#"
+DROP TRIGGER transactions_fts_insert;
+DROP TABLE transactions_fts;
+CREATE VIRTUAL TABLE transactions_fts USING fts5 (
+    counterparty_name, description, remittance,
+    content = 'transactions_search', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2', detail = none, columnsize = 0
+);
+INSERT INTO transactions_fts (transactions_fts) VALUES ('rebuild');
+
+CREATE TABLE fetch_claims (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    sync_run_id  INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
+    keys         TEXT NOT NULL -- JSON array of identity keys re-fetched by one page
+) STRICT;
+CREATE INDEX fetch_claims_by_account ON fetch_claims (account_id);
+"#,
 ];
 
 /// The schema version of a fresh database.

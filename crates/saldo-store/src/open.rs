@@ -17,6 +17,9 @@ pub struct Store {
     /// Kept to open more connections to the same file ([`Store::reopen`]);
     /// its `Debug` is redacted and it is never written anywhere.
     key: DbKey,
+    /// Per account, the fetch in progress in this process: identity
+    /// occurrences it has consumed (see `transactions`).
+    pub(crate) fetches: std::collections::HashMap<i64, crate::transactions::FetchClaims>,
 }
 
 impl std::fmt::Debug for Store {
@@ -59,11 +62,12 @@ impl Store {
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -65536;",
+             PRAGMA cache_size = -65536;
+             PRAGMA wal_autocheckpoint = 8192;",
         )?;
         conn.busy_timeout(Duration::from_secs(15))?;
         migrate(&mut conn)?;
-        Ok(Self { conn, path: path.to_path_buf(), key: key.clone() })
+        Ok(Self { conn, path: path.to_path_buf(), key: key.clone(), fetches: Default::default() })
     }
 
     /// Re-encrypts the whole file with a new key (`PRAGMA rekey`).

@@ -5,10 +5,16 @@
 //! else `f:<fingerprint>` — a SHA-256 over booking date, value date, amount,
 //! currency, counterparty name and account, description, remittance and
 //! creditor reference. `n` is the occurrence of that key within one fetch of
-//! the account (one sync run), counted across pages. Re-fetching the same
+//! the account, counted across its pages: a fetch starts at a first page and
+//! ends with the page that has no next one. Re-fetching the same
 //! transactions yields the same identities (a no-op); genuine twins get #0
-//! and #1 and stay two. A resumed run must keep its run id (the checkpoint's)
-//! so the counting continues across the crash.
+//! and #1 and stay two.
+//!
+//! The occurrences a fetch has consumed are kept in memory while it runs. A
+//! fetch resumed after a crash keeps its run id (the checkpoint's) and
+//! rebuilds them from the database: the rows that run stored, plus the keys
+//! each committed page re-fetched (`fetch_claims`, written with the page and
+//! deleted when the fetch ends).
 
 use std::collections::HashMap;
 
@@ -78,10 +84,54 @@ pub struct Checkpoint {
     pub pages_done: i64,
 }
 
-/// What an ingest learns of a re-fetched row: the last run that saw it,
-/// whether its raw JSON equals the new one (compared inside SQLite: no copy),
-/// and its amount (minor units, scale, currency) and booking date.
-type StoredRow = (Option<i64>, bool, i64, u32, String, String);
+/// What an ingest learns of a stored row with the identity it claims: whether
+/// its raw JSON equals the new one (compared inside SQLite: no copy), and its
+/// amount (minor units, scale, currency) and booking date.
+type StoredRow = (bool, i64, u32, String, String);
+
+/// The identity occurrences consumed by an account's fetch in progress.
+#[derive(Debug, Default)]
+pub(crate) struct FetchClaims {
+    run_id: i64,
+    counts: HashMap<String, i64>,
+}
+
+/// The occurrences consumed before this page by the fetch that `page`
+/// belongs to. A page of the run that left the account's checkpoint
+/// continues that fetch: its claims are rebuilt from the rows the run stored
+/// and the keys its pages re-fetched (the v4 schema marked re-fetched rows
+/// with `last_seen_run`, so a fetch interrupted before the upgrade resumes
+/// too). Any other page starts a fresh fetch, and the claims of an abandoned
+/// one are dropped.
+fn load_claims(tx: &rusqlite::Transaction<'_>, account_id: i64, run_id: i64) -> Result<HashMap<String, i64>> {
+    let resuming = tx
+        .query_row("SELECT sync_run_id = ?2 FROM paging_checkpoints WHERE account_id = ?1", [account_id, run_id], |r| {
+            r.get::<_, bool>(0)
+        })
+        .optional()?
+        .unwrap_or(false);
+    let mut counts = HashMap::new();
+    if !resuming {
+        tx.execute("DELETE FROM fetch_claims WHERE account_id = ?1", [account_id])?;
+        return Ok(counts);
+    }
+    let mut stored = tx.prepare(
+        "SELECT match_key, count(*) FROM transactions
+         WHERE account_id = ?1 AND (first_seen_run = ?2 OR last_seen_run = ?2) GROUP BY match_key",
+    )?;
+    for row in stored.query_map([account_id, run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+        let (key, n) = row?;
+        counts.insert(key, n);
+    }
+    let mut pages = tx.prepare("SELECT keys FROM fetch_claims WHERE account_id = ?1 AND sync_run_id = ?2")?;
+    for keys in pages.query_map([account_id, run_id], |r| r.get::<_, String>(0))? {
+        let keys: Vec<String> = serde_json::from_str(&keys?).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        for key in keys {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
 
 /// Adds (or, with `remove`, takes back) an amount in the page's monthly
 /// income/expense sums; its sign decides the side.
@@ -155,12 +205,15 @@ impl Store {
         let currency_of: String =
             tx.query_row("SELECT currency FROM accounts WHERE id = ?1", [page.account_id], |r| r.get(0))?;
 
-        // Identities are claimed optimistically: `key#n` with n = repeats of
-        // the key earlier in this page. On a conflict, a row already claimed
-        // in this run (an earlier page) means "the next occurrence": n + 1;
-        // a row from an earlier run means "re-fetched": touch it.
+        // Each transaction claims `key#n`, n = the key's occurrences earlier
+        // in this fetch. No stored row: new. A stored row with the same
+        // content: re-fetched. With other content and a bank id: amended.
+        let mut claims = match self.fetches.remove(&page.account_id).filter(|f| f.run_id == page.run_id) {
+            Some(f) => f.counts,
+            None => load_claims(&tx, page.account_id, page.run_id)?,
+        };
+        let mut refetched: Vec<String> = Vec::new();
         let mut stats = IngestStats::default();
-        let mut in_page: HashMap<String, i64> = HashMap::new();
         let mut monthly: HashMap<(String, String, u32), (i64, i64)> = HashMap::new();
         let mut next_id: HashMap<NaiveDate, i64> = HashMap::new();
         {
@@ -169,23 +222,24 @@ impl Store {
                 "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
                  currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
                  bank_transaction_code, raw, first_seen_run, last_seen_run, created_at, id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
-                 ON CONFLICT (account_id, identity) DO NOTHING",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)",
             )?;
             let mut claimed = tx.prepare_cached(
-                "SELECT last_seen_run, raw = ?3, amount_minor, scale, currency, booking_date FROM transactions
+                "SELECT raw = ?3, amount_minor, scale, currency, booking_date FROM transactions
                  WHERE account_id = ?1 AND identity = ?2",
             )?;
-            let mut touch = tx
-                .prepare_cached("UPDATE transactions SET last_seen_run = ?3 WHERE account_id = ?1 AND identity = ?2")?;
             let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
+            // What the v2 view `transactions_search` indexes (see migration v5).
+            let mut index = tx.prepare_cached(
+                "INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance) VALUES (?1, ?2, ?3, nullif(?4, ?3))",
+            )?;
             for t in page.transactions {
                 let booking = booking_date(t, today);
                 let key =
                     t.id.as_ref()
                         .filter(|id| !id.is_empty())
                         .map_or_else(|| fingerprint(t, booking), |id| format!("b:{id}"));
-                let n = in_page.entry(key.clone()).or_insert(0);
+                let n = claims.entry(key.clone()).or_insert(0);
                 let currency = t.currency.clone().unwrap_or_else(|| currency_of.clone());
                 let amount = StoredAmount::from_decimal(t.amount.0, &currency)
                     .ok_or_else(|| StoreError::Corrupt(format!("amount {} does not fit in 64 bits", t.amount)))?;
@@ -196,6 +250,7 @@ impl Store {
                         .join("-")
                 });
                 let booking_s = booking.to_string();
+                let remittance = t.remittance_information.as_ref().and_then(|r| r.unstructured.as_deref());
                 let id = match next_id.get(&booking) {
                     Some(id) => *id,
                     None => {
@@ -216,29 +271,35 @@ impl Store {
                         identity = format!("{key}#{n}");
                         *n += 1;
                     }
-                    let inserted = insert.execute(params![
-                        page.account_id,
-                        identity,
-                        key,
-                        t.id,
-                        booking_s,
-                        t.value_date.as_ref().map(|d| d.date().to_string()),
-                        amount.minor,
-                        amount.scale,
-                        currency,
-                        t.counterpart_name,
-                        t.counterpart_reference,
-                        t.counterpart_bic,
-                        t.description,
-                        t.remittance_information.as_ref().and_then(|r| r.unstructured.clone()),
-                        creditor_reference(t),
-                        btc,
-                        raw,
-                        page.run_id,
-                        now_s,
-                        id,
-                    ])?;
-                    if inserted == 1 {
+                    let stored: Option<StoredRow> = claimed
+                        .query_row(params![page.account_id, identity, raw], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        })
+                        .optional()?;
+                    let Some((same, old_minor, old_scale, old_currency, old_booking)) = stored else {
+                        insert.execute(params![
+                            page.account_id,
+                            identity,
+                            key,
+                            t.id,
+                            booking_s,
+                            t.value_date.as_ref().map(|d| d.date().to_string()),
+                            amount.minor,
+                            amount.scale,
+                            currency,
+                            t.counterpart_name,
+                            t.counterpart_reference,
+                            t.counterpart_bic,
+                            t.description,
+                            remittance,
+                            creditor_reference(t),
+                            btc,
+                            raw,
+                            page.run_id,
+                            now_s,
+                            id,
+                        ])?;
+                        index.execute(params![id, t.counterpart_name, t.description, remittance])?;
                         next_id.insert(booking, id + 1);
                         if amended {
                             stats.updated += 1;
@@ -247,15 +308,8 @@ impl Store {
                         }
                         add_month(&mut monthly, &booking_s, &currency, amount.scale, amount.minor, false);
                         break;
-                    }
-                    let (last, same, old_minor, old_scale, old_currency, old_booking): StoredRow = claimed
-                        .query_row(params![page.account_id, identity, raw], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-                        })?;
-                    if last == Some(page.run_id) {
-                        continue; // claimed earlier in this run: the next occurrence (R16 twins)
-                    }
-                    if key.starts_with("b:") && !same && !amended {
+                    };
+                    if key.starts_with("b:") && !same {
                         // The bank amended a transaction it identifies (a card
                         // payment settling, a corrected text): the new version
                         // replaces the stored one, under the same identity.
@@ -264,7 +318,7 @@ impl Store {
                         amended = true;
                         continue;
                     }
-                    touch.execute(params![page.account_id, identity, page.run_id])?;
+                    refetched.push(key.clone());
                     stats.unchanged += 1;
                     break;
                 }
@@ -288,9 +342,17 @@ impl Store {
                      pages_done = pages_done + 1, updated_at = excluded.updated_at",
                     params![page.account_id, page.run_id, pager.expose(), now_s],
                 )?;
+                if !refetched.is_empty() {
+                    let keys = serde_json::to_string(&refetched).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    tx.execute(
+                        "INSERT INTO fetch_claims (account_id, sync_run_id, keys) VALUES (?1, ?2, ?3)",
+                        params![page.account_id, page.run_id, keys],
+                    )?;
+                }
             }
             None => {
                 tx.execute("DELETE FROM paging_checkpoints WHERE account_id = ?1", [page.account_id])?;
+                tx.execute("DELETE FROM fetch_claims WHERE account_id = ?1", [page.account_id])?;
             }
         }
         tx.execute(
@@ -299,6 +361,9 @@ impl Store {
             params![page.progress_run, stats.inserted as i64, stats.unchanged as i64 + stats.updated as i64, stats.updated as i64],
         )?;
         tx.commit()?;
+        if page.next_pager.is_some() {
+            self.fetches.insert(page.account_id, FetchClaims { run_id: page.run_id, counts: claims });
+        }
         Ok(stats)
     }
 

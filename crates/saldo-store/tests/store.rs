@@ -204,21 +204,122 @@ fn a_transaction_the_bank_amends_is_replaced_not_duplicated() {
     );
 }
 
+/// Commits `pages` as one fetch: each page but the last names a next page.
+/// With `crash_after`, the store is dropped and reopened after that page, as
+/// when the process is killed and the fetch resumes from its checkpoint (R4).
+fn fetch(
+    s: &mut Store,
+    path: &std::path::Path,
+    key: &DbKey,
+    (conn, account, run): (i64, i64, i64),
+    pages: &[&[saldo_gateway::Transaction]],
+    crash_after: Option<usize>,
+) -> saldo_store::transactions::IngestStats {
+    let mut total = saldo_store::transactions::IngestStats::default();
+    let next = PagerContext::new("next");
+    for (i, txs) in pages.iter().enumerate() {
+        let last = i + 1 == pages.len();
+        let page = PageCommit { next_pager: (!last).then_some(&next), ..PageCommit::new(conn, account, run, txs) };
+        let stats = s.commit_page(&page, now()).unwrap();
+        total.inserted += stats.inserted;
+        total.unchanged += stats.unchanged;
+        total.updated += stats.updated;
+        if crash_after == Some(i) {
+            *s = Store::open(path, key).unwrap();
+            assert_eq!(s.checkpoint(account).unwrap().map(|c| c.run_id), Some(run), "the fetch resumes under its run");
+        }
+    }
+    total
+}
+
 #[test]
 fn pages_split_differently_give_the_same_identities() {
-    let (mut s, _, _) = store("pagesplit");
+    let (mut s, key, path) = store("pagesplit");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let all: Vec<_> =
         (0..30).map(|i| tx(None, (2026, 2, 1 + (i / 3) as u32), "-1.00", "EUR", "Vending", "Snack")).collect();
     let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
-    assert_eq!(commit(&mut s, conn, accts[0], run1, &all).inserted, 30, "ten triplets of identical snacks");
-    let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
-    let mut inserted = 0;
-    for chunk in all.chunks(7) {
-        inserted += commit(&mut s, conn, accts[0], run2, chunk).inserted;
+    let split: Vec<&[_]> = all.chunks(7).collect();
+    assert_eq!(fetch(&mut s, &path, &key, (conn, accts[0], run1), &split, None).inserted, 30, "ten triplets of snacks");
+    for (size, crash) in [(30, None), (4, None), (4, Some(2)), (5, Some(0))] {
+        let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let split: Vec<&[_]> = all.chunks(size).collect();
+        let stats = fetch(&mut s, &path, &key, (conn, accts[0], run), &split, crash);
+        assert_eq!(
+            (stats.inserted, stats.unchanged),
+            (0, 30),
+            "R16: pages of {size}, crash {crash:?}: twins split across pages are recognised, nothing added"
+        );
     }
-    assert_eq!(inserted, 0, "R16: twins split across page boundaries are still recognised");
     assert_eq!(s.transaction_count(accts[0]).unwrap(), 30);
+}
+
+#[test]
+fn a_new_twin_on_a_later_page_is_added_even_when_the_fetch_resumes_after_a_crash() {
+    // The bank first shows one coffee; a later fetch shows two identical ones
+    // on different pages. The second is a new transaction (R16), also when the
+    // process dies between the pages and the fetch resumes (R4): what the
+    // first page claimed is known from the database, not from memory.
+    let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
+    let book = tx(None, (2026, 3, 5), "-9.99", "EUR", "Shop", "Book");
+    for crash in [None, Some(0)] {
+        let (mut s, key, path) = store("resume-twin");
+        let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
+        let ids = |run| (conn, accts[0], run);
+        let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        assert_eq!(fetch(&mut s, &path, &key, ids(run1), &[std::slice::from_ref(&coffee)], None).inserted, 1);
+        let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let pages: [&[_]; 2] = [std::slice::from_ref(&coffee), &[book.clone(), coffee.clone()]];
+        let stats = fetch(&mut s, &path, &key, ids(run2), &pages, crash);
+        assert_eq!(
+            (stats.inserted, stats.unchanged),
+            (2, 1),
+            "crash {crash:?}: the book and the second coffee are new"
+        );
+        let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let stats = fetch(&mut s, &path, &key, ids(run3), &pages, crash);
+        assert_eq!((stats.inserted, stats.unchanged), (0, 3), "crash {crash:?}: fetched again, nothing is added");
+        assert_eq!(s.transaction_count(accts[0]).unwrap(), 3);
+        assert_eq!(count(&s, "SELECT count(*) FROM fetch_claims"), 0, "a finished fetch leaves no claims behind");
+    }
+}
+
+#[test]
+fn a_fetch_interrupted_before_the_upgrade_to_v5_resumes_with_its_claims() {
+    // Schema v4 marked a re-fetched row with the run that saw it
+    // (`last_seen_run`); v5 rebuilds a resumed fetch's claims from that too.
+    let dir = temp_dir("v4resume");
+    let path = dir.join("saldo.db");
+    let key = DbKey::generate().unwrap();
+    let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
+    let fp = saldo_store::transactions::fingerprint(&coffee, chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap());
+    {
+        // What v4 left when run 2's first page had re-fetched the coffee and the process died.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(&format!("PRAGMA key = {};", key.sqlcipher_literal().expose())).unwrap();
+        for m in &MIGRATIONS[..4] {
+            c.execute_batch(m).unwrap();
+        }
+        c.pragma_update(None, "user_version", 4).unwrap();
+        c.execute_batch(&format!(
+            "INSERT INTO connections VALUES (1, -1, 'Old Bank', 'BE', 'active', 'ctx', 't', 't', NULL);
+             INSERT INTO accounts (id, connection_id, gateway_id, currency, enabled, created_at, updated_at) VALUES (1, 1, 'A', 'EUR', 1, 't', 't');
+             INSERT INTO sync_runs (id, connection_id, scope, state, trigger, started_at) VALUES
+               (1, 1, 'TRANSACTIONS', 'COMPLETED', 'user', 't'), (2, 1, 'TRANSACTIONS', 'RUNNING', 'user', 't');
+             INSERT INTO transactions (id, account_id, identity, match_key, booking_date, amount_minor, scale, currency, raw, created_at,
+                                       first_seen_run, last_seen_run)
+               VALUES ({}, 1, '{fp}#0', '{fp}', '2026-03-04', -450, 2, 'EUR', '{{}}', 't', 1, 2);
+             INSERT INTO paging_checkpoints VALUES (1, 2, 'next', 1, 't');",
+            saldo_store::transactions::day_base(chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap())
+        ))
+        .unwrap();
+    }
+    let mut s = Store::open(&path, &key).unwrap();
+    assert_eq!(s.schema_version().unwrap(), LATEST_VERSION);
+    let cp = s.checkpoint(1).unwrap().unwrap();
+    let stats = s.commit_page(&PageCommit::new(1, 1, cp.run_id, std::slice::from_ref(&coffee)), now()).unwrap();
+    assert_eq!(stats.inserted, 1, "R16: the second coffee of the resumed fetch is a new one");
+    assert_eq!(s.transaction_count(1).unwrap(), 2);
 }
 
 #[test]
