@@ -93,6 +93,9 @@ type StoredRow = (bool, i64, u32, String, String);
 #[derive(Debug)]
 pub(crate) struct FetchClaims {
     run_id: i64,
+    /// The checkpoint's page count after this process's last page: if it
+    /// moved, another process went on with the fetch and these are stale.
+    pages_done: i64,
     counts: Claims,
 }
 
@@ -158,13 +161,7 @@ impl Claims {
 /// with `last_seen_run`, so a fetch interrupted before the upgrade resumes
 /// too). Any other page starts a fresh fetch, and the claims of an abandoned
 /// one are dropped.
-fn load_claims(tx: &rusqlite::Transaction<'_>, account_id: i64, run_id: i64) -> Result<Claims> {
-    let resuming = tx
-        .query_row("SELECT sync_run_id = ?2 FROM paging_checkpoints WHERE account_id = ?1", [account_id, run_id], |r| {
-            r.get::<_, bool>(0)
-        })
-        .optional()?
-        .unwrap_or(false);
+fn load_claims(tx: &rusqlite::Transaction<'_>, account_id: i64, run_id: i64, resuming: bool) -> Result<Claims> {
     let mut counts = Claims::default();
     if !resuming {
         tx.execute("DELETE FROM fetch_claims WHERE account_id = ?1", [account_id])?;
@@ -263,9 +260,23 @@ impl Store {
         // Each transaction claims `key#n`, n = the key's occurrences earlier
         // in this fetch. No stored row: new. A stored row with the same
         // content: re-fetched. With other content and a bank id: amended.
-        let mut claims = match self.fetches.remove(&page.account_id).filter(|f| f.run_id == page.run_id) {
+        let checkpoint: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT sync_run_id, pages_done FROM paging_checkpoints WHERE account_id = ?1",
+                [page.account_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let cached = self.fetches.remove(&page.account_id).filter(|f| {
+            f.run_id == page.run_id && checkpoint == Some((f.run_id, f.pages_done))
+            // nobody else went on
+        });
+        let mut claims = match cached {
             Some(f) => f.counts,
-            None => load_claims(&tx, page.account_id, page.run_id)?,
+            None => {
+                let resuming = checkpoint.is_some_and(|(run, _)| run == page.run_id);
+                load_claims(&tx, page.account_id, page.run_id, resuming)?
+            }
         };
         let mut refetched: Vec<String> = Vec::new();
         let mut expect_new = true;
@@ -394,13 +405,16 @@ impl Store {
                 agg.execute(params![page.account_id, month, currency, scale, inc, exp])?;
             }
         }
+        let mut pages_done = 0;
         match page.next_pager {
             Some(pager) => {
-                tx.execute(
+                pages_done = tx.query_row(
                     "INSERT INTO paging_checkpoints (account_id, sync_run_id, pager_context, pages_done, updated_at) VALUES (?1, ?2, ?3, 1, ?4)
                      ON CONFLICT (account_id) DO UPDATE SET sync_run_id = excluded.sync_run_id, pager_context = excluded.pager_context,
-                     pages_done = pages_done + 1, updated_at = excluded.updated_at",
+                     pages_done = pages_done + 1, updated_at = excluded.updated_at
+                     RETURNING pages_done",
                     params![page.account_id, page.run_id, pager.expose(), now_s],
+                    |r| r.get(0),
                 )?;
                 if !refetched.is_empty() {
                     let keys = serde_json::to_string(&refetched).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -422,7 +436,7 @@ impl Store {
         )?;
         tx.commit()?;
         if page.next_pager.is_some() {
-            self.fetches.insert(page.account_id, FetchClaims { run_id: page.run_id, counts: claims });
+            self.fetches.insert(page.account_id, FetchClaims { run_id: page.run_id, pages_done, counts: claims });
         }
         Ok(stats)
     }

@@ -285,6 +285,29 @@ fn a_new_twin_on_a_later_page_is_added_even_when_the_fetch_resumes_after_a_crash
 }
 
 #[test]
+fn a_fetch_continued_by_another_process_is_not_counted_from_stale_memory() {
+    // The app's fetch stops after a page; the CLI resumes it (a new twin on
+    // its page); then the app goes on with the same fetch. The app must count
+    // the CLI's page too, or the third coffee would pass for the second.
+    let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
+    let (mut app, key, path) = store("two-resumers");
+    let (conn, accts) = seeded(&mut app, &[("A1", "EUR")]);
+    let run1 = app.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    assert_eq!(commit(&mut app, conn, accts[0], run1, std::slice::from_ref(&coffee)).inserted, 1);
+    let run2 = app.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let next = PagerContext::new("next");
+    let page = |last: bool| PageCommit {
+        next_pager: (!last).then_some(&next),
+        ..PageCommit::new(conn, accts[0], run2, std::slice::from_ref(&coffee))
+    };
+    assert_eq!(app.commit_page(&page(false), now()).unwrap().unchanged, 1, "the app: the known coffee");
+    let mut cli = Store::open(&path, &key).unwrap();
+    assert_eq!(cli.commit_page(&page(false), now()).unwrap().inserted, 1, "the CLI: a second coffee");
+    assert_eq!(app.commit_page(&page(true), now()).unwrap().inserted, 1, "the app again: a third coffee");
+    assert_eq!(app.transaction_count(accts[0]).unwrap(), 3, "R16: three coffees in the bank's list, three stored");
+}
+
+#[test]
 fn a_fetch_interrupted_before_the_upgrade_to_v5_resumes_with_its_claims() {
     // Schema v4 marked a re-fetched row with the run that saw it
     // (`last_seen_run`); v5 rebuilds a resumed fetch's claims from that too.
