@@ -267,10 +267,11 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let cached = self.fetches.remove(&page.account_id).filter(|f| {
-            f.run_id == page.run_id && checkpoint == Some((f.run_id, f.pages_done))
-            // nobody else went on
-        });
+        // This process's counts hold while the checkpoint is where it left it.
+        let cached = self
+            .fetches
+            .remove(&page.account_id)
+            .filter(|f| f.run_id == page.run_id && checkpoint == Some((f.run_id, f.pages_done)));
         let mut claims = match cached {
             Some(f) => f.counts,
             None => {
