@@ -16,6 +16,7 @@ use support::{request, world, World};
 trait Helpers {
     async fn sync(&mut self, conn: i64, scope: Scope) -> (i64, Outcome);
     fn expected(&self, connector: i64, gateway_id: &str) -> i64;
+    fn account(&self, conn: i64, gateway_id: &str) -> saldo_store::accounts::Account;
 }
 
 impl Helpers for World {
@@ -31,6 +32,11 @@ impl Helpers for World {
         let today = app.state().now().date_naive();
         let c = app.connectors.iter().find(|c| c.id == connector).unwrap();
         saldo_sandbox::data::visible_count(epoch, c.account(gateway_id).unwrap(), today) as i64
+    }
+
+    /// The stored account of a connection with this gateway id.
+    fn account(&self, conn: i64, gateway_id: &str) -> saldo_store::accounts::Account {
+        self.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == gateway_id).unwrap()
     }
 }
 
@@ -85,7 +91,7 @@ async fn a_lost_consent_asks_to_reconnect_and_keeps_everything() {
     let mut w = world().await;
     let conn = w.connect(-1, &[MOCK]).await;
     w.sync(conn, Scope::Transactions).await;
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     let kept = w.store.transaction_count(acct.id).unwrap();
     w.sb.advance_clock(chrono::Duration::days(181));
     let (run, outcome) = w.sync(conn, Scope::Transactions).await;
@@ -108,7 +114,7 @@ async fn transient_failures_are_retried_and_a_broken_fetch_resumes_where_it_stop
     let (run, outcome) = w.sync(conn, Scope::Transactions).await;
     assert!(matches!(outcome, Outcome::Failed { retryable: true, .. }), "{outcome:?}");
     assert_eq!(w.store.sync_run(run).unwrap().unwrap().error_kind.as_deref(), Some("transient"));
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     assert!(w.store.checkpoint(acct.id).unwrap().is_some(), "R4: a checkpoint marks where it stopped");
     let partial = w.store.transaction_count(acct.id).unwrap();
     assert!(partial > 0, "the first page is kept");
@@ -142,7 +148,7 @@ async fn two_syncs_of_one_connection_at_once_are_serialized() {
             "R3: no stale-context rejection when serialized: {outcome:?}"
         );
     }
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "no duplicates from two syncs");
 }
 
@@ -206,7 +212,7 @@ async fn deleting_an_account_uses_the_gateway_call_and_removes_its_data() {
     let mut w = world().await;
     let conn = w.connect(-1, &[MOCK]).await;
     w.sync(conn, Scope::Transactions).await;
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     let opts = w.opts();
     saldo_core::manage::delete_account(&mut w.store, &w.client, acct.id, &opts).await.unwrap();
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), 0, "R14: its transactions are deleted");
@@ -237,7 +243,7 @@ async fn the_daily_sync_runs_once_a_day_unattended_and_never_for_a_connection_th
     assert_eq!(opts.psu_ip, None, "unattended: no PSU address");
     let (_, outcome) = sync::sync_connection(&mut w.store, &w.client, conn, Scope::Transactions, &opts).await.unwrap();
     assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     assert!(w.store.transaction_count(acct.id).unwrap() > 0);
     assert_eq!(sync::due_for_daily(&w.store, Utc::now()).unwrap(), Vec::<i64>::new(), "synced today: not again");
     assert_eq!(sync::due_for_daily(&w.store, tomorrow).unwrap(), vec![conn], "due again a day later");
@@ -275,7 +281,7 @@ async fn every_fault_mode_of_the_sandbox_ends_clearly_and_loses_nothing() {
     for (mode, delay_ms, expect) in cases {
         let mut w = world().await;
         let conn = w.connect(-1, &[MOCK]).await;
-        let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+        let acct = w.account(conn, MOCK);
         let secret = w.store.user_context(conn).unwrap().unwrap().expose().to_owned();
         w.sb.set_fault(FaultPlan { delay_ms, ..FaultPlan::next(mode, 1).on_path("/transactions/next") });
         let (run, outcome) = w.sync(conn, Scope::Transactions).await;
@@ -320,7 +326,7 @@ async fn a_cut_answer_that_used_up_the_refresh_token_asks_to_reconnect_and_keeps
     let mut w = world().await;
     let conn = w.connect(-1, &[MOCK]).await;
     w.sync(conn, Scope::Transactions).await;
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     let kept = w.store.transaction_count(acct.id).unwrap();
     w.sb.advance_clock(chrono::Duration::minutes(11)); // the next call refreshes the token
     w.sb.set_fault(FaultPlan::next(FaultMode::Truncated, 1));
@@ -376,7 +382,7 @@ async fn payments_the_bank_amends_when_they_settle_are_replaced_not_duplicated()
             .unwrap()
     };
     w.sync(conn, Scope::Transactions).await;
-    let acct = w.store.accounts(Some(conn), false).unwrap().into_iter().find(|a| a.gateway_id == MOCK).unwrap();
+    let acct = w.account(conn, MOCK);
     let settling = pending_at(&w);
     assert_eq!(stored_pending(&w, acct.id), settling, "stored as the bank shows them today");
 
