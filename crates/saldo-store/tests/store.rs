@@ -274,13 +274,13 @@ fn a_new_twin_on_a_later_page_is_added_even_when_the_fetch_resumes_after_a_crash
         assert_eq!(
             (stats.inserted, stats.unchanged),
             (2, 1),
-            "crash {crash:?}: the book and the second coffee are new"
+            "R16, crash {crash:?}: the book and the second coffee are new"
         );
         let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
         let stats = fetch(&mut s, &path, &key, ids(run3), &pages, crash);
-        assert_eq!((stats.inserted, stats.unchanged), (0, 3), "crash {crash:?}: fetched again, nothing is added");
+        assert_eq!((stats.inserted, stats.unchanged), (0, 3), "R16, crash {crash:?}: fetched again, nothing is added");
         assert_eq!(s.transaction_count(accts[0]).unwrap(), 3);
-        assert_eq!(count(&s, "SELECT count(*) FROM fetch_claims"), 0, "a finished fetch leaves no claims behind");
+        assert_eq!(count(&s, "SELECT count(*) FROM fetch_claims"), 0, "R4: a finished fetch leaves no claims behind");
     }
 }
 
