@@ -4,6 +4,7 @@
 // saldo-desktop, and helpers that wait for what a person would see.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,25 +43,86 @@ export function makeHome() {
   return { home, env, dataDir: env.SALDO_DATA_DIR, exportFile: env.SALDO_EXPORT_PATH, browserLog: env.SALDO_BROWSER_LOG };
 }
 
-/** tauri-driver for an env (the app it starts inherits it). */
+/** Polls `check` every `every` ms until it returns something truthy (which
+ *  it returns); after `ms` fails naming `what` (a string, or a function giving
+ *  one). `check` throws to give up at once. */
+async function waitFor(what, check, { ms, every = 50 }) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${ms / 1000} s: ${typeof what === "function" ? what() : what}`);
+    }
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** Whether something accepts connections on 127.0.0.1:port (true, false,
+ *  or null when the attempt neither connects nor is refused in a second). */
+function listening(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    const done = (v) => { socket.destroy(); resolve(v); };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.setTimeout(1000, () => done(null));
+  });
+}
+
+const driverPort = 4444; // openApp's server; tauri-driver's default
+const nativePort = 4445; // WebKitWebDriver behind it; tauri-driver's default
+
+/** tauri-driver for an env (the app it starts inherits it). Resolves once
+ *  WebKitWebDriver reports itself ready and tauri-driver accepts connections,
+ *  so openApp can start a session at once. */
 export async function startDriver(env) {
-  const proc = spawn("tauri-driver", ["--port", "4444", "--native-driver", "/usr/bin/WebKitWebDriver"], { env, stdio: ["ignore", "inherit", "inherit"] });
-  await new Promise((r) => setTimeout(r, 1500));
+  // A driver from an earlier test may still be exiting: a new one could not
+  // listen, and the old one would answer instead.
+  await waitFor(`ports ${driverPort} and ${nativePort} still in use (an earlier tauri-driver or WebKitWebDriver still running?)`,
+    async () => (await listening(driverPort)) === false && (await listening(nativePort)) === false, { ms: 10000 });
+  const proc = spawn("tauri-driver", ["--port", String(driverPort), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  let ended = null;
+  proc.once("exit", (code, signal) => { ended = signal ? `killed by ${signal}` : `exit code ${code}`; });
+  proc.once("error", (e) => { ended = e.message; });
+  const alive = () => {
+    if (ended) throw new Error(`tauri-driver ended (${ended}) before it was ready`);
+  };
+  try {
+    // Asked directly, not through tauri-driver (which logs a backtrace for
+    // every request it cannot forward yet).
+    await waitFor(`WebKitWebDriver ready on 127.0.0.1:${nativePort}/status`, async () => {
+      alive();
+      try {
+        const res = await fetch(`http://127.0.0.1:${nativePort}/status`, { signal: AbortSignal.timeout(2000) });
+        return res.ok && (await res.json()).value?.ready === true;
+      } catch {
+        return false; // not listening yet
+      }
+    }, { ms: 20000 });
+    await waitFor(`tauri-driver listening on 127.0.0.1:${driverPort}`, async () => {
+      alive();
+      return (await listening(driverPort)) === true;
+    }, { ms: 20000 });
+  } catch (e) {
+    proc.kill();
+    throw e;
+  }
   return proc;
 }
 
 /** Waits until no saldo-desktop of this build runs: a new one would hand
  *  its arguments to the old one (single instance) and exit. */
-async function noAppRunning(tries = 100) {
-  for (let i = 0; i < tries; i++) {
+async function noAppRunning(ms = 10000) {
+  let pids = "";
+  await waitFor(() => `an earlier saldo-desktop is still running (pid ${pids})`, () => {
     try {
-      execFileSync("pgrep", ["-f", "-x", app]);
+      pids = execFileSync("pgrep", ["-f", "-x", app], { encoding: "utf8" }).trim().split("\n").join(", ");
+      return false;
     } catch {
-      return; // pgrep: nothing found
+      return true; // pgrep: nothing found
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("an earlier saldo-desktop is still running");
+  }, { ms, every: 100 });
 }
 
 /** Ends a session and makes sure its app is gone before tauri-driver
@@ -69,12 +131,20 @@ async function noAppRunning(tries = 100) {
 export async function closeApp(driver, driverProc) {
   await driver?.quit().catch(() => {});
   try {
-    await noAppRunning(200);
+    await noAppRunning(20000);
   } catch {
     try { execFileSync("pkill", ["-TERM", "-f", "-x", app]); } catch { /* gone meanwhile */ }
-    await noAppRunning(50);
+    await noAppRunning(5000);
   }
-  driverProc?.kill();
+  if (driverProc && driverProc.exitCode === null && driverProc.signalCode === null) {
+    // tauri-driver stops WebKitWebDriver on SIGTERM; wait for it to be gone
+    // so the next test's driver finds its ports free.
+    const gone = new Promise((r) => driverProc.once("exit", r));
+    driverProc.kill();
+    const timer = setTimeout(() => driverProc.kill("SIGKILL"), 5000);
+    await gone;
+    clearTimeout(timer);
+  }
 }
 
 /** A WebDriver session on the app (starts it) with helpers bound to it. */
