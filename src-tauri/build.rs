@@ -16,7 +16,6 @@ const COMMANDS: &[&str] = &[
     "connect_answer",
     "connect_continue",
     "connect_cancel",
-    "connect_callback",
     "overview",
     "set_account_enabled",
     "transactions",

@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use saldo_core::sync::SyncOptions;
+use saldo_core::sync::Selection;
 use tauri::{AppHandle, Manager};
 
-use crate::commands::sync::{run, Which};
+use crate::commands::sync::run;
 use crate::state::{AppFile, AppState};
 
 /// How often the app looks for due connections.
@@ -34,7 +34,7 @@ async fn check(app: &AppHandle) {
     if !enabled || state.session.lock().await.is_none() {
         return;
     }
-    match run(app, &state, Which::Due, SyncOptions::daily(&state.lock_dir())).await {
+    match run(app, &state, Selection::Due, true).await {
         Ok(done) if !done.is_empty() => tracing::info!("daily sync: {} connection(s) synced", done.len()),
         Ok(_) => {}
         Err(e) => tracing::warn!("daily sync skipped: {}", e.message),

@@ -18,18 +18,18 @@ pub enum IpcCode {
     WrongPassphrase,
     /// The person's input is not acceptable.
     Invalid,
+    /// What the person named does not exist (any more).
+    NotFound,
     /// A bank callback that belongs to no pending flow (forged, replayed, expired).
     CallbackRejected,
     /// The gateway or bank failed or could not be reached.
     Gateway,
     /// The bank needs the person to authenticate again.
     NeedsReconnect,
-    /// The local database failed (disk full, corrupt file).
+    /// The local database failed (disk full, corrupt file, key missing).
     Store,
-    /// A file could not be written.
+    /// A file could not be written, or this machine failed around the data.
     Io,
-    /// The person cancelled (a dialog).
-    Cancelled,
 }
 
 /// An error as the UI receives it.
@@ -49,48 +49,112 @@ impl IpcError {
     }
 }
 
+/// The code of a core error: the one mapping from the core's vocabulary to
+/// the UI's.
+pub fn code(e: &saldo_core::CoreError) -> IpcCode {
+    use saldo_core::session::UnlockError;
+    use saldo_core::CoreError as E;
+    if e.is_reconnect() {
+        return IpcCode::NeedsReconnect;
+    }
+    if e.is_wrong_key() {
+        return IpcCode::WrongPassphrase;
+    }
+    match e {
+        E::Invalid(_) | E::Unlock(UnlockError::PassphraseTooShort | UnlockError::NoKeyring) => IpcCode::Invalid,
+        E::Unlock(UnlockError::PassphraseRequired | UnlockError::KeyringProtected) => IpcCode::Locked,
+        E::NotFound(_) => IpcCode::NotFound,
+        E::CallbackRejected(_) => IpcCode::CallbackRejected,
+        E::NoGateway | E::Gateway(_) | E::Timeout(_) => IpcCode::Gateway,
+        E::Store(_) => IpcCode::Store,
+        E::Io(_) | E::Local(_) => IpcCode::Io,
+    }
+}
+
+/// The desktop's words for what the core says in its own: the hint a
+/// person needs in this window (the CLI adds its own).
+fn message(e: &saldo_core::CoreError) -> String {
+    use saldo_core::session::UnlockError;
+    use saldo_core::CoreError as E;
+    match e {
+        E::Unlock(UnlockError::PassphraseRequired) => "enter your passphrase to unlock Saldo".into(),
+        E::Unlock(UnlockError::NoKeyring) => "no keyring is available: choose a passphrase to protect your data".into(),
+        E::NoGateway => "Saldo is not connected to a gateway; check the gateway in Settings".into(),
+        E::Store(saldo_store::StoreError::Vault(saldo_vault::VaultError::KeyringUnavailable(_))) => {
+            "the system keyring did not answer; unlock your keyring (or log in again) and retry".into()
+        }
+        other => other.to_string(),
+    }
+}
+
 impl From<saldo_core::CoreError> for IpcError {
     fn from(e: saldo_core::CoreError) -> Self {
-        use saldo_core::CoreError as E;
-        let code = match &e {
-            E::Invalid(_) => IpcCode::Invalid,
-            E::CallbackRejected(_) => IpcCode::CallbackRejected,
-            E::Gateway(_) => IpcCode::Gateway,
-            E::Store(s) => return IpcError::from_store(s, e.to_string()),
-            E::Io(_) => IpcCode::Io,
-        };
-        Self::new(code, e.to_string())
+        Self::new(code(&e), message(&e))
     }
 }
 
 impl From<saldo_store::StoreError> for IpcError {
     fn from(e: saldo_store::StoreError) -> Self {
-        let message = e.to_string();
-        Self::from_store(&e, message)
+        saldo_core::CoreError::from(e).into()
     }
 }
 
 impl From<saldo_gateway::GatewayError> for IpcError {
     fn from(e: saldo_gateway::GatewayError) -> Self {
-        Self::new(IpcCode::Gateway, e.to_string())
+        saldo_core::CoreError::from(e).into()
     }
 }
 
 impl From<saldo_vault::VaultError> for IpcError {
     fn from(e: saldo_vault::VaultError) -> Self {
-        Self::new(IpcCode::Store, e.to_string())
-    }
-}
-
-impl IpcError {
-    fn from_store(e: &saldo_store::StoreError, message: String) -> Self {
-        let code = match e {
-            saldo_store::StoreError::WrongKey => IpcCode::WrongPassphrase,
-            _ => IpcCode::Store,
-        };
-        Self::new(code, message)
+        saldo_core::CoreError::from(e).into()
     }
 }
 
 /// Result of a command.
 pub type IpcResult<T> = Result<T, IpcError>;
+
+#[cfg(test)]
+mod tests {
+    use saldo_core::session::UnlockError;
+    use saldo_core::CoreError as E;
+    use saldo_gateway::GatewayError;
+
+    use super::{code, IpcCode, IpcError};
+
+    fn status(code: u16) -> GatewayError {
+        GatewayError::Status {
+            endpoint: "POST /ob/ais/accounts".into(),
+            status: code,
+            body: None,
+            meta: Box::default(),
+        }
+    }
+
+    #[test]
+    fn every_core_error_maps_to_one_ipc_code() {
+        let table: Vec<(E, IpcCode)> = vec![
+            (E::Invalid("bad IBAN".into()), IpcCode::Invalid),
+            (E::NotFound("there is no connection 9".into()), IpcCode::NotFound),
+            (E::CallbackRejected("forged".into()), IpcCode::CallbackRejected),
+            (E::Unlock(UnlockError::PassphraseRequired), IpcCode::Locked),
+            (E::Unlock(UnlockError::KeyringProtected), IpcCode::Locked),
+            (E::Unlock(UnlockError::PassphraseTooShort), IpcCode::Invalid),
+            (E::Unlock(UnlockError::NoKeyring), IpcCode::Invalid),
+            (E::Store(saldo_store::StoreError::WrongKey), IpcCode::WrongPassphrase),
+            (E::Store(saldo_store::StoreError::Corrupt("x".into())), IpcCode::Store),
+            (E::Gateway(status(503)), IpcCode::Gateway),
+            (E::Gateway(status(401)), IpcCode::NeedsReconnect),
+            (E::NoGateway, IpcCode::Gateway),
+            (E::Timeout("no callback".into()), IpcCode::Gateway),
+            (E::Io(std::io::Error::other("disk full")), IpcCode::Io),
+            (E::Local("cannot lock".into()), IpcCode::Io),
+        ];
+        for (e, want) in table {
+            let shown = e.to_string();
+            assert_eq!(code(&e), want, "{shown}");
+            let ipc = IpcError::from(e);
+            assert!(!ipc.message.contains("--"), "no CLI flag reaches the window: {}", ipc.message);
+        }
+    }
+}

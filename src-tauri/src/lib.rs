@@ -10,6 +10,8 @@ pub mod bindings;
 mod commands;
 mod daily;
 pub mod error;
+#[cfg(test)]
+mod ipc_drift;
 mod links;
 pub mod present;
 pub mod state;
@@ -22,7 +24,7 @@ use tauri_plugin_deep_link::DeepLinkExt;
 
 /// Starts the app.
 pub fn run() {
-    let data_dir = match saldo_store::data_dir(None) {
+    let data_dir = match saldo_core::session::data_dir(None) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("Saldo cannot start: {e}");
@@ -87,7 +89,6 @@ pub fn run() {
             commands::connect::connect_answer,
             commands::connect::connect_continue,
             commands::connect::connect_cancel,
-            commands::connect::connect_callback,
             commands::data::overview,
             commands::data::set_account_enabled,
             commands::data::transactions,

@@ -46,14 +46,14 @@ pub async fn handle(app: AppHandle, url: String) {
     tracing::info!("bank callback received");
     focus(&app);
     let state = app.state::<AppState>();
-    let result = {
-        let mut guard = state.session.lock().await;
-        match guard.as_mut() {
-            Some(s) => {
-                connect::handle_callback(&mut s.store, &s.client, &url, Utc::now()).await.map_err(|e| e.to_string())
-            }
-            None => Err("Saldo is locked; unlock it and start connecting again".to_owned()),
+    let result = match crate::commands::detached(&state).await {
+        Ok((mut store, client)) => connect::handle_callback(&mut store, &client, &url, Utc::now())
+            .await
+            .map_err(|e| crate::error::IpcError::from(e).message),
+        Err(e) if e.code == crate::error::IpcCode::Locked => {
+            Err("Saldo is locked; unlock it and start connecting again".to_owned())
         }
+        Err(e) => Err(e.message),
     };
     let step = match result {
         Ok(next) => {

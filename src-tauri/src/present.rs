@@ -4,10 +4,11 @@
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use saldo_core::connect::Next;
+use saldo_core::insights::{ConnectionSummary, Headline};
 use saldo_store::queries::{AccountOverview, Cursor, Direction, Sort, TxQuery};
 
 use crate::error::{IpcCode, IpcError, IpcResult};
-use crate::views::{AccountView, CursorView, Money, Step, TxFilter};
+use crate::views::{AccountView, ConnectionView, CursorView, Money, Step, TxFilter};
 
 /// A step of the connect flow as the UI shows it.
 pub fn step(next: Next) -> Step {
@@ -23,14 +24,25 @@ pub fn step(next: Next) -> Step {
     }
 }
 
-const BOOKED: [&str; 3] = ["CLBD", "ITBD", "OPBD"];
-const AVAILABLE: [&str; 3] = ["CLAV", "ITAV", "FWAV"];
+/// A connection row of the overview.
+pub fn connection(c: ConnectionSummary) -> ConnectionView {
+    ConnectionView {
+        id: c.connection.id,
+        connector_id: c.connection.connector_id,
+        bank_name: c.connection.bank_name,
+        status: c.connection.status,
+        last_sync_at: c.connection.last_sync_at,
+        next_sync_at: c.next_sync_at.map(|t| t.to_rfc3339()),
+        consent_days_left: c.consent_valid_until.as_deref().and_then(days_left),
+        consent_valid_until: c.consent_valid_until,
+        accounts: u32::try_from(c.accounts).unwrap_or(u32::MAX),
+        disappeared: u32::try_from(c.disappeared).unwrap_or(u32::MAX),
+    }
+}
 
 /// An account row of the overview.
 pub fn account(o: &AccountOverview) -> AccountView {
-    let pick = |types: &[&str]| types.iter().find_map(|t| o.balances.iter().find(|b| b.balance_type == *t));
-    let booked = pick(&BOOKED);
-    let available = pick(&AVAILABLE);
+    let Headline { booked, available } = Headline::of(&o.balances);
     let a = &o.account;
     AccountView {
         id: a.id,

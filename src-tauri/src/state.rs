@@ -1,23 +1,23 @@
 //! The app's state: where the data lives, the choices of the first run
 //! (`app.json` beside the database: mode, gateway address, settings — no
-//! secret), and, once unlocked, the open store and the gateway client.
+//! secret), and, once unlocked, the core's session (store, gateway client)
+//! with the embedded sandbox in demo mode.
 
 use std::path::{Path, PathBuf};
 
-use saldo_gateway::{ClientConfig, GatewayClient};
-use saldo_store::{open_data_dir, Protection, Store, Unlock};
+use saldo_core::session::{self, KeySource, Session, SessionConfig};
 use saldo_vault::{KeyringStore, Passphrase, SecretStore};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
 use crate::error::{IpcCode, IpcError, IpcResult};
-use crate::views::{AppStatus, Phase, Settings};
+use crate::views::{AppStatus, Mode, Phase, Settings};
 
 /// What is written to `app.json`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AppFile {
-    /// `sandbox` or `gateway`.
-    pub mode: Option<String>,
+    /// Demo banks or a real gateway.
+    pub mode: Option<Mode>,
     /// Gateway address.
     pub gateway_url: Option<String>,
     /// Settings.
@@ -55,16 +55,13 @@ impl AppFile {
     }
 }
 
-/// An unlocked session.
-pub struct Session {
-    /// The store (reads and short writes; a sync opens its own connection).
-    pub store: Store,
-    /// The gateway.
-    pub client: GatewayClient,
-    /// The embedded sandbox, in sandbox mode (stops when dropped).
+/// An unlocked app: the core's session, and the embedded sandbox in demo
+/// mode (stops when dropped).
+pub struct Unlocked {
+    /// Store, gateway client, lock directory.
+    pub session: Session,
+    /// The embedded sandbox, in sandbox mode.
     pub sandbox: Option<saldo_sandbox::SandboxHandle>,
-    /// How the database is protected.
-    pub protection: Protection,
 }
 
 /// Shared state of the app.
@@ -72,7 +69,7 @@ pub struct AppState {
     /// The data directory.
     pub data_dir: PathBuf,
     /// The session, once unlocked.
-    pub session: Mutex<Option<Session>>,
+    pub session: Mutex<Option<Unlocked>>,
     /// Whether the `saldo://` scheme is registered.
     pub deep_link: std::sync::atomic::AtomicBool,
 }
@@ -83,24 +80,9 @@ impl AppState {
         Self { data_dir, session: Mutex::new(None), deep_link: std::sync::atomic::AtomicBool::new(false) }
     }
 
-    fn db(&self) -> PathBuf {
-        self.data_dir.join(saldo_store::DB_FILE_NAME)
-    }
-
-    fn keyring(&self) -> KeyringStore {
-        KeyringStore::for_database(&self.db())
-    }
-
     /// Whether the keyring answers.
     pub fn keyring_available(&self) -> bool {
-        self.keyring().get().is_ok()
-    }
-
-    /// Whether the database exists and is protected by a passphrase.
-    fn passphrase_protected(&self) -> bool {
-        let mut kdf = self.db().into_os_string();
-        kdf.push(".kdf.json");
-        Path::new(&kdf).exists()
+        KeyringStore::for_database(&self.data_dir.join(saldo_store::DB_FILE_NAME)).get().is_ok()
     }
 
     /// The status for the UI.
@@ -115,10 +97,7 @@ impl AppState {
         Ok(AppStatus {
             phase,
             keyring_available: self.keyring_available(),
-            protection: session.as_ref().map(|s| match s.protection {
-                Protection::Keyring => "keyring".into(),
-                Protection::Passphrase => "passphrase".into(),
-            }),
+            protection: session.as_ref().map(|s| s.session.protection().into()),
             mode: file.mode,
             gateway_url: file.gateway_url,
             deep_link: self.deep_link.load(std::sync::atomic::Ordering::Relaxed),
@@ -128,34 +107,37 @@ impl AppState {
     }
 
     /// Opens the database (keyring, or the passphrase) and connects the
-    /// gateway of the saved mode.
+    /// gateway of the saved mode. The key derivation runs off the async
+    /// runtime; the sandbox starts only once the database is open.
     pub async fn unlock(&self, passphrase: Option<String>) -> IpcResult<()> {
         let file = AppFile::load(&self.data_dir)?;
-        let mode = file.mode.clone().ok_or_else(|| IpcError::new(IpcCode::NotSetUp, "Saldo is not set up yet"))?;
-        let unlock = match passphrase {
-            Some(p) => Unlock::Passphrase(Passphrase::new(p)?),
-            None if self.passphrase_protected() => {
+        let mode = file.mode.ok_or_else(|| IpcError::new(IpcCode::NotSetUp, "Saldo is not set up yet"))?;
+        let key = match passphrase {
+            Some(p) => KeySource::Passphrase(Passphrase::new(p)?),
+            None if session::is_passphrase_protected(&self.data_dir) => {
                 return Err(IpcError::new(IpcCode::Locked, "enter your passphrase to unlock Saldo"))
             }
-            None => Unlock::Keyring,
+            None => KeySource::Keyring,
         };
-        let (store, protection) = open_data_dir(&self.data_dir, unlock, &self.keyring())?;
-        let (base, sandbox) = if mode == "gateway" {
-            let url = file.gateway_url.clone().unwrap_or_default();
-            (url::Url::parse(&url).map_err(|e| IpcError::new(IpcCode::Invalid, format!("gateway address: {e}")))?, None)
-        } else {
-            let config = saldo_sandbox::SandboxConfig {
-                state_file: Some(self.data_dir.join("sandbox-state.json")),
-                ..Default::default()
-            };
-            let sb = saldo_sandbox::start_local(config)
-                .await
-                .map_err(|e| IpcError::new(IpcCode::Gateway, format!("the demo banks did not start: {e}")))?;
-            let url = url::Url::parse(sb.base_url()).map_err(|e| IpcError::new(IpcCode::Gateway, e.to_string()))?;
-            (url, Some(sb))
+        let config = SessionConfig { data_dir: self.data_dir.clone(), key, gateway: None };
+        let mut session = tokio::task::spawn_blocking(move || Session::open(config))
+            .await
+            .map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))??;
+        let sandbox = match mode {
+            Mode::Gateway => {
+                session.set_gateway(session::gateway_url(file.gateway_url.as_deref().unwrap_or_default())?)?;
+                None
+            }
+            Mode::Sandbox => {
+                let sb = saldo_sandbox::start_embedded(&self.data_dir)
+                    .await
+                    .map_err(|e| IpcError::new(IpcCode::Gateway, format!("the demo banks did not start: {e}")))?;
+                let url = url::Url::parse(sb.base_url()).map_err(|e| IpcError::new(IpcCode::Gateway, e.to_string()))?;
+                session.set_gateway(url)?;
+                Some(sb)
+            }
         };
-        let client = GatewayClient::new(ClientConfig::new(base))?;
-        *self.session.lock().await = Some(Session { store, client, sandbox, protection });
+        *self.session.lock().await = Some(Unlocked { session, sandbox });
         Ok(())
     }
 

@@ -6,8 +6,51 @@
 
 use std::collections::BTreeMap;
 
+pub use saldo_store::states::{ConnectionStatus, SyncRunState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+/// Which gateway the app talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The embedded sandbox with demo banks.
+    Sandbox,
+    /// A real gateway at the configured address.
+    Gateway,
+}
+
+/// How the database key is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Protection {
+    /// In the OS keyring.
+    Keyring,
+    /// Derived from a passphrase asked for at each start.
+    Passphrase,
+}
+
+impl From<saldo_core::session::Protection> for Protection {
+    fn from(p: saldo_core::session::Protection) -> Self {
+        match p {
+            saldo_core::session::Protection::Keyring => Protection::Keyring,
+            saldo_core::session::Protection::Passphrase => Protection::Passphrase,
+        }
+    }
+}
+
+/// The colour theme.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
 
 /// Where the app is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
@@ -28,10 +71,10 @@ pub struct AppStatus {
     pub phase: Phase,
     /// Whether the OS keyring answers (else a passphrase protects the database).
     pub keyring_available: bool,
-    /// `keyring` or `passphrase`, once set up.
-    pub protection: Option<String>,
-    /// `sandbox` (demo banks) or `gateway`.
-    pub mode: Option<String>,
+    /// How the key is kept, once unlocked.
+    pub protection: Option<Protection>,
+    /// Demo banks or a real gateway, once set up.
+    pub mode: Option<Mode>,
     /// The gateway address in gateway mode.
     pub gateway_url: Option<String>,
     /// Whether the `saldo://` scheme is registered (else the loopback fallback is used).
@@ -45,8 +88,8 @@ pub struct AppStatus {
 /// Choices of the first run.
 #[derive(Clone, Deserialize, TS)]
 pub struct SetupRequest {
-    /// `sandbox` or `gateway`.
-    pub mode: String,
+    /// Demo banks or a real gateway.
+    pub mode: Mode,
     /// The gateway address (gateway mode).
     pub gateway_url: Option<String>,
     /// A passphrase, when there is no keyring or the person prefers one.
@@ -76,12 +119,20 @@ impl std::fmt::Debug for Answer {
 }
 
 /// Preferences.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Settings {
     /// Sync every connection once a day, when its consent allows (R10).
     pub auto_sync: bool,
-    /// `system`, `light` or `dark`.
-    pub theme: String,
+    /// The colour theme.
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    /// A new installation: the daily sync on, the system's theme.
+    fn default() -> Self {
+        Self { auto_sync: true, theme: Theme::System }
+    }
 }
 
 /// A bank of the catalog.
@@ -247,8 +298,8 @@ pub struct ConnectionView {
     pub connector_id: i64,
     /// Bank.
     pub bank_name: String,
-    /// `active`, `needs_reconnect` or `revoked`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ConnectionStatus,
     /// Last completed sync.
     pub last_sync_at: Option<String>,
     /// When the next automatic sync is due (when it is on).
@@ -376,8 +427,8 @@ pub struct TxDetail {
 pub struct SyncProgress {
     /// Connection.
     pub connection_id: i64,
-    /// `QUEUED`, `RUNNING`, `AWAIT_AUTH`, `COMPLETED`, `FAILED`.
-    pub state: String,
+    /// Where the run is.
+    pub state: SyncRunState,
     /// Accounts done.
     pub accounts_done: i64,
     /// Pages committed.
@@ -418,10 +469,11 @@ mod tests {
 
     #[test]
     fn a_setup_request_never_prints_its_passphrase() {
-        let r = SetupRequest { mode: "sandbox".into(), gateway_url: None, passphrase: Some("hunter2 horse".into()) };
+        let r =
+            SetupRequest { mode: super::Mode::Sandbox, gateway_url: None, passphrase: Some("hunter2 horse".into()) };
         let shown = format!("{r:?} {r:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(shown.contains("<redacted>") && shown.contains("sandbox"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("Sandbox"), "{shown}");
     }
 
     #[test]

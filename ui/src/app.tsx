@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { AppStatus, IpcError, Step } from "./bindings";
+import type { AppStatus, IpcError, Step, Theme } from "./bindings";
 import { api, asError, events } from "./backend/api";
 import { Setup, Unlock } from "./features/setup";
 import { OverviewScreen } from "./features/overview";
@@ -20,7 +20,7 @@ const NAV: { id: Screen; label: string; icon: string }[] = [
   { id: "settings", label: "Settings", icon: "⚙" },
 ];
 
-function applyTheme(theme: string | undefined) {
+function applyTheme(theme: Theme | undefined) {
   const t = theme === "light" || theme === "dark" ? theme : "system";
   document.documentElement.dataset["theme"] = t;
 }

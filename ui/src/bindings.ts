@@ -1,7 +1,7 @@
 // Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.
 // Ids are JavaScript numbers (all below 2^53); amounts are exact decimal strings.
 
-export type IpcCode = "not_set_up" | "locked" | "wrong_passphrase" | "invalid" | "callback_rejected" | "gateway" | "needs_reconnect" | "store" | "io" | "cancelled";
+export type IpcCode = "not_set_up" | "locked" | "wrong_passphrase" | "invalid" | "not_found" | "callback_rejected" | "gateway" | "needs_reconnect" | "store" | "io";
 
 export type IpcError = { 
 /**
@@ -15,6 +15,16 @@ message: string, };
 
 export type Phase = "setup" | "locked" | "ready";
 
+export type Mode = "sandbox" | "gateway";
+
+export type Protection = "keyring" | "passphrase";
+
+export type Theme = "system" | "light" | "dark";
+
+export type ConnectionStatus = "active" | "needs_reconnect" | "revoked";
+
+export type SyncRunState = "QUEUED" | "RUNNING" | "AWAIT_AUTH" | "COMPLETED" | "FAILED";
+
 export type AppStatus = { 
 /**
  * Setup, locked or ready.
@@ -25,13 +35,13 @@ phase: Phase,
  */
 keyring_available: boolean, 
 /**
- * `keyring` or `passphrase`, once set up.
+ * How the key is kept, once unlocked.
  */
-protection: string | null, 
+protection: Protection | null, 
 /**
- * `sandbox` (demo banks) or `gateway`.
+ * Demo banks or a real gateway, once set up.
  */
-mode: string | null, 
+mode: Mode | null, 
 /**
  * The gateway address in gateway mode.
  */
@@ -51,9 +61,9 @@ settings: Settings, };
 
 export type SetupRequest = { 
 /**
- * `sandbox` or `gateway`.
+ * Demo banks or a real gateway.
  */
-mode: string, 
+mode: Mode, 
 /**
  * The gateway address (gateway mode).
  */
@@ -72,9 +82,9 @@ export type Settings = {
  */
 auto_sync: boolean, 
 /**
- * `system`, `light` or `dark`.
+ * The colour theme.
  */
-theme: string, };
+theme: Theme, };
 
 export type BankView = { 
 /**
@@ -304,9 +314,9 @@ connector_id: number,
  */
 bank_name: string, 
 /**
- * `active`, `needs_reconnect` or `revoked`.
+ * Where it stands.
  */
-status: string, 
+status: ConnectionStatus, 
 /**
  * Last completed sync.
  */
@@ -490,9 +500,9 @@ export type SyncProgress = {
  */
 connection_id: number, 
 /**
- * `QUEUED`, `RUNNING`, `AWAIT_AUTH`, `COMPLETED`, `FAILED`.
+ * Where the run is.
  */
-state: string, 
+state: SyncRunState, 
 /**
  * Accounts done.
  */

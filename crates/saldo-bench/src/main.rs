@@ -63,11 +63,16 @@ fn seed_app(dir: &Path, n: u64, page_size: u64) -> Result<(), Box<dyn std::error
     std::fs::create_dir_all(dir)?;
     let db = dir.join(saldo_store::DB_FILE_NAME);
     let keyring = saldo_vault::KeyringStore::for_database(&db);
-    let (mut store, _) = saldo_store::open_data_dir(dir, saldo_store::Unlock::Keyring, &keyring)?;
+    let (mut store, _) = saldo_core::session::open_store(dir, saldo_core::session::KeySource::Keyring, &keyring)?;
     let now = Utc::now();
     let (conn, id) = volume_account(&mut store, n, now)?;
     store.set_account_enabled(id, true, now)?;
-    let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
+    let run = store.start_sync_run(
+        conn,
+        saldo_store::states::SyncScope::Transactions,
+        saldo_store::states::Trigger::User,
+        now,
+    )?;
     ingest(&mut store, n, page_size, run)?;
     let (c, spec) = source(n);
     let epoch = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
@@ -273,7 +278,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut store = Store::open(&db, &key)?;
     let now = Utc::now();
     let (conn, _) = volume_account(&mut store, n, now)?;
-    let run = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
+    let run = store.start_sync_run(
+        conn,
+        saldo_store::states::SyncScope::Transactions,
+        saldo_store::states::Trigger::User,
+        now,
+    )?;
     let ingest_time = ingest(&mut store, n, args.page, run)?;
     let raw_time = raw_insert(&dir.join("raw.db"), &key, n, args.page)?;
     let ingest_rate = n as f64 / ingest_time.as_secs_f64();
@@ -281,7 +291,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     put("ingest_rows_per_s", json!(ingest_rate.round()));
     put("raw_insert_rows_per_s", json!(raw_rate.round()));
     put("ingest_ratio", json!((raw_rate / ingest_rate * 100.0).round() / 100.0));
-    let run2 = store.start_sync_run(conn, "TRANSACTIONS", "user", now)?;
+    let run2 = store.start_sync_run(
+        conn,
+        saldo_store::states::SyncScope::Transactions,
+        saldo_store::states::Trigger::User,
+        now,
+    )?;
     let reingest = ingest(&mut store, n, args.page, run2)?;
     put("reingest_s", json!((reingest.as_secs_f64() * 1000.0).round() / 1000.0));
 

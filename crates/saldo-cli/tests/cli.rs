@@ -8,21 +8,9 @@ use std::process::{Command, Output, Stdio};
 
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
 
-/// A fresh home per test (tests run on parallel threads: the counter keeps
-/// two from sharing one).
-fn home() -> (PathBuf, PathBuf) {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "saldo-cli-{}-{}-{seq}",
-        std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let pass = dir.join("passphrase");
-    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
-    (dir.join("data"), pass)
-}
+mod support;
+
+use support::home;
 
 fn saldo(data: &Path, pass: &Path, gateway: Option<&str>) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_saldo"));
@@ -49,9 +37,9 @@ fn json(o: &Output) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconnects() {
-    let (data, pass) = home();
+    let (_home, data, pass) = home();
     let banks = json(&run(saldo(&data, &pass, None).args(["banks", "--country", "BE", "--json"])));
-    assert!(banks.as_array().unwrap().iter().any(|b| b["connectorId"] == -1), "the embedded sandbox's banks: {banks}");
+    assert!(banks.as_array().unwrap().iter().any(|b| b["connector_id"] == -1), "the embedded sandbox's banks: {banks}");
 
     let rest = connect_loopback(&data, &pass, "-1").await;
     assert!(rest.iter().any(|l| l.starts_with("Connected: connection 1")), "{rest:?}");
@@ -130,7 +118,7 @@ async fn connect_loopback(data: &Path, pass: &Path, connector: &str) -> Vec<Stri
 
 #[tokio::test(flavor = "multi_thread")]
 async fn export_writes_files_atomically_streams_to_stdout_and_refuses_bad_options() {
-    let (data, pass) = home();
+    let (_home, data, pass) = home();
     connect_loopback(&data, &pass, "-1").await;
     for a in json(&run(saldo(&data, &pass, None).args(["accounts", "--json"]))).as_array().unwrap() {
         let id = a["id"].as_i64().unwrap().to_string();
@@ -197,7 +185,7 @@ async fn export_writes_files_atomically_streams_to_stdout_and_refuses_bad_option
     let o = run(saldo(&data, &pass, None)
         .args(["export", "--format", "beancount", "--counter-account", "bad name", "-o"])
         .arg(&file));
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2), "a bad account name is a usage error");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), before, "a failed export leaves the earlier file as it was");
     assert!(!data.parent().unwrap().join(".books.beancount.saldo-partial").exists(), "no partial file is left behind");
 }
@@ -212,7 +200,7 @@ fn dir_with_wrong_passphrase(data: &Path) -> PathBuf {
 async fn deep_link_mode_refuses_replayed_and_forged_callbacks_and_signals_reconnect() {
     let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
     let gw = sb.base_url().to_owned();
-    let (data, pass) = home();
+    let (_home, data, pass) = home();
     let o = run(saldo(&data, &pass, Some(&gw)).args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = stdout(&o);
@@ -243,7 +231,7 @@ async fn deep_link_mode_refuses_replayed_and_forged_callbacks_and_signals_reconn
 #[test]
 fn a_card_reader_bank_is_answered_on_standard_input_and_the_code_is_never_printed() {
     use std::io::Write;
-    let (data, pass) = home();
+    let (_home, data, pass) = home();
     let mut child = saldo(&data, &pass, None)
         .args(["connect", "107", "--no-browser"])
         .stdin(Stdio::piped())
@@ -275,7 +263,7 @@ fn a_card_reader_bank_is_answered_on_standard_input_and_the_code_is_never_printe
 
 #[test]
 fn a_question_without_an_answer_ends_with_the_question_and_how_to_answer() {
-    let (data, pass) = home();
+    let (_home, data, pass) = home();
     let o = run(saldo(&data, &pass, None).args(["connect", "107", "--no-browser"]).stdin(Stdio::null()));
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -379,7 +367,7 @@ async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_a
     // outlives each command (the bank must still be there for `saldo callback`).
     let served = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
     for (mode, gateway) in [("loopback", None), ("deeplink", Some(served.base_url().to_owned()))] {
-        let (data, pass) = home();
+        let (_home, data, pass) = home();
         let cli = || saldo(&data, &pass, gateway.as_deref());
         for (n, (bank, extra)) in banks.iter().enumerate() {
             let mut d = drive_person(spawn_piped(
@@ -417,19 +405,103 @@ async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_a
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|a| a["connectionId"] == c)
+                .filter(|a| a["connection_id"] == c)
                 .map(|a| a["id"].as_i64().unwrap())
                 .collect();
             assert!(!of_bank.is_empty(), "{mode}: connection {c} has accounts");
             let has = |v: &serde_json::Value, key: &str| {
                 v.as_array().unwrap().iter().any(|r| r[key].as_i64().is_some_and(|id| of_bank.contains(&id)))
             };
-            assert!(has(&balances, "accountId"), "{mode}: connection {c} has balances: {balances}");
-            assert!(has(&tx, "accountId"), "{mode}: connection {c} has transactions");
+            assert!(has(&balances, "account_id"), "{mode}: connection {c} has balances: {balances}");
+            assert!(has(&tx, "account_id"), "{mode}: connection {c} has transactions");
         }
         for c in 1..=banks.len() {
             assert!(run(cli().args(["disconnect", &c.to_string()])).status.success(), "{mode}: disconnect {c}");
         }
         assert_eq!(json(&run(cli().args(["connections", "--json"]))), serde_json::json!([]), "{mode}: R14");
     }
+}
+
+/// Every line of standard output as JSON (the steps of a connection).
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    assert!(o.status.success(), "command failed: {}", String::from_utf8_lossy(&o.stderr));
+    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_choice_question_keeps_the_flow_pending_and_saldo_choose_continues_it_with_one_sign_in() {
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let (_home, data, pass) = home();
+    let cli = || saldo(&data, &pass, Some(&gw));
+    // No --option: the bank's question is not answered here, and the flow
+    // is not cancelled (it used to be, and the person started over).
+    let o = run(cli().args(["connect", "101", "--redirect", "deeplink", "--no-browser"]));
+    assert!(o.status.success(), "a pending choice is not a failure: {}", String::from_utf8_lossy(&o.stderr));
+    let said = stdout(&o);
+    let line = said.lines().find(|l| l.trim_start().starts_with("saldo choose ")).unwrap_or_else(|| panic!("{said}"));
+    let flow = line.split_whitespace().nth(2).unwrap().to_owned();
+    assert!(said.contains(&format!("saldo choose {flow} sms")), "every option is listed: {said}");
+
+    let steps = json_lines(&run(cli().args(["choose", &flow, "sms", "--json"])));
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0]["step"], "browser");
+    assert_eq!(steps[0]["flow_id"], flow.as_str());
+    let url = steps[0]["url"].as_str().unwrap();
+    let Outcome::Redirected(link) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else { panic!() };
+    let steps = json_lines(&run(cli().args(["callback", &link, "--json"])));
+    let last = steps.last().unwrap();
+    assert_eq!(last["step"], "connected", "one sign-in at the bank, and connected: {steps:?}");
+    assert_eq!(last["connection_id"], 1);
+
+    // `sync --json`: each connection's outcome, counts included.
+    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
+        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
+    }
+    let reports = json(&run(cli().args(["sync", "--json"])));
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["connection_id"], 1);
+    assert_eq!(reports[0]["outcome"], "completed");
+    assert!(reports[0]["new_transactions"].as_i64().unwrap() > 0, "{reports:?}");
+    assert_eq!(reports[0]["amended_transactions"], 0);
+    let tx = json(&run(cli().args(["transactions", "--limit", "3", "--json"])));
+    for key in ["account_id", "booking_date", "amount", "currency", "counterparty_name"] {
+        assert!(tx[0].get(key).is_some(), "the export's field names: {key} in {}", tx[0]);
+    }
+    let o = run(cli().args(["choose", &flow, "sms"]));
+    assert_eq!(o.status.code(), Some(1), "a finished flow cannot be chosen again (R7)");
+}
+
+#[test]
+fn a_gateway_over_plain_http_elsewhere_than_this_computer_is_refused_at_once() {
+    let (_home, data, pass) = home();
+    let started = std::time::Instant::now();
+    for bad in ["http://gateway.example/", "ftp://gateway.example/", "--version"] {
+        let o = run(saldo(&data, &pass, None).arg(format!("--gateway={bad}")).arg("banks"));
+        assert_eq!(o.status.code(), Some(2), "{bad}: a usage error");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("https://"), "{bad}: says what is accepted");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "no connection was attempted");
+    assert!(!data.join(saldo_store::DB_FILE_NAME).exists(), "refused before the database was opened");
+}
+
+#[test]
+fn offline_commands_never_start_the_embedded_sandbox() {
+    let (_home, data, pass) = home();
+    let state = data.join(saldo_sandbox::EMBEDDED_STATE_FILE);
+    for args in [
+        &["accounts", "--json"][..],
+        &["connections", "--json"],
+        &["balances", "--json"],
+        &["transactions", "--json"],
+        &["sync", "--due", "--json"],
+        &["export", "--format", "csv"],
+    ] {
+        let o = run(saldo(&data, &pass, None).args(args));
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(!state.exists(), "{args:?} started the sandbox");
+    }
+    assert!(run(saldo(&data, &pass, None).arg("banks")).status.success());
+    assert!(state.exists(), "a command that needs a bank starts it (so the check above can fail)");
 }

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use saldo_sandbox::psu::{Browser, Decision, Outcome};
 
+mod support;
+
 fn saldo(data: &Path, pass: &Path, gw: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_saldo"));
     c.arg("--data-dir").arg(data).arg("--passphrase-file").arg(pass).arg("--gateway").arg(gw);
@@ -21,14 +23,11 @@ fn saldo(data: &Path, pass: &Path, gw: &str) -> Command {
 
 /// A sandbox server with `volume` transactions at its volume bank, connected
 /// through the CLI (deep link) in a fresh data dir, its account enabled.
-async fn volume_bank_connected(tag: &str, volume: u64) -> (saldo_sandbox::SandboxHandle, PathBuf, PathBuf) {
+async fn volume_bank_connected(volume: u64) -> (saldo_sandbox::SandboxHandle, tempfile::TempDir, PathBuf, PathBuf) {
     let config = saldo_sandbox::SandboxConfig { volume_transactions: volume, ..Default::default() };
     let sb = saldo_sandbox::start_local(config).await.unwrap();
     let gw = sb.base_url().to_owned();
-    let dir = std::env::temp_dir().join(format!("saldo-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (data, pass) = (dir.join("data"), dir.join("pp"));
-    std::fs::write(&pass, format!("{tag} test passphrase")).unwrap();
+    let (home, data, pass) = support::home();
     let o =
         saldo(&data, &pass, &gw).args(["connect", "-2", "--redirect", "deeplink", "--no-browser"]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
@@ -36,7 +35,7 @@ async fn volume_bank_connected(tag: &str, volume: u64) -> (saldo_sandbox::Sandbo
     let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
     assert!(saldo(&data, &pass, &gw).args(["callback", &cb]).output().unwrap().status.success());
     assert!(saldo(&data, &pass, &gw).args(["accounts", "enable", "1"]).output().unwrap().status.success());
-    (sb, data, pass)
+    (sb, home, data, pass)
 }
 
 /// How many transactions the volume bank shows today.
@@ -50,7 +49,7 @@ fn volume_expected(sb: &saldo_sandbox::SandboxHandle) -> i64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
-    let (sb, data, pass) = volume_bank_connected("kill", 40_000).await;
+    let (sb, _home, data, pass) = volume_bank_connected(40_000).await;
     let gw = sb.base_url().to_owned();
 
     let mut kills = 0;
@@ -73,8 +72,8 @@ async fn killing_sync_at_random_points_loses_nothing_and_duplicates_nothing() {
         String::from_utf8_lossy(&last.stderr)
     );
 
-    let unlock = saldo_store::Unlock::from_options(Some(&pass)).unwrap();
-    let (store, _) = saldo_store::open_data_dir(&data, unlock, &saldo_vault::MemoryStore::default()).unwrap();
+    let key = saldo_core::session::KeySource::from_passphrase_file(Some(&pass)).unwrap();
+    let (store, _) = saldo_core::session::open_store(&data, key, &saldo_vault::MemoryStore::default()).unwrap();
     let expected = volume_expected(&sb);
     assert_eq!(
         store.transaction_count(1).unwrap(),
@@ -92,7 +91,7 @@ async fn two_sync_processes_on_one_connection_take_turns_and_the_bank_never_sees
     // R3 across processes: two `saldo sync` started at once share one user
     // context; the lock file makes them take turns, so the single-use
     // refresh token is never presented twice.
-    let (sb, data, pass) = volume_bank_connected("two", 15_000).await;
+    let (sb, _home, data, pass) = volume_bank_connected(15_000).await;
     let gw = sb.base_url().to_owned();
     sb.advance_clock(chrono::Duration::minutes(11)); // each sync's first call must refresh the token
                                                      // Slow answers keep the first call in flight long enough for the other

@@ -23,23 +23,8 @@ use crate::{iban, CoreError, Result};
 /// How long a flow may wait for the person.
 pub const FLOW_TTL: Duration = Duration::minutes(30);
 
-/// Where the bank sends the person back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RedirectKind {
-    /// The `saldo://callback` deep link (desktop app).
-    DeepLink,
-    /// An RFC 8252 loopback listener on 127.0.0.1 (CLI, fallback).
-    Loopback,
-}
-
-impl RedirectKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            RedirectKind::DeepLink => "deeplink",
-            RedirectKind::Loopback => "loopback",
-        }
-    }
-}
+pub use saldo_store::states::RedirectKind;
+use saldo_store::states::{ConnectionStatus, FlowState, FlowStep};
 
 /// What the person asked for.
 #[derive(Clone, Debug)]
@@ -160,7 +145,7 @@ pub async fn start(
     }
     let user = match req.reconnect {
         Some(conn) => Some(
-            store.user_context(conn)?.ok_or_else(|| CoreError::Invalid(format!("there is no connection {conn}")))?,
+            store.user_context(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?,
         ),
         None => None,
     };
@@ -171,7 +156,7 @@ pub async fn start(
         &flow_id,
         req.connector_id,
         req.reconnect,
-        req.redirect_kind.as_str(),
+        req.redirect_kind,
         &details_json,
         now,
         now + FLOW_TTL,
@@ -193,7 +178,7 @@ pub async fn start(
             ..AccountsAccessRequest::default()
         },
     };
-    let flow = store.flow(&flow_id)?.ok_or_else(|| CoreError::Invalid("flow vanished".into()))?;
+    let flow = store.flow(&flow_id)?.ok_or_else(|| CoreError::NotFound("the connection attempt vanished".into()))?;
     match client.request_access(&access, &cid).await {
         Ok(resp) => apply(store, client, &flow, resp.body, now).await,
         Err(e) => Err(failed_call(store, &flow, e, now)),
@@ -206,7 +191,7 @@ fn failed_call(store: &Store, flow: &FlowRow, e: GatewayError, now: DateTime<Utc
         if let Some(ctx) = e.user_context() {
             save_user_context(store, flow, ctx, now)?;
         }
-        store.update_flow(&flow.id, "EXCEPTION", None, None, None, Some(&e.to_string()), now)?;
+        store.update_flow(&flow.id, FlowState::Exception, None, None, None, Some(&e.to_string()), now)?;
         Ok(())
     };
     match keep(store) {
@@ -218,15 +203,7 @@ fn failed_call(store: &Store, flow: &FlowRow, e: GatewayError, now: DateTime<Utc
 fn save_user_context(store: &Store, flow: &FlowRow, ctx: &UserContext, now: DateTime<Utc>) -> Result<()> {
     match flow.connection_id {
         Some(conn) => store.set_user_context(conn, ctx, now)?,
-        None => store.update_flow(
-            &flow.id,
-            &flow.state,
-            flow.step.as_deref(),
-            None,
-            Some(ctx),
-            flow.error.as_deref(),
-            now,
-        )?,
+        None => store.update_flow(&flow.id, flow.state, flow.step, None, Some(ctx), flow.error.as_deref(), now)?,
     }
     Ok(())
 }
@@ -250,8 +227,8 @@ async fn apply(
                 return fail(store, flow, "the bank asked for a redirect without a URL", now);
             };
             let no_callback = resp.status_info == StatusInfo::NoCallback;
-            let step = if no_callback { "no_callback" } else { "callback" };
-            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some(step), fctx, None, None, now)?;
+            let step = if no_callback { FlowStep::NoCallback } else { FlowStep::Callback };
+            store.update_flow(&id, FlowState::ConsumerInputNeeded, Some(step), fctx, None, None, now)?;
             Ok(Next::OpenBrowser { flow_id: id, url, no_callback })
         }
         ResultStatus::SelectOption => {
@@ -261,12 +238,12 @@ async fn apply(
             }
             let mut d = details(flow);
             d.options = options.clone();
-            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some("option"), fctx, None, None, now)?;
+            store.update_flow(&id, FlowState::ConsumerInputNeeded, Some(FlowStep::Option), fctx, None, None, now)?;
             set_details(store, &id, &d)?;
             Ok(Next::ChooseOption { flow_id: id, options })
         }
         ResultStatus::Decoupled => {
-            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some("decoupled"), fctx, None, None, now)?;
+            store.update_flow(&id, FlowState::ConsumerInputNeeded, Some(FlowStep::Decoupled), fctx, None, None, now)?;
             let message = resp.data_string.clone().unwrap_or_else(|| "Confirm in your banking app.".into());
             Ok(Next::WaitDecoupled { flow_id: id, message })
         }
@@ -284,7 +261,7 @@ async fn apply(
             let fallback =
                 if secret { "Enter the code your bank asks for." } else { "Your bank needs more information." };
             let prompt = resp.data_string.clone().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| fallback.into());
-            store.update_flow(&id, "CONSUMER_INPUT_NEEDED", Some("input"), fctx, None, None, now)?;
+            store.update_flow(&id, FlowState::ConsumerInputNeeded, Some(FlowStep::Input), fctx, None, None, now)?;
             Ok(Next::AskInput { flow_id: id, prompt, secret })
         }
         ResultStatus::Undetermined | ResultStatus::Unknown(_) => {
@@ -300,7 +277,7 @@ fn set_details(store: &Store, flow_id: &str, d: &Details) -> Result<()> {
 }
 
 fn fail(store: &Store, flow: &FlowRow, message: &str, now: DateTime<Utc>) -> Result<Next> {
-    store.update_flow(&flow.id, "EXCEPTION", None, None, None, Some(message), now)?;
+    store.update_flow(&flow.id, FlowState::Exception, None, None, None, Some(message), now)?;
     Ok(Next::Failed { flow_id: flow.id.clone(), message: message.to_owned() })
 }
 
@@ -319,19 +296,24 @@ async fn finish(
             if let Some(ctx) = &ctx {
                 store.set_user_context(conn, ctx, now)?;
             }
-            store.set_connection_status(conn, "active", now)?;
+            store.set_connection_status(conn, ConnectionStatus::Active, now)?;
+            // The consents the bank refused are superseded by the ones it
+            // reports for the renewed access (recorded just below).
+            store.drop_expired_consents(conn)?;
             conn
         }
         None => {
-            let ctx = ctx
-                .or(stored)
-                .ok_or_else(|| CoreError::Invalid("the gateway finished without a user context".into()))?;
+            let ctx = ctx.or(stored).ok_or_else(|| {
+                CoreError::Gateway(saldo_gateway::GatewayError::Config(
+                    "the gateway finished without a user context".into(),
+                ))
+            })?;
             let conn = store.insert_connection(flow.connector_id, &d.bank_name, &d.country, &ctx, now)?;
             store.set_flow_connection(&flow.id, conn)?;
             conn
         }
     };
-    store.update_flow(&flow.id, "FINISHED", None, None, None, None, now)?;
+    store.update_flow(&flow.id, FlowState::Finished, None, None, None, None, now)?;
     // Discover the accounts now; a failure here leaves a working connection
     // whose accounts the next sync finds.
     let user = store.user_context(conn)?;
@@ -367,23 +349,25 @@ pub fn identify_callback(callback_url: &str) -> Option<(String, String)> {
 }
 
 /// Loads a flow that must be pending and at `step`, or says why not (R7).
-fn pending(store: &Store, flow_id: &str, step: &str, now: DateTime<Utc>) -> Result<FlowRow> {
+fn pending(store: &Store, flow_id: &str, step: FlowStep, now: DateTime<Utc>) -> Result<FlowRow> {
     let flow = store.flow(flow_id)?.ok_or_else(|| {
         CoreError::CallbackRejected("no connection attempt of this Saldo has that id (forged or foreign link)".into())
     })?;
-    match flow.state.as_str() {
-        "FINISHED" => return Err(CoreError::CallbackRejected("this connection attempt is already finished".into())),
-        "ABORTED" => return Err(CoreError::CallbackRejected("this connection attempt was cancelled".into())),
-        "EXCEPTION" => {
+    match flow.state {
+        FlowState::Finished => {
+            return Err(CoreError::CallbackRejected("this connection attempt is already finished".into()))
+        }
+        FlowState::Aborted => return Err(CoreError::CallbackRejected("this connection attempt was cancelled".into())),
+        FlowState::Exception => {
             return Err(CoreError::CallbackRejected("this connection attempt failed; start a new one".into()))
         }
-        _ => {}
+        FlowState::Processing | FlowState::ConsumerInputNeeded => {}
     }
     if flow.is_expired(now) {
-        store.update_flow(&flow.id, "EXCEPTION", None, None, None, Some("expired"), now)?;
+        store.update_flow(&flow.id, FlowState::Exception, None, None, None, Some("expired"), now)?;
         return Err(CoreError::CallbackRejected("this connection attempt expired; start a new one".into()));
     }
-    if flow.step.as_deref() != Some(step) {
+    if flow.step != Some(step) {
         return Err(CoreError::CallbackRejected(format!("this connection attempt is not waiting for that ({step})")));
     }
     Ok(flow)
@@ -398,7 +382,7 @@ pub async fn handle_callback(
 ) -> Result<Next> {
     let (flow_id, query) = identify_callback(callback_url)
         .ok_or_else(|| CoreError::CallbackRejected("the link does not identify a connection attempt".into()))?;
-    let flow = pending(store, &flow_id, "callback", now)?;
+    let flow = pending(store, &flow_id, FlowStep::Callback, now)?;
     let mut d = details(&flow);
     if d.used_callbacks.contains(&query) {
         return Err(CoreError::CallbackRejected("this bank link was already used".into()));
@@ -416,7 +400,7 @@ pub async fn continue_without_callback(
     flow_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Next> {
-    let flow = pending(store, flow_id, "no_callback", now)?;
+    let flow = pending(store, flow_id, FlowStep::NoCallback, now)?;
     step(store, client, &flow, Some(String::new()), now).await
 }
 
@@ -428,7 +412,7 @@ pub async fn choose_option(
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<Next> {
-    let flow = pending(store, flow_id, "option", now)?;
+    let flow = pending(store, flow_id, FlowStep::Option, now)?;
     if !details(&flow).options.contains_key(key) {
         return Err(CoreError::Invalid(format!("{key:?} is not one of the offered choices")));
     }
@@ -444,7 +428,7 @@ pub async fn answer(
     answer: &str,
     now: DateTime<Utc>,
 ) -> Result<Next> {
-    let flow = pending(store, flow_id, "input", now)?;
+    let flow = pending(store, flow_id, FlowStep::Input, now)?;
     if answer.trim().is_empty() {
         return Err(CoreError::Invalid("the answer is empty".into()));
     }
@@ -459,15 +443,15 @@ pub async fn poll_decoupled(
     flow_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Next> {
-    let flow = pending(store, flow_id, "decoupled", now)?;
+    let flow = pending(store, flow_id, FlowStep::Decoupled, now)?;
     step(store, client, &flow, None, now).await
 }
 
 /// Cancels a pending flow (R7): later callbacks for it are rejected.
 pub fn cancel(store: &Store, flow_id: &str, now: DateTime<Utc>) -> Result<bool> {
     match store.flow(flow_id)? {
-        Some(f) if matches!(f.state.as_str(), "PROCESSING" | "CONSUMER_INPUT_NEEDED") => {
-            store.update_flow(flow_id, "ABORTED", None, None, None, Some("cancelled by the person"), now)?;
+        Some(f) if f.state.is_pending() => {
+            store.update_flow(flow_id, FlowState::Aborted, None, None, None, Some("cancelled by the person"), now)?;
             Ok(true)
         }
         _ => Ok(false),
@@ -484,7 +468,7 @@ async fn step(
     let fctx = flow
         .flow_context
         .clone()
-        .ok_or_else(|| CoreError::Invalid("the flow has no context to continue with".into()))?;
+        .ok_or_else(|| CoreError::CallbackRejected("this connection attempt has no context to continue with".into()))?;
     let user = match flow.connection_id {
         Some(conn) => store.user_context(conn)?,
         None => flow.user_context.clone(),

@@ -25,8 +25,8 @@ impl LoopbackListener {
     pub async fn bind() -> Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0))
             .await
-            .map_err(|e| CoreError::Invalid(format!("cannot listen on 127.0.0.1 for the bank's callback: {e}")))?;
-        let port = listener.local_addr().map_err(|e| CoreError::Invalid(e.to_string()))?.port();
+            .map_err(|e| CoreError::Local(format!("cannot listen on 127.0.0.1 for the bank's callback: {e}")))?;
+        let port = listener.local_addr().map_err(|e| CoreError::Local(e.to_string()))?.port();
         Ok(Self { listener, port })
     }
 
@@ -41,7 +41,7 @@ impl LoopbackListener {
     pub async fn wait(&self, timeout: Duration) -> Result<String> {
         let work = async {
             loop {
-                let (mut stream, _) = self.listener.accept().await.map_err(|e| CoreError::Invalid(e.to_string()))?;
+                let (mut stream, _) = self.listener.accept().await.map_err(|e| CoreError::Local(e.to_string()))?;
                 let mut buf = Vec::with_capacity(2048);
                 let mut chunk = [0u8; 1024];
                 while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
@@ -73,7 +73,7 @@ impl LoopbackListener {
             }
         };
         tokio::time::timeout(timeout, work).await.map_err(|_| {
-            CoreError::Invalid("no callback from the bank in time; start again when you are ready".into())
+            CoreError::Timeout("no callback from the bank in time; start again when you are ready".into())
         })?
     }
 }

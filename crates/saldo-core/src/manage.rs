@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use saldo_gateway::{CorrelationId, DeleteRequest, GatewayClient};
+use saldo_store::states::{ConnectionStatus, ConsentStatus};
 use saldo_store::Store;
 
 use crate::sync::{ConnectionLock, SyncOptions};
@@ -10,7 +11,10 @@ use crate::{CoreError, Result};
 /// Revokes every consent of a connection at the gateway, then deletes the
 /// connection with its accounts, balances and transactions (R14). If the
 /// gateway cannot be reached, nothing is deleted and the error says so;
-/// `force` deletes locally anyway (for a bank that no longer exists).
+/// `force` deletes locally anyway (for a bank that no longer exists). Once
+/// the consents are revoked the connection is marked revoked, so that if the
+/// local deletion fails (a full disk) it is never synced again and
+/// disconnecting it again finishes the deletion.
 pub async fn disconnect(
     store: &mut Store,
     client: &GatewayClient,
@@ -20,17 +24,18 @@ pub async fn disconnect(
 ) -> Result<()> {
     let _lock = ConnectionLock::acquire(&opts.lock_dir, conn).await?;
     let connection =
-        store.connection(conn)?.ok_or_else(|| CoreError::Invalid(format!("there is no connection {conn}")))?;
+        store.connection(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?;
     let cid = CorrelationId::new();
-    for (consent, _, status) in store.consents(conn)? {
-        if status == "revoked" {
+    for consent in store.consents(conn)? {
+        if consent.status == ConsentStatus::Revoked {
             continue;
         }
+        let consent = consent.id;
         let req = DeleteRequest::new(consent.clone(), connection.connector_id, store.user_context(conn)?);
         match client.delete_consent(&req, &cid).await {
             Ok(r) => {
                 store.set_user_context(conn, &r.body, Utc::now())?; // R1
-                store.set_consent_status(&consent, "revoked", Utc::now())?;
+                store.set_consent_status(&consent, ConsentStatus::Revoked, Utc::now())?;
             }
             Err(e) if !force => {
                 if let Some(ctx) = e.user_context() {
@@ -42,6 +47,9 @@ pub async fn disconnect(
                 tracing::warn!(connection = conn, "consent not revoked at the gateway, deleting locally anyway: {e}")
             }
         }
+    }
+    if connection.status != ConnectionStatus::Revoked {
+        store.set_connection_status(conn, ConnectionStatus::Revoked, Utc::now())?;
     }
     store.delete_connection(conn)?;
     Ok(())
@@ -59,10 +67,11 @@ pub async fn delete_account(
         .accounts(None, true)?
         .into_iter()
         .find(|a| a.id == account_id)
-        .ok_or_else(|| CoreError::Invalid(format!("there is no account {account_id}")))?;
+        .ok_or_else(|| CoreError::NotFound(format!("there is no account {account_id}")))?;
     let _lock = ConnectionLock::acquire(&opts.lock_dir, account.connection_id).await?;
-    let connection =
-        store.connection(account.connection_id)?.ok_or_else(|| CoreError::Invalid("connection vanished".into()))?;
+    let connection = store
+        .connection(account.connection_id)?
+        .ok_or_else(|| CoreError::NotFound("the account's connection vanished".into()))?;
     let req =
         DeleteRequest::new(account.gateway_id.clone(), connection.connector_id, store.user_context(connection.id)?);
     match client.delete_account(&req, &CorrelationId::new()).await {

@@ -7,10 +7,11 @@
 //! back-off, and a lost consent turned into "reconnect" with all data kept
 //! (R11).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use saldo_gateway::{
     AccountDataRequest, AccountsRequest, CorrelationId, GatewayClient, GatewayError, PagerContext,
     TransactionsNextRequest, TransactionsResponse, WithMeta,
@@ -21,23 +22,8 @@ use saldo_store::Store;
 
 use crate::{CoreError, Result};
 
-/// What a sync run fetches (R9).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Accounts only: fast, discovers new accounts.
-    Accounts,
-    /// Accounts, balances and transactions (the default).
-    Transactions,
-}
-
-impl Scope {
-    fn as_str(self) -> &'static str {
-        match self {
-            Scope::Accounts => "ACCOUNTS",
-            Scope::Transactions => "TRANSACTIONS",
-        }
-    }
-}
+pub use saldo_store::states::SyncScope as Scope;
+use saldo_store::states::{ConnectionStatus, FailureKind, SyncRunState, Trigger};
 
 /// One step of a plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,12 +62,15 @@ pub fn plan(scope: Scope, accounts: &[Account], checkpoints: &[(i64, Option<(i64
 }
 
 /// How a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Everything fetched.
     Completed {
         /// New transactions stored.
         new_transactions: i64,
+        /// Stored transactions the bank amended (replaced by their new version).
+        amended_transactions: i64,
         /// Accounts discovered (added disabled).
         accounts_added: usize,
         /// Accounts the bank no longer returns (kept, marked).
@@ -102,6 +91,62 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// One line for a person: what a completed run brought, or why it stopped.
+    pub fn summary(&self) -> String {
+        match self {
+            Outcome::Completed { new_transactions, amended_transactions, accounts_added, accounts_disappeared } => {
+                let mut s = format!("{new_transactions} new transaction(s)");
+                if *amended_transactions > 0 {
+                    s.push_str(&format!(", {amended_transactions} amended by the bank"));
+                }
+                if *accounts_added > 0 {
+                    s.push_str(&format!(", {accounts_added} new account(s)"));
+                }
+                if *accounts_disappeared > 0 {
+                    s.push_str(&format!(", {accounts_disappeared} account(s) gone at the bank"));
+                }
+                s
+            }
+            Outcome::NeedsReconnect { reason } => format!("the bank needs you to reconnect: {reason}"),
+            Outcome::Failed { reason, retryable: true } => format!("{reason} (try again later)"),
+            Outcome::Failed { reason, retryable: false } => reason.clone(),
+        }
+    }
+
+    /// The run state this outcome leaves.
+    pub fn state(&self) -> SyncRunState {
+        match self {
+            Outcome::Completed { .. } => SyncRunState::Completed,
+            Outcome::NeedsReconnect { .. } => SyncRunState::AwaitAuth,
+            Outcome::Failed { .. } => SyncRunState::Failed,
+        }
+    }
+}
+
+/// How one connection's sync ended, as both shells report it: the outcome,
+/// or a local failure (the database, a lock file) as a failed outcome.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// The connection.
+    pub connection_id: i64,
+    /// How it ended.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl SyncReport {
+    /// The report of one [`sync_connection`] result.
+    pub fn new(connection_id: i64, result: Result<(i64, Outcome)>) -> Self {
+        let outcome = match result {
+            Ok((_, o)) => o,
+            Err(e) if e.is_reconnect() => Outcome::NeedsReconnect { reason: e.to_string() },
+            Err(e) => Outcome::Failed { reason: e.to_string(), retryable: false },
+        };
+        Self { connection_id, outcome }
+    }
+}
+
 /// Tuning of a run.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
@@ -111,8 +156,8 @@ pub struct SyncOptions {
     pub backoff: Duration,
     /// The person is present (sends `psuIp`, not counted as unattended, R18).
     pub psu_ip: Option<String>,
-    /// `user` or `daily` (R10).
-    pub trigger: &'static str,
+    /// Who started it (R10).
+    pub trigger: Trigger,
     /// Where per-connection lock files live.
     pub lock_dir: PathBuf,
 }
@@ -124,7 +169,7 @@ impl SyncOptions {
             attempts: 4,
             backoff: Duration::from_millis(200),
             psu_ip: Some("127.0.0.1".into()),
-            trigger: "user",
+            trigger: Trigger::User,
             lock_dir: lock_dir.to_path_buf(),
         }
     }
@@ -133,22 +178,68 @@ impl SyncOptions {
     /// unattended, R18), trigger `daily` (R10). It never prompts: a bank
     /// that wants SCA ends the run as needing a reconnect.
     pub fn daily(lock_dir: &Path) -> Self {
-        Self { psu_ip: None, trigger: "daily", ..Self::new(lock_dir) }
+        Self { psu_ip: None, trigger: Trigger::Daily, ..Self::new(lock_dir) }
     }
 }
 
-/// Which connections the daily automatic sync should run now (see
-/// [`saldo_store::Store::connections_due_daily`]).
-pub fn due_for_daily(store: &Store, now: chrono::DateTime<Utc>) -> Result<Vec<i64>> {
-    Ok(store.connections_due_daily(now)?)
+/// Which connections a sync runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// This one (whatever its state: the person asked for it).
+    One(i64),
+    /// "Sync all": every connection that is not revoked. A connection that
+    /// needs a reconnect is included — the person is present, and the bank
+    /// may take its consent again — and ends as needing a reconnect if not.
+    All,
+    /// The daily automatic sync's: see [`due_for_daily`].
+    Due,
+}
+
+/// The connections a sync of `selection` runs, in id order. Both shells
+/// call this; neither filters connections itself.
+pub fn select(store: &Store, selection: Selection, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    Ok(match selection {
+        Selection::One(id) => vec![id],
+        Selection::All => {
+            store.connections()?.into_iter().filter(|c| c.status != ConnectionStatus::Revoked).map(|c| c.id).collect()
+        }
+        Selection::Due => due_for_daily(store, now)?,
+    })
+}
+
+/// The daily automatic sync runs a connection once a day.
+pub const DAILY_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Which connections the daily automatic sync should run now: those the
+/// store finds eligible ([`Store::daily_candidates`]: active, an enabled
+/// account, consents in force) with no sync run started in the last 24 hours.
+pub fn due_for_daily(store: &Store, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    Ok(store
+        .daily_candidates(now)?
+        .into_iter()
+        .filter(|c| c.last_run_started.is_none_or(|l| l <= now - DAILY_INTERVAL))
+        .map(|c| c.connection_id)
+        .collect())
+}
+
+/// When the daily automatic sync will next run each connection, by the same
+/// rule as [`due_for_daily`]: 24 hours after its latest run (now, when that
+/// has passed). A connection the daily sync will not run — it needs a
+/// reconnect, has no enabled account, or its consent ends first — has none.
+pub fn next_daily_syncs(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<i64, DateTime<Utc>>> {
+    Ok(store
+        .daily_candidates(now)?
+        .into_iter()
+        .filter_map(|c| {
+            let next = c.last_run_started.map_or(now, |l| (l + DAILY_INTERVAL).max(now));
+            c.consent_ends.is_none_or(|end| next < end).then_some((c.connection_id, next))
+        })
+        .collect())
 }
 
 /// Classifies a gateway failure: reconnect, transient or permanent.
 fn classify(e: &GatewayError) -> Outcome {
-    let kind = e.exception_type().unwrap_or_default().to_ascii_lowercase();
-    if matches!(e.status(), Some(401 | 403))
-        || ["consent", "stale", "refreshtoken", "expired"].iter().any(|k| kind.contains(k))
-    {
+    if crate::gateway_needs_reconnect(e) {
         Outcome::NeedsReconnect { reason: e.to_string() }
     } else {
         Outcome::Failed { reason: e.to_string(), retryable: e.is_transient() }
@@ -212,20 +303,20 @@ impl ConnectionLock {
     /// Waits (without blocking the async runtime) for the lock of a connection.
     pub async fn acquire(dir: &Path, connection_id: i64) -> Result<Self> {
         std::fs::create_dir_all(dir)
-            .map_err(|e| CoreError::Invalid(format!("cannot create lock directory {}: {e}", dir.display())))?;
+            .map_err(|e| CoreError::Local(format!("cannot create lock directory {}: {e}", dir.display())))?;
         let path = dir.join(format!("connection-{connection_id}.lock"));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| CoreError::Invalid(format!("cannot open lock {}: {e}", path.display())))?;
+            .map_err(|e| CoreError::Local(format!("cannot open lock {}: {e}", path.display())))?;
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(Self { _file: file }),
                 Err(std::fs::TryLockError::WouldBlock) => tokio::time::sleep(Duration::from_millis(25)).await,
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(CoreError::Invalid(format!("cannot lock {}: {e}", path.display())))
+                    return Err(CoreError::Local(format!("cannot lock {}: {e}", path.display())))
                 }
             }
         }
@@ -243,36 +334,45 @@ pub async fn sync_connection(
 ) -> Result<(i64, Outcome)> {
     let _lock = ConnectionLock::acquire(&opts.lock_dir, conn).await?;
     let connection =
-        store.connection(conn)?.ok_or_else(|| CoreError::Invalid(format!("there is no connection {conn}")))?;
-    let run = store.start_sync_run(conn, scope.as_str(), opts.trigger, Utc::now())?;
+        store.connection(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?;
+    if connection.status == ConnectionStatus::Revoked {
+        return Err(CoreError::Invalid(format!(
+            "connection {conn} was disconnected at the bank; disconnect it again to delete its data"
+        )));
+    }
+    let run = store.start_sync_run(conn, scope, opts.trigger, Utc::now())?;
     let outcome = match execute(store, client, conn, connection.connector_id, run, scope, opts).await {
         Ok(o) | Err(Stop::Outcome(o)) => o,
         Err(Stop::Core(e)) => {
-            store.set_sync_run_state(run, "FAILED", Some("local"), Some(&e.to_string()), Utc::now())?;
+            store.set_sync_run_state(
+                run,
+                SyncRunState::Failed,
+                Some(FailureKind::Local),
+                Some(&e.to_string()),
+                Utc::now(),
+            )?;
             return Err(e);
         }
     };
     let now = Utc::now();
-    match &outcome {
-        Outcome::Completed { .. } => {
-            store.set_sync_run_state(run, "COMPLETED", None, None, now)?;
+    let mut outcome = outcome;
+    match &mut outcome {
+        Outcome::Completed { amended_transactions, .. } => {
+            store.set_sync_run_state(run, SyncRunState::Completed, None, None, now)?;
             store.set_last_sync(conn, now)?;
-            if connection.status != "active" {
-                store.set_connection_status(conn, "active", now)?;
+            if connection.status != ConnectionStatus::Active {
+                store.set_connection_status(conn, ConnectionStatus::Active, now)?;
             }
+            *amended_transactions = store.sync_run(run)?.map_or(0, |r| r.updated_transactions);
         }
         Outcome::NeedsReconnect { reason } => {
-            store.set_sync_run_state(run, "AWAIT_AUTH", Some("reconnect"), Some(reason), now)?;
-            store.set_connection_status(conn, "needs_reconnect", now)?;
+            store.set_sync_run_state(run, SyncRunState::AwaitAuth, Some(FailureKind::Reconnect), Some(reason), now)?;
+            store.set_connection_status(conn, ConnectionStatus::NeedsReconnect, now)?;
+            store.expire_consents(conn, now)?;
         }
         Outcome::Failed { reason, retryable } => {
-            store.set_sync_run_state(
-                run,
-                "FAILED",
-                Some(if *retryable { "transient" } else { "remote" }),
-                Some(reason),
-                now,
-            )?;
+            let kind = if *retryable { FailureKind::Transient } else { FailureKind::Remote };
+            store.set_sync_run_state(run, SyncRunState::Failed, Some(kind), Some(reason), now)?;
         }
     }
     Ok((run, outcome))
@@ -356,6 +456,7 @@ async fn execute(
     }
     Ok(Outcome::Completed {
         new_transactions,
+        amended_transactions: 0, // counted on the run, read when it ends
         accounts_added: changes.added.len(),
         accounts_disappeared: changes.disappeared.len(),
     })

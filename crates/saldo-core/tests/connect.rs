@@ -53,7 +53,7 @@ async fn every_redirect_bank_connects_and_its_accounts_arrive_disabled() {
         let stored = w.store.accounts(Some(connection_id), true).unwrap();
         assert!(stored.iter().all(|a| !a.enabled), "R12: new accounts are disabled until the person enables them");
         assert!(w.store.user_context(connection_id).unwrap().is_some(), "R1: the user context is stored");
-        assert_eq!(w.store.connections().unwrap()[0].status, "active");
+        assert_eq!(w.store.connections().unwrap()[0].status, saldo_store::states::ConnectionStatus::Active);
     }
 }
 
@@ -311,7 +311,7 @@ async fn three_wrong_codes_end_the_flow_clearly_and_a_new_one_can_start() {
     }
     let Some(Next::Failed { message, .. }) = last else { panic!("{last:?}") };
     assert!(message.contains("3 wrong answers"), "the bank's reason is shown: {message}");
-    assert_eq!(w.store.flow(&flow_id).unwrap().unwrap().state, "EXCEPTION", "R7");
+    assert_eq!(w.store.flow(&flow_id).unwrap().unwrap().state, saldo_store::states::FlowState::Exception, "R7");
     assert!(w.store.connections().unwrap().is_empty(), "no connection from a failed flow");
     assert!(
         matches!(

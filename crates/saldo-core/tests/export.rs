@@ -252,7 +252,15 @@ async fn awkward_text_extra_decimals_and_balance_history_survive_every_tool() {
         tx("T3", "2026-01-06", "0.00", "", "zero\namount\r\nacross lines"),
         tx("T4", "2026-01-09", "100", "^ caret", "^ a line that starts like a QIF record end"),
     ];
-    let run = w.store.start_sync_run(conn, "TRANSACTIONS", "user", Utc::now()).unwrap();
+    let run = w
+        .store
+        .start_sync_run(
+            conn,
+            saldo_store::states::SyncScope::Transactions,
+            saldo_store::states::Trigger::User,
+            Utc::now(),
+        )
+        .unwrap();
     w.store.commit_page(&saldo_store::transactions::PageCommit::new(conn, account, run, &awkward), Utc::now()).unwrap();
     // Booked balances: 1000 before the history, then one consistent with it
     // (1000 - 12.50 + 0.005 = 987.505 on the 5th), one that is not (a bank

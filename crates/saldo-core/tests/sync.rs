@@ -7,6 +7,7 @@ use saldo_core::connect::{self, Next};
 use saldo_core::sync::{self, Outcome, Scope};
 use saldo_sandbox::psu::{Browser, Decision, Outcome as Page};
 use saldo_sandbox::{FaultMode, FaultPlan};
+use saldo_store::states::{ConnectionStatus, SyncRunState};
 use saldo_store::Store;
 
 mod support;
@@ -48,11 +49,19 @@ async fn a_sync_fetches_exactly_the_banks_transactions_and_a_resync_adds_nothing
     let conn = w.connect(-1, &[MOCK]).await;
     let (run, outcome) = w.sync(conn, Scope::Transactions).await;
     let expected = w.expected(-1, MOCK);
-    assert_eq!(outcome, Outcome::Completed { new_transactions: expected, accounts_added: 0, accounts_disappeared: 0 });
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            new_transactions: expected,
+            amended_transactions: 0,
+            accounts_added: 0,
+            accounts_disappeared: 0
+        }
+    );
     let r = w.store.sync_run(run).unwrap().unwrap();
     assert_eq!(
-        (r.state.as_str(), r.accounts_done, r.new_transactions),
-        ("COMPLETED", 1, expected),
+        (r.state, r.accounts_done, r.new_transactions),
+        (SyncRunState::Completed, 1, expected),
         "R10: the run shows its progress"
     );
     assert!(r.pages_done > 20, "many pages ({})", r.pages_done);
@@ -96,8 +105,12 @@ async fn a_lost_consent_asks_to_reconnect_and_keeps_everything() {
     w.sb.advance_clock(chrono::Duration::days(181));
     let (run, outcome) = w.sync(conn, Scope::Transactions).await;
     assert!(matches!(outcome, Outcome::NeedsReconnect { .. }), "R11: {outcome:?}");
-    assert_eq!(w.store.sync_run(run).unwrap().unwrap().state, "AWAIT_AUTH");
-    assert_eq!(w.store.connection(conn).unwrap().unwrap().status, "needs_reconnect", "the UI can offer a reconnect");
+    assert_eq!(w.store.sync_run(run).unwrap().unwrap().state, SyncRunState::AwaitAuth);
+    assert_eq!(
+        w.store.connection(conn).unwrap().unwrap().status,
+        ConnectionStatus::NeedsReconnect,
+        "the UI can offer a reconnect"
+    );
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R11: nothing stored is lost");
 }
 
@@ -113,7 +126,7 @@ async fn transient_failures_are_retried_and_a_broken_fetch_resumes_where_it_stop
     w.sb.set_fault(FaultPlan::always(FaultMode::Http500).on_path("/transactions/next"));
     let (run, outcome) = w.sync(conn, Scope::Transactions).await;
     assert!(matches!(outcome, Outcome::Failed { retryable: true, .. }), "{outcome:?}");
-    assert_eq!(w.store.sync_run(run).unwrap().unwrap().error_kind.as_deref(), Some("transient"));
+    assert_eq!(w.store.sync_run(run).unwrap().unwrap().error_kind, Some(saldo_store::states::FailureKind::Transient));
     let acct = w.account(conn, MOCK);
     assert!(w.store.checkpoint(acct.id).unwrap().is_some(), "R4: a checkpoint marks where it stopped");
     let partial = w.store.transaction_count(acct.id).unwrap();
@@ -187,7 +200,7 @@ async fn disconnecting_revokes_the_consent_at_the_gateway_then_deletes_everythin
     w.sync(conn, Scope::Transactions).await;
     let consents = w.store.consents(conn).unwrap();
     assert_eq!(consents.len(), 1, "R15: the consent and its validity are tracked");
-    assert!(consents[0].1.is_some(), "with validUntil");
+    assert!(consents[0].valid_until.is_some(), "with validUntil");
     let old_ctx = w.store.user_context(conn).unwrap();
     // The gateway is down: nothing is deleted.
     w.sb.set_fault(FaultPlan::always(FaultMode::Http503));
@@ -289,7 +302,7 @@ async fn every_fault_mode_of_the_sandbox_ends_clearly_and_loses_nothing() {
         match expect {
             Expect::Completes => {
                 assert!(matches!(outcome, Outcome::Completed { .. }), "{mode:?}: retried within the run: {outcome:?}");
-                assert_eq!(row.state, "COMPLETED", "{mode:?}");
+                assert_eq!(row.state, SyncRunState::Completed, "{mode:?}");
             }
             Expect::FailsThenResumes(words) => {
                 let Outcome::Failed { reason, .. } = &outcome else {
@@ -297,7 +310,7 @@ async fn every_fault_mode_of_the_sandbox_ends_clearly_and_loses_nothing() {
                 };
                 assert!(reason.contains(words), "{mode:?}: the reason says what happened: {reason}");
                 assert!(!reason.contains(&secret), "{mode:?}: R5: no context in the reason");
-                assert_eq!(row.state, "FAILED", "{mode:?}");
+                assert_eq!(row.state, SyncRunState::Failed, "{mode:?}");
                 assert!(row.error.as_deref().is_some_and(|e| !e.contains(&secret)), "{mode:?}: R5 in the stored run");
                 assert!(w.store.transaction_count(acct.id).unwrap() > 0, "{mode:?}: the pages before it are kept");
                 assert!(w.store.checkpoint(acct.id).unwrap().is_some(), "{mode:?}: R4: where it stopped is kept");
@@ -334,7 +347,7 @@ async fn a_cut_answer_that_used_up_the_refresh_token_asks_to_reconnect_and_keeps
     assert!(matches!(first, Outcome::Failed { .. }), "the cut answer fails the run: {first:?}");
     let (run, outcome) = w.sync(conn, Scope::Transactions).await;
     assert!(matches!(outcome, Outcome::NeedsReconnect { .. }), "R11: the stale context is not retried: {outcome:?}");
-    assert_eq!(w.store.sync_run(run).unwrap().unwrap().state, "AWAIT_AUTH");
+    assert_eq!(w.store.sync_run(run).unwrap().unwrap().state, SyncRunState::AwaitAuth);
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R11: nothing stored is lost");
 
     let mut req = request(-1);

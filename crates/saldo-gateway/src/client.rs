@@ -4,7 +4,6 @@
 //! (one per user action), and returns the response's correlation headers with
 //! the body ([`WithMeta`]) so failures can be traced with the provider.
 
-use std::fmt;
 use std::time::Duration;
 
 use reqwest::{header::HeaderMap, Method};
@@ -13,60 +12,13 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::{ErrorBody, GatewayError};
+use crate::meta::{CorrelationId, ResponseMeta, WithMeta};
 use crate::redact::{excerpt, redact_secrets};
 use crate::{
     AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest, AccountsRequest,
     AccountsResponse, BalancesResponse, Bank, DeleteRequest, TransactionsNextRequest, TransactionsResponse,
     UserContext,
 };
-
-/// The id of one user action, sent as `X-Correlation-ID` on all its calls.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CorrelationId(String);
-
-impl CorrelationId {
-    /// A fresh random id.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Default for CorrelationId {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Display for CorrelationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Correlation headers of one exchange.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResponseMeta {
-    /// The `X-Request-ID` this client sent.
-    pub request_id: String,
-    /// The `X-Correlation-ID` this client sent.
-    pub correlation_id: String,
-    /// The `X-Operation-ID` the gateway assigned, if any.
-    pub operation_id: Option<String>,
-}
-
-/// A response body with its correlation headers.
-#[derive(Clone, Debug, PartialEq)]
-pub struct WithMeta<T> {
-    /// The decoded body.
-    pub body: T,
-    /// The correlation headers.
-    pub meta: ResponseMeta,
-}
 
 /// How to reach the gateway.
 #[derive(Clone, Debug)]

@@ -219,6 +219,26 @@ impl BalanceType {
     pub fn is_booked(&self) -> bool {
         matches!(self, BalanceType::Clbd | BalanceType::Opbd | BalanceType::Itbd | BalanceType::Prcd)
     }
+
+    /// Whether this balance is what the person can spend (booked plus
+    /// pending, credit lines included as the bank counts them).
+    pub fn is_available(&self) -> bool {
+        matches!(self, BalanceType::Clav | BalanceType::Itav | BalanceType::Fwav)
+    }
+
+    /// How well this balance stands for an account's headline figure of its
+    /// kind (booked or available): lower is better — the latest closing,
+    /// then interim, then opening, then the previous closing, then forward.
+    /// `None` for types that are neither booked nor available.
+    pub fn headline_rank(&self) -> Option<u8> {
+        match self {
+            BalanceType::Clbd | BalanceType::Clav => Some(0),
+            BalanceType::Itbd | BalanceType::Itav => Some(1),
+            BalanceType::Opbd | BalanceType::Fwav => Some(2),
+            BalanceType::Prcd => Some(3),
+            _ => None,
+        }
+    }
 }
 
 impl From<&str> for BalanceType {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::ResponseMeta;
+use crate::meta::ResponseMeta;
 use crate::UserContext;
 
 /// The gateway's error body, sent with HTTP 400 and 422.

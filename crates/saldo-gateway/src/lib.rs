@@ -7,20 +7,24 @@
 //! ([`UserContext`], [`FlowContext`], [`PagerContext`]).
 
 pub mod amount;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod codes;
 pub mod context;
 pub mod datetime;
 pub mod error;
+pub mod meta;
 pub mod model;
 pub mod redact;
 
 pub use amount::Amount;
-pub use client::{ClientConfig, CorrelationId, GatewayClient, ResponseMeta, WithMeta};
+#[cfg(feature = "client")]
+pub use client::{ClientConfig, GatewayClient};
 pub use codes::{
     AccessOption, AccountScheme, BalanceType, BankStatus, CurrencyOption, LinkingOption, ResultStatus, StatusInfo,
 };
 pub use context::{FlowContext, PagerContext, UserContext};
 pub use datetime::BankDateTime;
 pub use error::{ErrorBody, GatewayError};
+pub use meta::{CorrelationId, ResponseMeta, WithMeta};
 pub use model::*;

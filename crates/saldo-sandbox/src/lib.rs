@@ -240,6 +240,18 @@ pub async fn start_local(config: SandboxConfig) -> Result<SandboxHandle, StartEr
     start(config, listener).await
 }
 
+/// The sandbox a shell embeds when no gateway is configured: on a free
+/// loopback port, its banks' state kept in `sandbox-state.json` beside the
+/// person's data (so connections made through it keep working after a
+/// restart). Both shells call this one function.
+pub async fn start_embedded(data_dir: &std::path::Path) -> Result<SandboxHandle, StartError> {
+    let config = SandboxConfig { state_file: Some(data_dir.join(EMBEDDED_STATE_FILE)), ..Default::default() };
+    start_local(config).await
+}
+
+/// The embedded sandbox's state file in the data directory.
+pub const EMBEDDED_STATE_FILE: &str = "sandbox-state.json";
+
 /// The routes. Fixed path segments are matched case-insensitively by the
 /// server loop, which lower-cases them before routing.
 fn router(app: Arc<App>) -> Router {

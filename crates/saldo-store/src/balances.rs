@@ -1,7 +1,8 @@
 //! `balances`: one row per balance per sync, so history is kept.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
+use rusqlite::{params, TransactionBehavior};
+use saldo_gateway::UserContext;
 
 use crate::{Result, Store, StoreError, StoredAmount};
 
@@ -100,4 +101,28 @@ pub(crate) fn insert_balances_tx(
         ])?;
     }
     Ok(())
+}
+
+impl Store {
+    /// Stores balances together with the user context that came with them (R1).
+    pub fn commit_balances(
+        &mut self,
+        connection_id: i64,
+        account_id: i64,
+        run: i64,
+        balances: &[saldo_gateway::Balance],
+        user_context: Option<&UserContext>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some(user) = user_context {
+            tx.execute(
+                "UPDATE connections SET user_context = ?2, updated_at = ?3 WHERE id = ?1",
+                params![connection_id, user.expose(), now.to_rfc3339()],
+            )?;
+        }
+        crate::balances::insert_balances_tx(&tx, account_id, Some(run), balances, now)?;
+        tx.commit()?;
+        Ok(())
+    }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use saldo_gateway::UserContext;
 
+use crate::states::{ConnectionStatus, ConsentStatus};
 use crate::{Result, Store};
 
 /// A stored connection (without its user context, which stays in the core).
@@ -17,8 +18,8 @@ pub struct Connection {
     pub bank_name: String,
     /// Country code.
     pub country: String,
-    /// `active`, `needs_reconnect` or `revoked`.
-    pub status: String,
+    /// Where it stands.
+    pub status: ConnectionStatus,
     /// Last completed sync.
     pub last_sync_at: Option<String>,
 }
@@ -49,8 +50,8 @@ impl Store {
         let now = now.to_rfc3339();
         self.conn.execute(
             "INSERT INTO connections (connector_id, bank_name, country, status, user_context, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?5)",
-            params![connector_id, bank_name, country, user.expose(), now],
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            params![connector_id, bank_name, country, ConnectionStatus::Active, user.expose(), now],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -83,8 +84,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets the status (`active`, `needs_reconnect`, `revoked`).
-    pub fn set_connection_status(&self, id: i64, status: &str, now: DateTime<Utc>) -> Result<()> {
+    /// Sets the status.
+    pub fn set_connection_status(&self, id: i64, status: ConnectionStatus, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE connections SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, status, now.to_rfc3339()],
@@ -97,6 +98,17 @@ impl Store {
     pub fn delete_connection(&self, id: i64) -> Result<bool> {
         Ok(self.conn.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
     }
+}
+
+/// A consent as stored (R15).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentRow {
+    /// The gateway's consent id.
+    pub id: String,
+    /// Until when the bank says it holds (RFC 3339), if it says.
+    pub valid_until: Option<String>,
+    /// Its state.
+    pub status: ConsentStatus,
 }
 
 impl Store {
@@ -112,29 +124,66 @@ impl Store {
         {
             let Some(id) = &c.consent_id else { continue };
             self.conn.execute(
+                // The bank reports it in force: a consent an earlier run found
+                // expired is valid again (a reconnect may renew it under the
+                // same id); one Saldo revoked stays revoked.
                 "INSERT INTO consents (id, connection_id, valid_until, status, updated_at) VALUES (?1, ?2, ?3, 'valid', ?4)
-                 ON CONFLICT (id) DO UPDATE SET valid_until = excluded.valid_until, updated_at = excluded.updated_at",
+                 ON CONFLICT (id) DO UPDATE SET valid_until = excluded.valid_until, updated_at = excluded.updated_at,
+                   status = CASE WHEN status = 'revoked' THEN status ELSE 'valid' END",
                 params![id, connection_id, c.valid_until.as_ref().map(|v| v.as_str().to_owned()), now.to_rfc3339()],
             )?;
         }
         Ok(())
     }
 
-    /// The consent ids of a connection with their validity end.
-    pub fn consents(&self, connection_id: i64) -> Result<Vec<(String, Option<String>, String)>> {
+    /// The consents of a connection.
+    pub fn consents(&self, connection_id: i64) -> Result<Vec<ConsentRow>> {
         let mut st =
             self.conn.prepare("SELECT id, valid_until, status FROM consents WHERE connection_id = ?1 ORDER BY id")?;
         let rows = st
-            .query_map([connection_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([connection_id], |r| {
+                Ok(ConsentRow { id: r.get(0)?, valid_until: r.get(1)?, status: r.get(2)? })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
-    /// Marks a consent revoked.
-    pub fn set_consent_status(&self, id: &str, status: &str, now: DateTime<Utc>) -> Result<()> {
+    /// Marks every consent of a connection that is still valid as expired
+    /// (the bank refused it: the connection needs a reconnect).
+    pub fn expire_consents(&self, connection_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE consents SET status = ?2, updated_at = ?3 WHERE connection_id = ?1 AND status = 'valid'",
+            params![connection_id, ConsentStatus::Expired, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the consents of a connection that the bank refused (after a
+    /// reconnect renewed its access under new consents).
+    pub fn drop_expired_consents(&self, connection_id: i64) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM consents WHERE connection_id = ?1 AND status = ?2",
+            params![connection_id, ConsentStatus::Expired],
+        )?;
+        Ok(())
+    }
+
+    /// Sets a consent's status.
+    pub fn set_consent_status(&self, id: &str, status: ConsentStatus, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
             "UPDATE consents SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, status, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Records a completed sync on the connection.
+    pub fn set_last_sync(&self, connection_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE connections SET last_sync_at = ?2 WHERE id = ?1",
+            params![connection_id, now.to_rfc3339()],
         )?;
         Ok(())
     }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use saldo_gateway::{FlowContext, UserContext};
 
+use crate::states::{FlowState, FlowStep, RedirectKind};
 use crate::{Result, Store};
 
 /// A stored flow.
@@ -16,16 +17,16 @@ pub struct FlowRow {
     pub connection_id: Option<i64>,
     /// Connector.
     pub connector_id: i64,
-    /// `PROCESSING`, `CONSUMER_INPUT_NEEDED`, `FINISHED`, `ABORTED`, `EXCEPTION` (seed 002).
-    pub state: String,
+    /// Its state (seed 002).
+    pub state: FlowState,
     /// The gateway's flow context for the next step.
     pub flow_context: Option<FlowContext>,
     /// A user context returned before the connection exists (R1).
     pub user_context: Option<UserContext>,
-    /// `deeplink` or `loopback`.
-    pub redirect_kind: String,
-    /// What the flow waits for: `callback`, `option`, `decoupled`, `no_callback`.
-    pub step: Option<String>,
+    /// How the callback comes back.
+    pub redirect_kind: RedirectKind,
+    /// What the flow waits for, while it waits.
+    pub step: Option<FlowStep>,
     /// JSON details (bank name, country, offered options).
     pub details: String,
     /// Why it failed.
@@ -71,7 +72,7 @@ impl Store {
         id: &str,
         connector_id: i64,
         connection_id: Option<i64>,
-        redirect_kind: &str,
+        redirect_kind: RedirectKind,
         details: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
@@ -103,8 +104,8 @@ impl Store {
     pub fn update_flow(
         &self,
         id: &str,
-        state: &str,
-        step: Option<&str>,
+        state: FlowState,
+        step: Option<FlowStep>,
         flow_context: Option<&FlowContext>,
         user_context: Option<&UserContext>,
         error: Option<&str>,

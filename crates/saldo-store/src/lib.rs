@@ -9,17 +9,20 @@ mod amount;
 pub mod balances;
 pub mod connections;
 pub mod export;
+mod fetch_claims;
 pub mod flows;
 mod migrations;
 mod open;
+mod protection;
 pub mod queries;
+pub mod states;
+pub mod sync_runs;
 pub mod transactions;
-mod unlock;
 
 pub use amount::{exponent, StoredAmount};
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 pub use open::Store;
-pub use unlock::{data_dir, open_data_dir, Protection, Unlock, DB_FILE_NAME};
+pub use protection::DB_FILE_NAME;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

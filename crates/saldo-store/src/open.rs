@@ -19,7 +19,7 @@ pub struct Store {
     key: DbKey,
     /// Per account, the fetch in progress in this process: identity
     /// occurrences it has consumed (see `transactions`).
-    pub(crate) fetches: std::collections::HashMap<i64, crate::transactions::FetchClaims>,
+    pub(crate) fetches: std::collections::HashMap<i64, crate::fetch_claims::FetchClaims>,
 }
 
 impl std::fmt::Debug for Store {

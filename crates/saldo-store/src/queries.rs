@@ -307,23 +307,6 @@ impl Store {
             .map(|((month, currency), (income, expense))| MonthlyRow { month, currency, income, expense })
             .collect())
     }
-
-    /// Total of the latest booked (else available) balances of visible,
-    /// enabled accounts, per currency.
-    pub fn totals(&self) -> Result<BTreeMap<String, Decimal>> {
-        let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
-        for o in self.accounts_overview(false)? {
-            if !o.account.enabled {
-                continue;
-            }
-            let preferred = ["CLBD", "ITBD", "OPBD", "CLAV", "ITAV", "FWAV", "XPCD"];
-            let best = preferred.iter().find_map(|t| o.balances.iter().find(|b| b.balance_type == *t));
-            if let Some(b) = best {
-                *out.entry(b.currency.clone()).or_default() += b.amount;
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

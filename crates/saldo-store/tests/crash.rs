@@ -43,7 +43,16 @@ fn ingest(path: &std::path::Path, key: &DbKey) {
     let (run, mut index) = match s.checkpoint(1).unwrap() {
         Some(cp) => (cp.run_id, cp.pager.unwrap().expose().parse::<u64>().unwrap()),
         None if s.transaction_count(1).unwrap() as u64 == N => return,
-        None => (s.start_sync_run(1, "TRANSACTIONS", "user", now()).unwrap(), 0),
+        None => (
+            s.start_sync_run(
+                1,
+                saldo_store::states::SyncScope::Transactions,
+                saldo_store::states::Trigger::User,
+                now(),
+            )
+            .unwrap(),
+            0,
+        ),
     };
     while index < N {
         let end = (index + PAGE).min(N);

@@ -35,7 +35,9 @@ fn file_bytes(path: &std::path::Path) -> Vec<u8> {
 fn the_file_has_no_plaintext_and_sqlite3_cannot_open_it() {
     let (mut s, _key, path) = store("plain");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
-    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     commit(
         &mut s,
         conn,
@@ -145,17 +147,23 @@ fn twins_stay_two_and_refetching_adds_nothing() {
         tx(None, (2026, 3, 3), "-9.99", "EUR", "Shop", "Book"),
         tx(Some("X-1"), (2026, 3, 3), "100", "EUR", "Employer", "Salary"),
     ];
-    let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run1 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let first = commit(&mut s, conn, accts[0], run1, &page);
     assert_eq!(first.inserted, 4, "R16: two identical coffees are two transactions");
-    let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run2 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let again = commit(&mut s, conn, accts[0], run2, &page);
     assert_eq!((again.inserted, again.unchanged), (0, 4), "R16: re-fetching the same transactions adds nothing");
     assert_eq!(s.transaction_count(accts[0]).unwrap(), 4);
     // A third coffee the next time is new.
     let mut more = page.clone();
     more.insert(0, tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee"));
-    let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run3 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     assert_eq!(commit(&mut s, conn, accts[0], run3, &more).inserted, 1, "a third identical coffee is a new one");
 }
 
@@ -171,11 +179,15 @@ fn a_transaction_the_bank_amends_is_replaced_not_duplicated() {
         tx(Some("C-2"), (2026, 3, 30), "-9.99", "EUR", "Shop", "Book"),
         tx(None, (2026, 3, 30), "-4.50", "EUR", "Bakery", "Coffee"),
     ];
-    let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run1 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     assert_eq!(commit(&mut s, conn, accts[0], run1, &before).inserted, 3);
     let mut after = before.clone();
     after[0] = tx(Some("C-1"), (2026, 4, 1), "-46.20", "EUR", "Bistro", "Dinner incl. tip");
-    let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run2 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let stats = commit(&mut s, conn, accts[0], run2, &after);
     assert_eq!((stats.inserted, stats.updated, stats.unchanged), (0, 1, 2), "one amended, two as they were");
     assert_eq!(s.transaction_count(accts[0]).unwrap(), 3, "R16: replaced, not added");
@@ -195,7 +207,9 @@ fn a_transaction_the_bank_amends_is_replaced_not_duplicated() {
         [("2026-03".to_owned(), "-14.49".to_owned()), ("2026-04".to_owned(), "-46.20".to_owned())],
         "the old amount left March, the new one is in April"
     );
-    let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run3 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let again = commit(&mut s, conn, accts[0], run3, &after);
     assert_eq!(
         (again.inserted, again.updated, again.unchanged),
@@ -238,11 +252,20 @@ fn pages_split_differently_give_the_same_identities() {
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let all: Vec<_> =
         (0..30).map(|i| tx(None, (2026, 2, 1 + (i / 3) as u32), "-1.00", "EUR", "Vending", "Snack")).collect();
-    let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run1 = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let split: Vec<&[_]> = all.chunks(7).collect();
     assert_eq!(fetch(&mut s, &path, &key, (conn, accts[0], run1), &split, None).inserted, 30, "ten triplets of snacks");
     for (size, crash) in [(30, None), (4, None), (4, Some(2)), (5, Some(0))] {
-        let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let run = s
+            .start_sync_run(
+                conn,
+                saldo_store::states::SyncScope::Transactions,
+                saldo_store::states::Trigger::User,
+                now(),
+            )
+            .unwrap();
         let split: Vec<&[_]> = all.chunks(size).collect();
         let stats = fetch(&mut s, &path, &key, (conn, accts[0], run), &split, crash);
         assert_eq!(
@@ -266,9 +289,23 @@ fn a_new_twin_on_a_later_page_is_added_even_when_the_fetch_resumes_after_a_crash
         let (mut s, key, path) = store("resume-twin");
         let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
         let ids = |run| (conn, accts[0], run);
-        let run1 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let run1 = s
+            .start_sync_run(
+                conn,
+                saldo_store::states::SyncScope::Transactions,
+                saldo_store::states::Trigger::User,
+                now(),
+            )
+            .unwrap();
         assert_eq!(fetch(&mut s, &path, &key, ids(run1), &[std::slice::from_ref(&coffee)], None).inserted, 1);
-        let run2 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let run2 = s
+            .start_sync_run(
+                conn,
+                saldo_store::states::SyncScope::Transactions,
+                saldo_store::states::Trigger::User,
+                now(),
+            )
+            .unwrap();
         let pages: [&[_]; 2] = [std::slice::from_ref(&coffee), &[book.clone(), coffee.clone()]];
         let stats = fetch(&mut s, &path, &key, ids(run2), &pages, crash);
         assert_eq!(
@@ -276,7 +313,14 @@ fn a_new_twin_on_a_later_page_is_added_even_when_the_fetch_resumes_after_a_crash
             (2, 1),
             "R16, crash {crash:?}: the book and the second coffee are new"
         );
-        let run3 = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let run3 = s
+            .start_sync_run(
+                conn,
+                saldo_store::states::SyncScope::Transactions,
+                saldo_store::states::Trigger::User,
+                now(),
+            )
+            .unwrap();
         let stats = fetch(&mut s, &path, &key, ids(run3), &pages, crash);
         assert_eq!((stats.inserted, stats.unchanged), (0, 3), "R16, crash {crash:?}: fetched again, nothing is added");
         assert_eq!(s.transaction_count(accts[0]).unwrap(), 3);
@@ -292,9 +336,13 @@ fn a_fetch_continued_by_another_process_is_not_counted_from_stale_memory() {
     let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
     let (mut app, key, path) = store("two-resumers");
     let (conn, accts) = seeded(&mut app, &[("A1", "EUR")]);
-    let run1 = app.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run1 = app
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     assert_eq!(commit(&mut app, conn, accts[0], run1, std::slice::from_ref(&coffee)).inserted, 1);
-    let run2 = app.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run2 = app
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let next = PagerContext::new("next");
     let page = |last: bool| PageCommit {
         next_pager: (!last).then_some(&next),
@@ -349,7 +397,9 @@ fn a_fetch_interrupted_before_the_upgrade_to_v5_resumes_with_its_claims() {
 fn a_page_commits_with_its_user_context_and_checkpoint() {
     let (mut s, _, _) = store("atomic");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
-    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let ctx = UserContext::new("ctx-1");
     let pager = PagerContext::new("{\"page\":1}");
     let t = [tx(Some("1"), (2026, 1, 1), "1", "EUR", "A", "a")];
@@ -371,7 +421,9 @@ fn a_page_commits_with_its_user_context_and_checkpoint() {
 fn a_failed_page_leaves_nothing_half_written() {
     let (mut s, _, _) = store("rollback");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
-    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let ctx = UserContext::new("ctx-new");
     // An amount that does not fit in 64-bit minor units fails the page midway.
     let huge = tx(Some("2"), (2026, 1, 1), "99999999999999999999.99", "EUR", "B", "b");
@@ -391,7 +443,9 @@ fn a_failed_page_leaves_nothing_half_written() {
 fn amounts_are_stored_exactly_in_every_currency() {
     let (mut s, _, _) = store("exact");
     let (conn, accts) = seeded(&mut s, &[("K", "KWD"), ("J", "JPY"), ("E", "EUR")]);
-    let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    let run = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     commit(&mut s, conn, accts[0], run, &[tx(Some("1"), (2026, 1, 1), "-1.234", "KWD", "A", "a")]);
     commit(&mut s, conn, accts[1], run, &[tx(Some("1"), (2026, 1, 1), "1200", "JPY", "A", "a")]);
     commit(
@@ -448,7 +502,14 @@ fn deletes_cascade_exactly_as_r14_says() {
     let (c1, a1) = seeded(&mut s, &[("A", "EUR"), ("B", "EUR")]);
     let (c2, a2) = seeded(&mut s, &[("C", "EUR")]);
     for (conn, acct) in [(c1, a1[0]), (c1, a1[1]), (c2, a2[0])] {
-        let run = s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+        let run = s
+            .start_sync_run(
+                conn,
+                saldo_store::states::SyncScope::Transactions,
+                saldo_store::states::Trigger::User,
+                now(),
+            )
+            .unwrap();
         let t = [
             tx(Some("1"), (2026, 1, 1), "-1", "EUR", "Zed", "unique-word"),
             tx(Some("2"), (2026, 1, 2), "2", "EUR", "Zed", "x"),
@@ -500,7 +561,8 @@ fn two_processes_write_to_one_database_at_the_same_time() {
     let (mut s, key, path) = store("twoproc");
     let (conn, accts) = seeded(&mut s, &[("A", "EUR"), ("B", "EUR")]);
     assert_eq!((conn, accts.clone()), (1, vec![1, 2]));
-    s.start_sync_run(conn, "TRANSACTIONS", "user", now()).unwrap();
+    s.start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
     let child = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "two_processes_write_to_one_database_at_the_same_time"])
         .env("SALDO_CHILD_DB_DIR", path.parent().unwrap())

@@ -21,13 +21,13 @@ pub use sensitive::{DbKey, Passphrase, Sensitive};
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     /// No keyring service answered (no Secret Service on this desktop, locked, or no D-Bus).
-    #[error("no OS keyring is available ({0}); protect the database with a passphrase instead (--passphrase-file)")]
+    #[error("no OS keyring is available ({0})")]
     KeyringUnavailable(String),
     /// The database exists but its key is not in the keyring.
     #[error("the database key is not in the OS keyring; the database cannot be opened without it (was the keyring reset, or is this another user's data directory?)")]
     KeyMissing,
     /// The database is protected by a passphrase and none was given.
-    #[error("this database is protected by a passphrase: give it with --passphrase-file or SALDO_PASSPHRASE_FILE")]
+    #[error("this database is protected by a passphrase")]
     PassphraseRequired,
     /// A passphrase file could not be used.
     #[error("passphrase file {path}: {reason}")]

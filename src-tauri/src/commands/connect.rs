@@ -9,15 +9,15 @@ use saldo_core::connect::{self, ConnectRequest, RedirectKind};
 use saldo_gateway::{AccessOption, CorrelationId};
 use tauri::AppHandle;
 
-use super::{ready, State};
-use crate::error::{IpcCode, IpcError, IpcResult};
+use super::{detached, ready, State};
+use crate::error::{IpcError, IpcResult};
 use crate::links;
 use crate::views::{Answer, BankForm, BankView, ConnectForm, FormField, Step};
 
 /// The banks of a country.
 #[tauri::command]
 pub async fn banks(state: State<'_>, country: String) -> IpcResult<Vec<BankView>> {
-    let client = ready(&mut *state.session.lock().await)?.client.clone();
+    let client = ready(&mut *state.session.lock().await)?.client()?.clone();
     let banks = client.banks(&country, &CorrelationId::new()).await?.body;
     Ok(banks
         .into_iter()
@@ -34,7 +34,7 @@ pub async fn banks(state: State<'_>, country: String) -> IpcResult<Vec<BankView>
 /// What the bank asks before the access request.
 #[tauri::command]
 pub async fn bank_form(state: State<'_>, connector_id: i64) -> IpcResult<BankForm> {
-    let client = ready(&mut *state.session.lock().await)?.client.clone();
+    let client = ready(&mut *state.session.lock().await)?.client()?.clone();
     let o = client.access_options(connector_id, &CorrelationId::new()).await?.body;
     Ok(BankForm {
         connector_id,
@@ -74,11 +74,8 @@ pub async fn connect_start(app: AppHandle, state: State<'_>, form: ConnectForm) 
         frequency_per_day: 4,
         reconnect: form.reconnect,
     };
-    let next = {
-        let mut guard = state.session.lock().await;
-        let s = ready(&mut guard)?;
-        connect::start(&mut s.store, &s.client, &req, Utc::now()).await?
-    };
+    let (mut store, client) = detached(&state).await?;
+    let next = connect::start(&mut store, &client, &req, Utc::now()).await?;
     if let Some(l) = listener {
         links::await_loopback(app.clone(), l);
     }
@@ -88,44 +85,32 @@ pub async fn connect_start(app: AppHandle, state: State<'_>, form: ConnectForm) 
 /// The person chose an option (SELECT_OPTION).
 #[tauri::command]
 pub async fn connect_choose(app: AppHandle, state: State<'_>, flow_id: String, key: String) -> IpcResult<Step> {
-    let next = {
-        let mut guard = state.session.lock().await;
-        let s = ready(&mut guard)?;
-        connect::choose_option(&mut s.store, &s.client, &flow_id, &key, Utc::now()).await?
-    };
+    let (mut store, client) = detached(&state).await?;
+    let next = connect::choose_option(&mut store, &client, &flow_id, &key, Utc::now()).await?;
     Ok(links::advance(&app, next))
 }
 
 /// The person answered the bank's question (MORE_INFO / PASSWORD).
 #[tauri::command]
 pub async fn connect_answer(app: AppHandle, state: State<'_>, flow_id: String, answer: Answer) -> IpcResult<Step> {
-    let next = {
-        let mut guard = state.session.lock().await;
-        let s = ready(&mut guard)?;
-        connect::answer(&mut s.store, &s.client, &flow_id, &answer.0, Utc::now()).await?
-    };
+    let (mut store, client) = detached(&state).await?;
+    let next = connect::answer(&mut store, &client, &flow_id, &answer.0, Utc::now()).await?;
     Ok(links::advance(&app, next))
 }
 
 /// Asks the bank whether the person confirmed in their app (DECOUPLED).
 #[tauri::command]
 pub async fn connect_poll(app: AppHandle, state: State<'_>, flow_id: String) -> IpcResult<Step> {
-    let next = {
-        let mut guard = state.session.lock().await;
-        let s = ready(&mut guard)?;
-        connect::poll_decoupled(&mut s.store, &s.client, &flow_id, Utc::now()).await?
-    };
+    let (mut store, client) = detached(&state).await?;
+    let next = connect::poll_decoupled(&mut store, &client, &flow_id, Utc::now()).await?;
     Ok(links::advance(&app, next))
 }
 
 /// The person says they are done at a bank that does not call back.
 #[tauri::command]
 pub async fn connect_continue(app: AppHandle, state: State<'_>, flow_id: String) -> IpcResult<Step> {
-    let next = {
-        let mut guard = state.session.lock().await;
-        let s = ready(&mut guard)?;
-        connect::continue_without_callback(&mut s.store, &s.client, &flow_id, Utc::now()).await?
-    };
+    let (mut store, client) = detached(&state).await?;
+    let next = connect::continue_without_callback(&mut store, &client, &flow_id, Utc::now()).await?;
     Ok(links::advance(&app, next))
 }
 
@@ -135,14 +120,4 @@ pub async fn connect_cancel(state: State<'_>, flow_id: String) -> IpcResult<bool
     let mut guard = state.session.lock().await;
     let s = ready(&mut guard)?;
     connect::cancel(&s.store, &flow_id, Utc::now()).map_err(IpcError::from)
-}
-
-/// Whether a pasted link is a Saldo callback (for the "paste the link" fallback).
-#[tauri::command]
-pub async fn connect_callback(app: AppHandle, url: String) -> IpcResult<()> {
-    if !url.starts_with("saldo://") && !url.starts_with("http://127.0.0.1") {
-        return Err(IpcError::new(IpcCode::Invalid, "that is not a Saldo bank link"));
-    }
-    links::handle(app, url).await;
-    Ok(())
 }

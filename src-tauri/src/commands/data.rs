@@ -1,12 +1,13 @@
 //! Reading: overview, transactions, history, monthly totals; enabling accounts.
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
+use saldo_core::insights;
 
 use super::{ready, State};
 use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::present;
 use crate::state::AppFile;
-use crate::views::{BalancePoint, ConnectionView, Money, MonthView, Overview, TxDetail, TxFilter, TxPageView, TxView};
+use crate::views::{BalancePoint, Money, MonthView, Overview, TxDetail, TxFilter, TxPageView, TxView};
 
 /// Totals, accounts with balances, connections.
 #[tauri::command]
@@ -14,35 +15,17 @@ pub async fn overview(state: State<'_>) -> IpcResult<Overview> {
     let auto_sync = AppFile::load(&state.data_dir)?.settings.auto_sync;
     let mut guard = state.session.lock().await;
     let store = &ready(&mut guard)?.store;
-    let accounts: Vec<_> = store.accounts_overview(true)?.iter().map(present::account).collect();
-    let mut connections = Vec::new();
-    for c in store.connections()? {
-        let valid_until = store
-            .consents(c.id)?
+    Ok(Overview {
+        totals: insights::totals(store)?
             .into_iter()
-            .filter(|(_, _, status)| status == "valid")
-            .filter_map(|(_, until, _)| until)
-            .min();
-        let mine = accounts.iter().filter(|a| a.connection_id == c.id);
-        connections.push(ConnectionView {
-            id: c.id,
-            connector_id: c.connector_id,
-            bank_name: c.bank_name,
-            status: c.status,
-            next_sync_at: auto_sync
-                .then(|| c.last_sync_at.as_deref().and_then(|l| chrono::DateTime::parse_from_rfc3339(l).ok()))
-                .flatten()
-                .map(|l| (l.with_timezone(&Utc) + Duration::hours(24)).to_rfc3339()),
-            last_sync_at: c.last_sync_at,
-            consent_days_left: valid_until.as_deref().and_then(present::days_left),
-            consent_valid_until: valid_until,
-            accounts: u32::try_from(mine.clone().filter(|a| !a.disappeared).count()).unwrap_or(0),
-            disappeared: u32::try_from(mine.filter(|a| a.disappeared).count()).unwrap_or(0),
-        });
-    }
-    let totals =
-        store.totals()?.into_iter().map(|(currency, amount)| Money { amount: amount.to_string(), currency }).collect();
-    Ok(Overview { totals, accounts, connections })
+            .map(|(currency, amount)| Money { amount: amount.to_string(), currency })
+            .collect(),
+        accounts: store.accounts_overview(true)?.iter().map(present::account).collect(),
+        connections: insights::connections(store, auto_sync, Utc::now())?
+            .into_iter()
+            .map(present::connection)
+            .collect(),
+    })
 }
 
 /// Enables or disables an account (R12: only enabled accounts are fetched).
@@ -86,7 +69,7 @@ pub async fn transaction_detail(state: State<'_>, id: i64) -> IpcResult<TxDetail
     let raw = ready(&mut guard)?
         .store
         .transaction_raw(id)?
-        .ok_or_else(|| IpcError::new(IpcCode::Invalid, format!("there is no transaction {id}")))?;
+        .ok_or_else(|| IpcError::new(IpcCode::NotFound, format!("there is no transaction {id}")))?;
     Ok(TxDetail { id, fields: present::flatten(&raw) })
 }
 

@@ -7,12 +7,25 @@ pub mod data;
 pub mod export;
 pub mod sync;
 
+use saldo_core::session::Session;
+use saldo_gateway::GatewayClient;
+use saldo_store::Store;
+
 use crate::error::{IpcCode, IpcError, IpcResult};
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Unlocked};
 
 /// The open session, or a clear error.
-pub(crate) fn ready(session: &mut Option<Session>) -> IpcResult<&mut Session> {
-    session.as_mut().ok_or_else(|| IpcError::new(IpcCode::Locked, "Saldo is locked"))
+pub(crate) fn ready(unlocked: &mut Option<Unlocked>) -> IpcResult<&mut Session> {
+    unlocked.as_mut().map(|u| &mut u.session).ok_or_else(|| IpcError::new(IpcCode::Locked, "Saldo is locked"))
+}
+
+/// For a command that talks to the gateway: its own connection to the store
+/// and a clone of the client, taken under the session lock and used without
+/// it, so the window's other commands never wait for a bank.
+pub(crate) async fn detached(state: &AppState) -> IpcResult<(Store, GatewayClient)> {
+    let mut guard = state.session.lock().await;
+    let s = ready(&mut guard)?;
+    Ok((s.reopen_store()?, s.client()?.clone()))
 }
 
 /// Convenience for commands: the state's session.

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use saldo_core::sync::{self, Outcome, Scope, SyncOptions};
+use saldo_core::sync::{self, Outcome, Scope, Selection, SyncReport};
 use tauri::{AppHandle, Emitter};
 
-use super::{ready, State};
+use super::{detached, ready, State};
 use crate::error::IpcResult;
 use crate::state::AppState;
 use crate::views::SyncProgress;
@@ -19,35 +19,23 @@ pub const SYNC_PROGRESS: &str = "sync-progress";
 /// Syncs one connection, or all; returns how each ended.
 #[tauri::command]
 pub async fn sync_now(app: AppHandle, state: State<'_>, connection_id: Option<i64>) -> IpcResult<Vec<SyncProgress>> {
-    let opts = SyncOptions::new(&state.lock_dir());
-    run(&app, &state, Which::Chosen(connection_id), opts).await
+    let selection = connection_id.map_or(Selection::All, Selection::One);
+    run(&app, &state, selection, false).await
 }
 
-/// Which connections a run syncs.
-pub enum Which {
-    /// One, or (`None`) every connection that is not revoked.
-    Chosen(Option<i64>),
-    /// The ones due for the daily automatic sync.
-    Due,
-}
-
-/// Syncs connections in parallel, pushing progress events; returns how each ended.
-pub async fn run(app: &AppHandle, state: &AppState, which: Which, opts: SyncOptions) -> IpcResult<Vec<SyncProgress>> {
-    let (stores, client) = {
+/// Syncs the connections of a selection in parallel (the daily automatic
+/// sync unattended), pushing progress events; returns how each ended.
+pub async fn run(app: &AppHandle, state: &AppState, selection: Selection, daily: bool) -> IpcResult<Vec<SyncProgress>> {
+    let (stores, client, opts) = {
         let mut guard = state.session.lock().await;
         let s = ready(&mut guard)?;
-        let ids: Vec<i64> = match which {
-            Which::Chosen(Some(id)) => vec![id],
-            Which::Chosen(None) => {
-                s.store.connections()?.into_iter().filter(|c| c.status != "revoked").map(|c| c.id).collect()
-            }
-            Which::Due => sync::due_for_daily(&s.store, chrono::Utc::now())?,
-        };
+        let ids = sync::select(&s.store, selection, chrono::Utc::now())?;
         let mut stores = Vec::new();
         for id in ids {
-            stores.push((id, s.store.reopen()?, s.store.reopen()?));
+            stores.push((id, s.reopen_store()?, s.reopen_store()?));
         }
-        (stores, s.client.clone())
+        let opts = if daily { s.daily_options() } else { s.sync_options() };
+        (stores, s.client()?.clone(), opts)
     };
     let mut tasks = tokio::task::JoinSet::new();
     for (id, mut store, watcher) in stores {
@@ -72,23 +60,18 @@ pub async fn run(app: &AppHandle, state: &AppState, which: Which, opts: SyncOpti
             });
             let result = sync::sync_connection(&mut store, &client, id, Scope::Transactions, &opts).await;
             poll.abort();
-            let (state, new, message) = match result {
-                Ok((run, Outcome::Completed { new_transactions, .. })) => {
-                    let updated = store.sync_run(run).ok().flatten().map_or(0, |r| r.updated_transactions);
-                    let amended = if updated > 0 { format!(", {updated} amended by the bank") } else { String::new() };
-                    ("COMPLETED", new_transactions, format!("{new_transactions} new transaction(s){amended}"))
-                }
-                Ok((_, Outcome::NeedsReconnect { reason })) => ("AWAIT_AUTH", 0, format!("reconnect needed: {reason}")),
-                Ok((_, Outcome::Failed { reason, .. })) => ("FAILED", 0, reason),
-                Err(e) => ("FAILED", 0, e.to_string()),
+            let report = SyncReport::new(id, result);
+            let new_transactions = match report.outcome {
+                Outcome::Completed { new_transactions, .. } => new_transactions,
+                _ => 0,
             };
             let done = SyncProgress {
                 connection_id: id,
-                state: state.into(),
+                state: report.outcome.state(),
                 accounts_done: 0,
                 pages_done: 0,
-                new_transactions: new,
-                message: Some(message),
+                new_transactions,
+                message: Some(report.outcome.summary()),
             };
             let _ = app.emit(SYNC_PROGRESS, done.clone());
             done
@@ -104,12 +87,12 @@ pub async fn run(app: &AppHandle, state: &AppState, which: Which, opts: SyncOpti
     Ok(out)
 }
 
-/// Revokes the connection's consent at the bank, then deletes it and its data (R14).
+/// Revokes the connection's consent at the bank, then deletes it and its
+/// data (R14). The bank calls run on their own store connection.
 #[tauri::command]
 pub async fn disconnect(state: State<'_>, connection_id: i64) -> IpcResult<()> {
-    let opts = SyncOptions::new(&state.lock_dir());
-    let mut guard = state.session.lock().await;
-    let s = ready(&mut guard)?;
-    saldo_core::manage::disconnect(&mut s.store, &s.client, connection_id, &opts, false).await?;
+    let opts = ready(&mut *state.session.lock().await)?.sync_options();
+    let (mut store, client) = detached(&state).await?;
+    saldo_core::manage::disconnect(&mut store, &client, connection_id, &opts, false).await?;
     Ok(())
 }

@@ -2,10 +2,27 @@
 // Sync now, Reconnect, Disconnect (confirmed; revokes and deletes, R14);
 // accounts the bank no longer returns shown on demand (R13).
 import { useEffect, useState } from "preact/hooks";
-import type { IpcError, Overview, SyncProgress } from "../bindings";
+import type { ConnectionStatus, IpcError, Overview, SyncProgress, SyncRunState } from "../bindings";
 import { api, asError, events } from "../backend/api";
 import { day, when } from "../backend/format";
 import { Amount, Banner, Empty, Loading, Modal } from "./ui";
+
+/** What a person reads for a connection's state (every state named: a new one fails the typecheck). */
+function statusLabel(s: ConnectionStatus): string {
+  switch (s) {
+    case "active": return "Connected";
+    case "needs_reconnect": return "Reconnect needed";
+    case "revoked": return "Disconnected at the bank";
+  }
+}
+
+function progressClass(s: SyncRunState | undefined): string {
+  switch (s) {
+    case "FAILED": return "failed";
+    case "AWAIT_AUTH": return "warn";
+    case "QUEUED": case "RUNNING": case "COMPLETED": case undefined: return "";
+  }
+}
 
 export function ConnectionsScreen(props: { version: number; onChanged: () => void; onReconnect: (id: number) => void; onAdd: () => void }) {
   const [data, setData] = useState<Overview | null>(null);
@@ -75,7 +92,7 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
               <div>
                 <h2>{c.bank_name}</h2>
                 <div class="muted small">
-                  <span class={`pill ${c.status}`}>{c.status === "active" ? "Connected" : c.status === "needs_reconnect" ? "Reconnect needed" : c.status}</span>
+                  <span class={`pill ${c.status}`}>{statusLabel(c.status)}</span>
                   {" "}Last sync {when(c.last_sync_at)}{c.next_sync_at ? ` · next ${when(c.next_sync_at)}` : ""}
                   {c.consent_valid_until ? ` · access until ${day(c.consent_valid_until)}` : ""}
                 </div>
@@ -87,7 +104,7 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
               </div>
             </div>
             {(busy || p) && (
-              <div class={`progress ${p?.state === "FAILED" ? "failed" : p?.state === "AWAIT_AUTH" ? "warn" : ""}`} data-testid="sync-status" aria-live="polite">
+              <div class={`progress ${progressClass(p?.state)}`} data-testid="sync-status" aria-live="polite">
                 {busy && <span class="spinner" aria-hidden="true" />}
                 {p ? (p.message ?? `${p.state.toLowerCase()}: ${p.pages_done} page(s), ${p.new_transactions} new transaction(s)`) : "Starting…"}
               </div>

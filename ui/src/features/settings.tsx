@@ -1,8 +1,10 @@
 // Settings: gateway (shown), automatic daily sync, theme, lock.
 import { useState } from "preact/hooks";
-import type { AppStatus, IpcError } from "../bindings";
+import type { AppStatus, IpcError, Theme } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
+
+const THEMES: readonly Theme[] = ["system", "light", "dark"];
 
 export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStatus) => void }) {
   const [error, setError] = useState<IpcError | null>(null);
@@ -21,7 +23,7 @@ export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStat
         <label class="check"><input type="checkbox" checked={s.settings.auto_sync} onChange={(e) => save({ auto_sync: e.currentTarget.checked })} /> Sync automatically once a day (never asks you to sign in; banks that need it are flagged)</label>
         <h2>Appearance</h2>
         <div class="row" role="radiogroup" aria-label="Theme">
-          {["system", "light", "dark"].map((t) => (
+          {THEMES.map((t) => (
             <label class="check"><input type="radio" name="theme" checked={s.settings.theme === t} onChange={() => save({ theme: t })} data-theme-choice={t} /> {t === "system" ? "Follow the system" : t[0]?.toUpperCase() + t.slice(1)}</label>
           ))}
         </div>

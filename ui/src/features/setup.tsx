@@ -1,11 +1,11 @@
 // First run (demo banks or a gateway; keyring or passphrase) and unlock.
 import { useState } from "preact/hooks";
-import type { AppStatus, IpcError } from "../bindings";
+import type { AppStatus, IpcError, Mode } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
 
 export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void }) {
-  const [mode, setMode] = useState<"sandbox" | "gateway">("sandbox");
+  const [mode, setMode] = useState<Mode>("sandbox");
   const [url, setUrl] = useState("");
   const [usePass, setUsePass] = useState(!props.status.keyring_available);
   const [pass, setPass] = useState("");

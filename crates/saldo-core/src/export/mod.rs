@@ -18,7 +18,7 @@ use saldo_store::balances::BalanceRow;
 use saldo_store::export::{DateRange, ExportTx, Span};
 use saldo_store::Store;
 
-use crate::insights::{closing_day, AVAILABLE};
+use crate::insights::{closing_day, Headline};
 use crate::{CoreError, Result};
 
 mod csv;
@@ -250,9 +250,10 @@ fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
     } else {
         let mut v = Vec::new();
         for id in &opts.accounts {
-            let a = all.iter().find(|a| a.id == *id).ok_or_else(|| {
-                CoreError::Invalid(format!("there is no account {id}; `saldo accounts --all` lists them"))
-            })?;
+            let a = all
+                .iter()
+                .find(|a| a.id == *id)
+                .ok_or_else(|| CoreError::NotFound(format!("there is no account {id}")))?;
             if !v.iter().any(|x: &Account| x.id == a.id) {
                 v.push(a.clone());
             }
@@ -265,8 +266,13 @@ fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
         let span = store.span(account.id, opts.range)?;
         let history = store.balance_history(account.id)?;
         let own: Vec<&BalanceRow> = history.iter().filter(|b| b.currency == account.currency).collect();
-        let latest =
-            |types: &[&str]| own.iter().rev().find(|b| types.contains(&b.balance_type.as_str())).map(|b| (*b).clone());
+        // The latest balance of each type, then the headline rule (as the overview).
+        let mut latest_per_type: Vec<BalanceRow> = Vec::new();
+        for b in own.iter().rev() {
+            if !latest_per_type.iter().any(|l| l.balance_type == b.balance_type) {
+                latest_per_type.push((*b).clone());
+            }
+        }
         let booked = own.iter().rev().find_map(|b| closing_day(b).map(|d| ((*b).clone(), d)));
         let in_range = |d: NaiveDate| opts.range.from.is_none_or(|f| d >= f) && opts.range.to.is_none_or(|t| d <= t);
         // One booked point per day (the latest fetched wins), inside the range.
@@ -292,7 +298,7 @@ fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
             label: account.name(),
             bank_name: conn.map(|c| c.bank_name.clone()).unwrap_or_default(),
             connector_id: conn.map_or(0, |c| c.connector_id),
-            available: latest(&AVAILABLE),
+            available: Headline::of(&latest_per_type).available.cloned(),
             booked,
             booked_points: points,
             opening,

@@ -1,0 +1,202 @@
+//! The command line: every subcommand and option (clap).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use saldo_core::export::Format;
+use saldo_core::CoreError;
+
+#[derive(Parser)]
+#[command(name = "saldo", version, about = "Your bank accounts, offline and encrypted: connect, sync, list")]
+pub struct Cli {
+    /// Where Saldo keeps its encrypted database.
+    #[arg(long, global = true, env = "SALDO_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The open-banking gateway (https://…, or http:// to this computer);
+    /// default: the embedded sandbox with demo banks.
+    #[arg(long, global = true, env = "SALDO_GATEWAY_URL", value_parser = parse_gateway)]
+    pub gateway: Option<url::Url>,
+    /// Protect the database with the passphrase in this file instead of the OS keyring.
+    #[arg(long, global = true, env = "SALDO_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Machine-readable output: one JSON document on standard output
+    /// (see docs/schema/cli-json.md).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How the bank sends the person back.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Redirect {
+    /// A listener on 127.0.0.1 receives the bank's callback (waits here).
+    Loopback,
+    /// The bank calls back `saldo://callback`; continue with `saldo callback URL`.
+    Deeplink,
+}
+
+/// What a sync fetches.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ScopeArg {
+    /// Accounts only (fast; finds new accounts).
+    Accounts,
+    /// Accounts, balances and transactions.
+    Transactions,
+}
+
+/// What `saldo accounts` does to an account.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum AccountAction {
+    /// Sync this account from now on.
+    Enable,
+    /// Stop syncing it (its history is kept).
+    Disable,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// The banks you can connect, by country.
+    Banks {
+        /// ISO country code.
+        #[arg(long, default_value = "BE")]
+        country: String,
+    },
+    /// Connect a bank: authenticate in your browser. When the bank asks a
+    /// question (a client number, a card reader's code), answer it on the
+    /// terminal, or pipe one line per question into standard input.
+    Connect {
+        /// The connector id (see `saldo banks`).
+        #[arg(allow_negative_numbers = true)]
+        connector_id: i64,
+        /// Account numbers (required by some banks).
+        #[arg(long = "iban")]
+        ibans: Vec<String>,
+        /// Extra information the bank asks for, as NAME=VALUE.
+        #[arg(long = "prop")]
+        props: Vec<String>,
+        /// Print the bank's address instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// How the bank sends you back.
+        #[arg(long, value_enum, default_value_t = Redirect::Loopback)]
+        redirect: Redirect,
+        /// Answer to the bank's choice question (e.g. the SCA method).
+        #[arg(long)]
+        option: Option<String>,
+        /// Renew the consent of this connection instead of adding one.
+        #[arg(long)]
+        reconnect: Option<i64>,
+    },
+    /// Continue a connection from the bank's callback URL (deep-link mode).
+    Callback {
+        /// The `saldo://callback?…` URL.
+        url: String,
+        /// Answer to the bank's choice question, if it asks one next.
+        #[arg(long)]
+        option: Option<String>,
+    },
+    /// Continue a connection at a bank that does not send you back, once you
+    /// have approved there.
+    Continue {
+        /// The flow id `saldo connect` printed.
+        flow_id: String,
+    },
+    /// Answer the bank's choice question of a pending connection.
+    Choose {
+        /// The flow id `saldo connect` or `saldo callback` printed.
+        flow_id: String,
+        /// The key of your choice (as listed).
+        key: String,
+    },
+    /// Your connections.
+    Connections,
+    /// Remove a connection: revokes its consent at the bank, deletes its data.
+    Disconnect {
+        /// The connection id.
+        connection_id: i64,
+    },
+    /// Your accounts (`accounts enable ID`, `accounts disable ID` to choose which are synced).
+    Accounts {
+        /// Enable or disable an account.
+        #[arg(value_enum, requires = "account_id")]
+        action: Option<AccountAction>,
+        /// The account id.
+        account_id: Option<i64>,
+        /// Include accounts the bank no longer returns.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Fetch new data from the banks.
+    Sync {
+        /// One connection (default: all but those disconnected at the bank).
+        connection_id: Option<i64>,
+        /// What to fetch.
+        #[arg(long, value_enum, default_value_t = ScopeArg::Transactions)]
+        scope: ScopeArg,
+        /// The daily automatic sync, for a timer (cron, systemd): only the
+        /// connections with no sync in the last 24 hours, unattended (counted
+        /// against the consent's daily allowance), never prompting — a bank
+        /// that wants SCA is reported as needing a reconnect.
+        #[arg(long, conflicts_with = "connection_id")]
+        due: bool,
+    },
+    /// Latest balances.
+    Balances,
+    /// Transactions, newest first.
+    Transactions {
+        /// One account.
+        #[arg(long)]
+        account: Option<i64>,
+        /// From this date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Up to this date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Words to find in counterparty, description or remittance.
+        #[arg(long)]
+        search: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Write your data in a format other tools read (streams; any size).
+    Export {
+        /// csv, json, jsonl, ofx, qif, beancount or ledger (hledger).
+        #[arg(long, value_parser = parse_format)]
+        format: Format,
+        /// Only this account (repeatable; default: every enabled account).
+        #[arg(long = "account", value_name = "ACCOUNT_ID")]
+        accounts: Vec<i64>,
+        /// From this booking date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Up to this booking date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// The file to write, or `-` for standard output.
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+        /// beancount/ledger: the counter-account of every transaction.
+        #[arg(long, value_name = "ACCOUNT")]
+        counter_account: Option<String>,
+        /// beancount/ledger: the counter-account of money out (default Expenses:Uncategorized).
+        #[arg(long, value_name = "ACCOUNT")]
+        expense_account: Option<String>,
+        /// beancount/ledger: the counter-account of money in (default Income:Uncategorized).
+        #[arg(long, value_name = "ACCOUNT")]
+        income_account: Option<String>,
+    },
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse().map_err(|e: CoreError| e.to_string())
+}
+
+fn parse_gateway(s: &str) -> Result<url::Url, String> {
+    saldo_core::session::gateway_url(s).map_err(|e| e.to_string())
+}
