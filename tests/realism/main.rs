@@ -268,8 +268,8 @@ async fn faults_switch_at_run_time_over_http_and_at_start() {
 
 #[tokio::test]
 async fn state_survives_a_restart_and_a_corrupt_file_is_refused_untouched() {
-    let dir = std::env::temp_dir().join(format!("saldo-sbx-{}", uuid_simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("saldo-sbx-").tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let file = dir.join("state.json");
     let config = SandboxConfig { state_file: Some(file.clone()), ..SandboxConfig::default() };
     let sb = sandbox(config.clone()).await;
@@ -288,11 +288,6 @@ async fn state_survives_a_restart_and_a_corrupt_file_is_refused_untouched() {
     let err = saldo_sandbox::start_local(config).await.err().expect("a corrupt state file stops the start");
     assert!(err.to_string().contains("corrupt"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), b"{not json", "the file is left untouched");
-    std::fs::remove_dir_all(dir).ok();
-}
-
-fn uuid_simple() -> String {
-    CorrelationId::new().as_str().replace('-', "")
 }
 
 #[tokio::test]

@@ -184,8 +184,8 @@ mod tests {
 
     #[test]
     fn the_export_stream_reads_in_index_order_without_sorting_in_memory() {
-        let dir = std::env::temp_dir().join(format!("saldo-export-plan-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::Builder::new().prefix("saldo-export-plan-").tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let s = crate::Store::open(&dir.join("p.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap();
         let mut st = s.conn.prepare(&format!("EXPLAIN QUERY PLAN {STREAM}")).unwrap();
         let plan: Vec<String> = st
@@ -197,6 +197,5 @@ mod tests {
             plan.iter().all(|p| !p.contains("TEMP B-TREE")) && plan.iter().any(|p| p.contains("USING INDEX")),
             "a million-row export streams from the index; a sort would hold every row in memory: {plan:?}"
         );
-        std::fs::remove_dir_all(dir).ok();
     }
 }

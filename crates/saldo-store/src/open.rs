@@ -95,7 +95,9 @@ impl Store {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    /// Direct access for other crates' tests and benchmarks.
+    /// Direct SQL access, for tests that look under the API (the
+    /// `test-support` feature; never in a shipped build).
+    #[cfg(any(test, feature = "test-support"))]
     pub fn sql(&self) -> &Connection {
         &self.conn
     }

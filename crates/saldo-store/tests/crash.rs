@@ -77,7 +77,7 @@ fn killing_the_ingest_at_random_points_loses_nothing_and_duplicates_nothing() {
         ingest(std::path::Path::new(&db), &DbKey::from_hex(&std::env::var("SALDO_CRASH_KEY").unwrap()).unwrap());
         return;
     }
-    let (mut s, key, path) = support::store("crash");
+    let (mut s, key, path, _dir) = support::store("crash");
     let (conn, accts) = support::seeded(&mut s, &[("NL-SBN-001", "EUR")]);
     assert_eq!((conn, accts[0]), (1, 1));
     drop(s);

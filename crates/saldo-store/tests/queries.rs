@@ -16,8 +16,8 @@ use saldo_store::Store;
 use support::{now, seeded, store};
 
 /// Two accounts (EUR and JPY) filled with 600 + 80 generated transactions.
-fn filled() -> (Store, Vec<i64>, Vec<Transaction>, Vec<Transaction>) {
-    let (mut s, _, _) = store("queries");
+fn filled() -> (Store, Vec<i64>, Vec<Transaction>, Vec<Transaction>, tempfile::TempDir) {
+    let (mut s, _, _, _dir) = store("queries");
     let (conn, accts) = seeded(&mut s, &[("NL-SBN-001", "EUR"), ("NL-SBN-JPY", "JPY")]);
     let c = catalog(0).into_iter().find(|c| c.id == 101).unwrap();
     let epoch = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
@@ -35,7 +35,7 @@ fn filled() -> (Store, Vec<i64>, Vec<Transaction>, Vec<Transaction>) {
             s.commit_page(&PageCommit::new(conn, acct, run, chunk), now()).unwrap();
         }
     }
-    (s, accts, eur, jpy)
+    (s, accts, eur, jpy, _dir)
 }
 
 fn all_pages(s: &Store, mut q: TxQuery) -> Vec<saldo_store::queries::TxRow> {
@@ -52,7 +52,7 @@ fn all_pages(s: &Store, mut q: TxQuery) -> Vec<saldo_store::queries::TxRow> {
 
 #[test]
 fn keyset_pages_cover_everything_once_in_order() {
-    let (s, _, eur, jpy) = filled();
+    let (s, _, eur, jpy, _dir) = filled();
     for sort in [Sort::DateDesc, Sort::DateAsc, Sort::AmountDesc, Sort::AmountAsc] {
         let rows = all_pages(&s, TxQuery { sort, limit: 37, ..TxQuery::default() });
         assert_eq!(rows.len(), eur.len() + jpy.len(), "{sort:?}: every transaction, once");
@@ -72,7 +72,7 @@ fn keyset_pages_cover_everything_once_in_order() {
 
 #[test]
 fn filters_select_exactly_the_matching_transactions() {
-    let (s, accts, eur, _) = filled();
+    let (s, accts, eur, _, _dir) = filled();
     let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
     let to = NaiveDate::from_ymd_opt(2025, 3, 31).unwrap();
     let min: Decimal = "-800".parse().unwrap();
@@ -108,7 +108,7 @@ fn filters_select_exactly_the_matching_transactions() {
 
 #[test]
 fn search_finds_words_and_prefixes_ignoring_accents_and_case() {
-    let (s, _, eur, jpy) = filled();
+    let (s, _, eur, jpy, _dir) = filled();
     let zurich =
         eur.iter().chain(&jpy).filter(|t| t.counterpart_name.as_deref().is_some_and(|n| n.contains("Zürich"))).count();
     assert!(zurich > 0);
@@ -129,7 +129,7 @@ fn search_finds_words_and_prefixes_ignoring_accents_and_case() {
 
 #[test]
 fn monthly_sums_are_exact() {
-    let (s, accts, eur, _) = filled();
+    let (s, accts, eur, _, _dir) = filled();
     let mut expected: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
     for t in &eur {
         let m = t.execution_date.as_ref().unwrap().date().format("%Y-%m").to_string();
@@ -152,7 +152,7 @@ fn monthly_sums_are_exact() {
 
 #[test]
 fn overview_and_totals_use_the_latest_balance() {
-    let (mut s, accts, _, _) = filled();
+    let (mut s, accts, _, _, _dir) = filled();
     s.insert_balances(accts[0], None, &[support::clbd("10.10")], now()).unwrap();
     s.insert_balances(accts[0], None, &[support::clbd("20.20")], now()).unwrap();
     let o = s.accounts_overview(false).unwrap();
@@ -163,7 +163,7 @@ fn overview_and_totals_use_the_latest_balance() {
 
 #[test]
 fn remittance_text_is_searchable_and_deleted_rows_leave_the_index() {
-    let (mut s, _, _) = store("remit");
+    let (mut s, _, _, _dir) = store("remit");
     let (conn, accts) = seeded(&mut s, &[("A", "EUR")]);
     let mut t1 = support::tx(Some("1"), (2026, 1, 1), "-5", "EUR", "Shop", "Same text");
     t1.remittance_information =

@@ -23,7 +23,7 @@ fn strings(all: &[impl std::fmt::Display]) -> BTreeSet<String> {
 
 #[test]
 fn every_state_enum_is_exactly_its_columns_check_constraint() {
-    let (s, _, _) = support::store("states");
+    let (s, _, _, _dir) = support::store("states");
     let table_sql = |table: &str| -> String {
         s.sql()
             .query_row("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))
@@ -45,7 +45,7 @@ fn every_state_enum_is_exactly_its_columns_check_constraint() {
 
 #[test]
 fn a_value_outside_the_set_reads_as_an_error_not_as_a_string() {
-    let (s, _, _) = support::store("states-bad");
+    let (s, _, _, _dir) = support::store("states-bad");
     // The schema's CHECK refuses it on write; a value from elsewhere (an
     // older or hand-edited file) is refused on read.
     assert!(s.sql().execute("INSERT INTO connections (connector_id, bank_name, country, status, created_at, updated_at) VALUES (1, 'b', 'BE', 'paused', 'x', 'x')", []).is_err(), "the schema refuses unknown states");

@@ -33,7 +33,7 @@ fn file_bytes(path: &std::path::Path) -> Vec<u8> {
 
 #[test]
 fn the_file_has_no_plaintext_and_sqlite3_cannot_open_it() {
-    let (mut s, _key, path) = store("plain");
+    let (mut s, _key, path, _dir) = store("plain");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let run = s
         .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
@@ -70,7 +70,7 @@ fn the_file_has_no_plaintext_and_sqlite3_cannot_open_it() {
 
 #[test]
 fn a_wrong_key_fails_cleanly_and_leaves_the_file_untouched() {
-    let (mut s, key, path) = store("wrongkey");
+    let (mut s, key, path, _dir) = store("wrongkey");
     seeded(&mut s, &[("A1", "EUR")]);
     drop(s);
     let before = file_bytes(&path);
@@ -84,7 +84,8 @@ fn a_wrong_key_fails_cleanly_and_leaves_the_file_untouched() {
 
 #[test]
 fn a_plaintext_database_is_refused() {
-    let dir = temp_dir("plaindb");
+    let tmp = temp_dir("plaindb");
+    let dir = tmp.path().to_path_buf();
     let path = dir.join("saldo.db");
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
@@ -100,11 +101,12 @@ fn schema(conn: &rusqlite::Connection) -> Vec<(String, String, Option<String>)> 
 
 #[test]
 fn every_migration_path_reaches_the_schema_of_a_fresh_database() {
-    let (fresh, _, _) = store("fresh");
+    let (fresh, _, _, _dir) = store("fresh");
     let expected = schema(fresh.sql());
     assert_eq!(fresh.schema_version().unwrap(), LATEST_VERSION);
     for from in 0..=LATEST_VERSION {
-        let dir = temp_dir("migrate");
+        let tmp = temp_dir("migrate");
+        let dir = tmp.path().to_path_buf();
         let path = dir.join("saldo.db");
         let key = DbKey::generate().unwrap();
         {
@@ -130,7 +132,7 @@ fn released_migrations_are_frozen() {
 
 #[test]
 fn a_database_from_a_newer_saldo_is_refused() {
-    let (s, key, path) = store("newer");
+    let (s, key, path, _dir) = store("newer");
     s.sql().pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
     drop(s);
     let err = Store::open(&path, &key).unwrap_err();
@@ -139,7 +141,7 @@ fn a_database_from_a_newer_saldo_is_refused() {
 
 #[test]
 fn twins_stay_two_and_refetching_adds_nothing() {
-    let (mut s, _, _) = store("twins");
+    let (mut s, _, _, _dir) = store("twins");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let page = vec![
         tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee"),
@@ -172,7 +174,7 @@ fn a_transaction_the_bank_amends_is_replaced_not_duplicated() {
     // A card payment settles with a tip and a corrected text, under the same
     // bank id; the monthly sums and the search follow the new version (R16).
     use saldo_store::queries::TxQuery;
-    let (mut s, _, _) = store("amend");
+    let (mut s, _, _, _dir) = store("amend");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let before = vec![
         tx(Some("C-1"), (2026, 3, 31), "-42.00", "EUR", "Bistro", "CARD AUTH PENDING"),
@@ -248,7 +250,7 @@ fn fetch(
 
 #[test]
 fn pages_split_differently_give_the_same_identities() {
-    let (mut s, key, path) = store("pagesplit");
+    let (mut s, key, path, _dir) = store("pagesplit");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let all: Vec<_> =
         (0..30).map(|i| tx(None, (2026, 2, 1 + (i / 3) as u32), "-1.00", "EUR", "Vending", "Snack")).collect();
@@ -286,7 +288,7 @@ fn a_new_twin_on_a_later_page_is_added_even_when_the_fetch_resumes_after_a_crash
     let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
     let book = tx(None, (2026, 3, 5), "-9.99", "EUR", "Shop", "Book");
     for crash in [None, Some(0)] {
-        let (mut s, key, path) = store("resume-twin");
+        let (mut s, key, path, _dir) = store("resume-twin");
         let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
         let ids = |run| (conn, accts[0], run);
         let run1 = s
@@ -334,7 +336,7 @@ fn a_fetch_continued_by_another_process_is_not_counted_from_stale_memory() {
     // its page); then the app goes on with the same fetch. The app must count
     // the CLI's page too, or the third coffee would pass for the second.
     let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
-    let (mut app, key, path) = store("two-resumers");
+    let (mut app, key, path, _dir) = store("two-resumers");
     let (conn, accts) = seeded(&mut app, &[("A1", "EUR")]);
     let run1 = app
         .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
@@ -359,7 +361,8 @@ fn a_fetch_continued_by_another_process_is_not_counted_from_stale_memory() {
 fn a_fetch_interrupted_before_the_upgrade_to_v5_resumes_with_its_claims() {
     // Schema v4 marked a re-fetched row with the run that saw it
     // (`last_seen_run`); v5 rebuilds a resumed fetch's claims from that too.
-    let dir = temp_dir("v4resume");
+    let tmp = temp_dir("v4resume");
+    let dir = tmp.path().to_path_buf();
     let path = dir.join("saldo.db");
     let key = DbKey::generate().unwrap();
     let coffee = tx(None, (2026, 3, 4), "-4.50", "EUR", "Bakery", "Coffee");
@@ -395,7 +398,7 @@ fn a_fetch_interrupted_before_the_upgrade_to_v5_resumes_with_its_claims() {
 
 #[test]
 fn a_page_commits_with_its_user_context_and_checkpoint() {
-    let (mut s, _, _) = store("atomic");
+    let (mut s, _, _, _dir) = store("atomic");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let run = s
         .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
@@ -419,7 +422,7 @@ fn a_page_commits_with_its_user_context_and_checkpoint() {
 
 #[test]
 fn a_failed_page_leaves_nothing_half_written() {
-    let (mut s, _, _) = store("rollback");
+    let (mut s, _, _, _dir) = store("rollback");
     let (conn, accts) = seeded(&mut s, &[("A1", "EUR")]);
     let run = s
         .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
@@ -441,7 +444,7 @@ fn a_failed_page_leaves_nothing_half_written() {
 
 #[test]
 fn amounts_are_stored_exactly_in_every_currency() {
-    let (mut s, _, _) = store("exact");
+    let (mut s, _, _, _dir) = store("exact");
     let (conn, accts) = seeded(&mut s, &[("K", "KWD"), ("J", "JPY"), ("E", "EUR")]);
     let run = s
         .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
@@ -472,7 +475,7 @@ fn amounts_are_stored_exactly_in_every_currency() {
 
 #[test]
 fn new_accounts_start_disabled_and_vanished_ones_are_kept_hidden() {
-    let (mut s, _, _) = store("accounts");
+    let (mut s, _, _, _dir) = store("accounts");
     let conn = s.insert_connection(102, "Sandbox Sparkasse", "DE", &UserContext::new("c"), now()).unwrap();
     let a = support::account("GIRO", "EUR");
     let b = support::account("KARTE", "EUR");
@@ -498,7 +501,7 @@ fn count(s: &Store, sql: &str) -> i64 {
 
 #[test]
 fn deletes_cascade_exactly_as_r14_says() {
-    let (mut s, _, _) = store("cascade");
+    let (mut s, _, _, _dir) = store("cascade");
     let (c1, a1) = seeded(&mut s, &[("A", "EUR"), ("B", "EUR")]);
     let (c2, a2) = seeded(&mut s, &[("C", "EUR")]);
     for (conn, acct) in [(c1, a1[0]), (c1, a1[1]), (c2, a2[0])] {
@@ -558,7 +561,7 @@ fn two_processes_write_to_one_database_at_the_same_time() {
         }
         return;
     }
-    let (mut s, key, path) = store("twoproc");
+    let (mut s, key, path, _dir) = store("twoproc");
     let (conn, accts) = seeded(&mut s, &[("A", "EUR"), ("B", "EUR")]);
     assert_eq!((conn, accts.clone()), (1, vec![1, 2]));
     s.start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
@@ -591,7 +594,8 @@ fn two_processes_write_to_one_database_at_the_same_time() {
 
 #[test]
 fn upgrading_a_v1_database_with_data_keeps_it_and_backfills_monthly_totals() {
-    let dir = temp_dir("v1data");
+    let tmp = temp_dir("v1data");
+    let dir = tmp.path().to_path_buf();
     let path = dir.join("saldo.db");
     let key = DbKey::generate().unwrap();
     {

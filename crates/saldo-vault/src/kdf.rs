@@ -154,8 +154,8 @@ mod tests {
 
     #[test]
     fn the_parameter_file_holds_no_key_material() {
-        let dir = std::env::temp_dir().join(format!("saldo-kdf-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::Builder::new().prefix("saldo-kdf-").tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let db = dir.join("saldo.db");
         let pass = Passphrase::new("hunter2hunter2".into()).unwrap();
         let file = PassphraseFile { current: KdfParams::generate_with(256, 1).unwrap(), next: None };
@@ -172,6 +172,5 @@ mod tests {
             matches!(PassphraseFile::load(&db), Err(VaultError::KdfFile { .. })),
             "a damaged file is a clear error"
         );
-        std::fs::remove_dir_all(dir).ok();
     }
 }

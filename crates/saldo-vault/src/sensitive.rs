@@ -127,13 +127,12 @@ mod tests {
 
     #[test]
     fn passphrase_files_drop_one_trailing_newline_and_refuse_empty() {
-        let dir = std::env::temp_dir().join(format!("saldo-pp-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::Builder::new().prefix("saldo-pp-").tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let f = dir.join("pp");
         std::fs::write(&f, "s3cret \n").unwrap();
         assert_eq!(Passphrase::from_file(&f).unwrap().expose(), "s3cret ", "only the newline is dropped");
         std::fs::write(&f, "\n").unwrap();
         assert!(Passphrase::from_file(&f).is_err(), "an empty passphrase is refused");
-        std::fs::remove_dir_all(dir).ok();
     }
 }

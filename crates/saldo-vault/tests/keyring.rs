@@ -25,7 +25,11 @@ fn keyring_or_skip(store: &KeyringStore) -> bool {
 #[test]
 fn a_key_stored_in_the_keyring_is_read_back_by_another_process() {
     let _serial = KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let db = std::env::temp_dir().join(format!("saldo-keyring-{}.db", std::process::id()));
+    let tmp = tempfile::Builder::new().prefix("saldo-keyring-").tempdir().unwrap();
+    let db = match std::env::var("SALDO_CHILD_DB") {
+        Ok(db) => std::path::PathBuf::from(db), // the child opens the parent's entry
+        Err(_) => tmp.path().join("saldo.db"),
+    };
     let store = KeyringStore::for_database(&db);
     if !keyring_or_skip(&store) {
         return;

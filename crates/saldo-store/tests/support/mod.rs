@@ -8,17 +8,10 @@ use saldo_gateway::{Amount, BankDateTime, Transaction};
 use saldo_store::Store;
 use saldo_vault::DbKey;
 
-/// A fresh directory under the system temp dir, distinct for every call:
-/// tests run on parallel threads of one process, and the clock alone can
-/// hand two of them the same name (two stores in one file: a flaky
-/// "error with PRAGMA key" on CI).
-pub fn temp_dir(tag: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("saldo-store-{tag}-{}-{n}-{seq}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh directory (tempfile: a unique name even for tests on parallel
+/// threads), removed when the returned guard drops.
+pub fn temp_dir(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("saldo-store-{tag}-")).tempdir().unwrap()
 }
 
 /// A fixed test clock.
@@ -26,12 +19,13 @@ pub fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 9, 30, 0).unwrap()
 }
 
-/// A store with a random key (no keyring involved).
-pub fn store(tag: &str) -> (Store, DbKey, PathBuf) {
+/// A store with a random key (no keyring involved), and the guard of its
+/// directory (bind it: the directory goes when it drops).
+pub fn store(tag: &str) -> (Store, DbKey, PathBuf, tempfile::TempDir) {
     let dir = temp_dir(tag);
     let key = DbKey::generate().unwrap();
-    let path = dir.join("saldo.db");
-    (Store::open(&path, &key).unwrap(), key, path)
+    let path = dir.path().join("saldo.db");
+    (Store::open(&path, &key).unwrap(), key, path, dir)
 }
 
 /// A gateway transaction.

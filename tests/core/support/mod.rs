@@ -20,17 +20,19 @@ pub struct World {
     pub store: Store,
     pub key: DbKey,
     pub dir: PathBuf,
+    /// Removes `dir` when the world drops.
+    _tmp: tempfile::TempDir,
 }
 
 /// A fresh sandbox and store.
 pub async fn world() -> World {
     let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
     let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
-    let dir = std::env::temp_dir().join(format!("saldo-core-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("saldo-core-").tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let key = DbKey::generate().unwrap();
     let store = Store::open(&dir.join("saldo.db"), &key).unwrap();
-    World { sb, client, store, key, dir }
+    World { sb, client, store, key, dir, _tmp: tmp }
 }
 
 /// A deep-link connect request for a connector.

@@ -43,7 +43,7 @@ fn python() -> Option<PathBuf> {
 }
 
 fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/validators/read_export.py")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("validators/read_export.py")
 }
 
 /// What the external tool saw.
@@ -328,7 +328,7 @@ async fn ids_are_stable_across_exports_so_reimports_do_not_duplicate() {
 #[test]
 fn broken_files_are_refused_by_the_validators() {
     let Some(py) = python() else { return };
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/export-broken");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/export-broken");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -343,8 +343,8 @@ fn broken_files_are_refused_by_the_validators() {
 
 #[test]
 fn bad_options_are_clear_errors() {
-    let dir = std::env::temp_dir().join(format!("saldo-export-opts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new().prefix("saldo-export-opts-").tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let store = Store::open(&dir.join("saldo.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap();
     let mut o = ExportOptions::new(Format::Beancount, Utc::now());
     o.expense_account = "spending".into();
