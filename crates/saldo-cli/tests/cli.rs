@@ -353,7 +353,7 @@ fn spawn_piped(c: &mut Command) -> std::process::Child {
 /// the connections disconnected.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_and_disconnects() {
-    let banks: [(&str, &[&str]); 8] = [
+    let banks: [(&str, &[&str]); 9] = [
         ("973", &[]),
         ("43", &["--iban", "AT099900000000001511"]),
         ("-1", &[]),
@@ -362,6 +362,7 @@ async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_a
         ("103", &["--prop", "psuId=12345678"]),
         ("105", &[]),
         ("107", &[]),
+        ("108", &["--option", "all"]),
     ];
     // Loopback on the embedded sandbox; deep links on a sandbox server that
     // outlives each command (the bank must still be there for `saldo callback`).
@@ -376,7 +377,9 @@ async fn every_sandbox_bank_connects_with_the_cli_in_both_redirect_modes_syncs_a
             .await;
             while let Some(link) = d.deep_link.take() {
                 assert!(d.ok && link.starts_with("saldo://callback?"), "{mode} {bank}: {} {}", d.stdout, d.stderr);
-                d = drive_person(spawn_piped(cli().args(["callback", &link]))).await;
+                // A choice the bank asks after the sign-in is answered on the callback.
+                let option: Vec<&str> = extra.windows(2).find(|w| w[0] == "--option").map_or(vec![], <[&str]>::to_vec);
+                d = drive_person(spawn_piped(cli().args(["callback", &link]).args(&option))).await;
             }
             let want = format!("Connected: connection {}", n + 1);
             assert!(d.ok && d.stdout.contains(&want), "{mode}: bank {bank} connects: {}\n{}", d.stdout, d.stderr);
@@ -471,6 +474,28 @@ async fn a_choice_question_keeps_the_flow_pending_and_saldo_choose_continues_it_
     }
     let o = run(cli().args(["choose", &flow, "sms"]));
     assert_eq!(o.status.code(), Some(1), "a finished flow cannot be chosen again (R7)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bank_that_asks_after_the_sign_in_is_answered_with_saldo_choose_without_signing_in_again() {
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let (_home, data, pass) = home();
+    let cli = || saldo(&data, &pass, Some(&gw));
+    let o = run(cli().args(["connect", "108", "--redirect", "deeplink", "--no-browser"]));
+    let url = stdout(&o).lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
+    let Outcome::Redirected(link) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    // Signed in; the bank now asks which accounts to share.
+    let o = run(cli().args(["callback", &link]));
+    assert!(o.status.success(), "the question keeps the flow pending: {}", String::from_utf8_lossy(&o.stderr));
+    let said = stdout(&o);
+    let line =
+        said.lines().find(|l| l.contains("saldo choose ") && l.contains(" all")).unwrap_or_else(|| panic!("{said}"));
+    let flow = line.split_whitespace().nth(2).unwrap().to_owned();
+    let steps = json_lines(&run(cli().args(["choose", &flow, "all", "--json"])));
+    assert_eq!(steps.last().unwrap()["step"], "connected", "{steps:?}");
+    let started = sb.stats().into_iter().filter(|(k, _)| k == "POST /ob/ais/access").map(|(_, n)| n).sum::<u64>();
+    assert_eq!(started, 1, "one flow, one sign-in at the bank: the person never started over");
 }
 
 #[test]

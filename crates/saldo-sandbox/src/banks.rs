@@ -22,6 +22,9 @@ pub enum ScaStyle {
     /// No browser: the bank asks for a client number (MORE_INFO), then for
     /// the response code of a card reader to a challenge (PASSWORD).
     CardReader,
+    /// A plain redirect; once the person has signed in, the bank asks which
+    /// accounts to share (SELECT_OPTION), then DONE.
+    SignInThenChoose,
     /// The bank is down: every call fails.
     Down,
 }
@@ -308,6 +311,11 @@ pub fn catalog(volume: u64) -> Vec<Connector> {
     c.additional =
         Some(("psuId", "Identifiant de banque en ligne", "Your 8-digit online banking user id", "^[0-9]{8}$"));
     c.accounts = vec![acct("FR-SBF-001", "FR1420041010050500013M02606", "EUR", Some("Compte chèques"), 260, 30_000)];
+    out.push(c);
+
+    // ES — asks its question after the sign-in: which accounts to share.
+    let mut c = base(108, "Banco Sandbox España", "ES", "SBXEESMM", ScaStyle::SignInThenChoose);
+    c.accounts = vec![acct("ES-SBE-001", "ES9121000418450200051332", "EUR", Some("Cuenta corriente"), 90, 210_000)];
     out.push(c);
 
     out

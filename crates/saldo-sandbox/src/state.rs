@@ -105,6 +105,8 @@ pub enum Step {
     Decoupled,
     /// Waiting for the person to say they are done (no callback).
     NoCallback,
+    /// Signed in; waiting for the person to choose which accounts to share.
+    ChooseAfterSignIn,
     /// Waiting for the client number (MORE_INFO).
     ClientNumber,
     /// Waiting for the card reader's response code (PASSWORD).

@@ -34,6 +34,14 @@ fn select_options() -> BTreeMap<String, String> {
     ])
 }
 
+/// What a bank that asks after the sign-in offers.
+pub fn share_options() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("all".to_owned(), "All my accounts".to_owned()),
+        ("current".to_owned(), "Current accounts only".to_owned()),
+    ])
+}
+
 /// The URL of the page where the person signs in for this flow's current step.
 pub fn bank_page_url(app: &App, c: &Connector, flow: &Flow, consent: &Consent) -> String {
     let base = &app.base_url;
@@ -347,6 +355,17 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
                 None,
             )
         }
+        Step::ChooseAfterSignIn => {
+            let choice = data.trim().trim_start_matches('?').to_owned();
+            if !share_options().contains_key(&choice) {
+                return Err(ApiError::unprocessable(
+                    "InvalidOptionException",
+                    format!("{choice:?} is not one of the offered options (all, current)."),
+                ));
+            }
+            let ctx = activate(&mut st, c, &flow.id);
+            access_response(ResultStatus::Done, None, None, Some(ctx))
+        }
         Step::ClientNumber | Step::ResponseCode => card_reader::answer(&mut st, c, &flow.id, &consent, &data)?,
         Step::FirstCallback if params.contains_key("error") => fail(&mut st, &flow.id, &denied_message()),
         Step::FirstCallback if c.sca == ScaStyle::OAuthTwoStep => {
@@ -395,6 +414,18 @@ pub async fn put_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResu
                         "InvalidCallbackException",
                         "The callback does not identify this flow.",
                     ));
+                }
+                Some(true) if c.sca == ScaStyle::SignInThenChoose && flow.step == Step::FirstCallback => {
+                    let f = st
+                        .flows
+                        .get_mut(&flow.id)
+                        .ok_or_else(|| ApiError::bad_request("UnknownFlowException", "gone"))?;
+                    f.step = Step::ChooseAfterSignIn;
+                    let f = f.clone();
+                    let mut r =
+                        access_response(ResultStatus::SelectOption, None, Some(flow_context(&f, &consent, None)), None);
+                    r.options = Some(share_options());
+                    r
                 }
                 Some(true) => {
                     let ctx = activate(&mut st, c, &flow.id);
