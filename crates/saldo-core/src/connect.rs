@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use saldo_gateway::{
     AccessContinueRequest, AccessOption, AccessRequest, AccessResponse, AccountReference, AccountsAccessRequest,
-    AccountsRequest, CorrelationId, GatewayClient, GatewayError, ResultStatus, StatusInfo, UserContext,
+    AccountsRequest, CorrelationId, GatewayClient, GatewayError, ResultStatus, StatusInfo, TppContext, UserContext,
 };
 use saldo_store::flows::FlowRow;
 use saldo_store::Store;
@@ -167,7 +167,7 @@ pub async fn start(
         connector_id: req.connector_id,
         user_context: user,
         bank_settings: None,
-        tpp_context: None,
+        tpp_context: Some(tpp_context(&flow_id)),
         accounts_access_request: AccountsAccessRequest {
             flow_id: Some(flow_id.clone()),
             redirect_url: Some(req.redirect_url.clone()),
@@ -179,9 +179,68 @@ pub async fn start(
         },
     };
     let flow = store.flow(&flow_id)?.ok_or_else(|| CoreError::NotFound("the connection attempt vanished".into()))?;
-    match client.request_access(&access, &cid).await {
+    match with_retry(store, &flow, || client.request_access(&access, &cid), now).await {
         Ok(resp) => apply(store, client, &flow, resp.body, now).await,
         Err(e) => Err(failed_call(store, &flow, e, now)),
+    }
+}
+
+/// Who is calling, sent as `tppContext` with every flow call (the .NET
+/// client's README fills `TppId`, `App` and `Flow`): the gateway's accounting
+/// and support can tell Saldo's flows apart.
+pub fn tpp_context(flow_id: &str) -> TppContext {
+    TppContext {
+        tpp_id: Some(TPP_ID.to_owned()),
+        app: Some(concat!("Saldo/", env!("CARGO_PKG_VERSION")).to_owned()),
+        flow: Some(flow_id.to_owned()),
+        transaction: None,
+        unit: None,
+    }
+}
+
+/// Saldo's TPP id at the gateway: `SALDO_TPP_ID` at build time, else `saldo`.
+pub const TPP_ID: &str = match option_env!("SALDO_TPP_ID") {
+    Some(id) => id,
+    None => "saldo",
+};
+
+/// How many times a flow call the gateway answers with RETRY is sent, and
+/// the first pause between two (doubled each time).
+pub const RETRY_ATTEMPTS: u32 = 4;
+/// See [`RETRY_ATTEMPTS`].
+pub const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// Sends a flow call, again while the gateway answers RETRY (bounded, with
+/// back-off). Only an explicit RETRY repeats a flow call: a transport error
+/// or a 5xx is never retried automatically here (the call may have reached
+/// the bank; the .NET client also sends access calls without retries).
+async fn with_retry<F, Fut>(
+    store: &mut Store,
+    flow: &FlowRow,
+    mut call: F,
+    now: DateTime<Utc>,
+) -> std::result::Result<saldo_gateway::WithMeta<AccessResponse>, GatewayError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<saldo_gateway::WithMeta<AccessResponse>, GatewayError>>,
+{
+    let mut pause = RETRY_PAUSE;
+    let mut attempt = 1;
+    loop {
+        let resp = call().await?;
+        if resp.body.result_status != ResultStatus::Retry || attempt >= RETRY_ATTEMPTS {
+            return Ok(resp);
+        }
+        if let Some(ctx) = &resp.body.user_context {
+            // R1 even on a RETRY: a non-null context replaces the stored one.
+            if let Err(e) = save_user_context(&*store, flow, ctx, now) {
+                tracing::warn!("could not keep the user context of a RETRY answer: {e}");
+            }
+        }
+        tracing::info!(attempt, "the gateway asked to send the flow call again");
+        tokio::time::sleep(pause).await;
+        pause *= 2;
+        attempt += 1;
     }
 }
 
@@ -263,6 +322,15 @@ async fn apply(
             let prompt = resp.data_string.clone().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| fallback.into());
             store.update_flow(&id, FlowState::ConsumerInputNeeded, Some(FlowStep::Input), fctx, None, None, now)?;
             Ok(Next::AskInput { flow_id: id, prompt, secret })
+        }
+        ResultStatus::Retry => fail(
+            store,
+            flow,
+            &format!("{} is busy and asked to try again several times; try again later", details(flow).bank_name),
+            now,
+        ),
+        ResultStatus::NotAvailable => {
+            fail(store, flow, &format!("{} is not available right now; try again later", details(flow).bank_name), now)
         }
         ResultStatus::Undetermined | ResultStatus::Unknown(_) => {
             let code = resp.result_status.code();
@@ -473,7 +541,10 @@ async fn step(
         Some(conn) => store.user_context(conn)?,
         None => flow.user_context.clone(),
     };
-    match client.continue_access(&AccessContinueRequest::new(fctx, data, user), &CorrelationId::new()).await {
+    let mut req = AccessContinueRequest::new(fctx, data, user);
+    req.tpp_context = Some(tpp_context(&flow.id));
+    let cid = CorrelationId::new();
+    match with_retry(store, flow, || client.continue_access(&req, &cid), now).await {
         Ok(resp) => apply(store, client, flow, resp.body, now).await,
         Err(e) => Err(failed_call(store, flow, e, now)),
     }

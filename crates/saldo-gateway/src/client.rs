@@ -158,7 +158,7 @@ impl GatewayClient {
         cid: &CorrelationId,
     ) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts", account_id, "transactions"])?;
-        self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/transactions", Some(req), cid).await
+        self.transactions_page(url, "POST /ob/Ais/accounts/{accountId}/transactions", req, cid).await
     }
 
     /// `POST /ob/Ais/accounts/{accountId}/transactions/next`: the next page (R4).
@@ -169,7 +169,7 @@ impl GatewayClient {
         cid: &CorrelationId,
     ) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
         let url = self.url(&["ob", "Ais", "accounts", account_id, "transactions", "next"])?;
-        self.json(Method::POST, url, "POST /ob/Ais/accounts/{accountId}/transactions/next", Some(req), cid).await
+        self.transactions_page(url, "POST /ob/Ais/accounts/{accountId}/transactions/next", req, cid).await
     }
 
     /// `PUT /ob/Ais/accounts/delete`: removes one account; returns the updated user context.
@@ -236,6 +236,32 @@ impl GatewayClient {
     ) -> Result<WithMeta<T>, GatewayError> {
         let (status, meta, bytes) = self.exchange(method, url, endpoint, body, cid).await?;
         serde_json::from_slice::<T>(&bytes)
+            .map(|body| WithMeta { body, meta: meta.clone() })
+            .map_err(|e| malformed(endpoint, status, e.to_string(), &bytes, meta))
+    }
+
+    /// A page of transactions. HTTP 206 is the gateway's signal that the
+    /// consent is lost: the .NET client sets `isConsentLost` itself on a 206
+    /// (the body does not say so), and so does this one — a 206 is never an
+    /// ordinary success. A 206 whose body cannot be read is an empty page
+    /// that says the consent is lost.
+    async fn transactions_page<B: Serialize>(
+        &self,
+        url: Url,
+        endpoint: &'static str,
+        req: &B,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<TransactionsResponse>, GatewayError> {
+        let (status, meta, bytes) = self.exchange(Method::POST, url, endpoint, Some(req), cid).await?;
+        if status == 206 {
+            let mut body = serde_json::from_slice::<TransactionsResponse>(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(endpoint, "an HTTP 206 answer without a readable page ({e}): the consent is lost");
+                TransactionsResponse { is_last_page: true, ..TransactionsResponse::default() }
+            });
+            body.is_consent_lost = Some(true);
+            return Ok(WithMeta { body, meta });
+        }
+        serde_json::from_slice::<TransactionsResponse>(&bytes)
             .map(|body| WithMeta { body, meta: meta.clone() })
             .map_err(|e| malformed(endpoint, status, e.to_string(), &bytes, meta))
     }

@@ -50,6 +50,8 @@ macro_rules! int_code {
 int_code!(
     /// `resultStatus` of an access step.
     ResultStatus {
+        /// -1: the bank (or this function at the bank) is not available now.
+        NotAvailable = -1,
         /// 0: the gateway could not tell.
         Undetermined = 0,
         /// 1: finished; the user context now holds the consent.
@@ -66,6 +68,9 @@ int_code!(
         SelectOption = 6,
         /// 7: the flow failed; `dataString` may say why.
         Error = 7,
+        /// 8: send the same call again a moment later (the .NET client's
+        /// 8.0.3 changelog: "Added support for RETRY ResultStatus").
+        Retry = 8,
     }
 );
 

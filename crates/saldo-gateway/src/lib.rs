@@ -16,6 +16,7 @@ pub mod error;
 pub mod meta;
 pub mod model;
 pub mod redact;
+pub mod tolerant;
 
 pub use amount::Amount;
 #[cfg(feature = "client")]

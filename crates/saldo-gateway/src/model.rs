@@ -36,7 +36,7 @@ pub struct Bank {
     #[serde(rename = "bankGroup", default)]
     pub bank_group: Option<String>,
     /// Extra information such as the bank's BICs.
-    #[serde(rename = "extraInfo", default)]
+    #[serde(rename = "extraInfo", default, deserialize_with = "crate::tolerant::lenient")]
     pub extra_info: Option<BankExtraInfo>,
 }
 
@@ -179,10 +179,10 @@ pub struct AccessOptions {
     /// Whether a new consent replaces the old one.
     pub linking_option: LinkingOption,
     /// Account schemes the bank accepts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tolerant::null_as_empty")]
     pub account_schemes: Vec<AccountScheme>,
     /// Extra fields to ask the person for before POSTing the access request.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tolerant::null_as_empty")]
     pub additional_properties_requested: Vec<AdditionalPropertyRequested>,
 }
 
@@ -417,7 +417,7 @@ pub struct DeleteRequest {
 #[serde(rename_all = "camelCase")]
 pub struct AccountsResponse {
     /// The accounts the consent covers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tolerant::null_as_empty")]
     pub accounts: Vec<Account>,
     /// The updated user context, when not null (R1).
     #[serde(default)]
@@ -489,7 +489,7 @@ pub struct AccountConsent {
 #[serde(rename_all = "camelCase")]
 pub struct BalancesResponse {
     /// The balances.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tolerant::null_as_empty")]
     pub balances: Vec<Balance>,
     /// The updated user context, when not null (R1).
     #[serde(default)]
@@ -535,11 +535,11 @@ pub struct BalanceAmount {
 }
 
 /// The answer to a transactions (first or next page) call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionsResponse {
     /// This page's transactions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::tolerant::null_as_empty")]
     pub transactions: Vec<Transaction>,
     /// The updated user context, when not null (R1).
     #[serde(default)]
@@ -573,6 +573,10 @@ pub struct Transaction {
     pub gw_account_id: Option<String>,
     #[serde(default)]
     pub gw_sequence: Option<String>,
+    /// The gateway's signal that transactions may be missing just before
+    /// this one (a stretch the bank did not serve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub possible_hole: Option<bool>,
     /// Exact signed amount: negative is money out (R17).
     pub amount: Amount,
     #[serde(default)]
@@ -723,5 +727,21 @@ impl Balance {
             balance_amount: BalanceAmount { currency, amount },
             credit_limit_included: None,
         }
+    }
+}
+
+impl Transaction {
+    /// `gwSequence` as the number the .NET client reads from it: the text
+    /// without its ninth character (a separator), e.g. `20261101-000042` →
+    /// 20261101000042. `None` when absent or not of that shape.
+    pub fn gw_sequence_number(&self) -> Option<u64> {
+        let s = self.gw_sequence.as_deref()?;
+        let mut chars: Vec<char> = s.chars().collect();
+        if chars.len() <= 8 {
+            return None;
+        }
+        chars.remove(8);
+        let digits: String = chars.into_iter().collect();
+        digits.parse().ok()
     }
 }

@@ -175,6 +175,7 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
         id: connector.transaction_ids.then(|| format!("{}-{:09}", short_id(spec.id), i)),
         gw_account_id: None,
         gw_sequence: None,
+        possible_hole: None,
         amount: Amount(minor_to_decimal(minor, spec.currency)),
         counterpart_reference: Some(cp_iban.to_owned()),
         counterpart_name: Some(name.to_owned()),

@@ -25,6 +25,9 @@ pub enum FaultMode {
     Truncated,
     /// The connection is closed without an answer; the request is not processed.
     Drop,
+    /// HTTP 200 with `resultStatus` 8 (RETRY): send the same call again;
+    /// the request is not processed. Meant for the access calls.
+    Retry,
 }
 
 /// The active fault: a mode, optionally limited to the next `remaining` API
@@ -37,7 +40,7 @@ pub struct FaultPlan {
     /// How many more calls it affects; `None` = until changed.
     #[serde(default)]
     pub remaining: Option<u32>,
-    /// Only calls whose path contains this.
+    /// Only calls whose `METHOD /path` contains this (case-insensitive).
     #[serde(default)]
     pub path_contains: Option<String>,
     /// Delay for `slow` and `timeout`, in milliseconds.
@@ -56,13 +59,16 @@ impl FaultPlan {
         Self { mode, remaining: Some(n), ..Self::default() }
     }
 
-    /// Restricts the plan to paths containing `fragment`.
+    /// Restricts the plan to calls whose `METHOD /path` contains `fragment`
+    /// (case-insensitive): `/transactions`, or `POST /ob/ais/access` for the
+    /// start of a flow only.
     pub fn on_path(mut self, fragment: &str) -> Self {
         self.path_contains = Some(fragment.to_ascii_lowercase());
         self
     }
 
-    /// Decides whether this call fails, counting it against `remaining`.
+    /// Decides whether this call (`METHOD /path`, or a path) fails, counting
+    /// it against `remaining`.
     pub fn take(&mut self, path: &str) -> Option<(FaultMode, Option<u64>)> {
         if self.mode == FaultMode::None {
             return None;

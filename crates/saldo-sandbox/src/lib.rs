@@ -50,6 +50,11 @@ pub struct SandboxConfig {
     /// Base URL to put in bank-page links, when clients reach the sandbox
     /// under another address than the one it binds.
     pub public_url: Option<String>,
+    /// Say a lost consent on the transactions calls the way the real
+    /// gateway does: HTTP 206, with a body that does not say so (its .NET
+    /// client sets `isConsentLost` itself on a 206). Off: HTTP 200 with
+    /// `isConsentLost: true` (seed 004's example).
+    pub consent_loss_as_206: bool,
 }
 
 impl Default for SandboxConfig {
@@ -63,6 +68,7 @@ impl Default for SandboxConfig {
             history_days: 700,
             fault: FaultPlan::default(),
             public_url: None,
+            consent_loss_as_206: false,
         }
     }
 }

@@ -54,6 +54,10 @@ struct ServeArgs {
     /// Base URL for links in bank pages, if clients reach the sandbox under another address.
     #[arg(long)]
     public_url: Option<String>,
+    /// Say a lost consent on transactions calls with HTTP 206, as the real
+    /// gateway does (the body does not say so).
+    #[arg(long)]
+    consent_loss_206: bool,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +91,7 @@ fn config(a: &ServeArgs) -> SandboxConfig {
         volume_transactions: a.volume,
         fault: FaultPlan { mode: a.fault, remaining: a.fault_count, path_contains: None, delay_ms: a.fault_delay_ms },
         public_url: a.public_url.clone(),
+        consent_loss_as_206: a.consent_loss_206,
         ..SandboxConfig::default()
     }
 }

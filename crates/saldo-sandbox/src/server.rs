@@ -114,7 +114,11 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(route_label(parts.method.as_str(), &path))
             .or_default() += 1;
-        fault = app.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take(&path);
+        fault = app
+            .faults
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(&format!("{} {path}", parts.method));
     }
 
     let mut resp = match fault {
@@ -127,6 +131,12 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
         )
             .into_response(),
         Some((FaultMode::Drop, _)) => return Err(Dropped),
+        Some((FaultMode::Retry, _)) => (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            "{\"resultStatus\": 8, \"flowContext\": null, \"userContext\": null, \"dataString\": null, \"statusInfo\": 0}",
+        )
+            .into_response(),
         Some((FaultMode::Timeout, delay)) => {
             tokio::time::sleep(std::time::Duration::from_millis(delay.unwrap_or(DEFAULT_TIMEOUT_MS))).await;
             (StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout").into_response()

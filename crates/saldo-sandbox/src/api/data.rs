@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Days, Duration};
@@ -213,8 +214,8 @@ fn page(
     .into_response()
 }
 
-fn consent_lost_page(rotated: Option<String>) -> Response {
-    Json(TransactionsResponse {
+fn consent_lost_page(app: &App, rotated: Option<String>) -> Response {
+    let page = TransactionsResponse {
         transactions: vec![],
         user_context: rotated.map(UserContext::new),
         pager_context: None,
@@ -222,8 +223,13 @@ fn consent_lost_page(rotated: Option<String>) -> Response {
         is_last_page: true,
         raw_response: None,
         is_consent_lost: Some(true),
-    })
-    .into_response()
+    };
+    if app.config.consent_loss_as_206 {
+        // The real gateway: HTTP 206, and the body does not say so.
+        let page = TransactionsResponse { is_consent_lost: None, ..page };
+        return (StatusCode::PARTIAL_CONTENT, Json(page)).into_response();
+    }
+    Json(page).into_response()
 }
 
 /// `POST /ob/Ais/accounts/{accountId}/transactions`: the first page, newest first.
@@ -234,7 +240,7 @@ pub async fn transactions(AxState(app): AxState<Arc<App>>, Path(account_id): Pat
     let mut st = app.state();
     let (auth, rotated) = authorise(&app, &mut st, c.id, req.user_context.as_ref())?;
     let Some((spec, consent)) = account_access(&st, c, &auth, &account_id, &rotated)? else {
-        return Ok(consent_lost_page(rotated));
+        return Ok(consent_lost_page(&app, rotated));
     };
     let now = st.now();
     let today = now.date_naive();
@@ -266,7 +272,7 @@ pub async fn transactions_next(
     let mut st = app.state();
     let (auth, rotated) = authorise(&app, &mut st, c.id, req.user_context.as_ref())?;
     let Some((spec, _)) = account_access(&st, c, &auth, &account_id, &rotated)? else {
-        return Ok(consent_lost_page(rotated));
+        return Ok(consent_lost_page(&app, rotated));
     };
     let pager = Pager { page: pager.next_page, ..pager };
     if pager.page * c.page_size.max(1) >= (pager.top - pager.lo).max(1) {

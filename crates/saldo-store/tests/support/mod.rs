@@ -42,6 +42,7 @@ pub fn tx(
         id: id.map(str::to_owned),
         gw_account_id: None,
         gw_sequence: None,
+        possible_hole: None,
         amount: Amount::parse(amount).unwrap(),
         counterpart_reference: Some("BE89549452327885".into()),
         counterpart_name: Some(counterparty.into()),
