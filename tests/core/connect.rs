@@ -207,6 +207,16 @@ async fn reconsent_keeps_the_connection_and_its_history() {
     assert_eq!(new_accounts, 0, "its accounts are already known");
     assert_ne!(w.store.user_context(connection_id).unwrap(), old_ctx, "R1: the new consent's context replaced the old");
     assert_eq!(w.store.connections().unwrap().len(), 1);
+
+    // Another bank cannot renew this connection's consent: refused before any gateway call.
+    let calls = |sb: &saldo_sandbox::SandboxHandle| sb.stats().values().sum::<u64>();
+    let before = calls(&w.sb);
+    let mut other = request(973);
+    other.reconnect = Some(connection_id);
+    let err = connect::start(&mut w.store, &w.client, &other, Utc::now()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(m) if m.contains("same bank")), "{err}");
+    assert_eq!(calls(&w.sb), before, "no gateway call was made");
+    assert_eq!(w.store.pending_flows().unwrap().len(), 0, "no flow was started");
 }
 
 #[tokio::test]

@@ -75,7 +75,8 @@ pub enum Command {
         /// Account numbers (required by some banks).
         #[arg(long = "iban")]
         ibans: Vec<String>,
-        /// Extra information the bank asks for, as NAME=VALUE.
+        /// Extra information the bank asks for, as NAME=VALUE (NAME=- reads
+        /// the value from standard input, out of the process list).
         #[arg(long = "prop")]
         props: Vec<String>,
         /// Print the bank's address instead of opening a browser.
@@ -93,7 +94,8 @@ pub enum Command {
     },
     /// Continue a connection from the bank's callback URL (deep-link mode).
     Callback {
-        /// The `saldo://callback?…` URL.
+        /// The `saldo://callback?…` URL, or `-` to read it from standard
+        /// input (out of the process list and shell history).
         url: String,
         /// Answer to the bank's choice question, if it asks one next.
         #[arg(long)]

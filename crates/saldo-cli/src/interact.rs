@@ -22,7 +22,7 @@ pub fn open_browser(url: &str) {
 pub fn ask(prompt: &str, secret: bool) -> std::io::Result<Option<String>> {
     use std::io::{IsTerminal, Write};
     let tty = std::io::stdin().is_terminal();
-    eprintln!("Your bank asks: {prompt}");
+    eprintln!("Your bank asks: {}", crate::output::inert(prompt, false));
     if tty {
         eprint!("> ");
     }

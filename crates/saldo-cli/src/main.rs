@@ -91,7 +91,7 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Fail { exit, message }) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", output::inert(&message, true));
             ExitCode::from(exit as u8)
         }
     }

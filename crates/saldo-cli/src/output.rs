@@ -12,6 +12,14 @@ use saldo_store::queries::{AccountOverview, TxRow};
 use saldo_store::states::ConnectionStatus;
 use serde::Serialize;
 
+/// Text from a bank or a gateway made inert for a terminal: control
+/// characters (escape sequences start with one) become spaces, so no
+/// bank-supplied string can move the cursor, retitle the window or hide what
+/// follows. Line breaks are kept only where `keep_newlines` says.
+pub fn inert(text: &str, keep_newlines: bool) -> String {
+    text.chars().map(|c| if c.is_control() && !(keep_newlines && c == '\n') { ' ' } else { c }).collect()
+}
+
 /// Prints a value as one line of JSON on standard output.
 pub fn print_json<T: Serialize>(value: &T) {
     match serde_json::to_string(value) {

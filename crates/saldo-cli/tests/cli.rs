@@ -208,7 +208,10 @@ async fn deep_link_mode_refuses_replayed_and_forged_callbacks_and_signals_reconn
     assert!(out.contains("saldo callback"), "says how to continue: {out}");
     let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
     assert!(cb.starts_with("saldo://callback?"));
-    let o = run(saldo(&data, &pass, Some(&gw)).args(["callback", &cb]));
+    // The link (its code) through standard input, not the process list.
+    let mut child = spawn_piped(saldo(&data, &pass, Some(&gw)).args(["callback", "-"]));
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), format!("{cb}\n").as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
     assert!(o.status.success() && stdout(&o).contains("Connected"), "{}", String::from_utf8_lossy(&o.stderr));
     for bad in [cb.as_str(), "saldo://callback?flowId=00000000-0000-0000-0000-000000000000"] {
         let o = run(saldo(&data, &pass, Some(&gw)).args(["callback", bad]));
@@ -529,4 +532,74 @@ fn offline_commands_never_start_the_embedded_sandbox() {
     }
     assert!(run(saldo(&data, &pass, None).arg("banks")).status.success());
     assert!(state.exists(), "a command that needs a bank starts it (so the check above can fail)");
+}
+
+/// A stub gateway on 127.0.0.1 (a named stand-in: a hostile gateway is not
+/// something our sandbox or a real bank can be asked to be) whose bank sends
+/// the person to `address`.
+async fn hostile_gateway(address: &'static str) -> String {
+    hostile_gateway_answering(serde_json::json!({"resultStatus": 2, "statusInfo": 0, "dataString": address,
+        "flowContext": "flow-context"}))
+    .await
+}
+
+/// The stub gateway, answering the start of a flow with `answer`.
+async fn hostile_gateway_answering(answer: serde_json::Value) -> String {
+    use axum::routing::{get, post};
+    let router = axum::Router::new()
+        .route("/ob/banks", get(|| async { axum::Json(serde_json::json!([])) }))
+        .route(
+            "/ob/Ais/access/options/{id}",
+            get(|| async {
+                axum::Json(serde_json::json!({"maxConsentDuration": 90, "accessOption": 0, "currencyOption": 0,
+                    "linkingOption": 1, "accountSchemes": [], "additionalPropertiesRequested": []}))
+            }),
+        )
+        .route("/ob/Ais/access", post(move || async move { axum::Json(answer) }));
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}/")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bank_address_that_is_not_a_web_address_never_reaches_a_browser() {
+    let (home, data, pass) = home();
+    let opened = home.path().join("browser-was-started");
+    let browser = home.path().join("browser.sh");
+    std::fs::write(&browser, format!("#!/bin/sh\necho \"$@\" >> '{}'\n", opened.display())).unwrap();
+    std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for address in
+        ["file:///etc/passwd", "smb://evil/share", "javascript:alert(1)", "saldo://callback?flowId=x", "--version"]
+    {
+        let gw = hostile_gateway(address).await;
+        let o = run(saldo(&data, &pass, Some(&gw))
+            .args(["connect", "1", "--redirect", "deeplink"])
+            .env("BROWSER", &browser));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{address}: the flow fails: {err}");
+        assert!(err.contains("the bank's address is not a web address"), "{address}: one clear sentence: {err}");
+        assert!(!stdout(&o).contains(address), "{address}: not even printed as a link");
+    }
+    assert!(!opened.exists(), "no browser was started: {:?}", std::fs::read_to_string(&opened).ok());
+    // The recording browser works: a real bank address does reach it.
+    let gw = hostile_gateway("https://bank.example/sca").await;
+    let o =
+        run(saldo(&data, &pass, Some(&gw)).args(["connect", "1", "--redirect", "deeplink"]).env("BROWSER", &browser));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&opened).unwrap_or_default().contains("https://bank.example/sca"), "it is opened");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_bank_says_reaches_the_terminal_without_escape_sequences() {
+    let (_home, data, pass) = home();
+    let refusal = "Refused\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31m by the bank\r\nfake: prompt";
+    let gw = hostile_gateway_answering(serde_json::json!({"resultStatus": 7, "statusInfo": 0,
+        "dataString": refusal}))
+    .await;
+    let o = run(saldo(&data, &pass, Some(&gw)).args(["connect", "1", "--redirect", "deeplink", "--no-browser"]));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("Refused") && err.contains("by the bank"), "the bank's words are shown: {err:?}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}') && !err.contains('\r'), "but inert: {err:?}");
 }

@@ -128,6 +128,17 @@ pub async fn start(
     now: DateTime<Utc>,
 ) -> Result<Next> {
     let cid = CorrelationId::new();
+    if let Some(conn) = req.reconnect {
+        // A connection's consent is renewed at its own bank, never another:
+        // refused before any gateway call.
+        let c = store.connection(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?;
+        if c.connector_id != req.connector_id {
+            return Err(CoreError::Invalid(format!(
+                "connection {conn} is at {}; reconnect it with the same bank",
+                c.bank_name
+            )));
+        }
+    }
     if !(1..=4).contains(&req.frequency_per_day) {
         return Err(CoreError::Invalid("the daily access frequency must be between 1 and 4".into()));
     }
@@ -182,6 +193,22 @@ pub async fn start(
     match with_retry(store, &flow, || client.request_access(&access, &cid), now).await {
         Ok(resp) => apply(store, client, &flow, resp.body, now).await,
         Err(e) => Err(failed_call(store, &flow, e, now)),
+    }
+}
+
+/// The bank's page address, if it is one a browser may be given: an
+/// absolute `https` URL, or `http` to this computer (a loopback host).
+pub fn bank_address(text: &str) -> Option<url::Url> {
+    let url = url::Url::parse(text).ok()?;
+    let loopback = match url.host()? {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    match url.scheme() {
+        "https" => Some(url),
+        "http" if loopback => Some(url),
+        _ => None,
     }
 }
 
@@ -285,6 +312,11 @@ async fn apply(
             let Some(url) = resp.data_string.clone().filter(|u| !u.is_empty()) else {
                 return fail(store, flow, "the bank asked for a redirect without a URL", now);
             };
+            if bank_address(&url).is_none() {
+                // Never hand a file:, smb:, javascript: or saldo: link (or an
+                // option-like "--version") to a browser.
+                return fail(store, flow, "the bank's address is not a web address", now);
+            }
             let no_callback = resp.status_info == StatusInfo::NoCallback;
             let step = if no_callback { FlowStep::NoCallback } else { FlowStep::Callback };
             store.update_flow(&id, FlowState::ConsumerInputNeeded, Some(step), fctx, None, None, now)?;
@@ -547,5 +579,29 @@ async fn step(
     match with_retry(store, flow, || client.continue_access(&req, &cid), now).await {
         Ok(resp) => apply(store, client, flow, resp.body, now).await,
         Err(e) => Err(failed_call(store, flow, e, now)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bank_address;
+
+    #[test]
+    fn only_web_addresses_reach_a_browser() {
+        for ok in ["https://bank.example/sca?x=1", "http://127.0.0.1:8480/bank/1/authorize", "http://localhost:9/a"] {
+            assert!(bank_address(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "file:///etc/passwd",
+            "smb://host/share",
+            "javascript:alert(1)",
+            "saldo://callback?flowId=x",
+            "--version",
+            "http://bank.example/plain-http",
+            "https:no-host",
+            "data:text/html,<script>",
+        ] {
+            assert!(bank_address(bad).is_none(), "{bad} is refused");
+        }
     }
 }

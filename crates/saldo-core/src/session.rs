@@ -7,7 +7,6 @@
 //! a shell that wants it calls `saldo_sandbox::start_embedded(data_dir)` and
 //! gives its address to [`Session::set_gateway`].
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use saldo_gateway::{ClientConfig, GatewayClient};
@@ -116,20 +115,8 @@ pub fn gateway_url(text: &str) -> Result<url::Url> {
     let text = text.trim();
     let url = url::Url::parse(text)
         .map_err(|_| CoreError::Invalid(format!("{text:?} is not a web address, like https://gateway.example")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(CoreError::Invalid(
-            "the gateway's address must start with https:// (plain http only to this computer)".into(),
-        )),
-        _ => Err(CoreError::Invalid("the gateway's address must start with https://".into())),
-    }
+    saldo_gateway::check_gateway_url(&url).map_err(CoreError::Invalid)?;
+    Ok(url)
 }
 
 /// What a session opens.

@@ -48,9 +48,30 @@ pub struct GatewayClient {
 
 const MAX_BODY_EXCERPT: usize = 160;
 
+/// Whether a gateway may be reached at `url`: `https` to any host, plain
+/// `http` only to this computer (127.0.0.0/8, `::1`, `localhost`), where
+/// nobody on the way can read the contexts and tokens. The one rule, used by
+/// the client itself and by the shells when a person gives an address.
+pub fn check_gateway_url(url: &Url) -> Result<(), String> {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err("the gateway's address must start with https://".into()),
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err("the gateway's address must start with https:// (plain http only to this computer)".into()),
+        _ => Err("the gateway's address must start with https://".into()),
+    }
+}
+
 impl GatewayClient {
-    /// Builds a client with pooled keep-alive connections.
+    /// Builds a client with pooled keep-alive connections. Refuses a base URL
+    /// that [`check_gateway_url`] refuses.
     pub fn new(config: ClientConfig) -> Result<Self, GatewayError> {
+        check_gateway_url(&config.base_url).map_err(GatewayError::Config)?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -372,4 +393,20 @@ fn describe_transport(e: &reqwest::Error) -> String {
 fn unquote(text: &str) -> String {
     let t = text.trim();
     serde_json::from_str::<String>(t).unwrap_or_else(|_| t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_refuses_a_gateway_it_would_reach_over_plain_http_elsewhere() {
+        let client = |u: &str| GatewayClient::new(ClientConfig::new(Url::parse(u).unwrap_or_else(|e| panic!("{e}"))));
+        assert!(client("https://gateway.example/").is_ok());
+        assert!(client("http://127.0.0.1:8480/").is_ok(), "plain http to this computer");
+        assert!(client("http://[::1]:8480/").is_ok());
+        for bad in ["http://gateway.example/", "http://192.168.1.2/", "ftp://gateway.example/", "file:///tmp/x"] {
+            assert!(matches!(client(bad), Err(GatewayError::Config(_))), "{bad} is refused by the client itself");
+        }
+    }
 }

@@ -12,7 +12,7 @@ use super::Ctx;
 use crate::cli::Redirect;
 use crate::exit::Fail;
 use crate::interact::{ask, off_runtime, open_browser, read_line};
-use crate::output::{print_json, BankOut, StepOut};
+use crate::output::{inert, print_json, BankOut, StepOut};
 
 /// `saldo banks`.
 pub async fn banks(ctx: &mut Ctx, country: &str) -> Result<(), Fail> {
@@ -31,7 +31,7 @@ pub async fn banks(ctx: &mut Ctx, country: &str) -> Result<(), Fail> {
     } else {
         for b in banks {
             let note = if b.status.is_available() { "" } else { "  (unavailable)" };
-            println!("{:>6}  {}{note}", b.connector_id, b.fullname);
+            println!("{:>6}  {}{note}", b.connector_id, inert(&b.fullname, false));
         }
     }
     Ok(())
@@ -60,7 +60,8 @@ pub async fn start(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Fail> {
     let mut additional = BTreeMap::new();
     for p in &args.props {
         let (k, v) = p.split_once('=').ok_or_else(|| Fail::usage(format!("--prop {p:?} must be NAME=VALUE")))?;
-        additional.insert(k.to_owned(), v.to_owned());
+        let v = from_stdin_if_dash(v, &format!("the value of {k}")).await?;
+        additional.insert(k.to_owned(), v);
     }
     let client = ctx.client().await?;
     let banks = client.banks_all(&CorrelationId::new()).await.unwrap_or_default();
@@ -84,10 +85,24 @@ pub async fn start(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Fail> {
     drive(ctx, &client, next, args.option.as_deref(), listener, args.no_browser).await
 }
 
-/// `saldo callback URL`.
+/// A value given as `-`: one line of standard input instead (keeps a
+/// callback's code or a secret out of the process list and shell history).
+async fn from_stdin_if_dash(value: &str, what: &str) -> Result<String, Fail> {
+    if value != "-" {
+        return Ok(value.to_owned());
+    }
+    off_runtime(read_line)
+        .await
+        .map_err(|e| Fail::failure(format!("could not read {what} from standard input: {e}")))?
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| Fail::usage(format!("{what} was to come on standard input, which was empty")))
+}
+
+/// `saldo callback URL` (or `-`: the URL on standard input).
 pub async fn callback(ctx: &mut Ctx, url: &str, option: Option<&str>) -> Result<(), Fail> {
+    let url = from_stdin_if_dash(url, "the callback URL").await?;
     let client = ctx.client().await?;
-    let next = connect::handle_callback(&mut ctx.session.store, &client, url, Utc::now()).await?;
+    let next = connect::handle_callback(&mut ctx.session.store, &client, &url, Utc::now()).await?;
     drive(ctx, &client, next, option, None, true).await
 }
 
@@ -135,7 +150,7 @@ async fn drive(
         next = match next {
             Next::OpenBrowser { flow_id, url, no_callback } => {
                 if !json {
-                    println!("Continue at your bank: {url}");
+                    println!("Continue at your bank: {}", inert(&url, false));
                 }
                 if !no_browser {
                     open_browser(&url);
@@ -176,7 +191,7 @@ async fn drive(
                     if !json {
                         println!("Your bank asks you to choose; continue with one of:");
                         for (k, v) in &options {
-                            println!("  saldo choose {flow_id} {k}   # {v}");
+                            println!("  saldo choose {flow_id} {}   # {}", inert(k, false), inert(v, false));
                         }
                     }
                     return Ok(());
@@ -201,7 +216,7 @@ async fn drive(
                 }
             },
             Next::WaitDecoupled { flow_id, message } => {
-                say(json, &message);
+                say(json, &inert(&message, false));
                 let mut delay = Duration::from_secs(1);
                 loop {
                     tokio::time::sleep(delay).await;
@@ -219,8 +234,8 @@ async fn drive(
                         println!(
                             "  saldo accounts enable {}   # {} {}",
                             a.id,
-                            a.iban.as_deref().unwrap_or(&a.gateway_id),
-                            a.description.as_deref().unwrap_or("")
+                            inert(a.iban.as_deref().unwrap_or(&a.gateway_id), false),
+                            inert(a.description.as_deref().unwrap_or(""), false)
                         );
                     }
                 }

@@ -12,7 +12,7 @@ use saldo_store::queries::TxQuery;
 use super::Ctx;
 use crate::cli::AccountAction;
 use crate::exit::Fail;
-use crate::output::{print_json, AccountOut, BalanceOut, ConnectionOut, TransactionOut};
+use crate::output::{inert, print_json, AccountOut, BalanceOut, ConnectionOut, TransactionOut};
 
 /// `saldo connections`.
 pub fn connections(ctx: &Ctx) -> Result<(), Fail> {
@@ -24,7 +24,7 @@ pub fn connections(ctx: &Ctx) -> Result<(), Fail> {
     for c in list {
         let c = c.connection;
         let last = c.last_sync_at.as_deref().unwrap_or("never");
-        println!("{:>4}  {}  {}  last sync {last}", c.id, c.bank_name, c.status);
+        println!("{:>4}  {}  {}  last sync {last}", c.id, inert(&c.bank_name, false), c.status);
     }
     Ok(())
 }
@@ -53,8 +53,8 @@ pub fn accounts(ctx: &Ctx, action: Option<AccountAction>, id: Option<i64>, all: 
         println!(
             "{:>4}  {:<34} {}  {}{}",
             a.id,
-            a.iban.as_deref().unwrap_or(&a.gateway_id),
-            a.currency,
+            inert(a.iban.as_deref().unwrap_or(&a.gateway_id), false),
+            inert(&a.currency, false),
             if a.enabled { "enabled" } else { "disabled" },
             if a.disappeared_at.is_some() { "  (gone at the bank)" } else { "" }
         );
@@ -74,7 +74,14 @@ pub fn balances(ctx: &Ctx) -> Result<(), Fail> {
     for b in list {
         let iban = ibans.get(&b.account_id).map_or("", String::as_str);
         let mark = if b.headline { "*" } else { " " };
-        println!("{:>4}  {iban:<34} {:>6}{mark} {:>14} {}", b.account_id, b.balance_type, b.amount, b.currency);
+        println!(
+            "{:>4}  {:<34} {:>6}{mark} {:>14} {}",
+            b.account_id,
+            inert(iban, false),
+            inert(&b.balance_type, false),
+            b.amount,
+            inert(&b.currency, false)
+        );
     }
     Ok(())
 }
@@ -87,14 +94,13 @@ pub fn transactions(ctx: &Ctx, q: TxQuery) -> Result<(), Fail> {
         return Ok(());
     }
     for t in page.rows {
-        let text: String =
-            t.description.unwrap_or_default().chars().map(|c| if c.is_control() { ' ' } else { c }).take(40).collect();
+        let text: String = inert(&t.description.unwrap_or_default(), false).chars().take(40).collect();
         println!(
             "{}  {:>12} {}  {:<24} {text}",
             t.booking_date,
             t.amount.to_string(),
-            t.currency,
-            t.counterparty_name.unwrap_or_default().chars().take(24).collect::<String>()
+            inert(&t.currency, false),
+            inert(&t.counterparty_name.unwrap_or_default(), false).chars().take(24).collect::<String>()
         );
     }
     Ok(())

@@ -5,7 +5,7 @@ use saldo_core::sync::{self, Outcome, Scope, Selection, SyncReport};
 
 use super::Ctx;
 use crate::exit::{Exit, Fail};
-use crate::output::print_json;
+use crate::output::{inert, print_json};
 use crate::progress::Progress;
 
 /// `saldo sync [ID | --due]`: each connection's outcome, one line each (or
