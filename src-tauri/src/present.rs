@@ -30,6 +30,7 @@ pub fn connection(c: ConnectionSummary) -> ConnectionView {
         id: c.connection.id,
         connector_id: c.connection.connector_id,
         bank_name: c.connection.bank_name,
+        country: c.connection.country,
         status: c.connection.status,
         last_sync_at: c.connection.last_sync_at,
         next_sync_at: c.next_sync_at.map(|t| t.to_rfc3339()),

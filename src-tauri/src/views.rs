@@ -298,6 +298,8 @@ pub struct ConnectionView {
     pub connector_id: i64,
     /// Bank.
     pub bank_name: String,
+    /// The bank's country (a reconnect opens on this bank).
+    pub country: String,
     /// Where it stands.
     pub status: ConnectionStatus,
     /// Last completed sync.

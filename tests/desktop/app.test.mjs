@@ -134,6 +134,16 @@ test("a new user sets up, connects a bank, syncs, browses, exports and disconnec
     await click("[data-nav=connections]");
     await $("[data-connection]");
     await shot("11-banks");
+    // Reconnect opens on the connection's own bank: its form at once, no
+    // catalog to pick another bank from.
+    const bankName = await textOf("[data-connection] h2");
+    await click("[data-action=reconnect]");
+    await waitText(".bank-form h3", new RegExp(bankName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+    assert.equal((await driver.findElements(By.css(".pick-bank"))).length, 0, "no catalog in a reconnect");
+    assert.equal((await driver.findElements(By.xpath("//button[contains(., 'Other bank')]"))).length, 0, "no way to another bank");
+    await shot("11b-reconnect-own-bank");
+    await click(".modal [aria-label=Close]");
+    await driver.wait(async () => (await driver.findElements(By.css(".modal"))).length === 0, 10000, "the dialog closes");
     await click("[data-action=disconnect]");
     await shot("12-disconnect-confirm");
     await click("[data-action=confirm-disconnect]");

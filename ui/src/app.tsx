@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { AppStatus, IpcError, Step, Theme } from "./bindings";
+import type { AppStatus, ConnectionView, IpcError, Step, Theme } from "./bindings";
 import { api, asError, events } from "./backend/api";
 import { Setup, Unlock } from "./features/setup";
 import { OverviewScreen } from "./features/overview";
@@ -29,7 +29,7 @@ export function App() {
   const [status, setStatus] = useState<AppStatus | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const [screen, setScreen] = useState<Screen>("overview");
-  const [adding, setAdding] = useState<{ reconnect: number | null } | null>(null);
+  const [adding, setAdding] = useState<{ reconnect: ConnectionView | null } | null>(null);
   const [linkNotice, setLinkNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [accountFilter, setAccountFilter] = useState<number | null>(null);
@@ -102,9 +102,9 @@ export function App() {
             {linkNotice}. Nothing was sent to any bank; if you are connecting a bank, start again from "Add a bank".
           </Banner>
         )}
-        {screen === "overview" && <OverviewScreen version={version} onOpen={open} onAdd={() => setAdding({ reconnect: null })} onReconnect={(id) => setAdding({ reconnect: id })} />}
+        {screen === "overview" && <OverviewScreen version={version} onOpen={open} onAdd={() => setAdding({ reconnect: null })} onReconnect={(c) => setAdding({ reconnect: c })} />}
         {screen === "transactions" && <TransactionsScreen version={version} account={accountFilter} />}
-        {screen === "connections" && <ConnectionsScreen version={version} onChanged={refresh} onReconnect={(id) => setAdding({ reconnect: id })} onAdd={() => setAdding({ reconnect: null })} />}
+        {screen === "connections" && <ConnectionsScreen version={version} onChanged={refresh} onReconnect={(c) => setAdding({ reconnect: c })} onAdd={() => setAdding({ reconnect: null })} />}
         {screen === "export" && <ExportScreen version={version} />}
         {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />}
       </main>

@@ -314,6 +314,10 @@ connector_id: number,
  */
 bank_name: string, 
 /**
+ * The bank's country (a reconnect opens on this bank).
+ */
+country: string, 
+/**
  * Where it stands.
  */
 status: ConnectionStatus, 

@@ -4,14 +4,14 @@
 // banking app when the bank asks → choosing which of the discovered accounts
 // to sync (R12).
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { AccountView, BankForm, BankView, IpcError, Step } from "../bindings";
+import type { AccountView, BankForm, BankView, ConnectionView, IpcError, Step } from "../bindings";
 import { api, asError, events } from "../backend/api";
 import { Banner, Loading, Modal } from "./ui";
 
 const COUNTRIES: [string, string][] = [["BE", "Belgium"], ["NL", "Netherlands"], ["DE", "Germany"], ["FR", "France"], ["ES", "Spain"], ["AT", "Austria"]];
 
-export function AddBank(props: { reconnect: number | null; onClose: () => void }) {
-  const [country, setCountry] = useState("BE");
+export function AddBank(props: { reconnect: ConnectionView | null; onClose: () => void }) {
+  const [country, setCountry] = useState(props.reconnect?.country || "BE");
   const [banks, setBanks] = useState<BankView[] | null>(null);
   const [query, setQuery] = useState("");
   const [bank, setBank] = useState<BankView | null>(null);
@@ -34,9 +34,15 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
   const early = useRef(new Map<string, Step>());
 
   useEffect(() => {
+    if (props.reconnect !== null) return; // a reconnect stays on the connection's own bank
     setBanks(null);
     api.banks(country).then(setBanks, (e) => setError(asError(e)));
   }, [country]);
+
+  useEffect(() => {
+    const c = props.reconnect;
+    if (c !== null) void pick({ connector_id: c.connector_id, name: c.bank_name, country: c.country, available: true, logo_url: null });
+  }, []);
 
   useEffect(() => {
     const un = events.onConnectStep((s) => {
@@ -77,7 +83,7 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
     setBusy(true);
     setError(null);
     try {
-      const s = await api.connectStart({ connector_id: bank.connector_id, bank_name: bank.name, country: bank.country, ibans, additional: fields, reconnect: props.reconnect });
+      const s = await api.connectStart({ connector_id: bank.connector_id, bank_name: bank.name, country: bank.country, ibans, additional: fields, reconnect: props.reconnect?.id ?? null });
       flow.current = s.flow_id;
       setStep(early.current.get(s.flow_id) ?? s);
       early.current.clear();
@@ -152,7 +158,7 @@ export function AddBank(props: { reconnect: number | null; onClose: () => void }
       )}
       {!step && bank && (
         <form class="bank-form" onSubmit={start}>
-          <p><button type="button" class="ghost small" onClick={() => setBank(null)}>← Other bank</button></p>
+          {props.reconnect === null && <p><button type="button" class="ghost small" onClick={() => setBank(null)}>← Other bank</button></p>}
           <h3>{bank.name}</h3>
           {!form && <Loading />}
           {form?.needs_ibans && (

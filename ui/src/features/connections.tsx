@@ -2,7 +2,7 @@
 // Sync now, Reconnect, Disconnect (confirmed; revokes and deletes, R14);
 // accounts the bank no longer returns shown on demand (R13).
 import { useEffect, useState } from "preact/hooks";
-import type { ConnectionStatus, IpcError, Overview, SyncProgress, SyncRunState } from "../bindings";
+import type { ConnectionStatus, ConnectionView, IpcError, Overview, SyncProgress, SyncRunState } from "../bindings";
 import { api, asError, events } from "../backend/api";
 import { day, when } from "../backend/format";
 import { Amount, Banner, Empty, Loading, Modal } from "./ui";
@@ -24,7 +24,7 @@ function progressClass(s: SyncRunState | undefined): string {
   }
 }
 
-export function ConnectionsScreen(props: { version: number; onChanged: () => void; onReconnect: (id: number) => void; onAdd: () => void }) {
+export function ConnectionsScreen(props: { version: number; onChanged: () => void; onReconnect: (connection: ConnectionView) => void; onAdd: () => void }) {
   const [data, setData] = useState<Overview | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const [progress, setProgress] = useState<Record<number, SyncProgress>>({});
@@ -99,7 +99,7 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
               </div>
               <div class="actions">
                 <button onClick={() => sync(c.id)} disabled={busy} data-action="sync">{busy ? "Syncing…" : "Sync now"}</button>
-                <button onClick={() => props.onReconnect(c.id)}>Reconnect</button>
+                <button onClick={() => props.onReconnect(c)} data-action="reconnect">Reconnect</button>
                 <button class="danger" onClick={() => setConfirm(c.id)} data-action="disconnect">Disconnect</button>
               </div>
             </div>

@@ -1,14 +1,14 @@
 // Overview: totals per currency, accounts with balances, charts, and what
 // needs attention (accounts to enable, consents expiring, reconnects).
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { AccountView, BalancePoint, IpcError, MonthView, Overview } from "../bindings";
+import type { AccountView, BalancePoint, ConnectionView, IpcError, MonthView, Overview } from "../bindings";
 import { api, asError } from "../backend/api";
 import { day } from "../backend/format";
 import { Amount, Banner, Empty, Loading } from "./ui";
 import { BalanceChart, MonthlyChart } from "./charts";
 import type { Screen } from "../app";
 
-export function OverviewScreen(props: { version: number; onOpen: (s: Screen, account?: number | null) => void; onAdd: () => void; onReconnect: (connection: number) => void }) {
+export function OverviewScreen(props: { version: number; onOpen: (s: Screen, account?: number | null) => void; onAdd: () => void; onReconnect: (connection: ConnectionView) => void }) {
   const [data, setData] = useState<Overview | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
@@ -76,7 +76,7 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
       </div>
       {expiring.map((c) => (
         <Banner kind={c.status === "needs_reconnect" ? "error" : "warning"} title={c.status === "needs_reconnect" ? `${c.bank_name} needs you to reconnect` : `${c.bank_name}: access ends ${c.consent_days_left !== null && c.consent_days_left >= 0 ? `in ${c.consent_days_left} day(s)` : "soon"}`}
-          action={<button class="primary small" onClick={() => props.onReconnect(c.id)}>Reconnect</button>}>
+          action={<button class="primary small" onClick={() => props.onReconnect(c)}>Reconnect</button>}>
           Your data stays; reconnecting renews the bank's permission to sync.
         </Banner>
       ))}
