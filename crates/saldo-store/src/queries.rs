@@ -140,14 +140,35 @@ fn micro(d: Decimal) -> i64 {
     i64::try_from(v.mantissa()).unwrap_or(if d.is_sign_negative() { i64::MIN } else { i64::MAX })
 }
 
-/// Turns what a person types into an FTS5 query: every word must match as a
-/// prefix; FTS syntax characters are neutralised by quoting.
+/// Whether FTS5's `unicode61` tokenizer keeps `c` inside a token: its token
+/// characters are the general categories L*, N* and Co; everything else —
+/// spaces, punctuation, symbols (emoji, circled letters) and combining marks
+/// (the vowel signs of Hindi, Thai, Bengali, Arabic harakat) — separates.
+fn is_token_char(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+    matches!(
+        get_general_category(c),
+        G::UppercaseLetter
+            | G::LowercaseLetter
+            | G::TitlecaseLetter
+            | G::ModifierLetter
+            | G::OtherLetter
+            | G::DecimalNumber
+            | G::LetterNumber
+            | G::OtherNumber
+            | G::PrivateUse
+    )
+}
+
+/// The FTS5 query for a search text: every run of token characters, split
+/// exactly where the index's tokenizer splits, becomes one quoted prefix
+/// term, and the terms are ANDed. Quoting makes operators plain words;
+/// splitting like the tokenizer means no term is ever a phrase (which the
+/// index, kept without positions, cannot answer: "phrase queries are not
+/// supported"). `None` when the text holds nothing the index can match.
 pub fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
-        .collect();
+    let terms: Vec<String> =
+        text.split(|c: char| !is_token_char(c)).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"*")).collect();
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
@@ -171,6 +192,11 @@ impl Store {
     pub fn transactions_page(&self, q: &TxQuery) -> Result<TxPage> {
         let date_sorted = matches!(q.sort, Sort::DateDesc | Sort::DateAsc);
         let fts = q.text.as_deref().and_then(fts_query);
+        if fts.is_none() && q.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            // Only symbols or marks (an emoji, "ⓐ"): nothing the index can
+            // match, so no transaction matches — not every transaction.
+            return Ok(TxPage { rows: Vec::new(), next: None });
+        }
         // With a search and a date order, the full-text index drives: it
         // yields matches in rowid (= date) order and the LIMIT stops it early.
         let from = if fts.is_some() && date_sorted {
@@ -322,5 +348,10 @@ mod tests {
             "operators become plain words"
         );
         assert_eq!(fts_query("  ;;; "), None);
+        assert_eq!(
+            fts_query("नमस्ते").as_deref(),
+            Some("\"नमस\"* AND \"त\"*"),
+            "split at the marks, as the tokenizer splits: no phrase"
+        );
     }
 }

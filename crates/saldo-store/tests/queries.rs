@@ -194,3 +194,56 @@ fn remittance_text_is_searchable_and_deleted_rows_leave_the_index() {
     assert_eq!(integrity, "ok", "the search index stays consistent with the rows");
     assert_eq!(find(&s, "zyxwv"), 0, "deleted rows leave the index");
 }
+
+#[test]
+fn search_works_in_every_script_and_never_errors() {
+    let (mut s, _, _, _dir) = store("scripts");
+    let (conn, accts) = seeded(&mut s, &[("A", "EUR")]);
+    let texts = [
+        "नमस्ते किराना स्टोर",         // Hindi: vowel signs and a virama (combining marks)
+        "ร้านกาแฟ สวัสดี",             // Thai: tone marks above the letters
+        "বাজার খরচ",                  // Bengali
+        "مَطْعَم الشَّام",               // Arabic with harakat
+        "ⓒⓘⓡⓒⓛⓔⓓ Café ①②③",         // circled letters and numbers
+        "Pizza 🍕 night 👨‍👩‍👧 family", // emoji, a joined family
+    ];
+    let page: Vec<_> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| support::tx(Some(&format!("u{i}")), (2026, 2, 1 + i as u32), "-1", "EUR", "Shop", t))
+        .collect();
+    let run = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
+    s.commit_page(&PageCommit::new(conn, accts[0], run, &page), now()).unwrap();
+    let find = |q: &str| {
+        s.transactions_page(&TxQuery { text: Some(q.into()), limit: 10, ..TxQuery::default() })
+            .unwrap_or_else(|e| panic!("{q:?} must not fail: {e}"))
+            .rows
+            .into_iter()
+            .map(|r| r.description.unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    for (query, wants) in [
+        ("नमस्ते", Some(0)),
+        ("किराना", Some(0)),
+        ("ร้านกาแฟ", Some(1)),
+        ("বাজার", Some(2)),
+        ("مَطْعَم", Some(3)),
+        ("الشَّام", Some(3)),
+        ("café", Some(4)),
+        ("pizza", Some(5)),
+        ("ⓒⓘⓡⓒⓛⓔⓓ", None),
+        ("🍕", None),
+        ("👨‍👩‍👧", None),
+        ("\"", None),
+    ] {
+        let got = find(query);
+        match wants {
+            Some(i) => assert!(got.contains(&texts[i].to_owned()), "{query:?} finds {:?}: {got:?}", texts[i]),
+            None => {
+                assert!(got.is_empty(), "{query:?}: nothing the index can match, so nothing, not everything: {got:?}")
+            }
+        }
+    }
+}
