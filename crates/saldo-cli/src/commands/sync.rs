@@ -30,9 +30,12 @@ pub async fn sync(ctx: &mut Ctx, selection: Selection, scope: Scope) -> Result<(
         if !ctx.json {
             match &report.outcome {
                 Outcome::NeedsReconnect { .. } => {
-                    println!("Connection {id}: {} (saldo connect … --reconnect {id})", report.outcome.summary())
+                    println!(
+                        "Connection {id}: {} (saldo connect … --reconnect {id})",
+                        inert(&report.outcome.summary(), false)
+                    )
                 }
-                _ => println!("Connection {id}: {}", report.outcome.summary()),
+                _ => println!("Connection {id}: {}", inert(&report.outcome.summary(), false)),
             }
         }
         reports.push(report);
