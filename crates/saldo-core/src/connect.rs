@@ -598,7 +598,7 @@ mod tests {
             "saldo://callback?flowId=x",
             "--version",
             "http://bank.example/plain-http",
-            "https:no-host",
+            "https://",
             "data:text/html,<script>",
         ] {
             assert!(bank_address(bad).is_none(), "{bad} is refused");
