@@ -49,7 +49,9 @@ impl AppFile {
         std::fs::create_dir_all(dir).map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))?;
         let tmp = dir.join("app.json.tmp");
         let body = serde_json::to_vec_pretty(self).map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))?;
-        std::fs::write(&tmp, body)
+        // Private (0600), created with O_EXCL: never written through a symlink.
+        saldo_vault::private::create_replacing_stale(&tmp, saldo_vault::private::PRIVATE_MODE)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, &body).and_then(|()| f.sync_all()))
             .and_then(|()| std::fs::rename(&tmp, Self::path(dir)))
             .map_err(|e| IpcError::new(IpcCode::Io, format!("could not save settings: {e}")))
     }
@@ -149,5 +151,23 @@ impl AppState {
     /// Where per-connection lock files live (shared with the CLI).
     pub fn lock_dir(&self) -> PathBuf {
         self.data_dir.join("locks")
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::AppFile;
+
+    #[test]
+    fn app_json_is_private_and_never_written_through_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&victim, dir.path().join("app.json.tmp")).unwrap_or_else(|e| panic!("{e}"));
+        AppFile::default().save(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let mode = std::fs::metadata(dir.path().join("app.json")).map(|m| m.permissions().mode() & 0o777).ok();
+        assert_eq!(mode, Some(0o600), "the settings file is readable by its owner only");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap_or_default(), "untouched", "the symlink was not followed");
     }
 }

@@ -356,3 +356,28 @@ fn bad_options_are_clear_errors() {
     assert!(e.contains("there is no account 42"), "{e}");
     assert!("xlsx".parse::<Format>().unwrap_err().to_string().contains("use one of csv, json"));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn exports_are_private_keep_a_replaced_files_mode_and_never_follow_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let w = synced_world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let opts = ExportOptions::new(Format::Csv, Utc::now());
+    let new = dir.path().join("new.csv");
+    saldo_core::export::export_to_file(&w.store, &opts, &new).unwrap();
+    assert_eq!(mode(&new), 0o600, "a new export is readable by its owner only");
+    let shared = dir.path().join("shared.csv");
+    std::fs::write(&shared, "old").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).unwrap();
+    saldo_core::export::export_to_file(&w.store, &opts, &shared).unwrap();
+    assert_eq!(mode(&shared), 0o640, "a replaced file keeps the mode its owner chose");
+    assert_ne!(std::fs::read_to_string(&shared).unwrap(), "old");
+    // Someone left a symlink where the temporary file goes: it is not followed.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "untouched").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".books.csv.saldo-partial")).unwrap();
+    saldo_core::export::export_to_file(&w.store, &opts, &dir.path().join("books.csv")).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched", "the symlink's target was not written");
+}

@@ -581,13 +581,19 @@ async fn a_bank_address_that_is_not_a_web_address_never_reaches_a_browser() {
         assert!(err.contains("the bank's address is not a web address"), "{address}: one clear sentence: {err}");
         assert!(!stdout(&o).contains(address), "{address}: not even printed as a link");
     }
+    std::thread::sleep(std::time::Duration::from_millis(500)); // a browser started by mistake would have written by now
     assert!(!opened.exists(), "no browser was started: {:?}", std::fs::read_to_string(&opened).ok());
     // The recording browser works: a real bank address does reach it.
     let gw = hostile_gateway("https://bank.example/sca").await;
     let o =
         run(saldo(&data, &pass, Some(&gw)).args(["connect", "1", "--redirect", "deeplink"]).env("BROWSER", &browser));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(std::fs::read_to_string(&opened).unwrap_or_default().contains("https://bank.example/sca"), "it is opened");
+    // The browser is started, not waited for: give the script a moment to write.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string(&opened).unwrap_or_default().contains("https://bank.example/sca") {
+        assert!(std::time::Instant::now() < deadline, "a real bank address is opened in the browser");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -30,6 +30,29 @@ impl std::fmt::Debug for Store {
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// The database file and its WAL and shared-memory files are readable by
+/// their owner only: a new database is created `0600` (SQLite gives its
+/// `-wal` and `-shm` the database's mode), an existing one is made so. A
+/// failed chmod is an error.
+fn make_private(path: &Path) -> Result<()> {
+    use saldo_vault::private::{create_new, set_mode, PRIVATE_MODE};
+    let io = |e: std::io::Error| StoreError::Io(format!("cannot make {} private: {e}", path.display()));
+    if std::fs::symlink_metadata(path).is_err() {
+        drop(create_new(path, PRIVATE_MODE).map_err(io)?);
+        return Ok(());
+    }
+    set_mode(path, PRIVATE_MODE).map_err(io)?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = Path::new(&side);
+        if side.exists() {
+            set_mode(side, PRIVATE_MODE).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
 fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::NotADatabase)
 }
@@ -44,6 +67,7 @@ impl Store {
                 return Err(StoreError::NotEncrypted(path.display().to_string()));
             }
         }
+        make_private(path)?;
         let mut conn = Connection::open(path)?;
         // The key comes before any other statement (SQLCipher reads nothing until
         // then). SQLCipher's own logger would print decryption failures to stderr;

@@ -632,3 +632,28 @@ fn upgrading_a_v1_database_with_data_keeps_it_and_backfills_monthly_totals() {
     let q = saldo_store::queries::TxQuery { text: Some("muller".into()), limit: 10, ..Default::default() };
     assert_eq!(s.transactions_page(&q).unwrap().rows.len(), 1, "the search index is rebuilt by the upgrade");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_wal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let (mut s, key, path, _dir) = store("private");
+    let (conn, accts) = seeded(&mut s, &[("A", "EUR")]);
+    let run = s
+        .start_sync_run(conn, saldo_store::states::SyncScope::Transactions, saldo_store::states::Trigger::User, now())
+        .unwrap();
+    let t = support::tx(Some("1"), (2026, 1, 1), "-5", "EUR", "Shop", "private");
+    s.commit_page(&PageCommit::new(conn, accts[0], run, &[t]), now()).unwrap();
+    let side = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+    assert_eq!(mode(&path), 0o600, "a new database is 0600");
+    assert!(side("-wal").exists(), "the WAL exists while the store is open");
+    assert_eq!(mode(&side("-wal")), 0o600, "its WAL too");
+    assert_eq!(mode(&side("-shm")), 0o600, "and its shared memory");
+    drop(s);
+    // A database an older Saldo (or a copy) left readable is made private on open.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let s = Store::open(&path, &key).unwrap();
+    assert_eq!(mode(&path), 0o600, "an existing database is made 0600");
+    drop(s);
+}

@@ -111,7 +111,8 @@ impl PassphraseFile {
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| err(e.to_string()))?;
         {
             use std::io::Write;
-            let mut f = std::fs::File::create(&tmp).map_err(|e| err(e.to_string()))?;
+            let mut f = crate::private::create_replacing_stale(&tmp, crate::private::PRIVATE_MODE)
+                .map_err(|e| err(e.to_string()))?;
             f.write_all(&bytes).and_then(|()| f.sync_all()).map_err(|e| err(e.to_string()))?;
         }
         std::fs::rename(&tmp, &path).map_err(|e| err(e.to_string()))

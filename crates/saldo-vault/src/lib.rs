@@ -11,6 +11,7 @@
 
 mod kdf;
 mod keyring_store;
+pub mod private;
 mod sensitive;
 
 pub use kdf::{KdfParams, PassphraseFile, KDF_FILE_SUFFIX};

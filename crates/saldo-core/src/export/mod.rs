@@ -230,8 +230,12 @@ pub fn export_to_file(store: &Store, opts: &ExportOptions, path: &std::path::Pat
     }
     let name = path.file_name().ok_or_else(|| CoreError::Invalid(format!("{} is not a file name", path.display())))?;
     let tmp = path.with_file_name(format!(".{}.saldo-partial", name.to_string_lossy()));
+    // Private (0600) unless it replaces a file whose mode the person chose;
+    // the temporary file is created with O_EXCL, never through a symlink.
+    let mode = private::mode_of(path).unwrap_or(private::PRIVATE_MODE);
     let write = || -> Result<ExportSummary> {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+        let file = private::create_replacing_stale(&tmp, mode)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
         let summary = export(store, opts, &mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)?;
@@ -241,6 +245,8 @@ pub fn export_to_file(store: &Store, opts: &ExportOptions, path: &std::path::Pat
         std::fs::remove_file(&tmp).ok();
     })
 }
+
+use saldo_vault::private;
 
 fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
     let connections = store.connections()?;
