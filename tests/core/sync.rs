@@ -407,3 +407,48 @@ async fn payments_the_bank_amends_when_they_settle_are_replaced_not_duplicated()
     assert_eq!(stored_pending(&w, acct.id), pending_at(&w), "only today's payments are still pending");
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R16: amended, never duplicated");
 }
+
+/// The process's peak resident memory so far (Linux), in MiB.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib / 1024)
+}
+
+#[tokio::test]
+async fn an_endless_answer_ends_the_run_clearly_with_bounded_memory_and_the_next_sync_works() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let before = peak_rss_mib();
+    w.sb.set_fault(FaultPlan::next(FaultMode::Huge, 1).on_path("/transactions"));
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    let Outcome::Failed { reason, .. } = &outcome else { panic!("an endless answer fails the run: {outcome:?}") };
+    assert!(reason.contains("larger than 32 MiB"), "one clear sentence: {reason}");
+    if let (Some(b), Some(a)) = (before, peak_rss_mib()) {
+        eprintln!("peak RSS before {b} MiB, after the endless answer {a} MiB");
+        assert!(a.saturating_sub(b) < 160, "memory stays bounded: +{} MiB", a - b);
+    }
+    let (_, again) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(again, Outcome::Completed { .. }), "the next sync works: {again:?}");
+    let acct = w.account(conn, MOCK);
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R16: exactly the bank's rows");
+}
+
+#[tokio::test]
+async fn a_paging_loop_stops_the_run_stores_nothing_twice_and_the_next_sync_completes() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sb.set_fault(FaultPlan::always(FaultMode::Loop).on_path("/transactions/next"));
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    let Outcome::Failed { reason, .. } = &outcome else { panic!("a loop ends the run: {outcome:?}") };
+    assert!(reason.contains("loops"), "{reason}");
+    let acct = w.account(conn, MOCK);
+    let expected = w.expected(-1, MOCK);
+    assert!(w.store.transaction_count(acct.id).unwrap() < expected, "only the pages before the loop");
+    assert_eq!(w.store.checkpoint(acct.id).unwrap(), None, "the looping fetch is closed, not resumed into the loop");
+    w.sb.set_fault(FaultPlan::default());
+    let (_, again) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(again, Outcome::Completed { .. }), "{again:?}");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), expected, "R16: none missing, none twice");
+}

@@ -182,6 +182,10 @@ impl SyncOptions {
     }
 }
 
+/// The most pages one fetch of an account asks for before it stops and
+/// resumes at the next sync (a runaway bank, not a loop: see the sync).
+pub const MAX_PAGES_PER_FETCH: usize = 200_000;
+
 /// Which connections a sync runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selection {
@@ -418,6 +422,12 @@ async fn execute(
                 store.commit_balances(conn, account_id, run, &b.balances, b.user_context.as_ref(), Utc::now())?;
             }
             Step::Transactions { account_id, gateway_id, resume } => {
+                // The page contexts this fetch has asked for: a bank whose
+                // paging comes back to one of them loops (R4, R16).
+                let mut asked: std::collections::HashSet<String> = std::collections::HashSet::new();
+                if let Some((_, pager)) = &resume {
+                    asked.insert(pager.expose().to_owned());
+                }
                 let (page_run, mut page) = match resume {
                     Some((cp_run, pager)) => {
                         let req = TransactionsNextRequest::new(
@@ -443,9 +453,33 @@ async fn execute(
                         });
                     }
                     let next = if page.is_last_page { None } else { page.pager_context.clone() };
+                    if next.as_ref().is_some_and(|p| asked.contains(p.expose())) {
+                        // The next page is one this fetch already has: store this
+                        // page as the fetch's end (its next would be counted twice,
+                        // R16), then stop. The next sync fetches afresh.
+                        tracing::warn!(account = account_id, "the bank's paging loops; the fetch stops");
+                        commit(store, conn, account_id, (page_run, run), &page, None)?;
+                        return Ok(Outcome::Failed {
+                            reason: "the bank sent a page it had already sent (its paging loops); the sync stopped \
+                                     there, nothing was stored twice, and the next sync starts the account afresh"
+                                .into(),
+                            retryable: false,
+                        });
+                    }
+                    if asked.len() >= MAX_PAGES_PER_FETCH {
+                        // Not a loop, just endless: keep the checkpoint and go on next time (R4).
+                        commit(store, conn, account_id, (page_run, run), &page, next.as_ref())?;
+                        return Ok(Outcome::Failed {
+                            reason: format!(
+                                "the bank sent more than {MAX_PAGES_PER_FETCH} pages for one account; the sync goes on from there next time"
+                            ),
+                            retryable: true,
+                        });
+                    }
                     let stats = commit(store, conn, account_id, (page_run, run), &page, next.as_ref())?;
                     new_transactions += stats as i64;
                     let Some(pager) = next else { break };
+                    asked.insert(pager.expose().to_owned());
                     let req =
                         TransactionsNextRequest::new(connector, store.user_context(conn)?, pager, opts.psu_ip.clone());
                     page = call(store, conn, opts, || client.transactions_next(&gateway_id, &req, &cid)).await?;

@@ -30,12 +30,25 @@ pub struct ClientConfig {
     /// Time for a whole call, body included. Banks can be slow; SCA steps
     /// talk to the bank synchronously.
     pub request_timeout: Duration,
+    /// The largest answer read; a longer one is a malformed answer, not a
+    /// reason to fill the memory.
+    pub max_body_bytes: usize,
 }
 
+/// The default [`ClientConfig::max_body_bytes`]: 32 MiB (a page of
+/// transactions is a few hundred KiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 << 20;
+
 impl ClientConfig {
-    /// Sensible defaults for a base URL: 10 s to connect, 60 s per call.
+    /// Sensible defaults for a base URL: 10 s to connect, 60 s per call,
+    /// answers up to 32 MiB.
     pub fn new(base_url: Url) -> Self {
-        Self { base_url, connect_timeout: Duration::from_secs(10), request_timeout: Duration::from_secs(60) }
+        Self {
+            base_url,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
     }
 }
 
@@ -44,6 +57,7 @@ impl ClientConfig {
 pub struct GatewayClient {
     http: reqwest::Client,
     base: Url,
+    max_body: usize,
 }
 
 const MAX_BODY_EXCERPT: usize = 160;
@@ -86,7 +100,7 @@ impl GatewayClient {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        Ok(Self { http, base })
+        Ok(Self { http, base, max_body: config.max_body_bytes })
     }
 
     /// The base URL.
@@ -328,10 +342,26 @@ impl GatewayClient {
             message: describe_transport(&e),
         };
         tracing::debug!(endpoint, request_id, correlation_id = cid.as_str(), "gateway call");
-        let resp = req.send().await.map_err(transport)?;
+        let mut resp = req.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let meta = meta_from(resp.headers(), &request_id, cid);
-        let bytes = resp.bytes().await.map_err(transport)?.to_vec();
+        // Read into one buffer, never past the limit (an endless or huge body
+        // ends the call instead of the memory).
+        let too_large = |meta: ResponseMeta| {
+            let mib = self.max_body >> 20;
+            malformed(endpoint, status, format!("the answer is larger than {mib} MiB"), &[], meta)
+        };
+        let announced = resp.content_length().and_then(|n| usize::try_from(n).ok());
+        if announced.is_some_and(|n| n > self.max_body) {
+            return Err(too_large(meta));
+        }
+        let mut bytes = Vec::with_capacity(announced.unwrap_or(0));
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            if bytes.len() + chunk.len() > self.max_body {
+                return Err(too_large(meta));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if (200..300).contains(&status) {
             return Ok((status, meta, bytes));
         }

@@ -20,7 +20,7 @@ pub mod tolerant;
 
 pub use amount::Amount;
 #[cfg(feature = "client")]
-pub use client::{check_gateway_url, ClientConfig, GatewayClient};
+pub use client::{check_gateway_url, ClientConfig, GatewayClient, DEFAULT_MAX_BODY_BYTES};
 pub use codes::{
     AccessOption, AccountScheme, BalanceType, BankStatus, CurrencyOption, LinkingOption, ResultStatus, StatusInfo,
 };

@@ -28,6 +28,11 @@ pub enum FaultMode {
     /// HTTP 200 with `resultStatus` 8 (RETRY): send the same call again;
     /// the request is not processed. Meant for the access calls.
     Retry,
+    /// HTTP 200 with a JSON body that never ends; the request is not processed.
+    Huge,
+    /// The request IS processed, but the answer's `pagerContext` is the one
+    /// the request sent (and it is not the last page): a paging loop.
+    Loop,
 }
 
 /// The active fault: a mode, optionally limited to the next `remaining` API

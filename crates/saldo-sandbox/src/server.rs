@@ -137,6 +137,26 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
             "{\"resultStatus\": 8, \"flowContext\": null, \"userContext\": null, \"dataString\": null, \"statusInfo\": 0}",
         )
             .into_response(),
+        Some((FaultMode::Huge, _)) => {
+            // `{"transactions": [` and then blanks, without end.
+            let start = futures_util::stream::once(async { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{\"transactions\": [")) });
+            let blanks = futures_util::stream::repeat_with(|| Ok(axum::body::Bytes::from(vec![b' '; 64 * 1024])));
+            let body = Body::from_stream(futures_util::StreamExt::chain(start, blanks));
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .unwrap_or_default()
+        }
+        Some((FaultMode::Loop, _)) => {
+            let asked = axum::body::to_bytes(Body::new(body), 1 << 20).await.unwrap_or_default();
+            let pager = serde_json::from_slice::<serde_json::Value>(&asked).ok().and_then(|v| v.get("pagerContext").cloned());
+            let resp = route(router, parts, Body::from(asked), &correlation_id, &operation_id).await;
+            match pager {
+                Some(pager) => same_pager(resp, pager).await,
+                None => resp,
+            }
+        }
         Some((FaultMode::Timeout, delay)) => {
             tokio::time::sleep(std::time::Duration::from_millis(delay.unwrap_or(DEFAULT_TIMEOUT_MS))).await;
             (StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout").into_response()
@@ -145,14 +165,7 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
             if let Some((FaultMode::Slow, delay)) = other {
                 tokio::time::sleep(std::time::Duration::from_millis(delay.unwrap_or(DEFAULT_SLOW_MS))).await;
             }
-            let resp = match router.oneshot(Request::from_parts(parts, Body::new(body))).await {
-                Ok(r) => r,
-                Err(e) => match e {},
-            };
-            let resp = match resp.extensions().get::<PendingError>() {
-                Some(PendingError(err)) => render(err, &correlation_id, &operation_id),
-                None => resp,
-            };
+            let resp = route(router, parts, Body::new(body), &correlation_id, &operation_id).await;
             if let Some((FaultMode::Truncated, _)) = other {
                 truncate(resp).await
             } else {
@@ -172,6 +185,38 @@ async fn handle(app: Arc<App>, router: Router, req: Request<Incoming>) -> Result
 }
 
 /// Keeps the first half of a processed answer's body.
+/// Runs a request through the routes, rendering a handler's error.
+async fn route(
+    router: Router,
+    parts: axum::http::request::Parts,
+    body: Body,
+    correlation_id: &str,
+    operation_id: &str,
+) -> Response<Body> {
+    let resp = match router.oneshot(Request::from_parts(parts, body)).await {
+        Ok(r) => r,
+        Err(e) => match e {},
+    };
+    match resp.extensions().get::<PendingError>() {
+        Some(PendingError(err)) => render(err, correlation_id, operation_id),
+        None => resp,
+    }
+}
+
+/// The `loop` fault: the answer names the page it was asked for as the next
+/// one, and is never the last.
+async fn same_pager(resp: Response<Body>, pager: serde_json::Value) -> Response<Body> {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let Ok(mut page) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    page["pagerContext"] = pager;
+    page["isLastPage"] = serde_json::Value::Bool(false);
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&page).unwrap_or_default()))
+}
+
 async fn truncate(resp: Response<Body>) -> Response<Body> {
     let (mut parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
