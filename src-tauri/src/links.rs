@@ -76,9 +76,9 @@ pub async fn loopback() -> IpcResult<LoopbackListener> {
 }
 
 /// Waits (up to the flow's lifetime) for the bank to call the listener.
-pub fn await_loopback(app: AppHandle, listener: LoopbackListener) {
+pub fn await_loopback(app: AppHandle, listener: LoopbackListener, flow_id: String) {
     tauri::async_runtime::spawn(async move {
-        match listener.wait(Duration::from_secs(30 * 60)).await {
+        match listener.wait(&flow_id, Duration::from_secs(30 * 60)).await {
             Ok(url) => handle(app, url).await,
             Err(e) => tracing::info!("loopback listener closed: {e}"),
         }

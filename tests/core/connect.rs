@@ -245,7 +245,9 @@ async fn the_loopback_redirect_receives_the_callback_like_a_browser_delivers_it(
     let mut req = request(-1);
     req.redirect_url = listener.redirect_url();
     req.redirect_kind = RedirectKind::Loopback;
-    let Next::OpenBrowser { url, .. } = connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap() else {
+    let Next::OpenBrowser { url, flow_id, .. } =
+        connect::start(&mut w.store, &w.client, &req, Utc::now()).await.unwrap()
+    else {
         panic!()
     };
     let browser = async {
@@ -259,13 +261,52 @@ async fn the_loopback_redirect_receives_the_callback_like_a_browser_delivers_it(
         assert!(page.contains("close this tab"), "the person sees where to go next");
         location
     };
-    let (got, location) = tokio::join!(listener.wait(std::time::Duration::from_secs(20)), browser);
+    let (got, location) = tokio::join!(listener.wait(&flow_id, std::time::Duration::from_secs(20)), browser);
     let got = got.unwrap();
     assert_eq!(got, location, "the listener hands over the callback URL");
     assert!(matches!(
         connect::handle_callback(&mut w.store, &w.client, &got, Utc::now()).await.unwrap(),
         Next::Connected { .. }
     ));
+}
+
+#[tokio::test]
+async fn the_loopback_listener_cannot_be_held_or_consumed_by_another_local_process() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = saldo_core::loopback::LoopbackListener::bind().await.unwrap();
+    let base = listener.redirect_url(); // http://127.0.0.1:PORT/callback
+    let host = base.trim_start_matches("http://").trim_end_matches("/callback").to_owned();
+    let flow = "3f1c2d4e-0000-4000-8000-000000000001";
+    let send = |request: String| {
+        let host = host.clone();
+        async move {
+            let mut s = tokio::net::TcpStream::connect(&host).await.unwrap();
+            s.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer).await;
+            answer
+        }
+    };
+    let attacker = async {
+        // An idle connection first: it must not hold the listener.
+        let idle = tokio::net::TcpStream::connect(&host).await.unwrap();
+        // A callback for another flow, one with a foreign Host (DNS rebinding), a POST.
+        let other = send(format!("GET /callback?flowId=someone-else HTTP/1.1\r\nHost: {host}\r\n\r\n")).await;
+        let rebound = send(format!("GET /callback?flowId={flow} HTTP/1.1\r\nHost: evil.example\r\n\r\n")).await;
+        let posted = send(format!("POST /callback?flowId={flow} HTTP/1.1\r\nHost: {host}\r\n\r\n")).await;
+        // Then the real browser.
+        let real = send(format!("GET /callback?flowId={flow}&code=ok HTTP/1.1\r\nHost: {host}\r\n\r\n")).await;
+        drop(idle);
+        (other, rebound, posted, real)
+    };
+    let (got, (other, rebound, posted, real)) =
+        tokio::join!(listener.wait(flow, std::time::Duration::from_secs(20)), attacker);
+    for (what, answer) in [("another flow", &other), ("a foreign Host", &rebound), ("a POST", &posted)] {
+        assert!(answer.starts_with("HTTP/1.1 404"), "{what} gets a 404: {answer}");
+    }
+    assert!(real.starts_with("HTTP/1.1 200"), "{real}");
+    let got = got.expect("the right callback arrives despite the idle connection and the wrong ones");
+    assert!(got.ends_with(&format!("/callback?flowId={flow}&code=ok")), "{got}");
 }
 
 #[tokio::test]

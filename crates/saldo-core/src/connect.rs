@@ -105,6 +105,20 @@ pub enum Next {
     },
 }
 
+impl Next {
+    /// The flow this step belongs to.
+    pub fn flow_id(&self) -> &str {
+        match self {
+            Next::OpenBrowser { flow_id, .. }
+            | Next::ChooseOption { flow_id, .. }
+            | Next::AskInput { flow_id, .. }
+            | Next::WaitDecoupled { flow_id, .. }
+            | Next::Connected { flow_id, .. }
+            | Next::Failed { flow_id, .. } => flow_id,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Details {
     bank_name: String,

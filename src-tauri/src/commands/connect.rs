@@ -77,7 +77,7 @@ pub async fn connect_start(app: AppHandle, state: State<'_>, form: ConnectForm) 
     let (mut store, client) = detached(&state).await?;
     let next = connect::start(&mut store, &client, &req, Utc::now()).await?;
     if let Some(l) = listener {
-        links::await_loopback(app.clone(), l);
+        links::await_loopback(app.clone(), l, next.flow_id().to_owned());
     }
     Ok(links::advance(&app, next))
 }

@@ -169,7 +169,7 @@ async fn drive(
                     match &listener {
                         Some(l) => {
                             say(json, "Waiting for the bank to send you back…");
-                            let cb = l.wait(Duration::from_secs(15 * 60)).await?;
+                            let cb = l.wait(&flow_id, Duration::from_secs(15 * 60)).await?;
                             connect::handle_callback(store, client, &cb, Utc::now()).await?
                         }
                         None => {
