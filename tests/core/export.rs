@@ -381,3 +381,24 @@ async fn exports_are_private_keep_a_replaced_files_mode_and_never_follow_a_symli
     saldo_core::export::export_to_file(&w.store, &opts, &dir.path().join("books.csv")).unwrap();
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched", "the symlink's target was not written");
 }
+
+#[tokio::test]
+async fn a_currency_that_is_not_a_code_is_refused_at_ingest_and_no_directive_reaches_a_journal() {
+    let config = saldo_sandbox::SandboxConfig { hostile_currency: true, ..Default::default() };
+    let mut w = support::world_with(config).await;
+    let conn = w.connect(-1, &[]).await;
+    let opts = w.opts();
+    let (_, outcome) = sync::sync_connection(&mut w.store, &w.client, conn, Scope::Transactions, &opts).await.unwrap();
+    let Outcome::Completed { flagged_transactions, .. } = &outcome else { panic!("{outcome:?}") };
+    assert!(*flagged_transactions > 0, "the hostile rows are counted: {outcome:?}");
+    assert!(outcome.summary().contains("refused: their currency is not a currency code"), "{}", outcome.summary());
+    let dir = tempfile::tempdir().unwrap();
+    for format in [Format::Beancount, Format::Ledger] {
+        let (path, _) = write(&w.store, &ExportOptions::new(format, Utc::now()), dir.path());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("Assets:Evil"), "{format:?}: no directive from bank text");
+        if let Some(py) = python() {
+            read(&py, format.as_str(), &path).unwrap_or_else(|e| panic!("{format:?} still checks: {e}"));
+        }
+    }
+}

@@ -54,6 +54,7 @@ async fn a_sync_fetches_exactly_the_banks_transactions_and_a_resync_adds_nothing
         Outcome::Completed {
             new_transactions: expected,
             amended_transactions: 0,
+            flagged_transactions: 0,
             accounts_added: 0,
             accounts_disappeared: 0
         }

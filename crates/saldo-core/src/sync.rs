@@ -71,6 +71,9 @@ pub enum Outcome {
         new_transactions: i64,
         /// Stored transactions the bank amended (replaced by their new version).
         amended_transactions: i64,
+        /// Transactions refused because their currency was not a currency
+        /// code (a line break, a journal directive): reported, not stored.
+        flagged_transactions: i64,
         /// Accounts discovered (added disabled).
         accounts_added: usize,
         /// Accounts the bank no longer returns (kept, marked).
@@ -95,10 +98,19 @@ impl Outcome {
     /// One line for a person: what a completed run brought, or why it stopped.
     pub fn summary(&self) -> String {
         match self {
-            Outcome::Completed { new_transactions, amended_transactions, accounts_added, accounts_disappeared } => {
+            Outcome::Completed {
+                new_transactions,
+                amended_transactions,
+                flagged_transactions,
+                accounts_added,
+                accounts_disappeared,
+            } => {
                 let mut s = format!("{new_transactions} new transaction(s)");
                 if *amended_transactions > 0 {
                     s.push_str(&format!(", {amended_transactions} amended by the bank"));
+                }
+                if *flagged_transactions > 0 {
+                    s.push_str(&format!("; {flagged_transactions} refused: their currency is not a currency code"));
                 }
                 if *accounts_added > 0 {
                     s.push_str(&format!(", {accounts_added} new account(s)"));
@@ -405,7 +417,7 @@ async fn execute(
     for a in &accounts {
         checkpoints.push((a.id, store.checkpoint(a.id)?.and_then(|c| c.pager.map(|p| (c.run_id, p)))));
     }
-    let mut new_transactions = 0;
+    let (mut new_transactions, mut flagged) = (0, 0);
     for step in plan(scope, &accounts, &checkpoints) {
         match step {
             Step::Balances { account_id, gateway_id } => {
@@ -477,7 +489,8 @@ async fn execute(
                         });
                     }
                     let stats = commit(store, conn, account_id, (page_run, run), &page, next.as_ref())?;
-                    new_transactions += stats as i64;
+                    new_transactions += stats.inserted as i64;
+                    flagged += stats.flagged as i64;
                     let Some(pager) = next else { break };
                     asked.insert(pager.expose().to_owned());
                     let req =
@@ -491,6 +504,7 @@ async fn execute(
     Ok(Outcome::Completed {
         new_transactions,
         amended_transactions: 0, // counted on the run, read when it ends
+        flagged_transactions: flagged,
         accounts_added: changes.added.len(),
         accounts_disappeared: changes.disappeared.len(),
     })
@@ -505,7 +519,7 @@ fn commit(
     runs: (i64, i64),
     page: &TransactionsResponse,
     next: Option<&PagerContext>,
-) -> Result<u64, Stop> {
+) -> Result<saldo_store::transactions::IngestStats, Stop> {
     let stats = store.commit_page(
         &PageCommit {
             connection_id: conn,
@@ -518,7 +532,7 @@ fn commit(
         },
         Utc::now(),
     )?;
-    Ok(stats.inserted)
+    Ok(stats)
 }
 
 #[cfg(test)]

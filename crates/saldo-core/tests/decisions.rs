@@ -127,6 +127,7 @@ fn a_report_says_what_a_sync_brought_amendments_included_and_a_reconnect_error_i
             Outcome::Completed {
                 new_transactions: 3,
                 amended_transactions: 2,
+                flagged_transactions: 0,
                 accounts_added: 1,
                 accounts_disappeared: 0,
             },

@@ -55,6 +55,9 @@ pub struct SandboxConfig {
     /// client sets `isConsentLost` itself on a 206). Off: HTTP 200 with
     /// `isConsentLost: true` (seed 004's example).
     pub consent_loss_as_206: bool,
+    /// A hostile bank: every 40th transaction's currency is a line break
+    /// followed by a journal directive (`EUR\n2000-01-01 open Assets:Evil`).
+    pub hostile_currency: bool,
 }
 
 impl Default for SandboxConfig {
@@ -69,6 +72,7 @@ impl Default for SandboxConfig {
             fault: FaultPlan::default(),
             public_url: None,
             consent_loss_as_206: false,
+            hostile_currency: false,
         }
     }
 }

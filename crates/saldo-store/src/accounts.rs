@@ -100,7 +100,13 @@ impl Store {
                 )
                 .optional()?
             };
-            let currency = a.currency.clone().unwrap_or_else(|| "EUR".into());
+            let currency = match a.currency.as_deref() {
+                None => "EUR".to_owned(),
+                Some(c) => crate::checked_currency(c).unwrap_or_else(|| {
+                    tracing::warn!("an account's currency is not a currency code; stored as {}", crate::NO_CURRENCY);
+                    crate::NO_CURRENCY.to_owned()
+                }),
+            };
             match existing {
                 Some((id, gone)) => {
                     tx.execute(

@@ -7,6 +7,19 @@
 
 use rust_decimal::Decimal;
 
+/// The currency code Saldo stores for what a bank sent: ISO 4217's shape,
+/// three ASCII letters (upper-cased), or `None` when it is something else —
+/// a newline, a journal directive, an empty string. Such a value never
+/// becomes a commodity in an export.
+pub fn checked_currency(text: &str) -> Option<String> {
+    let t = text.trim();
+    (t.len() == 3 && t.bytes().all(|b| b.is_ascii_alphabetic())).then(|| t.to_ascii_uppercase())
+}
+
+/// ISO 4217's code for "no currency": what an account whose currency is not
+/// a code is stored with.
+pub const NO_CURRENCY: &str = "XXX";
+
 /// Decimal places of a currency (ISO 4217 exponent); 2 when unknown.
 pub fn exponent(currency: &str) -> u32 {
     match currency {

@@ -19,7 +19,7 @@ pub mod states;
 pub mod sync_runs;
 pub mod transactions;
 
-pub use amount::{exponent, StoredAmount};
+pub use amount::{checked_currency, exponent, StoredAmount, NO_CURRENCY};
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 pub use open::Store;
 pub use protection::DB_FILE_NAME;

@@ -72,6 +72,9 @@ pub struct IngestStats {
     /// Transactions the bank amended since they were stored: same bank id,
     /// different content. The stored row is replaced by the new version.
     pub updated: u64,
+    /// Transactions refused because their currency was not a currency code
+    /// (three letters): no journal or statement could carry them safely.
+    pub flagged: u64,
 }
 
 /// A paging checkpoint: where to resume an interrupted fetch.
@@ -213,7 +216,18 @@ impl Store {
                     t.id.as_ref()
                         .filter(|id| !id.is_empty())
                         .map_or_else(|| fingerprint(t, booking), |id| format!("b:{id}"));
-                let currency = t.currency.clone().unwrap_or_else(|| currency_of.clone());
+                let currency = match t.currency.as_deref() {
+                    None => currency_of.clone(),
+                    Some(c) => match crate::checked_currency(c) {
+                        Some(c) => c,
+                        None => {
+                            // Not a currency code (a line break, a journal
+                            // directive): refused, counted, reported by the sync.
+                            stats.flagged += 1;
+                            continue;
+                        }
+                    },
+                };
                 let amount = StoredAmount::from_decimal(t.amount.0, &currency)
                     .ok_or_else(|| StoreError::Corrupt(format!("amount {} does not fit in 64 bits", t.amount)))?;
                 let raw = serde_json::to_string(t).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -26,7 +26,12 @@ pub struct World {
 
 /// A fresh sandbox and store.
 pub async fn world() -> World {
-    let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
+    world_with(SandboxConfig::default()).await
+}
+
+/// A fresh store and a sandbox configured so.
+pub async fn world_with(config: SandboxConfig) -> World {
+    let sb = saldo_sandbox::start_local(config).await.unwrap();
     let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
     let tmp = tempfile::Builder::new().prefix("saldo-core-").tempdir().unwrap();
     let dir = tmp.path().to_path_buf();

@@ -127,7 +127,7 @@ impl Ledger {
             }
             state.next_point += 1;
             let implied = opening + state.sum;
-            let cur = &a.account.currency;
+            let cur = &commodity(&a.account.currency);
             if implied != p.amount {
                 writeln!(
                     out,
@@ -170,7 +170,7 @@ impl Writer for Ledger {
         let mut currencies: BTreeMap<String, u32> = BTreeMap::new();
         for a in accounts {
             let scale = saldo_store::exponent(&a.account.currency);
-            let e = currencies.entry(a.account.currency.clone()).or_insert(scale);
+            let e = currencies.entry(commodity(&a.account.currency)).or_insert(scale);
             *e = (*e).max(scale);
         }
         let counters: BTreeSet<&str> = [self.expense.as_str(), self.income.as_str(), OPENING].into_iter().collect();
@@ -211,7 +211,7 @@ impl Writer for Ledger {
         let name = self.names[&a.account.id].clone();
         writeln!(out, "; {} — {}\n", one_line(&a.bank_name), one_line(&a.label))?;
         if let (Some(opening), Some(date)) = (a.opening, Self::opening_date(a)) {
-            let cur = &a.account.currency;
+            let cur = &commodity(&a.account.currency);
             if self.beancount() {
                 writeln!(
                     out,
@@ -237,7 +237,7 @@ impl Writer for Ledger {
         state.sum += t.amount;
         let narration = t.remittance.as_deref().or(t.description.as_deref()).unwrap_or("");
         let payee = t.counterparty_name.as_deref().filter(|p| !one_line(p).is_empty());
-        let (cur, amount) = (&t.currency, t.amount);
+        let (cur, amount) = (&commodity(&t.currency), t.amount);
         let neg = if amount.is_zero() { amount } else { -amount };
         if self.dialect == Dialect::Beancount {
             let head = match payee {
@@ -277,6 +277,13 @@ impl Writer for Ledger {
         self.current = None;
         Ok(())
     }
+}
+
+/// A currency as a journal commodity: the stored code, or `XXX` for anything
+/// that is not one (a database written before codes were checked) — never
+/// text that could start a directive of its own.
+fn commodity(currency: &str) -> String {
+    saldo_store::checked_currency(currency).unwrap_or_else(|| saldo_store::NO_CURRENCY.to_owned())
 }
 
 #[cfg(test)]

@@ -185,7 +185,11 @@ struct Pager {
     total_page: u64,
 }
 
+/// The currency a hostile bank sends (see `SandboxConfig::hostile_currency`).
+pub const HOSTILE_CURRENCY: &str = "EUR\n2000-01-01 open Assets:Evil";
+
 fn page(
+    app: &App,
     st: std::sync::MutexGuard<'_, State>,
     c: &Connector,
     spec: &crate::banks::AccountSpec,
@@ -197,8 +201,16 @@ fn page(
     let size = c.page_size.max(1);
     let hi = pager.top.saturating_sub(pager.page * size);
     let lo = hi.saturating_sub(size).max(pager.lo);
-    let transactions =
-        (lo..hi).rev().map(|i| data::settling(data::transaction(seed, epoch, c, spec, i), c, today)).collect();
+    let transactions = (lo..hi)
+        .rev()
+        .map(|i| {
+            let mut t = data::settling(data::transaction(seed, epoch, c, spec, i), c, today);
+            if app.config.hostile_currency && i % 40 == 7 {
+                t.currency = Some(HOSTILE_CURRENCY.to_owned());
+            }
+            t
+        })
+        .collect();
     let is_last = lo <= pager.lo;
     let next = Pager { next_page: pager.page + 1, ..pager };
     let ctx = serde_json::to_string(&next).unwrap_or_default();
@@ -249,7 +261,7 @@ pub async fn transactions(AxState(app): AxState<Arc<App>>, Path(account_id): Pat
     let lo = if fresh { 0 } else { data::first_index_on_or_after(st.epoch, spec, today - Days::new(90)).min(top) };
     let size = c.page_size.max(1);
     let pager = Pager { account: account_id, page: 0, next_page: 0, lo, top, total_page: (top - lo).div_ceil(size) };
-    Ok(page(st, c, spec, pager, rotated))
+    Ok(page(&app, st, c, spec, pager, rotated))
 }
 
 /// `POST /ob/Ais/accounts/{accountId}/transactions/next`.
@@ -278,5 +290,5 @@ pub async fn transactions_next(
     if pager.page * c.page_size.max(1) >= (pager.top - pager.lo).max(1) {
         return Err(ApiError::bad_request("InvalidPagerContextException", "There is no page after the last one."));
     }
-    Ok(page(st, c, spec, pager, rotated))
+    Ok(page(&app, st, c, spec, pager, rotated))
 }
