@@ -372,3 +372,39 @@ async fn three_wrong_codes_end_the_flow_clearly_and_a_new_one_can_start() {
         "R7: a new flow may be started"
     );
 }
+
+#[tokio::test]
+async fn a_replayed_callback_is_refused_whatever_its_parameter_order_and_the_flow_goes_on() {
+    let mut w = world().await;
+    let Next::OpenBrowser { url, .. } =
+        connect::start(&mut w.store, &w.client, &request(973), Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let first = approve(&url).await;
+    let next = connect::handle_callback(&mut w.store, &w.client, &first, Utc::now()).await.unwrap();
+    let Next::OpenBrowser { url: second_url, .. } = next else { panic!("973 asks a second confirmation: {next:?}") };
+
+    // The first link again, its parameters shuffled: still a replay (R19).
+    let parsed = url::Url::parse(&first).unwrap();
+    let mut pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    pairs.reverse();
+    let shuffled = format!(
+        "saldo://callback?{}",
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish()
+    );
+    assert_ne!(shuffled, first, "the replay differs as a string");
+    let err = connect::handle_callback(&mut w.store, &w.client, &shuffled, Utc::now()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::CallbackRejected(m) if m.contains("already used")), "R19: {err}");
+
+    // The next link through another channel than the flow's (a loopback
+    // address for a deep-link flow) is refused too, and consumes nothing.
+    let second = approve(&second_url).await;
+    let elsewhere = second.replacen("saldo://callback", "http://127.0.0.1:9/callback", 1);
+    let err = connect::handle_callback(&mut w.store, &w.client, &elsewhere, Utc::now()).await.unwrap_err();
+    assert!(matches!(&err, CoreError::CallbackRejected(m) if m.contains("did not come the way")), "{err}");
+
+    // The flow is still alive: the real next link connects.
+    let done = connect::handle_callback(&mut w.store, &w.client, &second, Utc::now()).await.unwrap();
+    assert!(matches!(done, Next::Connected { .. }), "the replay did not break the flow: {done:?}");
+}

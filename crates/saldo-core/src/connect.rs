@@ -125,7 +125,7 @@ struct Details {
     country: String,
     #[serde(default)]
     options: BTreeMap<String, String>,
-    /// Callback query strings already used (R19: once).
+    /// Callback parameters already used, in a fixed order (R19: once).
     #[serde(default)]
     used_callbacks: Vec<String>,
 }
@@ -462,6 +462,32 @@ pub fn identify_callback(callback_url: &str) -> Option<(String, String)> {
     Some((id, format!("?{query}")))
 }
 
+/// Whether a callback arrived through the channel its flow was started with:
+/// `saldo://callback` for a deep link, `http://127.0.0.1:PORT/callback` (or
+/// `localhost`) for the loopback listener.
+fn came_through(kind: RedirectKind, callback_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(callback_url.trim()) else { return false };
+    match kind {
+        RedirectKind::DeepLink => {
+            url.scheme() == "saldo" && url.host_str() == Some("callback") && matches!(url.path(), "" | "/")
+        }
+        RedirectKind::Loopback => {
+            url.scheme() == "http"
+                && matches!(url.host_str(), Some("127.0.0.1" | "localhost"))
+                && url.path() == "/callback"
+        }
+    }
+}
+
+/// A callback's parameters in a fixed order, to recognise a replay whose
+/// parameters were shuffled.
+fn normalized_query(callback_url: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        url::Url::parse(callback_url.trim()).map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();
+    pairs.sort();
+    serde_json::to_string(&pairs).unwrap_or_default()
+}
+
 /// Loads a flow that must be pending and at `step`, or says why not (R7).
 fn pending(store: &Store, flow_id: &str, step: FlowStep, now: DateTime<Utc>) -> Result<FlowRow> {
     let flow = store.flow(flow_id)?.ok_or_else(|| {
@@ -497,11 +523,18 @@ pub async fn handle_callback(
     let (flow_id, query) = identify_callback(callback_url)
         .ok_or_else(|| CoreError::CallbackRejected("the link does not identify a connection attempt".into()))?;
     let flow = pending(store, &flow_id, FlowStep::Callback, now)?;
+    if !came_through(flow.redirect_kind, callback_url) {
+        return Err(CoreError::CallbackRejected(
+            "this link did not come the way the bank was told to send you back".into(),
+        ));
+    }
     let mut d = details(&flow);
-    if d.used_callbacks.contains(&query) {
+    // A replay is the same parameters, in whatever order (R19).
+    let seen = normalized_query(callback_url);
+    if d.used_callbacks.contains(&seen) {
         return Err(CoreError::CallbackRejected("this bank link was already used".into()));
     }
-    d.used_callbacks.push(query.clone());
+    d.used_callbacks.push(seen);
     set_details(store, &flow.id, &d)?;
     let flow = store.flow(&flow.id)?.unwrap_or(flow);
     step(store, client, &flow, Some(query), now).await
