@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use saldo_core::session::{self, KeySource, Session, SessionConfig};
-use saldo_vault::{KeyringStore, Passphrase, SecretStore};
+use saldo_vault::{KeyringStore, Passphrase};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -74,17 +74,32 @@ pub struct AppState {
     pub session: Mutex<Option<Unlocked>>,
     /// Whether the `saldo://` scheme is registered.
     pub deep_link: std::sync::atomic::AtomicBool,
+    /// Syncs running on their own store connections: locking stops them (a
+    /// stopped page commit rolls back whole, R4), so no key stays in memory.
+    pub running: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl AppState {
     /// State for a data directory.
     pub fn new(data_dir: PathBuf) -> Self {
-        Self { data_dir, session: Mutex::new(None), deep_link: std::sync::atomic::AtomicBool::new(false) }
+        Self {
+            data_dir,
+            session: Mutex::new(None),
+            deep_link: std::sync::atomic::AtomicBool::new(false),
+            running: std::sync::Mutex::new(Vec::new()),
+        }
     }
 
-    /// Whether the keyring answers.
+    /// Remembers a running sync so that locking can stop it.
+    pub fn track(&self, task: tokio::task::AbortHandle) {
+        let mut running = self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        running.retain(|t| !t.is_finished());
+        running.push(task);
+    }
+
+    /// Whether the keyring answers (without reading the database key).
     pub fn keyring_available(&self) -> bool {
-        KeyringStore::for_database(&self.data_dir.join(saldo_store::DB_FILE_NAME)).get().is_ok()
+        KeyringStore::available()
     }
 
     /// The status for the UI.
@@ -143,8 +158,13 @@ impl AppState {
         Ok(())
     }
 
-    /// Closes the database (the key leaves memory with the store).
+    /// Closes the database: running syncs are stopped (their store
+    /// connections, and the key copies in them, are dropped) and the key
+    /// leaves memory with the store (it is zeroed when dropped).
     pub async fn lock(&self) {
+        for task in self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..) {
+            task.abort();
+        }
         *self.session.lock().await = None;
     }
 

@@ -453,3 +453,19 @@ async fn a_paging_loop_stops_the_run_stores_nothing_twice_and_the_next_sync_comp
     assert!(matches!(again, Outcome::Completed { .. }), "{again:?}");
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), expected, "R16: none missing, none twice");
 }
+
+#[tokio::test]
+async fn disconnecting_a_connection_without_a_recorded_consent_revokes_nothing_and_says_so() {
+    let mut w = world().await;
+    let conn = w
+        .store
+        .insert_connection(-1, "No Consent Bank", "BE", &saldo_gateway::UserContext::new("c"), Utc::now())
+        .unwrap();
+    let calls = |sb: &saldo_sandbox::SandboxHandle| sb.stats().values().sum::<u64>();
+    let before = calls(&w.sb);
+    let opts = w.opts();
+    let revoked = saldo_core::manage::disconnect(&mut w.store, &w.client, conn, &opts, false).await.unwrap();
+    assert_eq!(revoked, 0, "nothing to revoke");
+    assert_eq!(calls(&w.sb), before, "no gateway call for nothing");
+    assert!(w.store.connection(conn).unwrap().is_none(), "R14: deleted");
+}

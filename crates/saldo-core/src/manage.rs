@@ -14,18 +14,20 @@ use crate::{CoreError, Result};
 /// `force` deletes locally anyway (for a bank that no longer exists). Once
 /// the consents are revoked the connection is marked revoked, so that if the
 /// local deletion fails (a full disk) it is never synced again and
-/// disconnecting it again finishes the deletion.
+/// disconnecting it again finishes the deletion. Returns how many consents
+/// were revoked at the bank (0: none was ever recorded, nothing to revoke).
 pub async fn disconnect(
     store: &mut Store,
     client: &GatewayClient,
     conn: i64,
     opts: &SyncOptions,
     force: bool,
-) -> Result<()> {
+) -> Result<usize> {
     let _lock = ConnectionLock::acquire(&opts.lock_dir, conn).await?;
     let connection =
         store.connection(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?;
     let cid = CorrelationId::new();
+    let mut revoked = 0;
     for consent in store.consents(conn)? {
         if consent.status == ConsentStatus::Revoked {
             continue;
@@ -36,6 +38,7 @@ pub async fn disconnect(
             Ok(r) => {
                 store.set_user_context(conn, &r.body, Utc::now())?; // R1
                 store.set_consent_status(&consent, ConsentStatus::Revoked, Utc::now())?;
+                revoked += 1;
             }
             Err(e) if !force => {
                 if let Some(ctx) = e.user_context() {
@@ -52,7 +55,7 @@ pub async fn disconnect(
         store.set_connection_status(conn, ConnectionStatus::Revoked, Utc::now())?;
     }
     store.delete_connection(conn)?;
-    Ok(())
+    Ok(revoked)
 }
 
 /// Removes one account at the gateway (`accounts/delete`), then locally with

@@ -34,6 +34,15 @@ impl KeyringStore {
         Self { service: SERVICE.into(), account: format!("database-key:{}", abs.display()) }
     }
 
+    /// Whether an OS keyring answers, found by looking up an entry that holds
+    /// no secret (no database key is read to find out).
+    pub fn available() -> bool {
+        match keyring::Entry::new(SERVICE, "availability-probe").and_then(|e| e.get_password()) {
+            Ok(_) | Err(keyring::Error::NoEntry) => true,
+            Err(_) => false,
+        }
+    }
+
     /// The entry's account name (`database-key:<absolute path>`).
     pub fn account(&self) -> &str {
         &self.account

@@ -80,3 +80,15 @@ fn two_databases_have_two_keys() {
     a.delete().unwrap();
     b.delete().unwrap();
 }
+
+#[test]
+fn whether_a_keyring_answers_is_known_without_reading_or_writing_a_database_key() {
+    let _serial = KEYRING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let store = KeyringStore::for_database(&tmp.path().join("saldo.db"));
+    if !keyring_or_skip(&store) {
+        return;
+    }
+    assert!(KeyringStore::available(), "the Secret Service answers");
+    assert_eq!(store.get().unwrap(), None, "asking created no database key");
+}

@@ -4,7 +4,7 @@ use super::State;
 use saldo_core::session::{self, UnlockError};
 use saldo_core::CoreError;
 
-use crate::error::IpcResult;
+use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::state::AppFile;
 use crate::views::{AppStatus, Mode, Settings, SetupRequest};
 
@@ -18,6 +18,7 @@ pub async fn app_status(state: State<'_>) -> IpcResult<AppStatus> {
 #[tauri::command]
 pub async fn setup_app(state: State<'_>, request: SetupRequest) -> IpcResult<AppStatus> {
     let mut file = AppFile::load(&state.data_dir)?;
+    not_set_up_yet(&file)?;
     file.gateway_url = match request.mode {
         Mode::Sandbox => None,
         Mode::Gateway => Some(session::gateway_url(request.gateway_url.as_deref().unwrap_or_default())?.to_string()),
@@ -32,6 +33,15 @@ pub async fn setup_app(state: State<'_>, request: SetupRequest) -> IpcResult<App
     file.save(&state.data_dir)?;
     state.unlock(passphrase).await?;
     state.status().await
+}
+
+/// The first run happens once: a set-up Saldo is unlocked, not set up again
+/// over its data (changing the gateway is a setting of its own).
+fn not_set_up_yet(file: &AppFile) -> IpcResult<()> {
+    match file.mode {
+        Some(_) => Err(IpcError::new(IpcCode::Invalid, "Saldo is already set up")),
+        None => Ok(()),
+    }
 }
 
 /// Opens the database with the keyring or a passphrase.
@@ -55,4 +65,20 @@ pub async fn save_settings(state: State<'_>, settings: Settings) -> IpcResult<Ap
     file.settings = settings;
     file.save(&state.data_dir)?;
     state.status().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_set_up_yet;
+    use crate::state::AppFile;
+    use crate::views::Mode;
+
+    #[test]
+    fn setup_is_refused_once_saldo_is_set_up() {
+        assert!(not_set_up_yet(&AppFile::default()).is_ok(), "a first run may set up");
+        let done = AppFile { mode: Some(Mode::Sandbox), ..AppFile::default() };
+        let err = not_set_up_yet(&done).unwrap_err();
+        assert_eq!(err.code, crate::error::IpcCode::Invalid);
+        assert_eq!(err.message, "Saldo is already set up");
+    }
 }

@@ -14,6 +14,16 @@ use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::present::date;
 use crate::views::{ExportRequest, ExportResult};
 
+/// `SALDO_EXPORT_PATH` replaces the save dialog in debug builds only (the
+/// WebDriver tests'); a release build always asks the person.
+fn test_seam_export_path() -> Option<PathBuf> {
+    if cfg!(debug_assertions) {
+        std::env::var_os("SALDO_EXPORT_PATH").map(PathBuf::from)
+    } else {
+        None
+    }
+}
+
 /// Asks where to save (native dialog), then writes the export. `None` when
 /// the person cancels. `SALDO_EXPORT_PATH` replaces the dialog — a seam for
 /// the WebDriver tests, which cannot drive a native GTK dialog.
@@ -24,8 +34,8 @@ pub async fn export_data(app: AppHandle, state: State<'_>, request: ExportReques
     opts.accounts = request.accounts;
     opts.range = DateRange { from: date(&request.from, "from")?, to: date(&request.to, "to")? };
     let name = format!("saldo-{}.{}", Utc::now().format("%Y-%m-%d"), format.extension());
-    let path: Option<PathBuf> = match std::env::var_os("SALDO_EXPORT_PATH") {
-        Some(p) => Some(PathBuf::from(p)),
+    let path: Option<PathBuf> = match test_seam_export_path() {
+        Some(p) => Some(p),
         None => {
             let dialog = app.dialog().file().set_file_name(&name).add_filter(format.as_str(), &[format.extension()]);
             tokio::task::spawn_blocking(move || dialog.blocking_save_file())

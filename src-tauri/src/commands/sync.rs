@@ -40,9 +40,9 @@ pub async fn run(app: &AppHandle, state: &AppState, selection: Selection, daily:
     let mut tasks = tokio::task::JoinSet::new();
     for (id, mut store, watcher) in stores {
         let (client, opts, app) = (client.clone(), opts.clone(), app.clone());
-        tasks.spawn(async move {
+        let task = tasks.spawn(async move {
             let progress_app = app.clone();
-            let poll = tokio::spawn(async move {
+            let poll = AbortOnDrop(tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     if let Ok(Some(run)) = watcher.latest_sync_run(id) {
@@ -57,9 +57,9 @@ pub async fn run(app: &AppHandle, state: &AppState, selection: Selection, daily:
                         let _ = progress_app.emit(SYNC_PROGRESS, p);
                     }
                 }
-            });
+            }));
             let result = sync::sync_connection(&mut store, &client, id, Scope::Transactions, &opts).await;
-            poll.abort();
+            drop(poll);
             let report = SyncReport::new(id, result);
             let new_transactions = match report.outcome {
                 Outcome::Completed { new_transactions, .. } => new_transactions,
@@ -76,6 +76,7 @@ pub async fn run(app: &AppHandle, state: &AppState, selection: Selection, daily:
             let _ = app.emit(SYNC_PROGRESS, done.clone());
             done
         });
+        state.track(task);
     }
     let mut out = Vec::new();
     while let Some(r) = tasks.join_next().await {
@@ -85,6 +86,16 @@ pub async fn run(app: &AppHandle, state: &AppState, selection: Selection, daily:
     }
     out.sort_by_key(|p| p.connection_id);
     Ok(out)
+}
+
+/// Stops a task when dropped: a sync stopped by a lock takes its progress
+/// watcher (and that watcher's store connection) with it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Revokes the connection's consent at the bank, then deletes it and its

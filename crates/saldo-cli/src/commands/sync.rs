@@ -58,9 +58,13 @@ pub async fn sync(ctx: &mut Ctx, selection: Selection, scope: Scope) -> Result<(
 pub async fn disconnect(ctx: &mut Ctx, connection_id: i64) -> Result<(), Fail> {
     let client = ctx.client().await?;
     let opts = ctx.session.sync_options();
-    saldo_core::manage::disconnect(&mut ctx.session.store, &client, connection_id, &opts, false).await?;
+    let revoked = saldo_core::manage::disconnect(&mut ctx.session.store, &client, connection_id, &opts, false).await?;
     if ctx.json {
-        print_json(&serde_json::json!({ "connection_id": connection_id, "disconnected": true }));
+        print_json(
+            &serde_json::json!({ "connection_id": connection_id, "disconnected": true, "consents_revoked": revoked }),
+        );
+    } else if revoked == 0 {
+        println!("Disconnected: there was no consent to revoke at the bank; the connection's data is deleted.");
     } else {
         println!("Disconnected: the consent is revoked and the connection's data deleted.");
     }

@@ -36,6 +36,10 @@ pub fn xml(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids the other C0 controls and U+FFFE/U+FFFF even as
+            // references: a bank's stray control character is dropped.
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -99,6 +103,11 @@ fn fold(c: char) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn xml_text_drops_what_xml_1_0_forbids() {
+        assert_eq!(super::xml("a\u{1}b\u{1b}[31m\u{FFFF}c\td\ne"), "ab[31mc\td\ne", "C0 controls and U+FFFF go");
+    }
     use super::*;
 
     #[test]
