@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "unlock",
     "lock",
     "save_settings",
+    "countries",
     "banks",
     "bank_form",
     "connect_start",

@@ -81,6 +81,7 @@ pub fn run() {
             commands::app::unlock,
             commands::app::lock,
             commands::app::save_settings,
+            commands::connect::countries,
             commands::connect::banks,
             commands::connect::bank_form,
             commands::connect::connect_start,

@@ -408,3 +408,21 @@ async fn a_replayed_callback_is_refused_whatever_its_parameter_order_and_the_flo
     let done = connect::handle_callback(&mut w.store, &w.client, &second, Utc::now()).await.unwrap();
     assert!(matches!(done, Next::Connected { .. }), "the replay did not break the flow: {done:?}");
 }
+
+#[tokio::test]
+async fn the_countries_are_the_gateways_and_each_has_banks() {
+    let w = world().await;
+    let countries = connect::countries(&w.client).await.unwrap();
+    let all = w.client.banks_all(&saldo_gateway::CorrelationId::new()).await.unwrap();
+    let mut served: Vec<String> = all.iter().map(|b| b.country_iso.to_ascii_uppercase()).collect();
+    served.sort();
+    served.dedup();
+    assert_eq!(countries, served, "every country of the catalog, once, sorted");
+    let mut counted = 0;
+    for c in &countries {
+        let banks = w.client.banks(c, &saldo_gateway::CorrelationId::new()).await.unwrap().body;
+        assert!(!banks.is_empty(), "{c} has banks");
+        counted += banks.len();
+    }
+    assert_eq!(counted, all.len(), "the countries reach every bank of the catalog");
+}

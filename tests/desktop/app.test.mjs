@@ -43,6 +43,11 @@ test("a new user sets up, connects a bank, syncs, browses, exports and disconnec
 
   await t.test("connect the mock bank: SCA in the browser, callback through saldo://", async () => {
     await click("[data-action=add-bank]");
+    // The countries are the gateway's (named in the person's language), not a built-in list.
+    await $("[data-connector='-1']");
+    const countries = await driver.executeScript("return [...document.querySelectorAll('select[aria-label=Country] option')].map((o) => o.value)");
+    assert.deepEqual([...countries].sort(), ["AT", "BE", "DE", "ES", "FR", "NL"], "the sandbox gateway's countries");
+    await shot("03a-add-bank-catalog");
     await click("[data-connector='-1']");
     await $("[data-action=continue-in-browser]");
     await shot("03-add-bank-form");

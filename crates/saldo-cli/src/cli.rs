@@ -59,6 +59,8 @@ pub enum AccountAction {
 /// The subcommands.
 #[derive(Subcommand)]
 pub enum Command {
+    /// The countries whose banks the gateway serves.
+    Countries,
     /// The banks you can connect, by country.
     Banks {
         /// ISO country code.

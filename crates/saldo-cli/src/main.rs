@@ -28,6 +28,7 @@ use exit::Fail;
 async fn run(cli: Cli) -> Result<(), Fail> {
     let mut ctx = Ctx::open(&cli).await?;
     match cli.command {
+        Command::Countries => commands::connect::countries(&mut ctx).await,
         Command::Banks { country } => commands::connect::banks(&mut ctx, &country).await,
         Command::Connect { connector_id, ibans, props, no_browser, redirect, option, reconnect } => {
             let args = ConnectArgs { connector_id, ibans, props, no_browser, redirect, option, reconnect };

@@ -134,6 +134,16 @@ fn details(flow: &FlowRow) -> Details {
     serde_json::from_str(&flow.details).unwrap_or_default()
 }
 
+/// The countries whose banks the gateway serves (ISO 3166 codes, upper
+/// case, sorted): read from its whole catalog, so a person anywhere the
+/// gateway reaches finds their country — no list is built into Saldo.
+pub async fn countries(client: &GatewayClient) -> Result<Vec<String>> {
+    let banks = client.banks_all(&CorrelationId::new()).await?;
+    let set: std::collections::BTreeSet<String> =
+        banks.into_iter().map(|b| b.country_iso.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
+    Ok(set.into_iter().collect())
+}
+
 /// Starts connecting a bank.
 pub async fn start(
     store: &mut Store,

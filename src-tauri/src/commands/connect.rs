@@ -14,6 +14,13 @@ use crate::error::{IpcError, IpcResult};
 use crate::links;
 use crate::views::{Answer, BankForm, BankView, ConnectForm, FormField, Step};
 
+/// The countries the gateway serves.
+#[tauri::command]
+pub async fn countries(state: State<'_>) -> IpcResult<Vec<String>> {
+    let client = ready(&mut *state.session.lock().await)?.client()?.clone();
+    Ok(connect::countries(&client).await?)
+}
+
 /// The banks of a country.
 #[tauri::command]
 pub async fn banks(state: State<'_>, country: String) -> IpcResult<Vec<BankView>> {

@@ -32,6 +32,7 @@ export const api = {
   unlock: (passphrase: string | null) => call<AppStatus>("unlock", { passphrase }),
   lock: () => call<AppStatus>("lock"),
   saveSettings: (settings: Settings) => call<AppStatus>("save_settings", { settings }),
+  countries: () => call<string[]>("countries"),
   banks: (country: string) => call<BankView[]>("banks", { country }),
   bankForm: (connectorId: number) => call<BankForm>("bank_form", { connectorId }),
   connectStart: (form: ConnectForm) => call<Step>("connect_start", { form }),

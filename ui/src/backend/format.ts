@@ -22,6 +22,38 @@ export function pickLocale(candidates: readonly (string | undefined)[]): string 
 const locale = pickLocale([...(navigator.languages ?? []), navigator.language]);
 const cache = new Map<string, Intl.NumberFormat>();
 
+/** The person's own country (from their locale), if it names one. */
+export function homeRegion(): string | null {
+  try {
+    return new Intl.Locale(locale).maximize().region ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const regionNames = (() => {
+  try {
+    return new Intl.DisplayNames([locale], { type: "region" });
+  } catch {
+    return null;
+  }
+})();
+
+/** A country's name in the person's language (the code when unknown). */
+export function countryName(code: string): string {
+  try {
+    return regionNames?.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** Countries for a picker: the person's own first, then by name. */
+export function orderCountries(codes: readonly string[]): string[] {
+  const home = homeRegion();
+  return [...codes].sort((a, b) => (a === home ? -1 : b === home ? 1 : countryName(a).localeCompare(countryName(b), locale)));
+}
+
 function currencyFormat(currency: string): Intl.NumberFormat {
   let f = cache.get(currency);
   if (!f) {

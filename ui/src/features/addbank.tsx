@@ -6,12 +6,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AccountView, BankForm, BankView, ConnectionView, IpcError, Step } from "../bindings";
 import { api, asError, events } from "../backend/api";
+import { countryName, homeRegion, orderCountries } from "../backend/format";
 import { Banner, Loading, Modal } from "./ui";
 
-const COUNTRIES: [string, string][] = [["BE", "Belgium"], ["NL", "Netherlands"], ["DE", "Germany"], ["FR", "France"], ["ES", "Spain"], ["AT", "Austria"]];
-
 export function AddBank(props: { reconnect: ConnectionView | null; onClose: () => void }) {
-  const [country, setCountry] = useState(props.reconnect?.country || "BE");
+  const [country, setCountry] = useState(props.reconnect?.country || "");
+  const [countries, setCountries] = useState<string[]>([]);
   const [banks, setBanks] = useState<BankView[] | null>(null);
   const [query, setQuery] = useState("");
   const [bank, setBank] = useState<BankView | null>(null);
@@ -33,8 +33,20 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
   // opened it. The later step wins.
   const early = useRef(new Map<string, Step>());
 
+  // The countries the gateway serves (not a list built into Saldo), the
+  // person's own first; it is chosen when the gateway serves it.
   useEffect(() => {
     if (props.reconnect !== null) return; // a reconnect stays on the connection's own bank
+    api.countries().then((codes) => {
+      const ordered = orderCountries(codes);
+      setCountries(ordered);
+      const home = homeRegion();
+      setCountry(home && codes.includes(home) ? home : codes.includes("BE") ? "BE" : ordered[0] ?? "");
+    }, (e) => setError(asError(e)));
+  }, []);
+
+  useEffect(() => {
+    if (props.reconnect !== null || country === "") return;
     setBanks(null);
     api.banks(country).then(setBanks, (e) => setError(asError(e)));
   }, [country]);
@@ -136,9 +148,11 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
       {!step && !bank && (
         <div class="pick-bank">
           <div class="row">
-            <select aria-label="Country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
-              {COUNTRIES.map(([c, n]) => <option value={c}>{n}</option>)}
-            </select>
+            {countries.length > 0 && (
+              <select aria-label="Country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
+                {countries.map((c) => <option value={c}>{countryName(c)}</option>)}
+              </select>
+            )}
             <input type="search" placeholder="Search banks" aria-label="Search banks" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
           </div>
           {!banks && <Loading label="Loading banks…" />}

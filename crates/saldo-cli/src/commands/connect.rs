@@ -14,6 +14,19 @@ use crate::exit::Fail;
 use crate::interact::{ask, off_runtime, open_browser, read_line};
 use crate::output::{inert, print_json, BankOut, StepOut};
 
+/// `saldo countries`.
+pub async fn countries(ctx: &mut Ctx) -> Result<(), Fail> {
+    let list = connect::countries(&ctx.client().await?).await?;
+    if ctx.json {
+        print_json(&list);
+    } else {
+        for c in list {
+            println!("{}", inert(&c, false));
+        }
+    }
+    Ok(())
+}
+
 /// `saldo banks`.
 pub async fn banks(ctx: &mut Ctx, country: &str) -> Result<(), Fail> {
     let banks = ctx.client().await?.banks(country, &CorrelationId::new()).await?.body;
