@@ -28,6 +28,7 @@ pub fn generate() -> String {
         ConnectForm::decl(),
         Step::decl(),
         Money::decl(),
+        GapView::decl(),
         AccountView::decl(),
         ConnectionView::decl(),
         Overview::decl(),

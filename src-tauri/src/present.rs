@@ -8,7 +8,7 @@ use saldo_core::insights::{ConnectionSummary, Headline};
 use saldo_store::queries::{AccountOverview, Cursor, Direction, Sort, TxQuery};
 
 use crate::error::{IpcCode, IpcError, IpcResult};
-use crate::views::{AccountView, ConnectionView, CursorView, Money, Step, TxFilter};
+use crate::views::{AccountView, ConnectionView, CursorView, GapView, Money, Step, TxFilter};
 
 /// A step of the connect flow as the UI shows it.
 pub fn step(next: Next) -> Step {
@@ -41,8 +41,8 @@ pub fn connection(c: ConnectionSummary) -> ConnectionView {
     }
 }
 
-/// An account row of the overview.
-pub fn account(o: &AccountOverview) -> AccountView {
+/// An account row of the overview, with its gaps (taken from all of them).
+pub fn account(o: &AccountOverview, gaps: &[saldo_store::gaps::Gap]) -> AccountView {
     let Headline { booked, available } = Headline::of(&o.balances);
     let a = &o.account;
     AccountView {
@@ -59,6 +59,11 @@ pub fn account(o: &AccountOverview) -> AccountView {
         booked: booked.map(|b| Money { amount: b.amount.to_string(), currency: b.currency.clone() }),
         available: available.map(|b| Money { amount: b.amount.to_string(), currency: b.currency.clone() }),
         as_of: booked.or(available).and_then(|b| b.reference_date).map(|d| d.to_string()),
+        gaps: gaps
+            .iter()
+            .filter(|g| g.account_id == a.id)
+            .map(|g| GapView { after: g.after.map(|d| d.to_string()), before: g.before.to_string() })
+            .collect(),
     }
 }
 

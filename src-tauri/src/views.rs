@@ -287,6 +287,17 @@ pub struct AccountView {
     pub available: Option<Money>,
     /// The day the balances refer to.
     pub as_of: Option<String>,
+    /// Stretches the gateway says may be missing (`possibleHole`).
+    pub gaps: Vec<GapView>,
+}
+
+/// A possibly missing stretch of an account's transactions.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct GapView {
+    /// The last day known before it (ISO), when known.
+    pub after: Option<String>,
+    /// The first day known after it (ISO).
+    pub before: String,
 }
 
 /// A connection.

@@ -469,3 +469,25 @@ async fn disconnecting_a_connection_without_a_recorded_consent_revokes_nothing_a
     assert_eq!(calls(&w.sb), before, "no gateway call for nothing");
     assert!(w.store.connection(conn).unwrap().is_none(), "R14: deleted");
 }
+
+#[tokio::test]
+async fn the_gateways_hole_marks_become_gaps_with_their_days_and_a_clean_fetch_closes_them() {
+    let config = saldo_sandbox::SandboxConfig { possible_holes: true, ..Default::default() };
+    let mut w = support::world_with(config).await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    let acct = w.account(conn, MOCK);
+    let gaps = w.store.gaps(Some(acct.id)).unwrap();
+    assert!(!gaps.is_empty(), "every marked transaction opens a gap");
+    for g in &gaps {
+        let after = g.after.expect("the page shows the day before the hole");
+        assert!(after <= g.before, "the gap lies between two known days: {g:?}");
+    }
+    // The bank serves the same stretch again without the marks: the gaps close.
+    w.sb.set_possible_holes(false);
+    let (_, again) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(again, Outcome::Completed { new_transactions: 0, .. }), "{again:?}");
+    assert!(w.store.gaps(Some(acct.id)).unwrap().is_empty(), "a fetch that covers them without a mark closes them");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R16");
+}

@@ -246,6 +246,16 @@ amount: string,
  */
 currency: string, };
 
+export type GapView = { 
+/**
+ * The last day known before it (ISO), when known.
+ */
+after: string | null, 
+/**
+ * The first day known after it (ISO).
+ */
+before: string, };
+
 export type AccountView = { 
 /**
  * Account id.
@@ -298,7 +308,11 @@ available: Money | null,
 /**
  * The day the balances refer to.
  */
-as_of: string | null, };
+as_of: string | null, 
+/**
+ * Stretches the gateway says may be missing (`possibleHole`).
+ */
+gaps: Array<GapView>, };
 
 export type ConnectionView = { 
 /**

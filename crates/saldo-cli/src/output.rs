@@ -96,11 +96,36 @@ pub struct AccountOut {
     pub enabled: bool,
     /// When the bank stopped returning it.
     pub disappeared_at: Option<String>,
+    /// Stretches the gateway says may be missing (`possibleHole`).
+    pub gaps: Vec<GapOut>,
+}
+
+/// A possibly missing stretch of transactions: after `after` (when known),
+/// before `before`.
+#[derive(Serialize)]
+pub struct GapOut {
+    /// The last day known before the hole.
+    pub after: Option<String>,
+    /// The first day known after it.
+    pub before: String,
+}
+
+impl AccountOut {
+    /// An account with its gaps (from all of them).
+    pub fn with_gaps(a: Account, gaps: &[saldo_store::gaps::Gap]) -> Self {
+        let mine = gaps
+            .iter()
+            .filter(|g| g.account_id == a.id)
+            .map(|g| GapOut { after: g.after.map(|d| d.to_string()), before: g.before.to_string() })
+            .collect();
+        Self { gaps: mine, ..Self::from(a) }
+    }
 }
 
 impl From<Account> for AccountOut {
     fn from(a: Account) -> Self {
         Self {
+            gaps: Vec::new(),
             name: a.name(),
             id: a.id,
             connection_id: a.connection_id,

@@ -611,3 +611,27 @@ async fn what_a_bank_says_reaches_the_terminal_without_escape_sequences() {
     assert!(err.contains("Refused") && err.contains("by the bank"), "the bank's words are shown: {err:?}");
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}') && !err.contains('\r'), "but inert: {err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_show_the_stretches_the_gateway_says_may_be_missing() {
+    let config = saldo_sandbox::SandboxConfig { possible_holes: true, ..Default::default() };
+    let sb = saldo_sandbox::start_local(config).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let (_home, data, pass) = home();
+    let cli = || saldo(&data, &pass, Some(&gw));
+    let o = run(cli().args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
+    let url = stdout(&o).lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    assert!(run(cli().args(["callback", &cb])).status.success());
+    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
+        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
+    }
+    assert!(run(cli().arg("sync")).status.success());
+    let shown = stdout(&run(cli().arg("accounts")));
+    assert!(shown.contains("possibly missing transactions between "), "{shown}");
+    let listed = json(&run(cli().args(["accounts", "--json"])));
+    assert!(
+        listed.as_array().unwrap().iter().any(|a| !a["gaps"].as_array().unwrap().is_empty()),
+        "the JSON carries the gaps: {listed}"
+    );
+}

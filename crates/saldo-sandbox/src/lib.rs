@@ -58,6 +58,9 @@ pub struct SandboxConfig {
     /// A hostile bank: every 40th transaction's currency is a line break
     /// followed by a journal directive (`EUR\n2000-01-01 open Assets:Evil`).
     pub hostile_currency: bool,
+    /// The gateway's hole signal: every 97th transaction (index 50 mod 97)
+    /// comes with `possibleHole: true`, as when the bank skipped a stretch.
+    pub possible_holes: bool,
 }
 
 impl Default for SandboxConfig {
@@ -73,6 +76,7 @@ impl Default for SandboxConfig {
             public_url: None,
             consent_loss_as_206: false,
             hostile_currency: false,
+            possible_holes: false,
         }
     }
 }
@@ -87,6 +91,8 @@ pub struct App {
     pub base_url: String,
     state: Mutex<State>,
     faults: Mutex<FaultPlan>,
+    /// `possibleHole` marks on (see [`SandboxConfig::possible_holes`]); can change at run time.
+    pub possible_holes: std::sync::atomic::AtomicBool,
     stats: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -149,6 +155,11 @@ impl SandboxHandle {
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.app.base_url
+    }
+
+    /// Turns the `possibleHole` marks on or off.
+    pub fn set_possible_holes(&self, on: bool) {
+        self.app.possible_holes.store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Switches the fault mode.
@@ -229,6 +240,7 @@ pub async fn start(config: SandboxConfig, listener: tokio::net::TcpListener) -> 
         connectors: banks::catalog(config.volume_transactions),
         base_url,
         faults: Mutex::new(config.fault.clone()),
+        possible_holes: std::sync::atomic::AtomicBool::new(config.possible_holes),
         stats: Mutex::new(BTreeMap::new()),
         state: Mutex::new(state),
         config,

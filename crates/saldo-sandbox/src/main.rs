@@ -58,6 +58,10 @@ struct ServeArgs {
     /// gateway does (the body does not say so).
     #[arg(long)]
     consent_loss_206: bool,
+    /// Mark every 97th transaction with `possibleHole` (the gateway's signal
+    /// that a stretch may be missing).
+    #[arg(long)]
+    possible_holes: bool,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +96,7 @@ fn config(a: &ServeArgs) -> SandboxConfig {
         fault: FaultPlan { mode: a.fault, remaining: a.fault_count, path_contains: None, delay_ms: a.fault_delay_ms },
         public_url: a.public_url.clone(),
         consent_loss_as_206: a.consent_loss_206,
+        possible_holes: a.possible_holes,
         ..SandboxConfig::default()
     }
 }

@@ -11,6 +11,7 @@ pub mod connections;
 pub mod export;
 mod fetch_claims;
 pub mod flows;
+pub mod gaps;
 mod migrations;
 mod open;
 mod protection;

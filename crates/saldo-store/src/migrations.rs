@@ -291,6 +291,19 @@ CREATE TABLE fetch_claims (
 ) STRICT;
 CREATE INDEX fetch_claims_by_account ON fetch_claims (account_id);
 "#,
+    // v6: stretches of an account's history the gateway says may be missing
+    // (a transaction marked `possibleHole`): shown to the person with the
+    // days around the hole, until a fetch covers them again.
+    r#"
+CREATE TABLE gaps (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    after_date   TEXT,
+    before_date  TEXT NOT NULL,
+    found_at     TEXT NOT NULL,
+    UNIQUE (account_id, before_date)
+) STRICT;
+"#,
 ];
 
 /// The schema version of a fresh database.

@@ -354,6 +354,31 @@ impl Store {
              seen_transactions = seen_transactions + ?3, updated_transactions = updated_transactions + ?4 WHERE id = ?1",
             params![page.progress_run, stats.inserted as i64, stats.unchanged as i64 + stats.updated as i64, stats.updated as i64],
         )?;
+        // The gateway's hole marks (`possibleHole`): a gap opens before each
+        // marked transaction; one this page's span covers without a mark closes.
+        {
+            let days: Vec<NaiveDate> = page.transactions.iter().map(|t| booking_date(t, today)).collect();
+            let marked: Vec<NaiveDate> = page
+                .transactions
+                .iter()
+                .zip(&days)
+                .filter(|(t, _)| t.possible_hole == Some(true))
+                .map(|(_, d)| *d)
+                .collect();
+            for before in &marked {
+                let after = days.iter().copied().filter(|d| d < before).max();
+                crate::gaps::mark(&tx, page.account_id, after, *before, true, now)?;
+            }
+            if let (Some(lo), Some(hi)) = (days.iter().min(), days.iter().max()) {
+                let keep = serde_json::to_string(&marked.iter().map(ToString::to_string).collect::<Vec<_>>())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                tx.execute(
+                    "DELETE FROM gaps WHERE account_id = ?1 AND before_date BETWEEN ?2 AND ?3
+                       AND before_date NOT IN (SELECT value FROM json_each(?4))",
+                    params![page.account_id, lo.to_string(), hi.to_string(), keep],
+                )?;
+            }
+        }
         tx.commit()?;
         if page.next_pager.is_some() {
             self.fetches.insert(page.account_id, FetchClaims { run_id: page.run_id, pages_done, counts: claims });

@@ -20,7 +20,10 @@ pub async fn overview(state: State<'_>) -> IpcResult<Overview> {
             .into_iter()
             .map(|(currency, amount)| Money { amount: amount.to_string(), currency })
             .collect(),
-        accounts: store.accounts_overview(true)?.iter().map(present::account).collect(),
+        accounts: {
+            let gaps = store.gaps(None)?;
+            store.accounts_overview(true)?.iter().map(|o| present::account(o, &gaps)).collect()
+        },
         connections: insights::connections(store, auto_sync, Utc::now())?
             .into_iter()
             .map(present::connection)

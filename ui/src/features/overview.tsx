@@ -80,6 +80,12 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
           Your data stays; reconnecting renews the bank's permission to sync.
         </Banner>
       ))}
+      {visible.filter((a) => a.enabled && a.gaps.length > 0).map((a) => (
+        <Banner kind="warning" title={`${a.name}: possibly missing transactions`}
+          action={<button class="primary small" data-action="refetch" onClick={() => api.syncNow(a.connection_id).then(() => setTick((t) => t + 1), (e) => setError(asError(e)))}>Fetch again</button>}>
+          The bank says some transactions may be missing {a.gaps.map((g) => (g.after ? `between ${day(g.after)} and ${day(g.before)}` : `before ${day(g.before)}`)).join(", ")}. Fetching again can bring them while the bank's permission lasts.
+        </Banner>
+      ))}
       {toEnable.length > 0 && (
         <Banner kind="info" title={`${toEnable.length} account(s) found but not synced`}>
           Saldo only fetches accounts you enable. {toEnable.map((a) => (

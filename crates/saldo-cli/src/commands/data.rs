@@ -45,8 +45,9 @@ pub fn accounts(ctx: &Ctx, action: Option<AccountAction>, id: Option<i64>, all: 
         return Ok(());
     }
     let list = ctx.session.store.accounts(None, all)?;
+    let gaps = ctx.session.store.gaps(None)?;
     if ctx.json {
-        print_json(&list.into_iter().map(AccountOut::from).collect::<Vec<_>>());
+        print_json(&list.into_iter().map(|a| AccountOut::with_gaps(a, &gaps)).collect::<Vec<_>>());
         return Ok(());
     }
     for a in list {
@@ -58,6 +59,13 @@ pub fn accounts(ctx: &Ctx, action: Option<AccountAction>, id: Option<i64>, all: 
             if a.enabled { "enabled" } else { "disabled" },
             if a.disappeared_at.is_some() { "  (gone at the bank)" } else { "" }
         );
+        for g in gaps.iter().filter(|g| g.account_id == a.id) {
+            let from = g.after.map_or_else(|| "an unknown day".to_owned(), |d| d.to_string());
+            println!(
+                "      possibly missing transactions between {from} and {} (saldo sync {} fetches them again while the consent allows)",
+                g.before, a.connection_id
+            );
+        }
     }
     Ok(())
 }

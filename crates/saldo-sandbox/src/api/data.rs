@@ -208,6 +208,9 @@ fn page(
             if app.config.hostile_currency && i % 40 == 7 {
                 t.currency = Some(HOSTILE_CURRENCY.to_owned());
             }
+            if app.possible_holes.load(std::sync::atomic::Ordering::Relaxed) {
+                t.possible_hole = Some(i % 97 == 50);
+            }
             t
         })
         .collect();
