@@ -56,3 +56,10 @@ fn every_command_is_served_permitted_allowed_and_called_alike() {
     assert_eq!(allowed, served, "capabilities/main.json allows exactly the served commands");
     assert_eq!(called, served, "ui/src/backend/api.ts calls exactly the served commands");
 }
+
+#[test]
+fn the_window_loads_images_only_from_the_app_and_data_urls() {
+    let conf: serde_json::Value = serde_json::from_str(&read("tauri.conf.json")).unwrap_or_default();
+    let img = conf["app"]["security"]["csp"]["img-src"].as_str().unwrap_or_default();
+    assert_eq!(img, "'self' data:", "no remote image source: a bank logo is fetched by the app and shown as data");
+}

@@ -77,6 +77,8 @@ pub struct AppState {
     /// Syncs running on their own store connections: locking stops them (a
     /// stopped page commit rolls back whole, R4), so no key stays in memory.
     pub running: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
+    /// Bank logos by catalog address, as `data:` URLs (`None`: not an image).
+    logos: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
 }
 
 impl AppState {
@@ -87,7 +89,18 @@ impl AppState {
             session: Mutex::new(None),
             deep_link: std::sync::atomic::AtomicBool::new(false),
             running: std::sync::Mutex::new(Vec::new()),
+            logos: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// A logo fetched before: `Some(None)` when that address gave no image.
+    pub fn logo(&self, url: &str) -> Option<Option<String>> {
+        self.logos.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(url).cloned()
+    }
+
+    /// Remembers a logo (or that its address gave none).
+    pub fn keep_logo(&self, url: String, logo: Option<String>) {
+        self.logos.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(url, logo);
     }
 
     /// Remembers a running sync so that locking can stop it.

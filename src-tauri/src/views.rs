@@ -144,7 +144,8 @@ pub struct BankView {
     pub name: String,
     /// ISO country.
     pub country: String,
-    /// Logo address.
+    /// The logo as a `data:` URL (fetched by the app: the window loads no
+    /// image from the network).
     pub logo_url: Option<String>,
     /// Whether the bank can be connected now.
     pub available: bool,

@@ -172,3 +172,17 @@ async fn the_sandbox_says_a_lost_consent_with_http_206_like_the_real_gateway_and
     let page = client.transactions(ACCOUNT, &req, &CorrelationId::new()).await.unwrap().body;
     assert_eq!(page.is_consent_lost, Some(true), "R11: a 206 is a lost consent, not a page of data");
 }
+
+#[tokio::test]
+async fn a_bank_logo_reaches_the_window_as_data_and_only_if_it_is_an_image() {
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
+    let banks = client.banks("BE", &saldo_gateway::CorrelationId::new()).await.unwrap().body;
+    let logo_url = banks[0].logo_url.clone().expect("the sandbox's catalog has logos");
+    let logo = client.logo(&logo_url).await.expect("an image");
+    assert!(logo.starts_with("data:image/svg+xml;base64,"), "{}", &logo[..40.min(logo.len())]);
+    let json = format!("{}/ob/banks?countryCode=BE", sb.base_url());
+    assert_eq!(client.logo(&json).await, None, "an answer that is not an image is no logo");
+    assert_eq!(client.logo("file:///etc/passwd").await, None, "nor is a local file");
+    assert_eq!(client.logo("http://gateway.example/logo.png").await, None, "nor plain http elsewhere");
+}

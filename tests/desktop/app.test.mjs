@@ -47,6 +47,8 @@ test("a new user sets up, connects a bank, syncs, browses, exports and disconnec
     await $("[data-connector='-1']");
     const countries = await driver.executeScript("return [...document.querySelectorAll('select[aria-label=Country] option')].map((o) => o.value)");
     assert.deepEqual([...countries].sort(), ["AT", "BE", "DE", "ES", "FR", "NL"], "the sandbox gateway's countries");
+    const logos = await driver.executeScript("return [...document.querySelectorAll('.banks img')].map((i) => i.src)");
+    assert.ok(logos.length > 0 && logos.every((src) => src.startsWith("data:image/")), `logos arrive as data, the window fetches none: ${logos.map((l) => l.slice(0, 30))}`);
     await shot("03a-add-bank-catalog");
     await click("[data-connector='-1']");
     await $("[data-action=continue-in-browser]");

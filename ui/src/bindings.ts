@@ -100,7 +100,8 @@ name: string,
  */
 country: string, 
 /**
- * Logo address.
+ * The logo as a `data:` URL (fetched by the app: the window loads no
+ * image from the network).
  */
 logo_url: string | null, 
 /**

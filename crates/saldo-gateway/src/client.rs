@@ -115,6 +115,42 @@ impl GatewayClient {
         self.json(Method::GET, url, "GET /ob/banks", None::<&()>, cid).await
     }
 
+    /// A bank's logo from the catalog's `logoUrl`, as a `data:` URL the
+    /// window can show without loading anything from the network itself
+    /// (its CSP allows images from the app and `data:` only). `None` for an
+    /// address the gateway rule refuses, an answer that is not an image, or
+    /// one larger than 256 KiB.
+    pub async fn logo(&self, logo_url: &str) -> Option<String> {
+        use base64::Engine as _;
+        const MAX_LOGO: usize = 256 << 10;
+        let url = Url::parse(logo_url).ok()?;
+        check_gateway_url(&url).ok()?;
+        let mut resp = self.http.get(url).send().await.ok()?;
+        if !resp.status().is_success() {
+            return None;
+        }
+        let kind = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)?
+            .to_str()
+            .ok()?
+            .split(';')
+            .next()?
+            .trim()
+            .to_ascii_lowercase();
+        if !matches!(kind.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/svg+xml") {
+            return None;
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.ok()? {
+            if bytes.len() + chunk.len() > MAX_LOGO {
+                return None;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Some(format!("data:{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes)))
+    }
+
     /// `GET /ob/banks` without a country: the whole catalog.
     pub async fn banks_all(&self, cid: &CorrelationId) -> Result<Vec<Bank>, GatewayError> {
         let url = self.url(&["ob", "banks"])?;

@@ -21,19 +21,33 @@ pub async fn countries(state: State<'_>) -> IpcResult<Vec<String>> {
     Ok(connect::countries(&client).await?)
 }
 
-/// The banks of a country.
+/// The banks of a country, their logos as `data:` URLs (fetched here, once
+/// per address: the window itself loads no image from the network).
 #[tauri::command]
 pub async fn banks(state: State<'_>, country: String) -> IpcResult<Vec<BankView>> {
     let client = ready(&mut *state.session.lock().await)?.client()?.clone();
     let banks = client.banks(&country, &CorrelationId::new()).await?.body;
+    let mut fetches = tokio::task::JoinSet::new();
+    for url in banks.iter().filter_map(|b| b.logo_url.clone()) {
+        if state.logo(&url).is_none() {
+            let client = client.clone();
+            fetches.spawn(async move {
+                let logo = client.logo(&url).await;
+                (url, logo)
+            });
+        }
+    }
+    while let Some(Ok((url, logo))) = fetches.join_next().await {
+        state.keep_logo(url, logo);
+    }
     Ok(banks
         .into_iter()
         .map(|b| BankView {
             connector_id: b.connector_id,
             available: b.status.is_available(),
+            logo_url: b.logo_url.as_deref().and_then(|u| state.logo(u)).flatten(),
             name: b.fullname,
             country: b.country_iso,
-            logo_url: b.logo_url,
         })
         .collect())
 }
