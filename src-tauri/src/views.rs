@@ -126,12 +126,32 @@ pub struct Settings {
     /// The colour theme.
     #[serde(default)]
     pub theme: Theme,
+    /// The TPP id to give the gateway (`tppContext`), when its operator gave
+    /// this installation one; `None`: the build's (`saldo`).
+    #[serde(default)]
+    pub tpp_id: Option<String>,
+    /// The app name to give the gateway; `None`: `Saldo/<version>`.
+    #[serde(default)]
+    pub app_name: Option<String>,
 }
 
 impl Default for Settings {
-    /// A new installation: the daily sync on, the system's theme.
+    /// A new installation: the daily sync on, the system's theme, the
+    /// build's name at the gateway.
     fn default() -> Self {
-        Self { auto_sync: true, theme: Theme::System }
+        Self { auto_sync: true, theme: Theme::System, tpp_id: None, app_name: None }
+    }
+}
+
+impl Settings {
+    /// Who Saldo says it is to the gateway.
+    pub fn identity(&self) -> saldo_core::connect::TppIdentity {
+        let defaults = saldo_core::connect::TppIdentity::default();
+        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        saldo_core::connect::TppIdentity {
+            tpp_id: given(&self.tpp_id).unwrap_or(defaults.tpp_id),
+            app: given(&self.app_name).unwrap_or(defaults.app),
+        }
     }
 }
 
@@ -488,6 +508,20 @@ mod tests {
         let shown = format!("{r:?} {r:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("<redacted>") && shown.contains("Sandbox"), "{shown}");
+    }
+
+    #[test]
+    fn the_name_given_to_the_gateway_is_the_settings_or_the_builds() {
+        let defaults = saldo_core::connect::TppIdentity::default();
+        assert_eq!(super::Settings::default().identity(), defaults, "a new installation uses the build's");
+        let blank = super::Settings { tpp_id: Some("  ".into()), ..super::Settings::default() };
+        assert_eq!(blank.identity().tpp_id, defaults.tpp_id, "a blank setting is no setting");
+        let given = super::Settings {
+            tpp_id: Some("op-42".into()),
+            app_name: Some("Saldo (Anna)".into()),
+            ..super::Settings::default()
+        };
+        assert_eq!((given.identity().tpp_id.as_str(), given.identity().app.as_str()), ("op-42", "Saldo (Anna)"));
     }
 
     #[test]

@@ -125,6 +125,7 @@ async fn a_retry_answer_sends_the_same_flow_call_again_and_too_many_end_the_flow
         redirect_kind: RedirectKind::DeepLink,
         frequency_per_day: 4,
         reconnect: None,
+        identity: None,
     };
     let access = |sb: &saldo_sandbox::SandboxHandle| {
         sb.stats().into_iter().filter(|(k, _)| k == "POST /ob/ais/access").map(|(_, n)| n).sum::<u64>()
@@ -185,4 +186,63 @@ async fn a_bank_logo_reaches_the_window_as_data_and_only_if_it_is_an_image() {
     assert_eq!(client.logo(&json).await, None, "an answer that is not an image is no logo");
     assert_eq!(client.logo("file:///etc/passwd").await, None, "nor is a local file");
     assert_eq!(client.logo("http://gateway.example/logo.png").await, None, "nor plain http elsewhere");
+}
+
+#[tokio::test]
+async fn every_flow_call_names_saldo_to_the_gateway_with_the_flow_id() {
+    use axum::routing::get;
+    use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind, TppIdentity};
+    use std::sync::Mutex;
+    let seen: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let (post_seen, put_seen) = (seen.clone(), seen.clone());
+    let router = Router::new()
+        .route(
+            "/ob/Ais/access/options/{id}",
+            get(|| async {
+                Json(serde_json::json!({"maxConsentDuration": 90, "accessOption": 0, "currencyOption": 0,
+                    "linkingOption": 1, "accountSchemes": [], "additionalPropertiesRequested": []}))
+            }),
+        )
+        .route(
+            "/ob/Ais/access",
+            post(move |Json(body): Json<serde_json::Value>| async move {
+                post_seen.lock().unwrap().push(body);
+                Json(serde_json::json!({"resultStatus": 2, "statusInfo": 0, "flowContext": "fc",
+                    "dataString": "https://bank.example/sca"}))
+            })
+            .put(move |Json(body): Json<serde_json::Value>| async move {
+                put_seen.lock().unwrap().push(body);
+                Json(serde_json::json!({"resultStatus": 7, "statusInfo": 0, "dataString": "stub: stop here"}))
+            }),
+        );
+    let client = GatewayClient::new(ClientConfig::new(serve(router).await)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&tmp.path().join("saldo.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap();
+    let identity = TppIdentity { tpp_id: "tpp-given-by-operator".into(), app: "Saldo test".into() };
+    let request = ConnectRequest {
+        connector_id: 1,
+        bank_name: "Stub".into(),
+        country: "BE".into(),
+        ibans: vec![],
+        additional: Default::default(),
+        redirect_url: "saldo://callback".into(),
+        redirect_kind: RedirectKind::DeepLink,
+        frequency_per_day: 4,
+        reconnect: None,
+        identity: Some(identity),
+    };
+    let Next::OpenBrowser { flow_id, .. } = connect::start(&mut store, &client, &request, Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let callback = format!("saldo://callback?flowId={flow_id}&code=x");
+    let _ = connect::handle_callback(&mut store, &client, &callback, Utc::now()).await.unwrap();
+    let calls = seen.lock().unwrap().clone();
+    assert_eq!(calls.len(), 2, "the start and the continuation");
+    for body in calls {
+        let tpp = &body["tppContext"];
+        assert_eq!(tpp["tppId"], "tpp-given-by-operator", "{body}");
+        assert_eq!(tpp["app"], "Saldo test");
+        assert_eq!(tpp["flow"], flow_id.as_str(), "the flow id on every call of the flow");
+    }
 }

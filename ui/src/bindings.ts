@@ -84,7 +84,16 @@ auto_sync: boolean,
 /**
  * The colour theme.
  */
-theme: Theme, };
+theme: Theme, 
+/**
+ * The TPP id to give the gateway (`tppContext`), when its operator gave
+ * this installation one; `None`: the build's (`saldo`).
+ */
+tpp_id: string | null, 
+/**
+ * The app name to give the gateway; `None`: `Saldo/<version>`.
+ */
+app_name: string | null, };
 
 export type BankView = { 
 /**

@@ -226,6 +226,7 @@ async fn sync_bench(dir: &Path, n: u64) -> Result<(i64, Duration, Duration), Box
         redirect_kind: RedirectKind::DeepLink,
         frequency_per_day: 4,
         reconnect: None,
+        identity: None,
     };
     let Next::OpenBrowser { url, .. } = connect::start(&mut store, &client, &req, Utc::now()).await? else {
         return Err("no redirect".into());

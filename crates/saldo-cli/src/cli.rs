@@ -20,6 +20,13 @@ pub struct Cli {
     /// Protect the database with the passphrase in this file instead of the OS keyring.
     #[arg(long, global = true, env = "SALDO_PASSPHRASE_FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// The TPP id to give the gateway (`tppContext`), when its operator gave
+    /// you one; default: the build's (`saldo`).
+    #[arg(long, global = true, env = "SALDO_TPP_ID")]
+    pub tpp_id: Option<String>,
+    /// The app name to give the gateway (`tppContext`); default `Saldo/<version>`.
+    #[arg(long, global = true, env = "SALDO_TPP_APP")]
+    pub tpp_app: Option<String>,
     /// Machine-readable output: one JSON document on standard output
     /// (see docs/schema/cli-json.md).
     #[arg(long, global = true)]

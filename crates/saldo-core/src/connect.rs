@@ -47,6 +47,26 @@ pub struct ConnectRequest {
     pub frequency_per_day: i64,
     /// Re-consent of this existing connection (keeps its history, R15).
     pub reconnect: Option<i64>,
+    /// Who Saldo says it is to the gateway (`tppContext`); `None`: the
+    /// build's defaults.
+    pub identity: Option<TppIdentity>,
+}
+
+/// Saldo's name at the gateway, sent as `tppContext` with every flow call:
+/// a setting (the gateway operator may have given this installation its own
+/// TPP id), with the build's defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TppIdentity {
+    /// The TPP id (default `saldo`, or `SALDO_TPP_ID` at build time).
+    pub tpp_id: String,
+    /// The app's name (default `Saldo/<version>`).
+    pub app: String,
+}
+
+impl Default for TppIdentity {
+    fn default() -> Self {
+        Self { tpp_id: TPP_ID.to_owned(), app: concat!("Saldo/", env!("CARGO_PKG_VERSION")).to_owned() }
+    }
 }
 
 /// What happens next.
@@ -128,6 +148,9 @@ struct Details {
     /// Callback parameters already used, in a fixed order (R19: once).
     #[serde(default)]
     used_callbacks: Vec<String>,
+    /// Who Saldo said it was when the flow started (the same on every call).
+    #[serde(default)]
+    identity: Option<TppIdentity>,
 }
 
 fn details(flow: &FlowRow) -> Details {
@@ -185,7 +208,13 @@ pub async fn start(
         None => None,
     };
     let flow_id = uuid::Uuid::new_v4().to_string();
-    let d = Details { bank_name: req.bank_name.clone(), country: req.country.clone(), ..Details::default() };
+    let identity = req.identity.clone().unwrap_or_default();
+    let d = Details {
+        bank_name: req.bank_name.clone(),
+        country: req.country.clone(),
+        identity: Some(identity.clone()),
+        ..Details::default()
+    };
     let details_json = serde_json::to_string(&d).unwrap_or_default();
     store.insert_flow(
         &flow_id,
@@ -202,7 +231,7 @@ pub async fn start(
         connector_id: req.connector_id,
         user_context: user,
         bank_settings: None,
-        tpp_context: Some(tpp_context(&flow_id)),
+        tpp_context: Some(tpp_context(&identity, &flow_id)),
         accounts_access_request: AccountsAccessRequest {
             flow_id: Some(flow_id.clone()),
             redirect_url: Some(req.redirect_url.clone()),
@@ -239,10 +268,10 @@ pub fn bank_address(text: &str) -> Option<url::Url> {
 /// Who is calling, sent as `tppContext` with every flow call (the .NET
 /// client's README fills `TppId`, `App` and `Flow`): the gateway's accounting
 /// and support can tell Saldo's flows apart.
-pub fn tpp_context(flow_id: &str) -> TppContext {
+pub fn tpp_context(identity: &TppIdentity, flow_id: &str) -> TppContext {
     TppContext {
-        tpp_id: Some(TPP_ID.to_owned()),
-        app: Some(concat!("Saldo/", env!("CARGO_PKG_VERSION")).to_owned()),
+        tpp_id: Some(identity.tpp_id.clone()),
+        app: Some(identity.app.clone()),
         flow: Some(flow_id.to_owned()),
         transaction: None,
         unit: None,
@@ -631,7 +660,7 @@ async fn step(
         None => flow.user_context.clone(),
     };
     let mut req = AccessContinueRequest::new(fctx, data, user);
-    req.tpp_context = Some(tpp_context(&flow.id));
+    req.tpp_context = Some(tpp_context(&details(flow).identity.unwrap_or_default(), &flow.id));
     let cid = CorrelationId::new();
     match with_retry(store, flow, || client.continue_access(&req, &cid), now).await {
         Ok(resp) => apply(store, client, flow, resp.body, now).await,

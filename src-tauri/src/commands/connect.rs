@@ -12,6 +12,7 @@ use tauri::AppHandle;
 use super::{detached, ready, State};
 use crate::error::{IpcError, IpcResult};
 use crate::links;
+use crate::state::AppFile;
 use crate::views::{Answer, BankForm, BankView, ConnectForm, FormField, Step};
 
 /// The countries the gateway serves.
@@ -94,6 +95,7 @@ pub async fn connect_start(app: AppHandle, state: State<'_>, form: ConnectForm) 
         redirect_kind,
         frequency_per_day: 4,
         reconnect: form.reconnect,
+        identity: Some(AppFile::load(&state.data_dir)?.settings.identity()),
     };
     let (mut store, client) = detached(&state).await?;
     let next = connect::start(&mut store, &client, &req, Utc::now()).await?;

@@ -52,6 +52,7 @@ pub fn request(connector_id: i64) -> ConnectRequest {
         redirect_kind: RedirectKind::DeepLink,
         frequency_per_day: 4,
         reconnect: None,
+        identity: None,
     }
 }
 

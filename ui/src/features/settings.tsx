@@ -21,6 +21,16 @@ export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStat
         <p>{s.mode === "sandbox" ? "Demo banks: a simulated gateway running inside Saldo." : `Gateway: ${s.gateway_url ?? ""}`}</p>
         <p class="muted small">Bank callbacks: {s.deep_link ? "saldo:// links" : "a local address on 127.0.0.1 (saldo:// is not registered)"}</p>
         <label class="check"><input type="checkbox" checked={s.settings.auto_sync} onChange={(e) => save({ auto_sync: e.currentTarget.checked })} /> Sync automatically once a day (never asks you to sign in; banks that need it are flagged)</label>
+        <details class="small">
+          <summary>How Saldo names itself to the gateway</summary>
+          <p class="muted small">Sent with every bank connection (the gateway's <span class="mono">tppContext</span>). Leave empty unless your gateway's operator gave you values.</p>
+          <label class="field">TPP id
+            <input data-setting="tpp-id" placeholder="saldo" value={s.settings.tpp_id ?? ""} onChange={(e) => save({ tpp_id: e.currentTarget.value.trim() || null })} />
+          </label>
+          <label class="field">App name
+            <input data-setting="app-name" placeholder="Saldo" value={s.settings.app_name ?? ""} onChange={(e) => save({ app_name: e.currentTarget.value.trim() || null })} />
+          </label>
+        </details>
         <h2>Appearance</h2>
         <div class="row" role="radiogroup" aria-label="Theme">
           {THEMES.map((t) => (

@@ -93,6 +93,7 @@ pub async fn start(ctx: &mut Ctx, args: ConnectArgs) -> Result<(), Fail> {
         redirect_kind: if listener.is_some() { RedirectKind::Loopback } else { RedirectKind::DeepLink },
         frequency_per_day: 4,
         reconnect: args.reconnect,
+        identity: ctx.identity.clone(),
     };
     let next = connect::start(&mut ctx.session.store, &client, &req, Utc::now()).await?;
     drive(ctx, &client, next, args.option.as_deref(), listener, args.no_browser).await

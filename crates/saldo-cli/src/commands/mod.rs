@@ -18,6 +18,8 @@ pub struct Ctx {
     pub session: Session,
     /// `--json`.
     pub json: bool,
+    /// `--tpp-id` / `--tpp-app`: who Saldo says it is to the gateway.
+    pub identity: Option<saldo_core::connect::TppIdentity>,
     gateway: Option<url::Url>,
     sandbox: Option<saldo_sandbox::SandboxHandle>,
 }
@@ -32,7 +34,14 @@ impl Ctx {
         let session = tokio::task::spawn_blocking(move || Session::open(config))
             .await
             .map_err(|e| Fail::failure(e.to_string()))??;
-        Ok(Self { session, json: cli.json, gateway: cli.gateway.clone(), sandbox: None })
+        let identity = (cli.tpp_id.is_some() || cli.tpp_app.is_some()).then(|| {
+            let defaults = saldo_core::connect::TppIdentity::default();
+            saldo_core::connect::TppIdentity {
+                tpp_id: cli.tpp_id.clone().unwrap_or(defaults.tpp_id),
+                app: cli.tpp_app.clone().unwrap_or(defaults.app),
+            }
+        });
+        Ok(Self { session, json: cli.json, identity, gateway: cli.gateway.clone(), sandbox: None })
     }
 
     /// The gateway client: `--gateway`, else the embedded sandbox (started now).
