@@ -163,7 +163,7 @@ impl AppState {
                     .await
                     .map_err(|e| IpcError::new(IpcCode::Gateway, format!("the demo banks did not start: {e}")))?;
                 let url = url::Url::parse(sb.base_url()).map_err(|e| IpcError::new(IpcCode::Gateway, e.to_string()))?;
-                session.set_gateway(url)?;
+                session.set_embedded_gateway(url)?;
                 Some(sb)
             }
         };
@@ -179,11 +179,6 @@ impl AppState {
             task.abort();
         }
         *self.session.lock().await = None;
-    }
-
-    /// Where per-connection lock files live (shared with the CLI).
-    pub fn lock_dir(&self) -> PathBuf {
-        self.data_dir.join("locks")
     }
 }
 

@@ -491,3 +491,40 @@ async fn the_gateways_hole_marks_become_gaps_with_their_days_and_a_clean_fetch_c
     assert!(w.store.gaps(Some(acct.id)).unwrap().is_empty(), "a fetch that covers them without a mark closes them");
     assert_eq!(w.store.transaction_count(acct.id).unwrap(), w.expected(-1, MOCK), "R16");
 }
+
+#[tokio::test]
+async fn a_connection_is_synced_only_through_its_own_gateway_and_moves_by_reconnecting() {
+    let mut w = world().await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    w.sync(conn, Scope::Transactions).await;
+    let acct = w.account(conn, MOCK);
+    let kept = w.store.transaction_count(acct.id).unwrap();
+    assert_eq!(w.store.connection(conn).unwrap().unwrap().gateway.as_deref(), Some(w.client.label()));
+
+    // The person switches to another gateway: the connection's contexts mean nothing there.
+    let other = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let elsewhere =
+        saldo_gateway::GatewayClient::new(saldo_gateway::ClientConfig::new(url::Url::parse(other.base_url()).unwrap()))
+            .unwrap();
+    let opts = w.opts();
+    let (_, outcome) = sync::sync_connection(&mut w.store, &elsewhere, conn, Scope::Transactions, &opts).await.unwrap();
+    let Outcome::NeedsReconnect { reason } = &outcome else { panic!("{outcome:?}") };
+    assert!(reason.contains("another gateway"), "{reason}");
+    assert!(other.stats().is_empty(), "no call with another gateway's context was made");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R11: the data stays");
+
+    // Reconnecting through the new gateway moves the connection, its history kept.
+    let mut req = request(-1);
+    req.reconnect = Some(conn);
+    let Next::OpenBrowser { url, .. } = connect::start(&mut w.store, &elsewhere, &req, Utc::now()).await.unwrap()
+    else {
+        panic!()
+    };
+    let Page::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    let done = connect::handle_callback(&mut w.store, &elsewhere, &cb, Utc::now()).await.unwrap();
+    assert!(matches!(done, Next::Connected { connection_id, .. } if connection_id == conn), "{done:?}");
+    assert_eq!(w.store.connection(conn).unwrap().unwrap().gateway.as_deref(), Some(elsewhere.label()));
+    let (_, again) = sync::sync_connection(&mut w.store, &elsewhere, conn, Scope::Transactions, &opts).await.unwrap();
+    assert!(matches!(again, Outcome::Completed { .. }), "synced through its new gateway: {again:?}");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R15, R16: history kept across the move, nothing twice");
+}

@@ -202,6 +202,9 @@ pub async fn start(
         }
     }
     let user = match req.reconnect {
+        // Moving a connection to another gateway: its contexts mean nothing
+        // there, so the person starts afresh at this one (the data stays).
+        Some(conn) if store.connection(conn)?.and_then(|c| c.gateway).is_some_and(|g| g != client.label()) => None,
         Some(conn) => Some(
             store.user_context(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?,
         ),
@@ -466,6 +469,7 @@ async fn finish(
             conn
         }
     };
+    store.set_connection_gateway(conn, client.label())?;
     store.update_flow(&flow.id, FlowState::Finished, None, None, None, None, now)?;
     // Discover the accounts now; a failure here leaves a working connection
     // whose accounts the next sync finds.

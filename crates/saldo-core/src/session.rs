@@ -16,6 +16,9 @@ use saldo_vault::{DbKey, KdfParams, KeyringStore, Passphrase, PassphraseFile, Se
 use crate::sync::SyncOptions;
 use crate::{CoreError, Result};
 
+/// The gateway label of the embedded sandbox (its port changes every start).
+pub const EMBEDDED_SANDBOX: &str = "embedded sandbox";
+
 /// The shortest passphrase Saldo accepts for a new database or a change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 
@@ -164,6 +167,13 @@ impl Session {
     /// Talks to this gateway from now on.
     pub fn set_gateway(&mut self, url: url::Url) -> Result<()> {
         self.client = Some(GatewayClient::new(ClientConfig::new(url))?);
+        Ok(())
+    }
+
+    /// Talks to the embedded sandbox at `url`: its connections belong to
+    /// "the embedded sandbox" whatever port it has today.
+    pub fn set_embedded_gateway(&mut self, url: url::Url) -> Result<()> {
+        self.client = Some(GatewayClient::new(ClientConfig::new(url))?.with_label(EMBEDDED_SANDBOX));
         Ok(())
     }
 

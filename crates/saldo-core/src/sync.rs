@@ -357,7 +357,17 @@ pub async fn sync_connection(
         )));
     }
     let run = store.start_sync_run(conn, scope, opts.trigger, Utc::now())?;
-    let outcome = match execute(store, client, conn, connection.connector_id, run, scope, opts).await {
+    let elsewhere = connection.gateway.as_deref().filter(|g| *g != client.label());
+    let result = match elsewhere {
+        // Its contexts belong to another gateway: no call is made with them here.
+        Some(other) => Ok(Outcome::NeedsReconnect {
+            reason: format!(
+                "this connection was made through another gateway ({other}); reconnect it through this one"
+            ),
+        }),
+        None => execute(store, client, conn, connection.connector_id, run, scope, opts).await,
+    };
+    let outcome = match result {
         Ok(o) | Err(Stop::Outcome(o)) => o,
         Err(Stop::Core(e)) => {
             store.set_sync_run_state(
@@ -380,6 +390,10 @@ pub async fn sync_connection(
                 store.set_connection_status(conn, ConnectionStatus::Active, now)?;
             }
             *amended_transactions = store.sync_run(run)?.map_or(0, |r| r.updated_transactions);
+            if connection.gateway.is_none() {
+                // Made before Saldo recorded gateways: it belongs to the one that syncs it.
+                store.set_connection_gateway(conn, client.label())?;
+            }
         }
         Outcome::NeedsReconnect { reason } => {
             store.set_sync_run_state(run, SyncRunState::AwaitAuth, Some(FailureKind::Reconnect), Some(reason), now)?;

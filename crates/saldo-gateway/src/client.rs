@@ -58,6 +58,7 @@ pub struct GatewayClient {
     http: reqwest::Client,
     base: Url,
     max_body: usize,
+    label: String,
 }
 
 const MAX_BODY_EXCERPT: usize = 160;
@@ -100,7 +101,21 @@ impl GatewayClient {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        Ok(Self { http, base, max_body: config.max_body_bytes })
+        let label = base.to_string();
+        Ok(Self { http, base, max_body: config.max_body_bytes, label })
+    }
+
+    /// The same client under another name (e.g. `embedded sandbox`, whose
+    /// address changes at every start).
+    pub fn with_label(mut self, label: &str) -> Self {
+        label.clone_into(&mut self.label);
+        self
+    }
+
+    /// Which gateway this is, for the connections made through it: its base
+    /// URL unless named otherwise.
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     /// The base URL.

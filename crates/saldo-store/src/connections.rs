@@ -22,6 +22,8 @@ pub struct Connection {
     pub status: ConnectionStatus,
     /// Last completed sync.
     pub last_sync_at: Option<String>,
+    /// The gateway it was made through (its label), if known.
+    pub gateway: Option<String>,
 }
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Connection> {
@@ -32,10 +34,11 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         country: r.get(3)?,
         status: r.get(4)?,
         last_sync_at: r.get(5)?,
+        gateway: r.get(6)?,
     })
 }
 
-const COLUMNS: &str = "id, connector_id, bank_name, country, status, last_sync_at";
+const COLUMNS: &str = "id, connector_id, bank_name, country, status, last_sync_at, gateway";
 
 impl Store {
     /// Adds a connection after a finished SCA flow, with its first user context (R1).
@@ -81,6 +84,12 @@ impl Store {
             "UPDATE connections SET user_context = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, user.expose(), now.to_rfc3339()],
         )?;
+        Ok(())
+    }
+
+    /// Records the gateway a connection belongs to (see migration v7).
+    pub fn set_connection_gateway(&self, id: i64, gateway: &str) -> Result<()> {
+        self.conn.execute("UPDATE connections SET gateway = ?2 WHERE id = ?1", params![id, gateway])?;
         Ok(())
     }
 

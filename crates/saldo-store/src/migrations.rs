@@ -304,6 +304,13 @@ CREATE TABLE gaps (
     UNIQUE (account_id, before_date)
 ) STRICT;
 "#,
+    // v7: the gateway a connection was made through. Its contexts mean
+    // nothing to another gateway: a connection is synced only through its
+    // own, and reconnected (a new consent) to move to another. NULL: made
+    // before v7, adopted by the first gateway that syncs it.
+    r#"
+ALTER TABLE connections ADD COLUMN gateway TEXT;
+"#,
 ];
 
 /// The schema version of a fresh database.

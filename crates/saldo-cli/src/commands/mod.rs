@@ -49,18 +49,17 @@ impl Ctx {
         if let Ok(c) = self.session.client() {
             return Ok(c.clone());
         }
-        let url = match self.gateway.clone() {
-            Some(url) => url,
+        match self.gateway.clone() {
+            Some(url) => self.session.set_gateway(url)?,
             None => {
                 let sb = saldo_sandbox::start_embedded(self.session.data_dir())
                     .await
                     .map_err(|e| Fail::failure(format!("the embedded sandbox did not start: {e}")))?;
                 let url = url::Url::parse(sb.base_url()).map_err(|e| Fail::failure(e.to_string()))?;
                 self.sandbox = Some(sb);
-                url
+                self.session.set_embedded_gateway(url)?;
             }
-        };
-        self.session.set_gateway(url)?;
+        }
         Ok(self.session.client()?.clone())
     }
 }
