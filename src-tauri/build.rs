@@ -8,6 +8,8 @@ const COMMANDS: &[&str] = &[
     "unlock",
     "lock",
     "save_settings",
+    "test_gateway",
+    "change_gateway",
     "countries",
     "banks",
     "bank_form",

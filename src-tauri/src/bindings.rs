@@ -22,6 +22,7 @@ pub fn generate() -> String {
         SetupRequest::decl(),
         Answer::decl(),
         Settings::decl(),
+        GatewayTest::decl(),
         BankView::decl(),
         FormField::decl(),
         BankForm::decl(),

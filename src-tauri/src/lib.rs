@@ -81,6 +81,8 @@ pub fn run() {
             commands::app::unlock,
             commands::app::lock,
             commands::app::save_settings,
+            commands::app::test_gateway,
+            commands::app::change_gateway,
             commands::connect::countries,
             commands::connect::banks,
             commands::connect::bank_form,

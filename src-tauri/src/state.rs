@@ -153,21 +153,44 @@ impl AppState {
         let mut session = tokio::task::spawn_blocking(move || Session::open(config))
             .await
             .map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))??;
-        let sandbox = match mode {
+        let sandbox = Self::gateway_of(&self.data_dir, mode, &file, &mut session).await?;
+        *self.session.lock().await = Some(Unlocked { session, sandbox });
+        Ok(())
+    }
+
+    /// Points the session at the gateway of `mode` (starting the embedded
+    /// sandbox for the demo banks); returns that sandbox.
+    async fn gateway_of(
+        data_dir: &Path,
+        mode: Mode,
+        file: &AppFile,
+        session: &mut Session,
+    ) -> IpcResult<Option<saldo_sandbox::SandboxHandle>> {
+        match mode {
             Mode::Gateway => {
                 session.set_gateway(session::gateway_url(file.gateway_url.as_deref().unwrap_or_default())?)?;
-                None
+                Ok(None)
             }
             Mode::Sandbox => {
-                let sb = saldo_sandbox::start_embedded(&self.data_dir)
+                let sb = saldo_sandbox::start_embedded(data_dir)
                     .await
                     .map_err(|e| IpcError::new(IpcCode::Gateway, format!("the demo banks did not start: {e}")))?;
                 let url = url::Url::parse(sb.base_url()).map_err(|e| IpcError::new(IpcCode::Gateway, e.to_string()))?;
                 session.set_embedded_gateway(url)?;
-                Some(sb)
+                Ok(Some(sb))
             }
-        };
-        *self.session.lock().await = Some(Unlocked { session, sandbox });
+        }
+    }
+
+    /// After a change of gateway in `app.json`: the open session talks to
+    /// the new one, and connections of the old one ask to be reconnected.
+    pub async fn connect_gateway(&self, file: &AppFile) -> IpcResult<()> {
+        let mode = file.mode.ok_or_else(|| IpcError::new(IpcCode::NotSetUp, "Saldo is not set up yet"))?;
+        let mut guard = self.session.lock().await;
+        let Some(unlocked) = guard.as_mut() else { return Ok(()) }; // applied at the next unlock
+        unlocked.sandbox = Self::gateway_of(&self.data_dir, mode, file, &mut unlocked.session).await?;
+        let label = unlocked.session.client()?.label().to_owned();
+        saldo_core::manage::switch_gateway(&unlocked.session.store, &label)?;
         Ok(())
     }
 

@@ -155,6 +155,15 @@ impl Settings {
     }
 }
 
+/// What testing a gateway found.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct GatewayTest {
+    /// Banks in its catalog.
+    pub banks: u32,
+    /// Countries they are in.
+    pub countries: u32,
+}
+
 /// A bank of the catalog.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct BankView {

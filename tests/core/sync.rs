@@ -506,6 +506,17 @@ async fn a_connection_is_synced_only_through_its_own_gateway_and_moves_by_reconn
     let elsewhere =
         saldo_gateway::GatewayClient::new(saldo_gateway::ClientConfig::new(url::Url::parse(other.base_url()).unwrap()))
             .unwrap();
+    assert_eq!(saldo_core::manage::switch_gateway(&w.store, elsewhere.label()).unwrap(), 1, "marked at the switch");
+    assert_eq!(
+        w.store.connection(conn).unwrap().unwrap().status,
+        ConnectionStatus::NeedsReconnect,
+        "the overview offers the reconnect at once"
+    );
+    assert_eq!(
+        saldo_core::manage::switch_gateway(&w.store, w.client.label()).unwrap(),
+        0,
+        "its own gateway marks nothing"
+    );
     let opts = w.opts();
     let (_, outcome) = sync::sync_connection(&mut w.store, &elsewhere, conn, Scope::Transactions, &opts).await.unwrap();
     let Outcome::NeedsReconnect { reason } = &outcome else { panic!("{outcome:?}") };
@@ -526,5 +537,9 @@ async fn a_connection_is_synced_only_through_its_own_gateway_and_moves_by_reconn
     assert_eq!(w.store.connection(conn).unwrap().unwrap().gateway.as_deref(), Some(elsewhere.label()));
     let (_, again) = sync::sync_connection(&mut w.store, &elsewhere, conn, Scope::Transactions, &opts).await.unwrap();
     assert!(matches!(again, Outcome::Completed { .. }), "synced through its new gateway: {again:?}");
-    assert_eq!(w.store.transaction_count(acct.id).unwrap(), kept, "R15, R16: history kept across the move, nothing twice");
+    assert_eq!(
+        w.store.transaction_count(acct.id).unwrap(),
+        kept,
+        "R15, R16: history kept across the move, nothing twice"
+    );
 }

@@ -128,6 +128,13 @@ test("a new user sets up, connects a bank, syncs, browses, exports and disconnec
     await click("[data-nav=settings]");
     await waitText("h1", /Settings/);
     await shot("10-settings");
+    // Testing a gateway that is not there says so in one sentence; nothing changes.
+    await click("[data-testid=change-gateway] summary");
+    const address = await $("input[aria-label='Gateway address']");
+    await address.sendKeys("http://127.0.0.1:9/");
+    await click("[data-action=test-gateway]");
+    await waitText("[data-testid=gateway-test]", /Not reached: could not reach the gateway/, 20000);
+    await shot("10b-settings-test-gateway");
     // Dark theme, chosen by hand (light/dark otherwise follow the system).
     await click("[data-theme-choice=dark]");
     await driver.wait(async () => (await driver.executeScript("return document.documentElement.dataset.theme")) === "dark", 10000);

@@ -95,6 +95,16 @@ tpp_id: string | null,
  */
 app_name: string | null, };
 
+export type GatewayTest = { 
+/**
+ * Banks in its catalog.
+ */
+banks: number, 
+/**
+ * Countries they are in.
+ */
+countries: number, };
+
 export type BankView = { 
 /**
  * Connector id.

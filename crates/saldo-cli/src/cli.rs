@@ -66,6 +66,9 @@ pub enum AccountAction {
 /// The subcommands.
 #[derive(Subcommand)]
 pub enum Command {
+    /// Test the gateway (`--gateway`, or the embedded sandbox): fetch its
+    /// catalog and say what it serves, or why it cannot be reached.
+    Gateway,
     /// The countries whose banks the gateway serves.
     Countries,
     /// The banks you can connect, by country.

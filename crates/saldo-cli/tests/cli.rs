@@ -635,3 +635,23 @@ async fn accounts_show_the_stretches_the_gateway_says_may_be_missing() {
         "the JSON carries the gaps: {listed}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saldo_gateway_tests_the_connection_with_a_clear_outcome() {
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let (_home, data, pass) = home();
+    let o = run(saldo(&data, &pass, Some(sb.base_url())).arg("gateway"));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains(": reached; ") && stdout(&o).contains(" countries"), "{}", stdout(&o));
+    let facts = json(&run(saldo(&data, &pass, Some(sb.base_url())).args(["gateway", "--json"])));
+    assert!(facts["banks"].as_u64().unwrap() > 5, "{facts}");
+    // A gateway that is not there: one sentence, exit 1, no waiting for minutes.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let o = run(saldo(&data, &pass, Some(&format!("http://127.0.0.1:{port}/"))).arg("gateway"));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("could not reach the gateway"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -58,6 +58,20 @@ pub async fn disconnect(
     Ok(revoked)
 }
 
+/// After a switch to the gateway labelled `label`: every connection made
+/// through another one needs a reconnect (its contexts mean nothing here);
+/// its data stays. Returns how many were marked.
+pub fn switch_gateway(store: &Store, label: &str) -> Result<usize> {
+    let mut marked = 0;
+    for c in store.connections()? {
+        if c.gateway.as_deref().is_some_and(|g| g != label) && c.status == ConnectionStatus::Active {
+            store.set_connection_status(c.id, ConnectionStatus::NeedsReconnect, Utc::now())?;
+            marked += 1;
+        }
+    }
+    Ok(marked)
+}
+
 /// Removes one account at the gateway (`accounts/delete`), then locally with
 /// its balances and transactions (R14).
 pub async fn delete_account(

@@ -6,7 +6,7 @@ use saldo_core::CoreError;
 
 use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::state::AppFile;
-use crate::views::{AppStatus, Mode, Settings, SetupRequest};
+use crate::views::{AppStatus, GatewayTest, Mode, Settings, SetupRequest};
 
 /// Where the app is: setup, locked or ready.
 #[tauri::command]
@@ -55,6 +55,34 @@ pub async fn unlock(state: State<'_>, passphrase: Option<String>) -> IpcResult<A
 #[tauri::command]
 pub async fn lock(state: State<'_>) -> IpcResult<AppStatus> {
     state.lock().await;
+    state.status().await
+}
+
+/// Tests a gateway address: its catalog, or why it cannot be reached.
+#[tauri::command]
+pub async fn test_gateway(url: String) -> IpcResult<GatewayTest> {
+    let url = session::gateway_url(&url)?;
+    let client = saldo_gateway::GatewayClient::new(saldo_gateway::ClientConfig::new(url))?;
+    let banks = client.banks_all(&saldo_gateway::CorrelationId::new()).await?;
+    let countries: std::collections::BTreeSet<&str> = banks.iter().map(|b| b.country_iso.as_str()).collect();
+    Ok(GatewayTest {
+        banks: u32::try_from(banks.len()).unwrap_or(u32::MAX),
+        countries: u32::try_from(countries.len()).unwrap_or(u32::MAX),
+    })
+}
+
+/// Switches between the demo banks and a gateway. Connections made through
+/// the other one keep their data and ask to be reconnected.
+#[tauri::command]
+pub async fn change_gateway(state: State<'_>, mode: Mode, url: Option<String>) -> IpcResult<AppStatus> {
+    let mut file = AppFile::load(&state.data_dir)?;
+    file.gateway_url = match mode {
+        Mode::Sandbox => None,
+        Mode::Gateway => Some(session::gateway_url(url.as_deref().unwrap_or_default())?.to_string()),
+    };
+    file.mode = Some(mode);
+    file.save(&state.data_dir)?;
+    state.connect_gateway(&file).await?;
     state.status().await
 }
 

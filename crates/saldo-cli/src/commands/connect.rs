@@ -14,6 +14,30 @@ use crate::exit::Fail;
 use crate::interact::{ask, off_runtime, open_browser, read_line};
 use crate::output::{inert, print_json, BankOut, StepOut};
 
+/// `saldo gateway`: the catalog call, and a clear outcome.
+pub async fn test_gateway(ctx: &mut Ctx) -> Result<(), Fail> {
+    let client = ctx.client().await?;
+    let banks = client.banks_all(&CorrelationId::new()).await?;
+    let countries: std::collections::BTreeSet<&str> = banks.iter().map(|b| b.country_iso.as_str()).collect();
+    let available = banks.iter().filter(|b| b.status.is_available()).count();
+    if ctx.json {
+        print_json(&serde_json::json!({
+            "gateway": client.label(),
+            "banks": banks.len(),
+            "available": available,
+            "countries": countries,
+        }));
+    } else {
+        println!(
+            "{}: reached; {} bank(s) ({available} available now) in {} countries",
+            inert(client.label(), false),
+            banks.len(),
+            countries.len()
+        );
+    }
+    Ok(())
+}
+
 /// `saldo countries`.
 pub async fn countries(ctx: &mut Ctx) -> Result<(), Fail> {
     let list = connect::countries(&ctx.client().await?).await?;
