@@ -246,3 +246,39 @@ async fn every_flow_call_names_saldo_to_the_gateway_with_the_flow_id() {
         assert_eq!(tpp["flow"], flow_id.as_str(), "the flow id on every call of the flow");
     }
 }
+
+#[tokio::test]
+async fn terms_come_in_the_persons_language_and_registration_needs_the_current_version() {
+    use saldo_gateway::{CorrelationId, NewUser};
+    let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
+    let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
+    let cid = CorrelationId::new();
+    let fr = client.terms("fr", &cid).await.unwrap().body;
+    assert_eq!(fr.language.as_deref(), Some("fr"));
+    assert!(fr.tc.contains("Conditions") && fr.available_languages.contains(&"nl".to_owned()), "{fr:?}");
+    let other = client.terms("xx", &cid).await.unwrap().body;
+    assert_eq!(other.language.as_deref(), Some("en"), "English when the language is not offered");
+
+    let person = |version: i64| NewUser {
+        firstname: "Anna".into(),
+        lastname: "Peeters".into(),
+        email: "anna@example.org".into(),
+        cell_phone: None,
+        vatid: None,
+        external_ref: None,
+        date_of_birth: Some("1990-04-01T00:00:00".into()),
+        validated_version_tc: version,
+    };
+    let err = client.register(&person(fr.version + 1), &cid).await.unwrap_err();
+    assert_eq!(err.exception_type(), Some("TermsVersionException"), "{err}");
+    let registered = client.register(&person(fr.version), &cid).await.unwrap().body;
+    assert_eq!(registered.action.as_deref(), Some("OK"));
+    assert!(registered.user_context.is_some(), "R1: the person's first user context");
+    assert!(!format!("{:?}", person(1)).contains("anna@"), "personal data stays out of Debug");
+    let accepted = client.accepted_terms(&registered.psuid, &cid).await.unwrap().body;
+    assert_eq!(accepted.version, fr.version);
+    // A newer version: the person's acceptance is now out of date.
+    let newer = sb.bump_terms();
+    assert_eq!(client.terms("en", &cid).await.unwrap().body.version, newer);
+    assert!(client.accepted_terms(&registered.psuid, &cid).await.unwrap().body.version < newer, "must accept again");
+}

@@ -69,6 +69,12 @@ pub enum Command {
     /// Test the gateway (`--gateway`, or the embedded sandbox): fetch its
     /// catalog and say what it serves, or why it cannot be reached.
     Gateway,
+    /// The gateway's terms and privacy notice, with their version.
+    Terms {
+        /// Your language (e.g. `fr`), when the gateway has the text in it.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
     /// The countries whose banks the gateway serves.
     Countries,
     /// The banks you can connect, by country.

@@ -29,6 +29,7 @@ async fn run(cli: Cli) -> Result<(), Fail> {
     let mut ctx = Ctx::open(&cli).await?;
     match cli.command {
         Command::Gateway => commands::connect::test_gateway(&mut ctx).await,
+        Command::Terms { language } => commands::connect::terms(&mut ctx, &language).await,
         Command::Countries => commands::connect::countries(&mut ctx).await,
         Command::Banks { country } => commands::connect::banks(&mut ctx, &country).await,
         Command::Connect { connector_id, ibans, props, no_browser, redirect, option, reconnect } => {

@@ -38,6 +38,8 @@ fn json(o: &Output) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconnects() {
     let (_home, data, pass) = home();
+    let terms = stdout(&run(saldo(&data, &pass, None).args(["terms", "--language", "nl"])));
+    assert!(terms.contains("Algemene voorwaarden") && terms.contains("version 1"), "the gateway's terms: {terms}");
     let countries = json(&run(saldo(&data, &pass, None).args(["countries", "--json"])));
     assert!(countries.as_array().unwrap().iter().any(|c| c == "BE"), "the gateway's countries: {countries}");
     let banks = json(&run(saldo(&data, &pass, None).args(["banks", "--country", "BE", "--json"])));

@@ -16,8 +16,8 @@ use crate::meta::{CorrelationId, ResponseMeta, WithMeta};
 use crate::redact::{excerpt, redact_secrets};
 use crate::{
     AccessContinueRequest, AccessOptions, AccessRequest, AccessResponse, AccountDataRequest, AccountsRequest,
-    AccountsResponse, BalancesResponse, Bank, DeleteRequest, TransactionsNextRequest, TransactionsResponse,
-    UserContext,
+    AccountsResponse, BalancesResponse, Bank, DeleteRequest, NewUser, Registration, Terms, TermsAccepted,
+    TransactionsNextRequest, TransactionsResponse, UserContext,
 };
 
 /// How to reach the gateway.
@@ -164,6 +164,30 @@ impl GatewayClient {
             bytes.extend_from_slice(&chunk);
         }
         Some(format!("data:{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(&bytes)))
+    }
+
+    /// `GET /ob/gw/tc/latest?language=xx`: the terms and privacy notice to
+    /// accept (in `language` when the gateway has it).
+    pub async fn terms(&self, language: &str, cid: &CorrelationId) -> Result<WithMeta<Terms>, GatewayError> {
+        let mut url = self.url(&["ob", "gw", "tc", "latest"])?;
+        url.query_pairs_mut().append_pair("language", language);
+        self.json(Method::GET, url, "GET /ob/gw/tc/latest", None::<&()>, cid).await
+    }
+
+    /// `POST /ob/gw/users`: registers a person who accepted a terms version.
+    pub async fn register(&self, user: &NewUser, cid: &CorrelationId) -> Result<WithMeta<Registration>, GatewayError> {
+        let url = self.url(&["ob", "gw", "users"])?;
+        self.json(Method::POST, url, "POST /ob/gw/users", Some(user), cid).await
+    }
+
+    /// `GET /ob/gw/users/{psuId}/tc/latest`: the terms version a person accepted.
+    pub async fn accepted_terms(
+        &self,
+        psu_id: &str,
+        cid: &CorrelationId,
+    ) -> Result<WithMeta<TermsAccepted>, GatewayError> {
+        let url = self.url(&["ob", "gw", "users", psu_id, "tc", "latest"])?;
+        self.json(Method::GET, url, "GET /ob/gw/users/{psuId}/tc/latest", None::<&()>, cid).await
     }
 
     /// `GET /ob/banks` without a country: the whole catalog.

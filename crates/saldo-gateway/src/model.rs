@@ -128,6 +128,87 @@ pub struct TppContext {
     pub unit: Option<String>,
 }
 
+/// The gateway's terms and privacy notice (`GET /ob/gw/tc/latest`): what a
+/// person accepts before the gateway serves them (`TermsDTO`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Terms {
+    /// The terms and conditions, as text.
+    #[serde(default)]
+    pub tc: String,
+    /// The privacy notice, as text.
+    #[serde(default)]
+    pub privacy: String,
+    /// Their version: a person accepts a version; a newer one is accepted again.
+    pub version: i64,
+    /// The language of this text.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// The languages the text exists in.
+    #[serde(default, deserialize_with = "crate::tolerant::null_as_empty")]
+    pub available_languages: Vec<String>,
+}
+
+/// Which terms version a registered person accepted
+/// (`GET /ob/gw/users/{psuId}/tc/latest`, `TermsValidated`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TermsAccepted {
+    /// The person at the gateway.
+    pub psu_id: String,
+    /// The version they accepted.
+    pub version: i64,
+}
+
+/// A person registering with the gateway (`POST /ob/gw/users`, `UserDTO`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    /// First name.
+    pub firstname: String,
+    /// Last name.
+    pub lastname: String,
+    /// E-mail address.
+    pub email: String,
+    /// Mobile phone, if given.
+    #[serde(rename = "cellPhone", default)]
+    pub cell_phone: Option<String>,
+    /// VAT id (companies).
+    #[serde(default)]
+    pub vatid: Option<String>,
+    /// The app's own reference for the person.
+    #[serde(rename = "externalRef", default)]
+    pub external_ref: Option<String>,
+    /// Date of birth (`YYYY-MM-DDT00:00:00`).
+    #[serde(rename = "dateOfBirth", default)]
+    pub date_of_birth: Option<String>,
+    /// The terms version the person accepted.
+    #[serde(rename = "validatedVersionTC")]
+    pub validated_version_tc: i64,
+}
+
+impl std::fmt::Debug for NewUser {
+    /// Personal data stays out of logs: only the terms version shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser").field("validated_version_tc", &self.validated_version_tc).finish_non_exhaustive()
+    }
+}
+
+/// The gateway's answer to a registration (`UserRegisterResponse`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Registration {
+    /// The person's id at the gateway.
+    pub psuid: String,
+    /// `OK` normally; anything else comes with a `url` to continue at.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Where to continue when `action` is not `OK`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The person's first user context: the start of their connections (R1).
+    #[serde(rename = "userContext", default)]
+    pub user_context: Option<UserContext>,
+}
+
 /// A non-IBAN account identification.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -91,6 +91,10 @@ pub struct App {
     pub base_url: String,
     state: Mutex<State>,
     faults: Mutex<FaultPlan>,
+    /// The current version of the gateway's terms (see [`SandboxHandle::bump_terms`]).
+    pub terms_version: std::sync::atomic::AtomicI64,
+    /// Registered people: psuId → the terms version they accepted.
+    pub registrations: Mutex<BTreeMap<String, i64>>,
     /// `possibleHole` marks on (see [`SandboxConfig::possible_holes`]); can change at run time.
     pub possible_holes: std::sync::atomic::AtomicBool,
     stats: Mutex<BTreeMap<String, u64>>,
@@ -155,6 +159,12 @@ impl SandboxHandle {
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.app.base_url
+    }
+
+    /// Publishes a new version of the terms (people must accept it again);
+    /// returns it.
+    pub fn bump_terms(&self) -> i64 {
+        self.app.terms_version.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
     }
 
     /// Turns the `possibleHole` marks on or off.
@@ -241,6 +251,8 @@ pub async fn start(config: SandboxConfig, listener: tokio::net::TcpListener) -> 
         base_url,
         faults: Mutex::new(config.fault.clone()),
         possible_holes: std::sync::atomic::AtomicBool::new(config.possible_holes),
+        terms_version: std::sync::atomic::AtomicI64::new(1),
+        registrations: Mutex::new(BTreeMap::new()),
         stats: Mutex::new(BTreeMap::new()),
         state: Mutex::new(state),
         config,
@@ -282,6 +294,9 @@ fn router(app: Arc<App>) -> Router {
         .route("/ob/ais/access/options/{connector_id}", get(api::options))
         .route("/ob/ais/access", post(api::post_access).put(api::put_access))
         .route("/ob/findflowid", get(api::find_flow_id))
+        .route("/ob/gw/tc/latest", get(api::users::terms))
+        .route("/ob/gw/users", post(api::users::register))
+        .route("/ob/gw/users/{psu_id}/tc/latest", get(api::users::accepted_terms))
         .route("/ob/ais/accounts", post(api::accounts))
         .route("/ob/ais/accounts/delete", put(api::delete_account))
         .route("/ob/ais/accounts/{account_id}/balances", post(api::balances))

@@ -38,6 +38,39 @@ pub async fn test_gateway(ctx: &mut Ctx) -> Result<(), Fail> {
     Ok(())
 }
 
+/// `saldo terms`: what a person accepts before the gateway serves them.
+pub async fn terms(ctx: &mut Ctx, language: &str) -> Result<(), Fail> {
+    let terms = ctx.client().await?.terms(language, &CorrelationId::new()).await?.body;
+    if ctx.json {
+        print_json(&terms);
+    } else {
+        println!(
+            "Terms and conditions, version {} ({})
+",
+            terms.version,
+            terms.language.as_deref().unwrap_or("?")
+        );
+        println!(
+            "{}
+",
+            inert(&terms.tc, true)
+        );
+        println!(
+            "Privacy notice
+"
+        );
+        println!("{}", inert(&terms.privacy, true));
+        if !terms.available_languages.is_empty() {
+            println!(
+                "
+Also in: {}",
+                inert(&terms.available_languages.join(", "), false)
+            );
+        }
+    }
+    Ok(())
+}
+
 /// `saldo countries`.
 pub async fn countries(ctx: &mut Ctx) -> Result<(), Fail> {
     let list = connect::countries(&ctx.client().await?).await?;

@@ -21,6 +21,7 @@ mod card_reader;
 mod catalog;
 mod data;
 mod delete;
+pub mod users;
 
 pub use access::{bank_page_url, find_flow_id, pkce_challenge, post_access, put_access};
 pub use card_reader::{card_reader_response, response_code_prompt, CLIENT_NUMBER_PROMPT};
