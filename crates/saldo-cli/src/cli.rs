@@ -75,6 +75,28 @@ pub enum Command {
         #[arg(long, default_value = "en")]
         language: String,
     },
+    /// Register with the gateway, accepting a version of its terms (see
+    /// `saldo terms`); again with a newer version when the terms change.
+    Register {
+        /// Your first name.
+        #[arg(long)]
+        first_name: String,
+        /// Your last name.
+        #[arg(long)]
+        last_name: String,
+        /// Your e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Your date of birth (YYYY-MM-DD).
+        #[arg(long)]
+        date_of_birth: Option<NaiveDate>,
+        /// Your mobile phone number.
+        #[arg(long)]
+        phone: Option<String>,
+        /// The version of the terms you accept (as `saldo terms` shows it).
+        #[arg(long, value_name = "VERSION")]
+        accept_terms: i64,
+    },
     /// The countries whose banks the gateway serves.
     Countries,
     /// The banks you can connect, by country.

@@ -68,6 +68,9 @@ fn hint(e: &CoreError) -> Option<&'static str> {
         CoreError::Unlock(UnlockError::KeyringProtected) => "run without --passphrase-file",
         CoreError::Unlock(UnlockError::NoKeyring)
         | CoreError::Store(StoreError::Vault(VaultError::KeyringUnavailable(_))) => "use --passphrase-file FILE",
+        CoreError::Gateway(g) if saldo_core::onboarding::needs_registration(g) => {
+            "read the gateway's terms with `saldo terms`, then `saldo register --first-name … --last-name … --email … --accept-terms VERSION`"
+        }
         CoreError::NotFound(m) if m.contains("account") => "`saldo accounts --all` lists them",
         CoreError::NotFound(m) if m.contains("connection") => "`saldo connections` lists them",
         _ => return None,

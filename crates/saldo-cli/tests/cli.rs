@@ -657,3 +657,42 @@ async fn saldo_gateway_tests_the_connection_with_a_clear_outcome() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateway_for_registered_people_asks_for_terms_and_registration_before_any_flow() {
+    let config = saldo_sandbox::SandboxConfig { registration_required: true, ..Default::default() };
+    let sb = saldo_sandbox::start_local(config).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let (_home, data, pass) = home();
+    let cli = || saldo(&data, &pass, Some(&gw));
+    let connect = || run(cli().args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
+    let register = |version: &str| {
+        run(cli()
+            .args(["register", "--first-name", "Anna", "--last-name", "Peeters", "--email", "anna@example.org"])
+            .args(["--date-of-birth", "1990-04-01", "--accept-terms", version]))
+    };
+
+    let o = connect();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("not registered") && err.contains("saldo terms") && err.contains("saldo register"), "{err}");
+    assert!(!stdout(&o).contains("Continue at your bank"), "no flow at the bank");
+
+    let terms = json(&run(cli().args(["terms", "--json"])));
+    let version = terms["version"].to_string();
+    let o = register(&version);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = connect();
+    assert!(
+        o.status.success() && stdout(&o).contains("Continue at your bank"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // New terms: accepted again before the next connection.
+    let newer = sb.bump_terms();
+    let o = connect();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("terms changed"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(register(&newer.to_string()).status.success());
+    assert!(connect().status.success(), "connects again with the newer terms accepted");
+}

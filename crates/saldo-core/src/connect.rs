@@ -208,7 +208,8 @@ pub async fn start(
         Some(conn) => Some(
             store.user_context(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?,
         ),
-        None => None,
+        // A registered person's connections start from the registration's context (R1).
+        None => crate::onboarding::registration(store, client.label())?.and_then(|r| r.user_context),
     };
     let flow_id = uuid::Uuid::new_v4().to_string();
     let identity = req.identity.clone().unwrap_or_default();

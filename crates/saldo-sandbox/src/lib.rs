@@ -61,6 +61,10 @@ pub struct SandboxConfig {
     /// The gateway's hole signal: every 97th transaction (index 50 mod 97)
     /// comes with `possibleHole: true`, as when the bank skipped a stretch.
     pub possible_holes: bool,
+    /// A gateway that serves registered people only: an access request
+    /// without the user context of a registered person, or from one who has
+    /// not accepted the current terms, is refused.
+    pub registration_required: bool,
 }
 
 impl Default for SandboxConfig {
@@ -77,6 +81,7 @@ impl Default for SandboxConfig {
             consent_loss_as_206: false,
             hostile_currency: false,
             possible_holes: false,
+            registration_required: false,
         }
     }
 }
@@ -95,6 +100,8 @@ pub struct App {
     pub terms_version: std::sync::atomic::AtomicI64,
     /// Registered people: psuId → the terms version they accepted.
     pub registrations: Mutex<BTreeMap<String, i64>>,
+    /// Registered people by e-mail: registering again updates the acceptance.
+    pub psu_by_email: Mutex<BTreeMap<String, String>>,
     /// `possibleHole` marks on (see [`SandboxConfig::possible_holes`]); can change at run time.
     pub possible_holes: std::sync::atomic::AtomicBool,
     stats: Mutex<BTreeMap<String, u64>>,
@@ -253,6 +260,7 @@ pub async fn start(config: SandboxConfig, listener: tokio::net::TcpListener) -> 
         possible_holes: std::sync::atomic::AtomicBool::new(config.possible_holes),
         terms_version: std::sync::atomic::AtomicI64::new(1),
         registrations: Mutex::new(BTreeMap::new()),
+        psu_by_email: Mutex::new(BTreeMap::new()),
         stats: Mutex::new(BTreeMap::new()),
         state: Mutex::new(state),
         config,

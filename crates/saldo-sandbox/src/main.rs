@@ -62,6 +62,9 @@ struct ServeArgs {
     /// that a stretch may be missing).
     #[arg(long)]
     possible_holes: bool,
+    /// Serve registered people only (terms accepted, `POST /ob/gw/users`).
+    #[arg(long)]
+    registration_required: bool,
 }
 
 #[derive(Subcommand)]
@@ -97,6 +100,7 @@ fn config(a: &ServeArgs) -> SandboxConfig {
         public_url: a.public_url.clone(),
         consent_loss_as_206: a.consent_loss_206,
         possible_holes: a.possible_holes,
+        registration_required: a.registration_required,
         ..SandboxConfig::default()
     }
 }

@@ -71,6 +71,21 @@ Also in: {}",
     Ok(())
 }
 
+/// `saldo register`.
+pub async fn register(ctx: &mut Ctx, user: &saldo_gateway::NewUser) -> Result<(), Fail> {
+    let client = ctx.client().await?;
+    let r = saldo_core::onboarding::register(&ctx.session.store, &client, user).await?;
+    if ctx.json {
+        print_json(&serde_json::json!({ "psuid": r.psuid, "accepted_terms": user.validated_version_tc }));
+    } else {
+        println!(
+            "Registered with the gateway (terms version {}); you can connect your banks now.",
+            user.validated_version_tc
+        );
+    }
+    Ok(())
+}
+
 /// `saldo countries`.
 pub async fn countries(ctx: &mut Ctx) -> Result<(), Fail> {
     let list = connect::countries(&ctx.client().await?).await?;

@@ -76,6 +76,7 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
             ));
         }
     }
+    super::users::check_registered(&app, req.user_context.as_ref())?;
     let redirect_url = ar.redirect_url.clone().filter(|u| !u.trim().is_empty());
     if c.sca != ScaStyle::Decoupled {
         let Some(u) = &redirect_url else {

@@ -66,7 +66,13 @@ pub async fn register(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiResult
             format!("The terms accepted ({}) are not the current ones ({current}).", user.validated_version_tc),
         ));
     }
-    let psuid = uuid::Uuid::new_v4().to_string();
+    let psuid = app
+        .psu_by_email
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(user.email.trim().to_ascii_lowercase())
+        .or_insert_with(|| uuid::Uuid::new_v4().to_string())
+        .clone();
     app.registrations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(psuid.clone(), current);
     let context = serde_json::json!({ "UserId": psuid, "Consents": [], "Accounts": [] }).to_string();
     Ok(Json(Registration {
@@ -84,5 +90,28 @@ pub async fn accepted_terms(AxState(app): AxState<Arc<App>>, Path(psu_id): Path<
     match accepted {
         Some(version) => Ok(Json(TermsAccepted { psu_id, version }).into_response()),
         None => Err(ApiError::bad_request("UserNotFoundException", "No person of this gateway has that id.")),
+    }
+}
+
+/// In a gateway that serves registered people only: whether the person of
+/// this user context may start an access request.
+pub fn check_registered(app: &App, user_context: Option<&UserContext>) -> Result<(), ApiError> {
+    if !app.config.registration_required {
+        return Ok(());
+    }
+    let user = user_context.and_then(|c| crate::state::parse_context(c.expose()).ok()).map(|c| c.user_id);
+    let accepted =
+        user.and_then(|u| app.registrations.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&u).copied());
+    let current = app.terms_version.load(Ordering::Relaxed);
+    match accepted {
+        None => Err(ApiError::bad_request(
+            "UserNotRegisteredException",
+            "This person is not registered with the gateway: accept its terms and register first.",
+        )),
+        Some(v) if v < current => Err(ApiError::bad_request(
+            "TermsNotAcceptedException",
+            format!("The gateway's terms changed (version {current}); accept them again."),
+        )),
+        Some(_) => Ok(()),
     }
 }
