@@ -207,7 +207,20 @@ impl AppState {
 
 #[cfg(all(test, unix))]
 mod tests {
-    use super::AppFile;
+    use super::{AppFile, AppState};
+
+    #[tokio::test]
+    async fn locking_stops_the_running_syncs() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let state = AppState::new(dir.path().to_path_buf());
+        // A sync that would run for a long time, holding its store connection.
+        let sync = tokio::spawn(std::future::pending::<()>());
+        state.track(sync.abort_handle());
+        state.lock().await;
+        let stopped = tokio::time::timeout(std::time::Duration::from_secs(5), sync).await;
+        assert!(matches!(&stopped, Ok(Err(e)) if e.is_cancelled()), "the lock stopped the sync: {stopped:?}");
+        assert!(state.running.lock().map(|r| r.is_empty()).unwrap_or(false), "nothing left to stop");
+    }
 
     #[test]
     fn app_json_is_private_and_never_written_through_a_symlink() {
