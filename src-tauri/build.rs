@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "save_settings",
     "test_gateway",
     "change_gateway",
+    "gateway_terms",
+    "register_person",
     "countries",
     "banks",
     "bank_form",

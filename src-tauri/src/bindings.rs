@@ -23,6 +23,8 @@ pub fn generate() -> String {
         Answer::decl(),
         Settings::decl(),
         GatewayTest::decl(),
+        TermsView::decl(),
+        RegisterForm::decl(),
         BankView::decl(),
         FormField::decl(),
         BankForm::decl(),

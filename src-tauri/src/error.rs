@@ -26,6 +26,9 @@ pub enum IpcCode {
     Gateway,
     /// The bank needs the person to authenticate again.
     NeedsReconnect,
+    /// The gateway serves registered people only, or its terms changed:
+    /// the person reads them, accepts and registers.
+    NeedsRegistration,
     /// The local database failed (disk full, corrupt file, key missing).
     Store,
     /// A file could not be written, or this machine failed around the data.
@@ -57,6 +60,9 @@ pub fn code(e: &saldo_core::CoreError) -> IpcCode {
     if e.is_reconnect() {
         return IpcCode::NeedsReconnect;
     }
+    if matches!(e, E::Gateway(g) if saldo_core::onboarding::needs_registration(g)) {
+        return IpcCode::NeedsRegistration;
+    }
     if e.is_wrong_key() {
         return IpcCode::WrongPassphrase;
     }
@@ -77,6 +83,13 @@ fn message(e: &saldo_core::CoreError) -> String {
     use saldo_core::session::UnlockError;
     use saldo_core::CoreError as E;
     match e {
+        E::Gateway(g) if g.exception_type() == Some("TermsNotAcceptedException") => {
+            "The gateway's terms have changed: read and accept them again to continue.".into()
+        }
+        E::Gateway(g) if saldo_core::onboarding::needs_registration(g) => {
+            "This gateway serves registered people: read its terms, accept them and give your details to continue."
+                .into()
+        }
         E::Unlock(UnlockError::PassphraseRequired) => "enter your passphrase to unlock Saldo".into(),
         E::Unlock(UnlockError::NoKeyring) => "no keyring is available: choose a passphrase to protect your data".into(),
         E::NoGateway => "Saldo is not connected to a gateway; check the gateway in Settings".into(),
@@ -131,6 +144,18 @@ mod tests {
         }
     }
 
+    fn refused(exception: &str) -> GatewayError {
+        GatewayError::Status {
+            endpoint: "POST /ob/Ais/access".into(),
+            status: 400,
+            body: Some(Box::new(
+                serde_json::from_value(serde_json::json!({"exceptionType": exception, "message": "x"}))
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )),
+            meta: Box::default(),
+        }
+    }
+
     #[test]
     fn every_core_error_maps_to_one_ipc_code() {
         let table: Vec<(E, IpcCode)> = vec![
@@ -145,6 +170,8 @@ mod tests {
             (E::Store(saldo_store::StoreError::Corrupt("x".into())), IpcCode::Store),
             (E::Gateway(status(503)), IpcCode::Gateway),
             (E::Gateway(status(401)), IpcCode::NeedsReconnect),
+            (E::Gateway(refused("UserNotRegisteredException")), IpcCode::NeedsRegistration),
+            (E::Gateway(refused("TermsNotAcceptedException")), IpcCode::NeedsRegistration),
             (E::NoGateway, IpcCode::Gateway),
             (E::Timeout("no callback".into()), IpcCode::Gateway),
             (E::Io(std::io::Error::other("disk full")), IpcCode::Io),

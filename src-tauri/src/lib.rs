@@ -83,6 +83,8 @@ pub fn run() {
             commands::app::save_settings,
             commands::app::test_gateway,
             commands::app::change_gateway,
+            commands::app::gateway_terms,
+            commands::app::register_person,
             commands::connect::countries,
             commands::connect::banks,
             commands::connect::bank_form,

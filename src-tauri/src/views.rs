@@ -155,6 +155,45 @@ impl Settings {
     }
 }
 
+/// The gateway's terms and privacy notice, to read before registering.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct TermsView {
+    /// The terms and conditions (plain text).
+    pub tc: String,
+    /// The privacy notice (plain text).
+    pub privacy: String,
+    /// Their version (what the person accepts).
+    pub version: i64,
+    /// The language of this text.
+    pub language: Option<String>,
+    /// The languages the gateway has them in.
+    pub available_languages: Vec<String>,
+}
+
+/// A person registering with the gateway. Personal data: `Debug` shows
+/// only the accepted version.
+#[derive(Clone, Deserialize, TS)]
+pub struct RegisterForm {
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Date of birth (YYYY-MM-DD), if given.
+    pub date_of_birth: Option<String>,
+    /// Mobile phone, if given.
+    pub phone: Option<String>,
+    /// The terms version accepted.
+    pub accept_terms: i64,
+}
+
+impl std::fmt::Debug for RegisterForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterForm").field("accept_terms", &self.accept_terms).finish_non_exhaustive()
+    }
+}
+
 /// What testing a gateway found.
 #[derive(Clone, Debug, Serialize, TS)]
 pub struct GatewayTest {

@@ -1,7 +1,7 @@
 // Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.
 // Ids are JavaScript numbers (all below 2^53); amounts are exact decimal strings.
 
-export type IpcCode = "not_set_up" | "locked" | "wrong_passphrase" | "invalid" | "not_found" | "callback_rejected" | "gateway" | "needs_reconnect" | "store" | "io";
+export type IpcCode = "not_set_up" | "locked" | "wrong_passphrase" | "invalid" | "not_found" | "callback_rejected" | "gateway" | "needs_reconnect" | "needs_registration" | "store" | "io";
 
 export type IpcError = { 
 /**
@@ -104,6 +104,54 @@ banks: number,
  * Countries they are in.
  */
 countries: number, };
+
+export type TermsView = { 
+/**
+ * The terms and conditions (plain text).
+ */
+tc: string, 
+/**
+ * The privacy notice (plain text).
+ */
+privacy: string, 
+/**
+ * Their version (what the person accepts).
+ */
+version: number, 
+/**
+ * The language of this text.
+ */
+language: string | null, 
+/**
+ * The languages the gateway has them in.
+ */
+available_languages: Array<string>, };
+
+export type RegisterForm = { 
+/**
+ * First name.
+ */
+first_name: string, 
+/**
+ * Last name.
+ */
+last_name: string, 
+/**
+ * E-mail address.
+ */
+email: string, 
+/**
+ * Date of birth (YYYY-MM-DD), if given.
+ */
+date_of_birth: string | null, 
+/**
+ * Mobile phone, if given.
+ */
+phone: string | null, 
+/**
+ * The terms version accepted.
+ */
+accept_terms: number, };
 
 export type BankView = { 
 /**

@@ -41,7 +41,7 @@ pub fn registration(store: &Store, label: &str) -> Result<Option<Registered>> {
 /// Registers the person (who accepted `user.validated_version_tc`) at the
 /// client's gateway and keeps the registration; registering again records
 /// a newer acceptance.
-pub async fn register(store: &Store, client: &GatewayClient, user: &NewUser) -> Result<Registration> {
+pub async fn register(store: &mut Store, client: &GatewayClient, user: &NewUser) -> Result<Registration> {
     let r = client.register(user, &CorrelationId::new()).await?.body;
     if r.action.as_deref().is_some_and(|a| !a.eq_ignore_ascii_case("OK")) {
         let next = r.url.as_deref().unwrap_or("the gateway's site");

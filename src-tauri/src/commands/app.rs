@@ -6,7 +6,7 @@ use saldo_core::CoreError;
 
 use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::state::AppFile;
-use crate::views::{AppStatus, GatewayTest, Mode, Settings, SetupRequest};
+use crate::views::{AppStatus, GatewayTest, Mode, RegisterForm, Settings, SetupRequest, TermsView};
 
 /// Where the app is: setup, locked or ready.
 #[tauri::command]
@@ -84,6 +84,38 @@ pub async fn change_gateway(state: State<'_>, mode: Mode, url: Option<String>) -
     file.save(&state.data_dir)?;
     state.connect_gateway(&file).await?;
     state.status().await
+}
+
+/// The gateway's terms and privacy notice, in `language` when it has them.
+#[tauri::command]
+pub async fn gateway_terms(state: State<'_>, language: String) -> IpcResult<TermsView> {
+    let client = super::ready(&mut *state.session.lock().await)?.client()?.clone();
+    let t = client.terms(&language, &saldo_gateway::CorrelationId::new()).await?.body;
+    Ok(TermsView {
+        tc: t.tc,
+        privacy: t.privacy,
+        version: t.version,
+        language: t.language,
+        available_languages: t.available_languages,
+    })
+}
+
+/// Registers the person with the gateway (they accepted a terms version).
+#[tauri::command]
+pub async fn register_person(state: State<'_>, form: RegisterForm) -> IpcResult<()> {
+    let (mut store, client) = super::detached(&state).await?;
+    let user = saldo_gateway::NewUser {
+        firstname: form.first_name.trim().to_owned(),
+        lastname: form.last_name.trim().to_owned(),
+        email: form.email.trim().to_owned(),
+        cell_phone: form.phone.filter(|p| !p.trim().is_empty()),
+        vatid: None,
+        external_ref: None,
+        date_of_birth: form.date_of_birth.filter(|d| !d.is_empty()).map(|d| format!("{d}T00:00:00")),
+        validated_version_tc: form.accept_terms,
+    };
+    saldo_core::onboarding::register(&mut store, &client, &user).await?;
+    Ok(())
 }
 
 /// Saves the settings.

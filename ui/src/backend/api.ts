@@ -5,7 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
-  GatewayTest, Mode, MonthView, Overview, Settings, SetupRequest, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
+  GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
 } from "../bindings";
 
 function isIpcError(e: unknown): e is IpcError {
@@ -34,6 +34,8 @@ export const api = {
   saveSettings: (settings: Settings) => call<AppStatus>("save_settings", { settings }),
   testGateway: (url: string) => call<GatewayTest>("test_gateway", { url }),
   changeGateway: (mode: Mode, url: string | null) => call<AppStatus>("change_gateway", { mode, url }),
+  gatewayTerms: (language: string) => call<TermsView>("gateway_terms", { language }),
+  registerPerson: (form: RegisterForm) => call<void>("register_person", { form }),
   countries: () => call<string[]>("countries"),
   banks: (country: string) => call<BankView[]>("banks", { country }),
   bankForm: (connectorId: number) => call<BankForm>("bank_form", { connectorId }),

@@ -22,6 +22,15 @@ export function pickLocale(candidates: readonly (string | undefined)[]): string 
 const locale = pickLocale([...(navigator.languages ?? []), navigator.language]);
 const cache = new Map<string, Intl.NumberFormat>();
 
+/** The person's language (`fr`, `nl`, `en`…). */
+export function localeLanguage(): string {
+  try {
+    return new Intl.Locale(locale).language;
+  } catch {
+    return "en";
+  }
+}
+
 /** The person's own country (from their locale), if it names one. */
 export function homeRegion(): string | null {
   try {

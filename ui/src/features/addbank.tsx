@@ -4,9 +4,9 @@
 // banking app when the bank asks → choosing which of the discovered accounts
 // to sync (R12).
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { AccountView, BankForm, BankView, ConnectionView, IpcError, Step } from "../bindings";
+import type { AccountView, BankForm, BankView, ConnectionView, IpcError, Step, TermsView } from "../bindings";
 import { api, asError, events } from "../backend/api";
-import { countryName, homeRegion, orderCountries } from "../backend/format";
+import { countryName, homeRegion, localeLanguage, orderCountries } from "../backend/format";
 import { Banner, Loading, Modal } from "./ui";
 
 export function AddBank(props: { reconnect: ConnectionView | null; onClose: () => void }) {
@@ -24,6 +24,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
   const [accounts, setAccounts] = useState<AccountView[]>([]);
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [answer, setAnswer] = useState("");
+  const [onboarding, setOnboarding] = useState<string | null>(null);
   // The bank's first words on a decoupled step say where to confirm; later
   // polls only say "still waiting". Keep the first, show the latest below.
   const [instructions, setInstructions] = useState<string | null>(null);
@@ -89,8 +90,11 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
     setForm(null);
     try { setForm(await api.bankForm(b.connector_id)); } catch (e) { setError(asError(e)); }
   };
-  const start = async (e: Event) => {
+  const start = (e: Event) => {
     e.preventDefault();
+    void begin();
+  };
+  const begin = async () => {
     if (!bank) return;
     setBusy(true);
     setError(null);
@@ -100,7 +104,11 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
       setStep(early.current.get(s.flow_id) ?? s);
       early.current.clear();
     } catch (err) {
-      setError(asError(err));
+      const e = asError(err);
+      // The gateway serves registered people only (or its terms changed):
+      // read, accept, register, and the connection goes on by itself.
+      if (e.code === "needs_registration") setOnboarding(e.message);
+      else setError(e);
     } finally {
       setBusy(false);
     }
@@ -170,7 +178,10 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
           {banks && shown.length === 0 && <p class="muted">No bank matches “{query}”.</p>}
         </div>
       )}
-      {!step && bank && (
+      {!step && bank && onboarding !== null && (
+        <Onboarding reason={onboarding} onDone={() => { setOnboarding(null); void begin(); }} />
+      )}
+      {!step && bank && onboarding === null && (
         <form class="bank-form" onSubmit={start}>
           {props.reconnect === null && <p><button type="button" class="ghost small" onClick={() => setBank(null)}>← Other bank</button></p>}
           <h3>{bank.name}</h3>
@@ -261,5 +272,69 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
         </div>
       )}
     </Modal>
+  );
+}
+
+/** The gateway's terms and privacy notice, read and accepted, and the
+ * person's details: a registration, then the connection goes on. */
+function Onboarding(props: { reason: string; onDone: () => void }) {
+  const [language, setLanguage] = useState(localeLanguage());
+  const [terms, setTerms] = useState<TermsView | null>(null);
+  const [accepted, setAccepted] = useState(false);
+  const [person, setPerson] = useState({ first: "", last: "", email: "", birth: "", phone: "" });
+  const [error, setError] = useState<IpcError | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api.gatewayTerms(language).then((t) => { setTerms(t); setAccepted(false); }, (e) => setError(asError(e)));
+  }, [language]);
+  const field = (key: keyof typeof person, label: string, type = "text", required = true) => (
+    <label class="field">{label}
+      <input type={type} required={required} data-field={key} value={person[key]} onInput={(e) => setPerson({ ...person, [key]: e.currentTarget.value })} />
+    </label>
+  );
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!terms) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.registerPerson({
+        first_name: person.first, last_name: person.last, email: person.email,
+        date_of_birth: person.birth || null, phone: person.phone || null, accept_terms: terms.version,
+      });
+      props.onDone();
+    } catch (err) {
+      setError(asError(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="bank-form onboarding" onSubmit={submit} data-testid="onboarding">
+      <p>{props.reason}</p>
+      {error && <Banner kind="error" title="Not registered">{error.message}</Banner>}
+      {!terms && <Loading label="Loading the gateway's terms…" />}
+      {terms && (
+        <>
+          <div class="row">
+            <h3>Terms and conditions, version {terms.version}</h3>
+            {terms.available_languages.length > 1 && (
+              <select aria-label="Language of the terms" value={terms.language ?? language} onChange={(e) => setLanguage(e.currentTarget.value)}>
+                {terms.available_languages.map((l) => <option value={l}>{l.toUpperCase()}</option>)}
+              </select>
+            )}
+          </div>
+          <div class="terms-text" tabIndex={0} data-testid="terms" style={{ maxHeight: "9em", overflow: "auto", whiteSpace: "pre-wrap" }}>{terms.tc}</div>
+          <h3>Privacy notice</h3>
+          <div class="terms-text" tabIndex={0} style={{ maxHeight: "6em", overflow: "auto", whiteSpace: "pre-wrap" }}>{terms.privacy}</div>
+          <label class="check"><input type="checkbox" data-field="accept-terms" checked={accepted} onChange={(e) => setAccepted(e.currentTarget.checked)} /> I have read and accept these terms and the privacy notice (version {terms.version})</label>
+          {field("first", "First name")}
+          {field("last", "Last name")}
+          {field("email", "E-mail", "email")}
+          {field("birth", "Date of birth", "date", false)}
+          {field("phone", "Mobile phone", "tel", false)}
+          <button class="primary wide" type="submit" disabled={!accepted || busy} data-action="register">{busy ? "Registering…" : "Register and continue"}</button>
+        </>
+      )}
+    </form>
   );
 }

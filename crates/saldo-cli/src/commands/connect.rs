@@ -74,7 +74,7 @@ Also in: {}",
 /// `saldo register`.
 pub async fn register(ctx: &mut Ctx, user: &saldo_gateway::NewUser) -> Result<(), Fail> {
     let client = ctx.client().await?;
-    let r = saldo_core::onboarding::register(&ctx.session.store, &client, user).await?;
+    let r = saldo_core::onboarding::register(&mut ctx.session.store, &client, user).await?;
     if ctx.json {
         print_json(&serde_json::json!({ "psuid": r.psuid, "accepted_terms": user.validated_version_tc }));
     } else {
