@@ -22,6 +22,8 @@ use saldo_store::states::ConnectionStatus;
 use saldo_store::transactions::PageCommit;
 use saldo_store::Store;
 
+mod support;
+
 /// Serves `router` on a free loopback port; returns its base URL.
 async fn serve(router: Router) -> url::Url {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
@@ -109,24 +111,13 @@ async fn a_206_on_transactions_ends_the_sync_as_reconnect_and_keeps_every_stored
 
 #[tokio::test]
 async fn a_retry_answer_sends_the_same_flow_call_again_and_too_many_end_the_flow_clearly() {
-    use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
+    use saldo_core::connect::{self, Next};
     use saldo_sandbox::{FaultMode, FaultPlan, SandboxConfig};
     let sb = saldo_sandbox::start_local(SandboxConfig::default()).await.unwrap();
     let client = GatewayClient::new(ClientConfig::new(url::Url::parse(sb.base_url()).unwrap())).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&tmp.path().join("saldo.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap();
-    let request = ConnectRequest {
-        connector_id: -1,
-        bank_name: "Mock".into(),
-        country: "BE".into(),
-        ibans: vec![],
-        additional: Default::default(),
-        redirect_url: "saldo://callback".into(),
-        redirect_kind: RedirectKind::DeepLink,
-        frequency_per_day: 4,
-        reconnect: None,
-        identity: None,
-    };
+    let request = support::request(-1);
     let access = |sb: &saldo_sandbox::SandboxHandle| {
         sb.stats().into_iter().filter(|(k, _)| k == "POST /ob/ais/access").map(|(_, n)| n).sum::<u64>()
     };
@@ -191,7 +182,7 @@ async fn a_bank_logo_reaches_the_window_as_data_and_only_if_it_is_an_image() {
 #[tokio::test]
 async fn every_flow_call_names_saldo_to_the_gateway_with_the_flow_id() {
     use axum::routing::get;
-    use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind, TppIdentity};
+    use saldo_core::connect::{self, Next, TppIdentity};
     use std::sync::Mutex;
     let seen: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
     let (post_seen, put_seen) = (seen.clone(), seen.clone());
@@ -219,18 +210,8 @@ async fn every_flow_call_names_saldo_to_the_gateway_with_the_flow_id() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&tmp.path().join("saldo.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap();
     let identity = TppIdentity { tpp_id: "tpp-given-by-operator".into(), app: "Saldo test".into() };
-    let request = ConnectRequest {
-        connector_id: 1,
-        bank_name: "Stub".into(),
-        country: "BE".into(),
-        ibans: vec![],
-        additional: Default::default(),
-        redirect_url: "saldo://callback".into(),
-        redirect_kind: RedirectKind::DeepLink,
-        frequency_per_day: 4,
-        reconnect: None,
-        identity: Some(identity),
-    };
+    let mut request = support::request(1);
+    request.identity = Some(identity);
     let Next::OpenBrowser { flow_id, .. } = connect::start(&mut store, &client, &request, Utc::now()).await.unwrap()
     else {
         panic!()

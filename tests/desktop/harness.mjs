@@ -7,6 +7,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Builder, By, until } from "selenium-webdriver";
 
@@ -171,6 +172,12 @@ export async function openApp() {
     return el;
   };
   const textOf = async (css, ms) => (await $(css, ms)).getText();
+  /** Replaces a field's text (the UI sees an input event, then the keys). */
+  const typeInto = async (css, text) => {
+    const el = await $(css);
+    await driver.executeScript("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))", el);
+    await el.sendKeys(text);
+  };
   const waitText = async (css, re, ms = 30000) => {
     try {
       await driver.wait(async () => {
@@ -184,5 +191,18 @@ export async function openApp() {
       throw e;
     }
   };
-  return { driver, shot, $, click, textOf, waitText };
+  return { driver, shot, $, click, textOf, waitText, typeInto };
+}
+
+/** A sandbox gateway server of its own (not the app's embedded one), on any
+ * free port, its state in `home`; `flags` add scenarios. */
+export async function startGateway(env, home, flags = []) {
+  const args = ["serve", "--port", "0", ...flags, "--state", path.join(home, "gateway.json")];
+  const proc = spawn(env.SALDO_SANDBOX_BIN, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = readline.createInterface({ input: proc.stdout });
+  for await (const line of lines) {
+    const url = line.match(/^Saldo sandbox gateway at (http:\/\/\S+)/)?.[1];
+    if (url) return { proc, url: url.replace(/\/$/, "") };
+  }
+  throw new Error("the sandbox server did not start");
 }

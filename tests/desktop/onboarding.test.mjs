@@ -6,30 +6,17 @@
 // Screenshot: desktop-21-onboarding.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import path from "node:path";
-import readline from "node:readline";
 import { By } from "selenium-webdriver";
-import { closeApp, makeHome, openApp, startDriver } from "./harness.mjs";
+import { closeApp, makeHome, openApp, startDriver, startGateway } from "./harness.mjs";
 
 const { env, home } = makeHome();
 let driverProc;
 let session;
 let gateway;
 
-async function startGateway() {
-  const args = ["serve", "--port", "0", "--registration-required", "--state", path.join(home, "gateway.json")];
-  const proc = spawn(env.SALDO_SANDBOX_BIN, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = readline.createInterface({ input: proc.stdout });
-  for await (const line of lines) {
-    const url = line.match(/^Saldo sandbox gateway at (http:\/\/\S+)/)?.[1];
-    if (url) return { proc, url: url.replace(/\/$/, "") };
-  }
-  throw new Error("the sandbox server did not start");
-}
 
 before(async () => {
-  gateway = await startGateway();
+  gateway = await startGateway(env, home, ["--registration-required"]);
   driverProc = await startDriver(env);
   session = await openApp();
 });
@@ -39,16 +26,11 @@ after(async () => {
   gateway?.proc.kill();
 });
 
-const typeInto = async (css, text) => {
-  const el = await session.$(css);
-  await session.driver.executeScript("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))", el);
-  await el.sendKeys(text);
-};
 
 test("a gateway for registered people: terms, registration, then the bank", async () => {
   const { $, click, shot, waitText, driver } = session;
   await click("[data-choice=gateway]", 60000);
-  await typeInto("[data-field=gateway-url]", gateway.url);
+  await session.typeInto("[data-field=gateway-url]", gateway.url);
   await click("[data-action=start]");
   await waitText("h1", /Overview/);
   await click("[data-action=add-bank]");
@@ -58,9 +40,9 @@ test("a gateway for registered people: terms, registration, then the bank", asyn
   await waitText("[data-testid=terms]", /terms and conditions, version 1/i);
   const register = await $("[data-action=register]");
   assert.equal(await register.isEnabled(), false, "nothing is sent before the terms are accepted");
-  await typeInto("[data-field=first]", "Anna");
-  await typeInto("[data-field=last]", "Peeters");
-  await typeInto("[data-field=email]", "anna@example.org");
+  await session.typeInto("[data-field=first]", "Anna");
+  await session.typeInto("[data-field=last]", "Peeters");
+  await session.typeInto("[data-field=email]", "anna@example.org");
   await click("[data-field=accept-terms]");
   await shot("21-onboarding");
   await click("[data-action=register]");

@@ -7,33 +7,21 @@
 // (DECOUPLED) while Saldo waits. Screenshots: desktop-16…20.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import readline from "node:readline";
 import { By } from "selenium-webdriver";
-import { closeApp, makeHome, openApp, startDriver } from "./harness.mjs";
+import { closeApp, makeHome, openApp, startDriver, startGateway } from "./harness.mjs";
 
 const { env, home } = makeHome();
 let driverProc;
 let session;
 let gateway; // { proc, url }
 
-/** A sandbox gateway server of its own, on any free port. */
-async function startGateway() {
-  const proc = spawn(env.SALDO_SANDBOX_BIN, ["serve", "--port", "0", "--state", path.join(home, "gateway.json")], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = readline.createInterface({ input: proc.stdout });
-  for await (const line of lines) {
-    const url = line.match(/^Saldo sandbox gateway at (http:\/\/\S+)/)?.[1];
-    if (url) return { proc, url: url.replace(/\/$/, "") };
-  }
-  throw new Error("the sandbox server did not start");
-}
 
 const calls = async () => Object.values(await (await fetch(`${gateway.url}/sandbox/stats`)).json()).reduce((a, b) => a + b, 0);
 
 before(async () => {
-  gateway = await startGateway();
+  gateway = await startGateway(env, home, []);
   driverProc = await startDriver(env);
   session = await openApp();
 });
@@ -63,11 +51,6 @@ async function finishConnecting(accounts) {
   await driver.wait(async () => (await driver.findElements(By.css(".modal"))).length === 0, 120000, "sync finishes");
 }
 
-const typeInto = async (css, text) => {
-  const el = await session.$(css);
-  await session.driver.executeScript("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))", el);
-  await el.sendKeys(text);
-};
 
 test("banks that ask questions in the app or wait for the banking app", async (t) => {
   const { $, click, shot, waitText, driver } = session;
@@ -75,7 +58,7 @@ test("banks that ask questions in the app or wait for the banking app", async (t
 
   await t.test("first run: use my gateway", async () => {
     await click("[data-choice=gateway]", 60000);
-    await typeInto("[data-field=gateway-url]", gateway.url);
+    await session.typeInto("[data-field=gateway-url]", gateway.url);
     await shot("16-setup-my-gateway");
     await click("[data-action=start]");
     await waitText("h1", /Overview/);
@@ -91,11 +74,11 @@ test("banks that ask questions in the app or wait for the banking app", async (t
     await startConnecting("BE", "107");
     await waitText("[data-testid=prompt]", /client number/);
     assert.equal(await (await $("[data-field=answer]")).getAttribute("type"), "text", "a client number is shown as typed");
-    await typeInto("[data-field=answer]", "12345");
+    await session.typeInto("[data-field=answer]", "12345");
     await click("[data-action=answer]");
     await waitText("[data-testid=prompt]", /^That is not a 10-digit client number/);
     await shot("17-bank-asks-again");
-    await typeInto("[data-field=answer]", "0123456789");
+    await session.typeInto("[data-field=answer]", "0123456789");
     await click("[data-action=answer]");
     await waitText("[data-testid=prompt]", /card reader/);
     const field = await $("[data-field=answer]");

@@ -257,14 +257,10 @@ pub async fn start(
 /// absolute `https` URL, or `http` to this computer (a loopback host).
 pub fn bank_address(text: &str) -> Option<url::Url> {
     let url = url::Url::parse(text).ok()?;
-    let loopback = match url.host()? {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    };
+    url.host()?;
     match url.scheme() {
         "https" => Some(url),
-        "http" if loopback => Some(url),
+        "http" if saldo_gateway::is_loopback(&url) => Some(url),
         _ => None,
     }
 }

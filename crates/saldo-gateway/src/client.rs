@@ -68,15 +68,12 @@ const MAX_BODY_EXCERPT: usize = 160;
 /// nobody on the way can read the contexts and tokens. The one rule, used by
 /// the client itself and by the shells when a person gives an address.
 pub fn check_gateway_url(url: &Url) -> Result<(), String> {
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err("the gateway's address must start with https://".into()),
-    };
+    if url.host().is_none() {
+        return Err("the gateway's address must start with https://".into());
+    }
     match url.scheme() {
         "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if crate::is_loopback(url) => Ok(()),
         "http" => Err("the gateway's address must start with https:// (plain http only to this computer)".into()),
         _ => Err("the gateway's address must start with https://".into()),
     }

@@ -29,3 +29,14 @@ pub use datetime::BankDateTime;
 pub use error::{ErrorBody, GatewayError};
 pub use meta::{CorrelationId, ResponseMeta, WithMeta};
 pub use model::*;
+
+/// Whether `url` points at this computer (`localhost`, 127.0.0.0/8, `::1`):
+/// the only place plain `http` is acceptable, for a gateway or a bank page.
+pub fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
