@@ -168,10 +168,14 @@ pub struct TermsView {
     pub language: Option<String>,
     /// The languages the gateway has them in.
     pub available_languages: Vec<String>,
+    /// The person registered at this gateway before: accepting newer terms
+    /// needs no details again.
+    pub registered: bool,
 }
 
 /// A person registering with the gateway. Personal data: `Debug` shows
-/// only the accepted version.
+/// only the accepted version. With no name and e-mail, the person accepts
+/// newer terms with the details they registered with.
 #[derive(Clone, Deserialize, TS)]
 pub struct RegisterForm {
     /// First name.

@@ -493,6 +493,43 @@ async fn the_gateways_hole_marks_become_gaps_with_their_days_and_a_clean_fetch_c
 }
 
 #[tokio::test]
+async fn a_row_the_gateway_lost_shows_as_a_jump_in_its_numbering_and_only_there() {
+    let config = saldo_sandbox::SandboxConfig { dropped_rows: true, ..Default::default() };
+    let mut w = support::world_with(config).await;
+    let conn = w.connect(-1, &[MOCK]).await;
+    let (_, outcome) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    let acct = w.account(conn, MOCK);
+    let expected = w.expected(-1, MOCK);
+    let lost: Vec<chrono::NaiveDate> = {
+        let app = w.sb.app();
+        let epoch = app.state().epoch;
+        let spec = app.connectors.iter().find(|c| c.id == -1).unwrap().account(MOCK).unwrap();
+        (0..expected as u64)
+            .filter(|i| i % 97 == saldo_sandbox::data::DROPPED_ROW)
+            .map(|i| saldo_sandbox::data::date_of(epoch, spec, i))
+            .collect()
+    };
+    assert!(lost.len() >= 3, "the history is long enough to lose rows: {}", lost.len());
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), expected - lost.len() as i64, "the rows never came");
+    let gaps = w.store.gaps(Some(acct.id)).unwrap();
+    let within =
+        |day: &chrono::NaiveDate, g: &saldo_store::gaps::Gap| g.after.is_some_and(|a| a <= *day) && *day <= g.before;
+    for day in &lost {
+        assert!(gaps.iter().any(|g| within(day, g)), "the lost row of {day} lies in a gap: {gaps:?}");
+    }
+    for g in &gaps {
+        assert!(lost.iter().any(|day| within(day, g)), "no gap without a lost row (no false alarm): {g:?}");
+    }
+    // The gateway serves the stretch whole again: the rows arrive, the gaps close.
+    w.sb.set_dropped_rows(false);
+    let (_, again) = w.sync(conn, Scope::Transactions).await;
+    assert!(matches!(again, Outcome::Completed { .. }), "{again:?}");
+    assert_eq!(w.store.transaction_count(acct.id).unwrap(), expected, "R16: nothing missing, nothing twice");
+    assert!(w.store.gaps(Some(acct.id)).unwrap().is_empty(), "a whole stretch closes its gaps");
+}
+
+#[tokio::test]
 async fn a_connection_is_synced_only_through_its_own_gateway_and_moves_by_reconnecting() {
     let mut w = world().await;
     let conn = w.connect(-1, &[MOCK]).await;

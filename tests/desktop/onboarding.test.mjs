@@ -16,7 +16,7 @@ let gateway;
 
 
 before(async () => {
-  gateway = await startGateway(env, home, ["--registration-required"]);
+  gateway = await startGateway(env, home, ["--registration-required", "--consent-loss-206"]);
   driverProc = await startDriver(env);
   session = await openApp();
 });
@@ -55,4 +55,40 @@ test("a gateway for registered people: terms, registration, then the bank", asyn
   await click("[data-nav=connections]");
   await waitText("[data-connection]", /Connected/, 30000);
   await shot("23-onboarded-synced");
+});
+
+test("new terms are accepted again before the next connection, without the details again", async () => {
+  const { $, click, shot, waitText, driver } = session;
+  const bumped = await (await fetch(`${gateway.url}/sandbox/terms`, { method: "POST" })).json();
+  await click("[data-action=add-bank]");
+  await click("[data-connector='-1']", 30000);
+  await click("[data-action=continue-in-browser]");
+  await waitText("[data-testid=terms]", new RegExp(`version ${bumped.version}`, "i"), 30000);
+  await $("[data-testid=registered-before]");
+  assert.equal((await driver.findElements(By.css("[data-field=email]"))).length, 0, "no details asked twice");
+  await click("[data-field=accept-terms]");
+  await shot("24-new-terms");
+  await click("[data-action=register]");
+  await $("[data-account-choice]", 60000);
+  await click("[data-action=finish]");
+  await driver.wait(async () => (await driver.findElements(By.css(".modal"))).length === 0, 120000, "the sync finishes");
+});
+
+test("a consent lost only through HTTP 206 asks for a reconnect and keeps the history", async () => {
+  const { $, click, shot, waitText, driver } = session;
+  await click("[data-nav=transactions]");
+  const shown = () => driver.executeScript("return [...document.querySelectorAll('[data-tx]')].map((e) => e.dataset.tx)");
+  await driver.wait(async () => (await shown()).length > 0, 30000, "the history is shown");
+  const before = await shown();
+  const renewal = await (await fetch(`${gateway.url}/sandbox/sca-renewal`, { method: "POST" })).json();
+  assert.ok(renewal.consents > 0, "the banks now want a new SCA for transactions");
+  await click("[data-nav=connections]");
+  await click("[data-connection] [data-action=sync]");
+  await waitText("[data-connection] .pill", /Reconnect needed/, 60000);
+  await click("[data-nav=overview]");
+  await waitText(".banner", /needs you to reconnect/, 30000);
+  await shot("25-reconnect-after-206");
+  await click("[data-nav=transactions]");
+  await driver.wait(async () => JSON.stringify(await shown()) === JSON.stringify(before), 30000, "the list shows the same rows")
+    .catch(async () => assert.deepEqual(await shown(), before, "R11: the stored history is kept, row for row"));
 });

@@ -125,7 +125,12 @@ language: string | null,
 /**
  * The languages the gateway has them in.
  */
-available_languages: Array<string>, };
+available_languages: Array<string>, 
+/**
+ * The person registered at this gateway before: accepting newer terms
+ * needs no details again.
+ */
+registered: boolean, };
 
 export type RegisterForm = { 
 /**

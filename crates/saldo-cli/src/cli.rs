@@ -76,17 +76,19 @@ pub enum Command {
         language: String,
     },
     /// Register with the gateway, accepting a version of its terms (see
-    /// `saldo terms`); again with a newer version when the terms change.
+    /// `saldo terms`). On a terminal it asks for what is missing. When the
+    /// terms change, `saldo register --accept-terms N` accepts the new
+    /// version with the details you registered with.
     Register {
         /// Your first name.
         #[arg(long)]
-        first_name: String,
+        first_name: Option<String>,
         /// Your last name.
         #[arg(long)]
-        last_name: String,
+        last_name: Option<String>,
         /// Your e-mail address.
         #[arg(long)]
-        email: String,
+        email: Option<String>,
         /// Your date of birth (YYYY-MM-DD).
         #[arg(long)]
         date_of_birth: Option<NaiveDate>,

@@ -34,6 +34,18 @@ pub fn ask(prompt: &str, secret: bool) -> std::io::Result<Option<String>> {
     Ok(read_line()?.filter(|l| !l.is_empty()))
 }
 
+/// Asks for one detail on the terminal; `None` without a terminal (scripts
+/// give every detail as an option) or when the answer is empty.
+pub fn ask_on_terminal(prompt: &str) -> std::io::Result<Option<String>> {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    eprint!("{prompt}: ");
+    std::io::stderr().flush()?;
+    Ok(read_line()?.filter(|l| !l.is_empty()))
+}
+
 /// Runs a blocking read on tokio's blocking pool: the embedded sandbox (its
 /// bank pages) keeps serving on the runtime while the person types.
 pub async fn off_runtime<T: Send + 'static>(

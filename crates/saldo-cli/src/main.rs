@@ -31,17 +31,8 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         Command::Gateway => commands::connect::test_gateway(&mut ctx).await,
         Command::Terms { language } => commands::connect::terms(&mut ctx, &language).await,
         Command::Register { first_name, last_name, email, date_of_birth, phone, accept_terms } => {
-            let user = saldo_gateway::NewUser {
-                firstname: first_name,
-                lastname: last_name,
-                email,
-                cell_phone: phone,
-                vatid: None,
-                external_ref: None,
-                date_of_birth: date_of_birth.map(|d| format!("{d}T00:00:00")),
-                validated_version_tc: accept_terms,
-            };
-            commands::connect::register(&mut ctx, &user).await
+            let given = commands::connect::Details { first_name, last_name, email, date_of_birth, phone };
+            commands::connect::register(&mut ctx, given, accept_terms).await
         }
         Command::Countries => commands::connect::countries(&mut ctx).await,
         Command::Banks { country } => commands::connect::banks(&mut ctx, &country).await,

@@ -639,6 +639,41 @@ async fn accounts_show_the_stretches_the_gateway_says_may_be_missing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_consent_lost_only_through_http_206_ends_the_sync_as_reconnect_and_keeps_the_history() {
+    let config = saldo_sandbox::SandboxConfig { consent_loss_as_206: true, ..Default::default() };
+    let sb = saldo_sandbox::start_local(config).await.unwrap();
+    let gw = sb.base_url().to_owned();
+    let (home, data, pass) = home();
+    let cli = || saldo(&data, &pass, Some(&gw));
+    let o = run(cli().args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
+    let url = stdout(&o).lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    assert!(run(cli().args(["callback", &cb])).status.success());
+    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
+        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
+    }
+    assert!(run(cli().arg("sync")).status.success());
+    let file = home.path().join("all.jsonl");
+    let stored = || {
+        let o = run(cli().args(["export", "--format", "jsonl", "-o"]).arg(&file).arg("--json"));
+        json(&o)["transactions"].as_u64().unwrap()
+    };
+    let before = stored();
+    assert!(before > 0);
+
+    // The bank wants a new SCA before it serves transactions again; accounts
+    // and balances still answer, and the transactions calls answer HTTP 206.
+    assert!(sb.require_sca_renewal() > 0);
+    let o = run(cli().arg("sync"));
+    assert_eq!(o.status.code(), Some(3), "R11: a 206 is a lost consent, exit 3: {}", stdout(&o));
+    assert!(stdout(&o).contains("--reconnect"), "says how to go on: {}", stdout(&o));
+    assert!(sb.stats().keys().any(|k| k.ends_with("/transactions")), "the transactions call was made");
+    assert_eq!(stored(), before, "R11: every stored transaction is kept");
+    let listed = json(&run(cli().args(["connections", "--json"])));
+    assert_eq!(listed[0]["status"], "needs_reconnect", "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn saldo_gateway_tests_the_connection_with_a_clear_outcome() {
     let sb = saldo_sandbox::start_local(saldo_sandbox::SandboxConfig::default()).await.unwrap();
     let (_home, data, pass) = home();
@@ -680,6 +715,11 @@ async fn a_gateway_for_registered_people_asks_for_terms_and_registration_before_
 
     let terms = json(&run(cli().args(["terms", "--json"])));
     let version = terms["version"].to_string();
+    // A script that leaves out details is told which, and nothing is sent.
+    let o = run(cli().args(["register", "--first-name", "Anna", "--accept-terms", &version]).stdin(Stdio::null()));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--last-name, --email"), "names what is missing: {err}");
     let o = register(&version);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = connect();
@@ -693,6 +733,8 @@ async fn a_gateway_for_registered_people_asks_for_terms_and_registration_before_
     let newer = sb.bump_terms();
     let o = connect();
     assert!(String::from_utf8_lossy(&o.stderr).contains("terms changed"), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(register(&newer.to_string()).status.success());
+    // Accepted with the details registered before: the version is all it takes.
+    let o = run(cli().args(["register", "--accept-terms", &newer.to_string()]).stdin(Stdio::null()));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(connect().status.success(), "connects again with the newer terms accepted");
 }

@@ -48,14 +48,34 @@ pub async fn register(store: &mut Store, client: &GatewayClient, user: &NewUser)
         return Err(CoreError::Invalid(format!("the gateway asks to finish the registration at {next}")));
     }
     let label = client.label();
+    // The details are kept (encrypted, with everything else) so that newer
+    // terms can be accepted without typing them again.
+    let person = NewUser { validated_version_tc: 0, ..user.clone() };
     store.set_setting(
         &key(label),
-        &serde_json::json!({ "psuid": r.psuid, "version": user.validated_version_tc }).to_string(),
+        &serde_json::json!({ "psuid": r.psuid, "version": user.validated_version_tc, "person": person }).to_string(),
     )?;
     if let Some(ctx) = &r.user_context {
         store.set_setting(&context_key(label), ctx.expose())?; // R1
     }
     Ok(r)
+}
+
+/// The details the person registered with at the gateway labelled `label`
+/// (without a terms version), if they did.
+pub fn registered_person(store: &Store, label: &str) -> Result<Option<NewUser>> {
+    let Some(text) = store.setting(&key(label))? else { return Ok(None) };
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| CoreError::Local(format!("a stored registration is damaged: {e}")))?;
+    Ok(v.get("person").and_then(|p| serde_json::from_value(p.clone()).ok()))
+}
+
+/// Accepts terms `version` with the details the person registered with.
+pub async fn accept_terms(store: &mut Store, client: &GatewayClient, version: i64) -> Result<Registration> {
+    let person = registered_person(store, client.label())?.ok_or_else(|| {
+        CoreError::Invalid("there is no registration at this gateway to accept newer terms for: register first".into())
+    })?;
+    register(store, client, &NewUser { validated_version_tc: version, ..person }).await
 }
 
 /// Whether a gateway error says the person must (again) accept terms or

@@ -812,17 +812,18 @@ impl Balance {
 }
 
 impl Transaction {
-    /// `gwSequence` as the number the .NET client reads from it: the text
-    /// without its ninth character (a separator), e.g. `20261101-000042` →
-    /// 20261101000042. `None` when absent or not of that shape.
-    pub fn gw_sequence_number(&self) -> Option<u64> {
+    /// `gwSequence` split at its separator (the .NET client reads it as one
+    /// number without its ninth character): the eight-digit prefix and the
+    /// counter after it, `20261101-000042` → (20261101, 42). Two rows with
+    /// the same prefix whose counters are not adjacent had rows between
+    /// them. `None` when absent or not of that shape.
+    pub fn gw_sequence_parts(&self) -> Option<(u32, u64)> {
         let s = self.gw_sequence.as_deref()?;
-        let mut chars: Vec<char> = s.chars().collect();
-        if chars.len() <= 8 {
+        let (prefix, counter) = (s.get(..8)?, s.get(9..)?);
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(prefix) || !digits(counter) {
             return None;
         }
-        chars.remove(8);
-        let digits: String = chars.into_iter().collect();
-        digits.parse().ok()
+        Some((prefix.parse().ok()?, counter.parse().ok()?))
     }
 }

@@ -65,6 +65,10 @@ pub struct SandboxConfig {
     /// without the user context of a registered person, or from one who has
     /// not accepted the current terms, is refused.
     pub registration_required: bool,
+    /// A gateway that loses rows: every 97th transaction (index 60 mod 97)
+    /// is left out of the pages, with nothing but the jump in `gwSequence`
+    /// to show it.
+    pub dropped_rows: bool,
 }
 
 impl Default for SandboxConfig {
@@ -82,6 +86,7 @@ impl Default for SandboxConfig {
             hostile_currency: false,
             possible_holes: false,
             registration_required: false,
+            dropped_rows: false,
         }
     }
 }
@@ -104,10 +109,29 @@ pub struct App {
     pub psu_by_email: Mutex<BTreeMap<String, String>>,
     /// `possibleHole` marks on (see [`SandboxConfig::possible_holes`]); can change at run time.
     pub possible_holes: std::sync::atomic::AtomicBool,
+    /// Rows left out (see [`SandboxConfig::dropped_rows`]); can change at run time.
+    pub dropped_rows: std::sync::atomic::AtomicBool,
     stats: Mutex<BTreeMap<String, u64>>,
 }
 
 impl App {
+    /// See [`SandboxHandle::bump_terms`].
+    pub fn bump_terms(&self) -> i64 {
+        self.terms_version.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
+    /// See [`SandboxHandle::require_sca_renewal`].
+    pub fn require_sca_renewal(&self) -> usize {
+        let mut st = self.state();
+        let mut n = 0;
+        for k in st.consents.values_mut().filter(|k| k.status == state::ConsentStatus::Active) {
+            k.transactions_need_sca = true;
+            n += 1;
+        }
+        self.persist(&st);
+        n
+    }
+
     /// Locks the state (never held across an await).
     pub fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -171,12 +195,23 @@ impl SandboxHandle {
     /// Publishes a new version of the terms (people must accept it again);
     /// returns it.
     pub fn bump_terms(&self) -> i64 {
-        self.app.terms_version.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+        self.app.bump_terms()
     }
 
     /// Turns the `possibleHole` marks on or off.
     pub fn set_possible_holes(&self, on: bool) {
         self.app.possible_holes.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Leaves rows out of the pages, or serves them all again.
+    pub fn set_dropped_rows(&self, on: bool) {
+        self.app.dropped_rows.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Every bank asks for a new SCA before it serves transactions again
+    /// (accounts and balances still answer); returns how many consents.
+    pub fn require_sca_renewal(&self) -> usize {
+        self.app.require_sca_renewal()
     }
 
     /// Switches the fault mode.
@@ -258,6 +293,7 @@ pub async fn start(config: SandboxConfig, listener: tokio::net::TcpListener) -> 
         base_url,
         faults: Mutex::new(config.fault.clone()),
         possible_holes: std::sync::atomic::AtomicBool::new(config.possible_holes),
+        dropped_rows: std::sync::atomic::AtomicBool::new(config.dropped_rows),
         terms_version: std::sync::atomic::AtomicI64::new(1),
         registrations: Mutex::new(BTreeMap::new()),
         psu_by_email: Mutex::new(BTreeMap::new()),
@@ -323,6 +359,8 @@ fn router(app: Arc<App>) -> Router {
         .route("/sandbox/faults", get(server::get_faults).put(server::put_faults).delete(server::clear_faults))
         .route("/sandbox/clock", get(server::get_clock).post(server::advance_clock))
         .route("/sandbox/stats", get(server::get_stats))
+        .route("/sandbox/terms", post(server::bump_terms))
+        .route("/sandbox/sca-renewal", post(server::require_sca_renewal))
         .with_state(app)
 }
 

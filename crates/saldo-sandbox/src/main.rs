@@ -65,6 +65,10 @@ struct ServeArgs {
     /// Serve registered people only (terms accepted, `POST /ob/gw/users`).
     #[arg(long)]
     registration_required: bool,
+    /// Leave every 97th transaction out of the pages (only the jump in
+    /// `gwSequence` shows it).
+    #[arg(long)]
+    dropped_rows: bool,
 }
 
 #[derive(Subcommand)]
@@ -101,6 +105,7 @@ fn config(a: &ServeArgs) -> SandboxConfig {
         consent_loss_as_206: a.consent_loss_206,
         possible_holes: a.possible_holes,
         registration_required: a.registration_required,
+        dropped_rows: a.dropped_rows,
         ..SandboxConfig::default()
     }
 }

@@ -282,6 +282,16 @@ pub async fn get_stats(AxState(app): AxState<Arc<App>>) -> Json<serde_json::Valu
     Json(serde_json::json!({"calls": stats, "total": total}))
 }
 
+/// `POST /sandbox/terms`: publishes a new version of the terms.
+pub async fn bump_terms(AxState(app): AxState<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({"version": app.bump_terms()}))
+}
+
+/// `POST /sandbox/sca-renewal`: the banks want a new SCA before serving transactions.
+pub async fn require_sca_renewal(AxState(app): AxState<Arc<App>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({"consents": app.require_sca_renewal()}))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,11 @@ pub struct Consent {
     pub frequency_per_day: i64,
     /// How many accounts calls were made (accounts appear and disappear over calls).
     pub accounts_calls: u32,
+    /// The bank wants a new SCA before it serves transactions again, while
+    /// accounts and balances still answer (PSD2's periodic re-authentication):
+    /// the transactions calls say the consent is lost.
+    #[serde(default)]
+    pub transactions_need_sca: bool,
 }
 
 /// Where an SCA flow stands.

@@ -15,6 +15,9 @@ pub(crate) struct FetchClaims {
     /// moved, another process went on with the fetch and these are stale.
     pub(crate) pages_done: i64,
     pub(crate) counts: Claims,
+    /// The lowest-numbered row (`gwSequence`) of the last page, so that a
+    /// jump across two pages shows.
+    pub(crate) seq_edge: Option<crate::gaps::SeqPoint>,
 }
 
 /// Occurrences consumed per identity key. A key is held as a 128-bit hash

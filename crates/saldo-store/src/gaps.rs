@@ -65,3 +65,67 @@ pub(crate) fn mark(
     }
     Ok(())
 }
+
+/// A row's place in the gateway's numbering (`gwSequence`) and its day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SeqPoint {
+    pub(crate) prefix: u32,
+    pub(crate) counter: u64,
+    pub(crate) day: NaiveDate,
+}
+
+/// The stretches (first day, last day) around jumps in the gateway's
+/// numbering: two rows with the same prefix whose counters are not adjacent,
+/// with no row between them in `points`.
+///
+/// The numbering's meaning is not documented; a gateway whose counter is not
+/// contiguous per account would show a jump between almost every two rows.
+/// So a jump counts only when the numbering is evidently contiguous: at least
+/// two in three neighbouring rows (same prefix) step by exactly one. Rows are
+/// taken in counter order whatever order the page sent them in.
+pub(crate) fn sequence_jumps(points: &mut Vec<SeqPoint>) -> Vec<(NaiveDate, NaiveDate)> {
+    points.sort_unstable_by_key(|p| (p.prefix, p.counter));
+    points.dedup_by_key(|p| (p.prefix, p.counter));
+    let pairs: Vec<(&SeqPoint, &SeqPoint)> =
+        points.windows(2).filter(|w| w[0].prefix == w[1].prefix).map(|w| (&w[0], &w[1])).collect();
+    let steps = pairs.iter().filter(|(a, b)| b.counter - a.counter == 1).count();
+    if pairs.len() < 3 || steps * 3 < pairs.len() * 2 {
+        return Vec::new();
+    }
+    pairs
+        .into_iter()
+        .filter(|(a, b)| b.counter - a.counter > 1)
+        .map(|(a, b)| (a.day.min(b.day), a.day.max(b.day)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(prefix: u32, counter: u64, day: u32) -> SeqPoint {
+        SeqPoint { prefix, counter, day: NaiveDate::from_ymd_opt(2026, 11, day).unwrap_or_default() }
+    }
+
+    #[test]
+    fn a_jump_in_a_contiguous_numbering_is_a_stretch_between_the_two_rows_days() {
+        // Newest first, as pages come; counter 13 is missing between the 3rd and the 5th.
+        let mut points = vec![p(7, 15, 9), p(7, 14, 8), p(7, 12, 5), p(7, 11, 4), p(7, 10, 3)];
+        assert_eq!(sequence_jumps(&mut points), vec![(p(0, 0, 5).day, p(0, 0, 8).day)]);
+    }
+
+    #[test]
+    fn no_jump_without_evidence_that_the_numbering_is_contiguous() {
+        // A counter shared with other accounts: jumps everywhere, no signal.
+        let mut spread = vec![p(7, 3, 1), p(7, 9, 2), p(7, 20, 3), p(7, 41, 4), p(7, 42, 5)];
+        assert!(sequence_jumps(&mut spread).is_empty());
+        // Too few rows to tell.
+        assert!(sequence_jumps(&mut vec![p(7, 1, 1), p(7, 5, 2)]).is_empty());
+        // A new prefix starts its own numbering: no jump across prefixes.
+        let mut days = vec![p(7, 1, 1), p(7, 2, 1), p(7, 3, 1), p(8, 1, 2), p(8, 2, 2)];
+        assert!(sequence_jumps(&mut days).is_empty());
+        // The same row twice is not a step back.
+        let mut twice = vec![p(7, 1, 1), p(7, 2, 1), p(7, 2, 1), p(7, 3, 2), p(7, 4, 2)];
+        assert!(sequence_jumps(&mut twice).is_empty());
+    }
+}

@@ -24,6 +24,7 @@ use saldo_gateway::{PagerContext, Transaction, UserContext};
 use sha2::{Digest, Sha256};
 
 use crate::fetch_claims::{load_claims, FetchClaims};
+use crate::gaps::SeqPoint;
 use crate::{Result, Store, StoreError, StoredAmount};
 
 /// One page of transactions to commit, with what came with it.
@@ -180,6 +181,8 @@ impl Store {
             .fetches
             .remove(&page.account_id)
             .filter(|f| f.run_id == page.run_id && checkpoint == Some((f.run_id, f.pages_done)));
+        let prior_edge = cached.as_ref().and_then(|f| f.seq_edge);
+        let seq_edge;
         let mut claims = match cached {
             Some(f) => f.counts,
             None => {
@@ -358,7 +361,7 @@ impl Store {
         // marked transaction; one this page's span covers without a mark closes.
         {
             let days: Vec<NaiveDate> = page.transactions.iter().map(|t| booking_date(t, today)).collect();
-            let marked: Vec<NaiveDate> = page
+            let mut marked: Vec<NaiveDate> = page
                 .transactions
                 .iter()
                 .zip(&days)
@@ -368,6 +371,22 @@ impl Store {
             for before in &marked {
                 let after = days.iter().copied().filter(|d| d < before).max();
                 crate::gaps::mark(&tx, page.account_id, after, *before, true, now)?;
+            }
+            // And the jumps in its numbering (`gwSequence`), this page's rows
+            // with the edge of the page before it in this fetch.
+            let mut points: Vec<SeqPoint> = page
+                .transactions
+                .iter()
+                .zip(&days)
+                .filter_map(|(t, d)| {
+                    t.gw_sequence_parts().map(|(prefix, counter)| SeqPoint { prefix, counter, day: *d })
+                })
+                .collect();
+            seq_edge = points.iter().min_by_key(|p| (p.prefix, p.counter)).copied();
+            points.extend(prior_edge);
+            for (after, before) in crate::gaps::sequence_jumps(&mut points) {
+                crate::gaps::mark(&tx, page.account_id, Some(after), before, true, now)?;
+                marked.push(before);
             }
             if let (Some(lo), Some(hi)) = (days.iter().min(), days.iter().max()) {
                 let keep = serde_json::to_string(&marked.iter().map(ToString::to_string).collect::<Vec<_>>())
@@ -381,7 +400,8 @@ impl Store {
         }
         tx.commit()?;
         if page.next_pager.is_some() {
-            self.fetches.insert(page.account_id, FetchClaims { run_id: page.run_id, pages_done, counts: claims });
+            self.fetches
+                .insert(page.account_id, FetchClaims { run_id: page.run_id, pages_done, counts: claims, seq_edge });
         }
         Ok(stats)
     }

@@ -89,7 +89,13 @@ pub async fn change_gateway(state: State<'_>, mode: Mode, url: Option<String>) -
 /// The gateway's terms and privacy notice, in `language` when it has them.
 #[tauri::command]
 pub async fn gateway_terms(state: State<'_>, language: String) -> IpcResult<TermsView> {
-    let client = super::ready(&mut *state.session.lock().await)?.client()?.clone();
+    let (client, registered) = {
+        let mut session = state.session.lock().await;
+        let ready = super::ready(&mut session)?;
+        let client = ready.client()?.clone();
+        let registered = saldo_core::onboarding::registered_person(&ready.store, client.label())?.is_some();
+        (client, registered)
+    };
     let t = client.terms(&language, &saldo_gateway::CorrelationId::new()).await?.body;
     Ok(TermsView {
         tc: t.tc,
@@ -97,6 +103,7 @@ pub async fn gateway_terms(state: State<'_>, language: String) -> IpcResult<Term
         version: t.version,
         language: t.language,
         available_languages: t.available_languages,
+        registered,
     })
 }
 
@@ -104,6 +111,10 @@ pub async fn gateway_terms(state: State<'_>, language: String) -> IpcResult<Term
 #[tauri::command]
 pub async fn register_person(state: State<'_>, form: RegisterForm) -> IpcResult<()> {
     let (mut store, client) = super::detached(&state).await?;
+    if [&form.first_name, &form.last_name, &form.email].iter().all(|v| v.trim().is_empty()) {
+        saldo_core::onboarding::accept_terms(&mut store, &client, form.accept_terms).await?;
+        return Ok(());
+    }
     let user = saldo_gateway::NewUser {
         firstname: form.first_name.trim().to_owned(),
         lastname: form.last_name.trim().to_owned(),

@@ -298,9 +298,11 @@ function Onboarding(props: { reason: string; onDone: () => void }) {
     setBusy(true);
     setError(null);
     try {
+      // Registered before: no details, the gateway keeps those it has.
+      const details = terms.registered ? { first: "", last: "", email: "", birth: "", phone: "" } : person;
       await api.registerPerson({
-        first_name: person.first, last_name: person.last, email: person.email,
-        date_of_birth: person.birth || null, phone: person.phone || null, accept_terms: terms.version,
+        first_name: details.first, last_name: details.last, email: details.email,
+        date_of_birth: details.birth || null, phone: details.phone || null, accept_terms: terms.version,
       });
       props.onDone();
     } catch (err) {
@@ -327,12 +329,20 @@ function Onboarding(props: { reason: string; onDone: () => void }) {
           <h3>Privacy notice</h3>
           <div class="terms-text" tabIndex={0} style={{ maxHeight: "6em", overflow: "auto", whiteSpace: "pre-wrap" }}>{terms.privacy}</div>
           <label class="check"><input type="checkbox" data-field="accept-terms" checked={accepted} onChange={(e) => setAccepted(e.currentTarget.checked)} /> I have read and accept these terms and the privacy notice (version {terms.version})</label>
-          {field("first", "First name")}
-          {field("last", "Last name")}
-          {field("email", "E-mail", "email")}
-          {field("birth", "Date of birth", "date", false)}
-          {field("phone", "Mobile phone", "tel", false)}
-          <button class="primary wide" type="submit" disabled={!accepted || busy} data-action="register">{busy ? "Registering…" : "Register and continue"}</button>
+          {terms.registered ? (
+            <p class="muted" data-testid="registered-before">You are registered with this gateway: accepting the new version is all it takes.</p>
+          ) : (
+            <>
+              {field("first", "First name")}
+              {field("last", "Last name")}
+              {field("email", "E-mail", "email")}
+              {field("birth", "Date of birth", "date", false)}
+              {field("phone", "Mobile phone", "tel", false)}
+            </>
+          )}
+          <button class="primary wide" type="submit" disabled={!accepted || busy} data-action="register">
+            {busy ? "Sending…" : terms.registered ? "Accept and continue" : "Register and continue"}
+          </button>
         </>
       )}
     </form>

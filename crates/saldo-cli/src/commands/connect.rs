@@ -11,7 +11,7 @@ use saldo_gateway::{CorrelationId, GatewayClient};
 use super::Ctx;
 use crate::cli::Redirect;
 use crate::exit::Fail;
-use crate::interact::{ask, off_runtime, open_browser, read_line};
+use crate::interact::{ask, ask_on_terminal, off_runtime, open_browser, read_line};
 use crate::output::{inert, print_json, BankOut, StepOut};
 
 /// `saldo gateway`: the catalog call, and a clear outcome.
@@ -72,18 +72,92 @@ Also in: {}",
 }
 
 /// `saldo register`.
-pub async fn register(ctx: &mut Ctx, user: &saldo_gateway::NewUser) -> Result<(), Fail> {
+pub async fn register(ctx: &mut Ctx, given: Details, version: i64) -> Result<(), Fail> {
     let client = ctx.client().await?;
-    let r = saldo_core::onboarding::register(&mut ctx.session.store, &client, user).await?;
+    let stored = saldo_core::onboarding::registered_person(&ctx.session.store, client.label())?;
+    let r = match stored {
+        // Newer terms, accepted with the details registered before.
+        Some(_) if given.is_empty() => {
+            saldo_core::onboarding::accept_terms(&mut ctx.session.store, &client, version).await?
+        }
+        _ => {
+            let user = given.complete(stored.as_ref(), version).await?;
+            saldo_core::onboarding::register(&mut ctx.session.store, &client, &user).await?
+        }
+    };
     if ctx.json {
-        print_json(&serde_json::json!({ "psuid": r.psuid, "accepted_terms": user.validated_version_tc }));
+        print_json(&serde_json::json!({ "psuid": r.psuid, "accepted_terms": version }));
     } else {
-        println!(
-            "Registered with the gateway (terms version {}); you can connect your banks now.",
-            user.validated_version_tc
-        );
+        println!("Registered with the gateway (terms version {version}); you can connect your banks now.");
     }
     Ok(())
+}
+
+/// The details `saldo register` was given.
+pub struct Details {
+    /// `--first-name`.
+    pub first_name: Option<String>,
+    /// `--last-name`.
+    pub last_name: Option<String>,
+    /// `--email`.
+    pub email: Option<String>,
+    /// `--date-of-birth`.
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    /// `--phone`.
+    pub phone: Option<String>,
+}
+
+impl Details {
+    fn is_empty(&self) -> bool {
+        self.first_name.is_none()
+            && self.last_name.is_none()
+            && self.email.is_none()
+            && self.date_of_birth.is_none()
+            && self.phone.is_none()
+    }
+
+    /// The registration: each detail as given, else as registered before,
+    /// else asked on the terminal; what is still missing is named.
+    async fn complete(
+        self,
+        stored: Option<&saldo_gateway::NewUser>,
+        version: i64,
+    ) -> Result<saldo_gateway::NewUser, Fail> {
+        let firstname = detail(self.first_name, stored.map(|s| &s.firstname), "Your first name").await?;
+        let lastname = detail(self.last_name, stored.map(|s| &s.lastname), "Your last name").await?;
+        let email = detail(self.email, stored.map(|s| &s.email), "Your e-mail address").await?;
+        let missing: Vec<&str> = [(&firstname, "--first-name"), (&lastname, "--last-name"), (&email, "--email")]
+            .into_iter()
+            .filter(|(v, _)| v.is_none())
+            .map(|(_, flag)| flag)
+            .collect();
+        let (Some(firstname), Some(lastname), Some(email)) = (firstname, lastname, email) else {
+            return Err(Fail::usage(format!("the gateway needs {} to register you", missing.join(", "))));
+        };
+        Ok(saldo_gateway::NewUser {
+            firstname,
+            lastname,
+            email,
+            cell_phone: self.phone.or_else(|| stored.and_then(|s| s.cell_phone.clone())),
+            vatid: None,
+            external_ref: None,
+            date_of_birth: self
+                .date_of_birth
+                .map(|d| format!("{d}T00:00:00"))
+                .or_else(|| stored.and_then(|s| s.date_of_birth.clone())),
+            validated_version_tc: version,
+        })
+    }
+}
+
+/// One detail: as given, else as registered before, else asked on the terminal.
+async fn detail(given: Option<String>, before: Option<&String>, prompt: &'static str) -> Result<Option<String>, Fail> {
+    if let Some(v) = given.filter(|v| !v.trim().is_empty()).or_else(|| before.cloned()) {
+        return Ok(Some(v.trim().to_owned()));
+    }
+    off_runtime(move || ask_on_terminal(prompt))
+        .await
+        .map_err(|e| Fail::failure(format!("could not read your answer from the terminal: {e}")))
 }
 
 /// `saldo countries`.

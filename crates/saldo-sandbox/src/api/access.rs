@@ -174,6 +174,7 @@ pub async fn post_access(AxState(app): AxState<Arc<App>>, body: Bytes) -> ApiRes
         deleted_accounts: Vec::new(),
         frequency_per_day: ar.frequency_per_day.unwrap_or(4),
         accounts_calls: 0,
+        transactions_need_sca: false,
     };
     let verifier =
         (c.sca == ScaStyle::OAuthTwoStep).then(|| format!("{}_{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4()));

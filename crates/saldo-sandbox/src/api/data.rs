@@ -201,8 +201,10 @@ fn page(
     let size = c.page_size.max(1);
     let hi = pager.top.saturating_sub(pager.page * size);
     let lo = hi.saturating_sub(size).max(pager.lo);
+    let dropping = app.dropped_rows.load(std::sync::atomic::Ordering::Relaxed);
     let transactions = (lo..hi)
         .rev()
+        .filter(|i| !(dropping && i % 97 == data::DROPPED_ROW))
         .map(|i| {
             let mut t = data::settling(data::transaction(seed, epoch, c, spec, i), c, today);
             if app.config.hostile_currency && i % 40 == 7 {
@@ -254,7 +256,9 @@ pub async fn transactions(AxState(app): AxState<Arc<App>>, Path(account_id): Pat
     let c = app.connector(req.connector_id)?;
     let mut st = app.state();
     let (auth, rotated) = authorise(&app, &mut st, c.id, req.user_context.as_ref())?;
-    let Some((spec, consent)) = account_access(&st, c, &auth, &account_id, &rotated)? else {
+    let Some((spec, consent)) =
+        account_access(&st, c, &auth, &account_id, &rotated)?.filter(|(_, consent)| !consent.transactions_need_sca)
+    else {
         return Ok(consent_lost_page(&app, rotated));
     };
     let now = st.now();
@@ -286,7 +290,9 @@ pub async fn transactions_next(
     }
     let mut st = app.state();
     let (auth, rotated) = authorise(&app, &mut st, c.id, req.user_context.as_ref())?;
-    let Some((spec, _)) = account_access(&st, c, &auth, &account_id, &rotated)? else {
+    let Some((spec, _)) =
+        account_access(&st, c, &auth, &account_id, &rotated)?.filter(|(_, consent)| !consent.transactions_need_sca)
+    else {
         return Ok(consent_lost_page(&app, rotated));
     };
     let pager = Pager { page: pager.next_page, ..pager };
