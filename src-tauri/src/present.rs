@@ -110,6 +110,9 @@ pub fn query(f: &TxFilter) -> IpcResult<TxQuery> {
             Some("amount_asc") => Sort::AmountAsc,
             _ => Sort::DateDesc,
         },
+        category: f.category.clone().filter(|c| !c.trim().is_empty()),
+        counterparty: f.counterparty.clone().filter(|c| !c.trim().is_empty()),
+        uncategorized: f.uncategorized,
         after: f.after.as_ref().map(|c| Cursor { key: c.key.clone(), id: c.id }),
         limit: f.limit.clamp(1, 500),
     })

@@ -452,6 +452,12 @@ pub struct TxFilter {
     pub text: Option<String>,
     /// `date_desc`, `date_asc`, `amount_desc`, `amount_asc`.
     pub sort: Option<String>,
+    /// Only this category and those under it (its path).
+    pub category: Option<String>,
+    /// Only this counterparty (its clean name).
+    pub counterparty: Option<String>,
+    /// Only rows without a category.
+    pub uncategorized: bool,
     /// Continue after this cursor.
     pub after: Option<CursorView>,
     /// Page size.
@@ -482,12 +488,20 @@ pub struct TxView {
     pub amount: String,
     /// Currency.
     pub currency: String,
-    /// Counterparty.
+    /// Counterparty as the bank sent it.
     pub counterparty: Option<String>,
+    /// The clean counterparty name (or the name the person gave it).
+    pub counterparty_clean: Option<String>,
     /// Description.
     pub description: Option<String>,
     /// Remittance information.
     pub remittance: Option<String>,
+    /// The category's path.
+    pub category: Option<String>,
+    /// Why it has this category ("rule Supermarkets", "you").
+    pub category_reason: Option<String>,
+    /// The transfer between own accounts this row is a leg of.
+    pub transfer_id: Option<i64>,
 }
 
 /// A page of the list.

@@ -509,6 +509,18 @@ text: string | null,
  */
 sort: string | null, 
 /**
+ * Only this category and those under it (its path).
+ */
+category: string | null, 
+/**
+ * Only this counterparty (its clean name).
+ */
+counterparty: string | null, 
+/**
+ * Only rows without a category.
+ */
+uncategorized: boolean, 
+/**
  * Continue after this cursor.
  */
 after: CursorView | null, 
@@ -553,9 +565,13 @@ amount: string,
  */
 currency: string, 
 /**
- * Counterparty.
+ * Counterparty as the bank sent it.
  */
 counterparty: string | null, 
+/**
+ * The clean counterparty name (or the name the person gave it).
+ */
+counterparty_clean: string | null, 
 /**
  * Description.
  */
@@ -563,7 +579,19 @@ description: string | null,
 /**
  * Remittance information.
  */
-remittance: string | null, };
+remittance: string | null, 
+/**
+ * The category's path.
+ */
+category: string | null, 
+/**
+ * Why it has this category ("rule Supermarkets", "you").
+ */
+category_reason: string | null, 
+/**
+ * The transfer between own accounts this row is a leg of.
+ */
+transfer_id: number | null, };
 
 export type TxPageView = { 
 /**

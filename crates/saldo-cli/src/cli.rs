@@ -204,9 +204,77 @@ pub enum Command {
         /// Words to find in counterparty, description or remittance.
         #[arg(long)]
         search: Option<String>,
+        /// Only this category (and those under it).
+        #[arg(long)]
+        category: Option<String>,
+        /// Only this counterparty (its clean name).
+        #[arg(long)]
+        counterparty: Option<String>,
+        /// Only transactions without a category.
+        #[arg(long, conflicts_with = "category")]
+        uncategorized: bool,
         /// How many.
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+    /// Your categories (`saldo categories add PATH` adds one).
+    Categories {
+        /// Add one.
+        #[command(subcommand)]
+        action: Option<CategoryAction>,
+    },
+    /// The rules that categorise transactions.
+    Rules {
+        /// What to do (default: list).
+        #[command(subcommand)]
+        action: Option<RuleAction>,
+    },
+    /// Put transactions in a category yourself (one step; `saldo undo` reverts it).
+    Categorize {
+        /// Transaction ids.
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// The category's path.
+        #[arg(long, required_unless_present = "none")]
+        category: Option<String>,
+        /// Remove their category instead.
+        #[arg(long, conflicts_with = "category")]
+        none: bool,
+    },
+    /// Undo the last categorisation step (a rule applied, your choice), or one by id.
+    Undo {
+        /// The step (default: the last).
+        step: Option<i64>,
+    },
+    /// Transfers between your own accounts.
+    Transfers {
+        /// What to do (default: list).
+        #[command(subcommand)]
+        action: Option<TransferAction>,
+    },
+    /// Where the money goes: spending, income, per month, net worth.
+    Report {
+        /// Which report.
+        #[arg(value_enum)]
+        kind: ReportKind,
+        /// From this booking date (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Up to this booking date (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Spending and income: group by.
+        #[arg(long, value_enum, default_value_t = ByArg::Category)]
+        by: ByArg,
+        /// One account.
+        #[arg(long)]
+        account: Option<i64>,
+        /// Count transfers between your accounts and ignored rows too.
+        #[arg(long)]
+        gross: bool,
+        /// CSV instead of text.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
     },
     /// Write your data in a format other tools read (streams; any size).
     Export {
@@ -235,6 +303,193 @@ pub enum Command {
         #[arg(long, value_name = "ACCOUNT")]
         income_account: Option<String>,
     },
+}
+
+/// What `saldo categories` does.
+#[derive(Subcommand)]
+pub enum CategoryAction {
+    /// Add a category (and its parents): `saldo categories add "Food/Bakery"`.
+    Add {
+        /// Its path, names joined with `/`.
+        path: String,
+        /// What it counts as.
+        #[arg(long, value_enum, default_value_t = KindArg::Expense)]
+        kind: KindArg,
+    },
+}
+
+/// What a category counts as.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// Money earned.
+    Income,
+    /// Money spent.
+    Expense,
+    /// Money moved between your own accounts (neither).
+    Transfer,
+    /// Left out of every figure.
+    Ignore,
+}
+
+/// The conditions of a rule (all given ones must hold).
+#[derive(clap::Args, Clone, Default)]
+pub struct RuleArgs {
+    /// The rule's name (shown as the reason: "rule NAME").
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The category it gives (its path, see `saldo categories`).
+    #[arg(long)]
+    pub category: String,
+    /// Words of the clean counterparty name.
+    #[arg(long)]
+    pub counterparty: Option<String>,
+    /// The counterparty's account number.
+    #[arg(long)]
+    pub iban: Option<String>,
+    /// Words in the description, remittance or counterparty text.
+    #[arg(long)]
+    pub text: Option<String>,
+    /// The start of the structured reference (`+++123/`).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// The start of the bank transaction code (`PMNT-RDDT`).
+    #[arg(long)]
+    pub bank_code: Option<String>,
+    /// The direct debit's mandate or creditor id.
+    #[arg(long)]
+    pub mandate: Option<String>,
+    /// The smallest amount (absolute, e.g. 10.50).
+    #[arg(long)]
+    pub min: Option<rust_decimal::Decimal>,
+    /// The largest amount (absolute).
+    #[arg(long)]
+    pub max: Option<rust_decimal::Decimal>,
+    /// Money in or out.
+    #[arg(long, value_enum)]
+    pub direction: Option<DirectionArg>,
+    /// One account.
+    #[arg(long)]
+    pub account: Option<i64>,
+    /// Booked on or after (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Booked on or before (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+}
+
+/// Money in or out.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DirectionArg {
+    /// Money in.
+    In,
+    /// Money out.
+    Out,
+}
+
+/// What `saldo rules` does (default: list them).
+#[derive(Subcommand)]
+pub enum RuleAction {
+    /// The rules, in the order they are tried.
+    List,
+    /// Add a rule; new transactions get it at once, stored ones with `saldo rules apply`.
+    Add {
+        /// The conditions and category.
+        #[command(flatten)]
+        rule: RuleArgs,
+        /// Try it before the rule now at this position (default: last).
+        #[arg(long)]
+        position: Option<i64>,
+    },
+    /// How many stored transactions a rule would take, without adding it.
+    Test {
+        /// The conditions and category.
+        #[command(flatten)]
+        rule: RuleArgs,
+    },
+    /// Apply the rules to every stored transaction (one step; `saldo undo` reverts it).
+    Apply {
+        /// Only say how many would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Delete a rule.
+    Delete {
+        /// The rule id.
+        id: i64,
+    },
+    /// Write your categories and rules as one plain file (JSON) to keep in git.
+    Export {
+        /// The file to write, or `-` for standard output.
+        #[arg(short, long, default_value = "-")]
+        output: PathBuf,
+    },
+    /// Read categories and rules from such a file.
+    Import {
+        /// The file, or `-` for standard input.
+        file: PathBuf,
+        /// Replace your rules instead of adding these after them.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Rules Saldo proposes from how you categorised (never applied without you).
+    Proposals,
+}
+
+/// What `saldo transfers` does (default: list them).
+#[derive(Subcommand)]
+pub enum TransferAction {
+    /// Transfers between your own accounts.
+    List,
+    /// Rows that may be transfers, for you to decide.
+    Review,
+    /// This transaction is not a transfer.
+    Not {
+        /// The transaction id.
+        id: i64,
+    },
+    /// These two transactions are one transfer.
+    Pair {
+        /// One leg's transaction id.
+        a: i64,
+        /// The other leg's transaction id.
+        b: i64,
+    },
+    /// Add an account of yours Saldo does not sync ("my other accounts").
+    Own {
+        /// Its IBAN.
+        iban: String,
+        /// A name for it.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Forget one of your other accounts.
+    Forget {
+        /// Its IBAN.
+        iban: String,
+    },
+}
+
+/// Which report.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ReportKind {
+    /// Spending by category (or `--by counterparty`).
+    Spending,
+    /// Income by category (or `--by counterparty`).
+    Income,
+    /// Income and spending per month, transfers between your accounts left out.
+    Monthly,
+    /// Net worth at each month's end, per currency, by account.
+    Networth,
+}
+
+/// What a spending or income report groups by.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ByArg {
+    /// Category.
+    Category,
+    /// Counterparty.
+    Counterparty,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {

@@ -59,9 +59,32 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             commands::sync::sync(&mut ctx, selection, scope).await
         }
         Command::Balances => commands::data::balances(&ctx),
-        Command::Transactions { account, from, to, search, limit } => {
-            let q = TxQuery { account, from, to, text: search, limit, ..TxQuery::default() };
+        Command::Transactions { account, from, to, search, category, counterparty, uncategorized, limit } => {
+            let q = TxQuery {
+                account,
+                from,
+                to,
+                text: search,
+                category,
+                counterparty,
+                uncategorized,
+                limit,
+                ..TxQuery::default()
+            };
             commands::data::transactions(&ctx, q)
+        }
+        Command::Categories { action } => commands::money::categories(&mut ctx, action),
+        Command::Rules { action } => commands::money::rules(&mut ctx, action.unwrap_or(cli::RuleAction::List)),
+        Command::Categorize { ids, category, none: _ } => {
+            commands::money::categorize(&mut ctx, &ids, category.as_deref())
+        }
+        Command::Undo { step } => commands::money::undo(&mut ctx, step),
+        Command::Transfers { action } => {
+            commands::money::transfers(&mut ctx, action.unwrap_or(cli::TransferAction::List))
+        }
+        Command::Report { kind, from, to, by, account, gross, csv } => {
+            let q = saldo_store::reports::ReportQuery { from, to, account, gross };
+            commands::money::report(&ctx, kind, by, &q, csv)
         }
         Command::Export { format, accounts, from, to, output, counter_account, expense_account, income_account } => {
             let mut opts = ExportOptions::new(format, Utc::now());

@@ -203,6 +203,14 @@ pub struct TransactionOut {
     pub description: Option<String>,
     /// Remittance information.
     pub remittance: Option<String>,
+    /// The clean counterparty name (or the name you gave it).
+    pub counterparty_clean: Option<String>,
+    /// The category's path.
+    pub category: Option<String>,
+    /// Why it has this category ("rule Supermarkets", "you").
+    pub category_reason: Option<String>,
+    /// The transfer between your accounts this is a leg of (the same id on both legs).
+    pub transfer_id: Option<i64>,
 }
 
 impl From<TxRow> for TransactionOut {
@@ -219,6 +227,10 @@ impl From<TxRow> for TransactionOut {
             counterparty_account: t.counterparty_account,
             description: t.description,
             remittance: t.remittance,
+            counterparty_clean: t.counterparty_clean,
+            category: t.category,
+            category_reason: t.category_reason,
+            transfer_id: t.transfer_id,
         }
     }
 }

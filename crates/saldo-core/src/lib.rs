@@ -12,6 +12,7 @@ pub mod iban;
 pub mod insights;
 pub mod loopback;
 pub mod manage;
+pub mod money;
 pub mod onboarding;
 pub mod session;
 pub mod sync;

@@ -156,7 +156,8 @@ impl Session {
 
     /// [`Session::open`] with another secret store (tests: an in-memory one).
     pub fn open_with(config: SessionConfig, keyring: &dyn SecretStore) -> Result<Self> {
-        let (store, protection) = open_store(&config.data_dir, config.key, keyring)?;
+        let (mut store, protection) = open_store(&config.data_dir, config.key, keyring)?;
+        crate::money::prepare(&mut store, chrono::Utc::now())?;
         let mut session = Self { store, data_dir: config.data_dir, protection, client: None };
         if let Some(url) = config.gateway {
             session.set_gateway(url)?;

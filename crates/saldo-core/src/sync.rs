@@ -357,6 +357,7 @@ pub async fn sync_connection(
         )));
     }
     let run = store.start_sync_run(conn, scope, opts.trigger, Utc::now())?;
+    let mut span = None;
     let elsewhere = connection.gateway.as_deref().filter(|g| *g != client.label());
     let result = match elsewhere {
         // Its contexts belong to another gateway: no call is made with them here.
@@ -365,7 +366,7 @@ pub async fn sync_connection(
                 "this connection was made through another gateway ({other}); reconnect it through this one"
             ),
         }),
-        None => execute(store, client, conn, connection.connector_id, run, scope, opts).await,
+        None => execute(store, client, conn, connection.connector_id, (run, &mut span), scope, opts).await,
     };
     let outcome = match result {
         Ok(o) | Err(Stop::Outcome(o)) => o,
@@ -405,6 +406,13 @@ pub async fn sync_connection(
             store.set_sync_run_state(run, SyncRunState::Failed, Some(kind), Some(reason), now)?;
         }
     }
+    // Whatever was stored: transfers around the new rows (a second leg may
+    // close a pair with a row of another connection).
+    if let Some(span) = span {
+        if let Err(e) = store.detect_transfers(Some(span), now) {
+            tracing::warn!(connection = conn, "transfer detection failed: {e}");
+        }
+    }
     Ok((run, outcome))
 }
 
@@ -413,7 +421,7 @@ async fn execute(
     client: &GatewayClient,
     conn: i64,
     connector: i64,
-    run: i64,
+    (run, span): (i64, &mut Option<(chrono::NaiveDate, chrono::NaiveDate)>),
     scope: Scope,
     opts: &SyncOptions,
 ) -> Result<Outcome, Stop> {
@@ -503,6 +511,9 @@ async fn execute(
                         });
                     }
                     let stats = commit(store, conn, account_id, (page_run, run), &page, next.as_ref())?;
+                    if let Some((a, b)) = stats.span {
+                        *span = Some(span.map_or((a, b), |(c, d)| (a.min(c), b.max(d))));
+                    }
                     new_transactions += stats.inserted as i64;
                     flagged += stats.flagged as i64;
                     let Some(pager) = next else { break };

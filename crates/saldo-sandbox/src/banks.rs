@@ -4,6 +4,8 @@ use saldo_gateway::{
     AccessOption, AccessOptions, AccountScheme, AdditionalPropertyRequested, CurrencyOption, LinkingOption,
 };
 
+use crate::household as hh;
+
 /// How a connector runs its SCA flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScaStyle {
@@ -316,6 +318,42 @@ pub fn catalog(volume: u64) -> Vec<Connector> {
     // ES — asks its question after the sign-in: which accounts to share.
     let mut c = base(108, "Banco Sandbox España", "ES", "SBXEESMM", ScaStyle::SignInThenChoose);
     c.accounts = vec![acct("ES-SBE-001", "ES9121000418450200051332", "EUR", Some("Cuenta corriente"), 90, 210_000)];
+    out.push(c);
+
+    // BE + NL — one person's household at two banks, with realistic texts
+    // whose truth is known (see `household`). Their rows come from the
+    // household's schedule, not from `transactions` (0 here).
+    let mine = |id, iban, description, product, kind, opening| {
+        let mut a = acct(id, iban, "EUR", Some(description), 0, opening);
+        a.owner = Some(hh::HOLDER);
+        a.product = Some(product);
+        a.cash_account_type = kind;
+        a
+    };
+    let mut c = base(hh::BANK_A, hh::BANK_A_NAME, "BE", hh::BANK_A_BIC, ScaStyle::Simple);
+    c.page_size = 100;
+    c.accounts = vec![
+        mine(
+            hh::A_CHECKING,
+            hh::A_CHECKING_IBAN,
+            "Zichtrekening",
+            "Zichtrekening Plus",
+            "CACC",
+            hh::A_CHECKING_OPENING_MINOR,
+        ),
+        mine(hh::A_SAVINGS, hh::A_SAVINGS_IBAN, "Spaarrekening", "Spaarrekening", "SVGS", hh::A_SAVINGS_OPENING_MINOR),
+    ];
+    out.push(c);
+    let mut c = base(hh::BANK_B, hh::BANK_B_NAME, "NL", hh::BANK_B_BIC, ScaStyle::Simple);
+    c.page_size = 100;
+    c.accounts = vec![mine(
+        hh::B_CHECKING,
+        hh::B_CHECKING_IBAN,
+        "Betaalrekening",
+        "Betaalrekening",
+        "CACC",
+        hh::B_CHECKING_OPENING_MINOR,
+    )];
     out.push(c);
 
     out

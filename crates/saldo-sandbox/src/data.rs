@@ -7,6 +7,10 @@
 //! sandbox's `epoch` over two years and keep coming after that at the same
 //! rate; only those dated up to the sandbox's "today" are visible, so new
 //! transactions appear as days pass. Transaction 0 is the oldest.
+//!
+//! The household's banks ([`crate::household`], connectors 201 and 202) are
+//! not generated here: their rows, counts and balances come from
+//! `household::rows`, `household::visible_count` and `household::booked_balance`.
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;

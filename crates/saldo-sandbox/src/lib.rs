@@ -11,6 +11,7 @@ pub mod banks;
 pub mod data;
 pub mod error;
 pub mod faults;
+pub mod household;
 pub mod pages;
 pub mod psu;
 mod server;

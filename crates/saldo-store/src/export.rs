@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::states::CategoryKind;
 use crate::transactions::day_base;
 use crate::{Result, Store, StoreError, StoredAmount};
 
@@ -40,6 +41,25 @@ pub struct ExportTx {
     pub creditor_reference: Option<String>,
     /// Bank transaction code.
     pub bank_transaction_code: Option<String>,
+    /// The clean counterparty name (or the name the person gave it).
+    pub counterparty_clean: Option<String>,
+    /// The category's path and kind.
+    pub category: Option<(String, CategoryKind)>,
+    /// The transfer between own accounts this row is a leg of.
+    pub transfer: Option<TransferLeg>,
+}
+
+/// A row's place in a transfer between own accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransferLeg {
+    /// The transfer's id (the same on both legs).
+    pub id: i64,
+    /// The account at the other end, when Saldo has it.
+    pub other_account: Option<i64>,
+    /// Whether this is the leg that took the money out.
+    pub outgoing: bool,
+    /// Whether the other leg is stored (an export writes the transfer once).
+    pub paired: bool,
 }
 
 /// A date range of an export (both ends inclusive, open when `None`).
@@ -80,9 +100,19 @@ fn date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
 
 /// Every field of an account's transactions in a range, in id (= date) order.
 const STREAM: &str =
-    "SELECT id, identity, bank_id, booking_date, value_date, amount_minor, scale, currency, counterparty_name,
-            counterparty_account, counterparty_bic, description, remittance, creditor_reference, bank_transaction_code
-     FROM transactions WHERE account_id = ?1 AND id BETWEEN ?2 AND ?3 ORDER BY id";
+    "SELECT t.id, t.identity, t.bank_id, t.booking_date, t.value_date, t.amount_minor, t.scale, t.currency, t.counterparty_name,
+            t.counterparty_account, t.counterparty_bic, t.description, t.remittance, t.creditor_reference,
+            t.bank_transaction_code, coalesce(al.name, nullif(t.counterparty_clean, '')), c.path, c.kind,
+            x.id, CASE WHEN x.out_account = t.account_id AND x.out_identity = t.identity THEN x.in_account ELSE x.out_account END,
+            x.out_account = t.account_id AND x.out_identity = t.identity,
+            x.out_identity IS NOT NULL AND x.in_identity IS NOT NULL
+     FROM transactions t
+     LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+     LEFT JOIN categories c ON c.id = l.category_id
+     LEFT JOIN aliases al ON al.match_key = t.counterparty_key
+     LEFT JOIN transfers x ON (x.out_account = t.account_id AND x.out_identity = t.identity)
+                           OR (x.in_account = t.account_id AND x.in_identity = t.identity)
+     WHERE t.account_id = ?1 AND t.id BETWEEN ?2 AND ?3 ORDER BY t.id";
 
 impl Store {
     /// Count and first/last date of an account's transactions in a range.
@@ -168,6 +198,20 @@ impl Store {
                     remittance: r.get(12)?,
                     creditor_reference: r.get(13)?,
                     bank_transaction_code: r.get(14)?,
+                    counterparty_clean: r.get(15)?,
+                    category: match r.get::<_, Option<String>>(16)? {
+                        Some(path) => Some((path, r.get(17)?)),
+                        None => None,
+                    },
+                    transfer: match r.get::<_, Option<i64>>(18)? {
+                        Some(id) => Some(TransferLeg {
+                            id,
+                            other_account: r.get(19)?,
+                            outgoing: r.get(20)?,
+                            paired: r.get(21)?,
+                        }),
+                        None => None,
+                    },
                 })
             })
             .map_err(StoreError::from)?;

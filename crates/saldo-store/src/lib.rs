@@ -7,18 +7,22 @@
 pub mod accounts;
 mod amount;
 pub mod balances;
+pub mod categories;
 pub mod connections;
 pub mod export;
 mod fetch_claims;
 pub mod flows;
 pub mod gaps;
+pub mod labels;
 mod migrations;
 mod open;
 mod protection;
 pub mod queries;
+pub mod reports;
 pub mod states;
 pub mod sync_runs;
 pub mod transactions;
+pub mod transfers;
 
 pub use amount::{checked_currency, exponent, StoredAmount, NO_CURRENCY};
 pub use migrations::{LATEST_VERSION, MIGRATIONS};

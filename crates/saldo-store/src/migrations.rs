@@ -311,6 +311,103 @@ CREATE TABLE gaps (
     r#"
 ALTER TABLE connections ADD COLUMN gateway TEXT;
 "#,
+    // v8: where the money goes. The bank's rows stay as they came; what
+    // Saldo and the person add is an overlay keyed by (account, identity),
+    // the key an amendment keeps (R16), so no re-sync loses it:
+    // - the clean counterparty name and its merge key, computed at ingest
+    //   (NULL for rows stored before v8 until the core fills them in);
+    // - categories (a tree with kinds), ordered rules, and one label per
+    //   row with the reason it got its category; label changes made as one
+    //   step can be undone (`label_batches`, `label_undo`);
+    // - aliases: the name the person gave a counterparty key or an IBAN;
+    // - transfers between own accounts (either leg may be missing) and the
+    //   person's "not a transfer"; IBANs of own accounts Saldo does not sync.
+    r#"
+ALTER TABLE transactions ADD COLUMN counterparty_clean TEXT;
+ALTER TABLE transactions ADD COLUMN counterparty_key TEXT;
+ALTER TABLE transactions ADD COLUMN mandate TEXT;
+CREATE INDEX transactions_by_counterparty ON transactions (counterparty_key, booking_date) WHERE counterparty_key IS NOT NULL;
+
+CREATE TABLE categories (
+    id        INTEGER PRIMARY KEY,
+    parent_id INTEGER REFERENCES categories(id) ON DELETE CASCADE,
+    path      TEXT NOT NULL UNIQUE,
+    kind      TEXT NOT NULL CHECK (kind IN ('income', 'expense', 'transfer', 'ignore'))
+) STRICT;
+
+CREATE TABLE rules (
+    id          INTEGER PRIMARY KEY,
+    position    INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+    conditions  TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE labels (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity    TEXT NOT NULL,
+    category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+    reason      TEXT NOT NULL CHECK (reason IN ('rule', 'similar', 'person', 'transfer')),
+    rule_id     INTEGER REFERENCES rules(id) ON DELETE SET NULL,
+    detail      TEXT NOT NULL,
+    set_at      TEXT NOT NULL,
+    PRIMARY KEY (account_id, identity)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX labels_by_category ON labels (category_id);
+
+CREATE TABLE label_batches (
+    id         INTEGER PRIMARY KEY,
+    what       TEXT NOT NULL,
+    rows       INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    undone_at  TEXT
+) STRICT;
+CREATE TABLE label_undo (
+    batch_id    INTEGER NOT NULL REFERENCES label_batches(id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL,
+    identity    TEXT NOT NULL,
+    category_id INTEGER,
+    reason      TEXT,
+    rule_id     INTEGER,
+    detail      TEXT,
+    set_at      TEXT
+) STRICT;
+CREATE INDEX label_undo_by_batch ON label_undo (batch_id);
+
+CREATE TABLE aliases (
+    match_key TEXT PRIMARY KEY,
+    name      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE transfers (
+    id           INTEGER PRIMARY KEY,
+    out_account  INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    out_identity TEXT,
+    in_account   INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+    in_identity  TEXT,
+    how          TEXT NOT NULL CHECK (how IN ('iban', 'amount_date', 'person')),
+    found_at     TEXT NOT NULL,
+    CHECK (out_identity IS NOT NULL OR in_identity IS NOT NULL)
+) STRICT;
+CREATE UNIQUE INDEX transfers_out ON transfers (out_account, out_identity) WHERE out_identity IS NOT NULL;
+CREATE UNIQUE INDEX transfers_in ON transfers (in_account, in_identity) WHERE in_identity IS NOT NULL;
+CREATE TABLE not_transfers (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity   TEXT NOT NULL,
+    PRIMARY KEY (account_id, identity)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE transfer_review (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity   TEXT NOT NULL,
+    grp        INTEGER NOT NULL,
+    PRIMARY KEY (account_id, identity)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE own_ibans (
+    iban TEXT PRIMARY KEY,
+    name TEXT
+) STRICT;
+"#,
 ];
 
 /// The schema version of a fresh database.

@@ -20,6 +20,8 @@ pub struct Store {
     /// Per account, the fetch in progress in this process: identity
     /// occurrences it has consumed (see `transactions`).
     pub(crate) fetches: std::collections::HashMap<i64, crate::fetch_claims::FetchClaims>,
+    /// The categorisation rules, compiled (see `categories`).
+    pub(crate) rules_cache: crate::categories::RulesCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -91,7 +93,13 @@ impl Store {
         )?;
         conn.busy_timeout(Duration::from_secs(15))?;
         migrate(&mut conn)?;
-        Ok(Self { conn, path: path.to_path_buf(), key: key.clone(), fetches: Default::default() })
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            key: key.clone(),
+            fetches: Default::default(),
+            rules_cache: Default::default(),
+        })
     }
 
     /// Re-encrypts the whole file with a new key (`PRAGMA rekey`).

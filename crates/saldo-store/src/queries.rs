@@ -74,6 +74,12 @@ pub struct TxQuery {
     pub direction: Option<Direction>,
     /// Words to find in counterparty, description or remittance (prefix match).
     pub text: Option<String>,
+    /// Rows of this category or one under it (its path).
+    pub category: Option<String>,
+    /// Rows of this counterparty (its clean name or the name it was given).
+    pub counterparty: Option<String>,
+    /// Rows without a category.
+    pub uncategorized: bool,
     /// Order.
     pub sort: Sort,
     /// Continue after this row.
@@ -107,6 +113,15 @@ pub struct TxRow {
     pub remittance: Option<String>,
     /// The bank's id.
     pub bank_id: Option<String>,
+    /// The clean counterparty name (or the name the person gave it).
+    pub counterparty_clean: Option<String>,
+    /// The category's path.
+    pub category: Option<String>,
+    /// Why the row has its category ("rule Supermarkets", "you").
+    pub category_reason: Option<String>,
+    /// The transfer between own accounts this row is a leg of (the same id
+    /// on both legs).
+    pub transfer_id: Option<i64>,
 }
 
 /// A page of transactions.
@@ -129,6 +144,22 @@ pub struct MonthlyRow {
     pub income: Decimal,
     /// Sum of negative amounts (negative).
     pub expense: Decimal,
+}
+
+/// What Saldo adds to a bank row (see `labels`, `transfers`), as columns
+/// 12–15 of a row query over `transactions t` joined with [`OVERLAY_JOINS`].
+pub(crate) const OVERLAY_COLUMNS: &str = "coalesce(al.name, nullif(t.counterparty_clean, '')), c.path, l.detail,
+    coalesce((SELECT x.id FROM transfers x WHERE x.out_account = t.account_id AND x.out_identity = t.identity),
+             (SELECT x.id FROM transfers x WHERE x.in_account = t.account_id AND x.in_identity = t.identity))";
+
+/// The joins [`OVERLAY_COLUMNS`] reads.
+pub(crate) const OVERLAY_JOINS: &str = "LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+    LEFT JOIN categories c ON c.id = l.category_id
+    LEFT JOIN aliases al ON al.match_key = t.counterparty_key";
+
+/// `text` for a LIKE pattern with `\` as the escape character.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Amounts compare across scales as micro-units (scale 6).
@@ -206,7 +237,8 @@ impl Store {
         };
         let mut sql = format!(
             "SELECT t.id, t.account_id, t.booking_date, t.value_date, t.amount_minor, t.scale, t.currency, t.counterparty_name,
-             t.counterparty_account, t.description, t.remittance, t.bank_id FROM {from} WHERE 1 = 1"
+             t.counterparty_account, t.description, t.remittance, t.bank_id, {OVERLAY_COLUMNS}
+             FROM {from} {OVERLAY_JOINS} WHERE 1 = 1"
         );
         let mut args: Vec<Value> = Vec::new();
         let mut arg = |sql: &mut String, clause: &str, v: Value| {
@@ -228,6 +260,18 @@ impl Store {
         }
         if let Some(m) = q.max {
             arg(&mut sql, &format!(" AND {MICRO} <= ?"), Value::Integer(micro(m)));
+        }
+        if let Some(c) = q.category.as_deref().map(crate::categories::clean_path) {
+            arg(&mut sql, " AND (c.path = ? ", Value::Text(c.clone()));
+            arg(&mut sql, "OR c.path LIKE ? ESCAPE '\\')", Value::Text(format!("{}/%", like_escape(&c))));
+        }
+        if let Some(name) = &q.counterparty {
+            let key = saldo_classify::counterparty::key(name);
+            arg(&mut sql, " AND (t.counterparty_key = ? ", Value::Text(key));
+            arg(&mut sql, "OR al.name = ?)", Value::Text(name.trim().to_owned()));
+        }
+        if q.uncategorized {
+            sql.push_str(" AND l.category_id IS NULL");
         }
         match q.direction {
             Some(Direction::In) => sql.push_str(" AND t.amount_minor > 0"),
@@ -284,6 +328,10 @@ impl Store {
                     description: r.get(9)?,
                     remittance: r.get(10)?,
                     bank_id: r.get(11)?,
+                    counterparty_clean: r.get(12)?,
+                    category: r.get(13)?,
+                    category_reason: r.get(14)?,
+                    transfer_id: r.get(15)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

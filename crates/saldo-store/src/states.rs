@@ -207,3 +207,67 @@ state_enum! {
         Local = "local",
     }
 }
+
+state_enum! {
+    /// What a category counts as in reports.
+    CategoryKind ("categories", "kind") {
+        /// Money earned.
+        Income = "income",
+        /// Money spent.
+        Expense = "expense",
+        /// Money moved between own accounts (neither).
+        Transfer = "transfer",
+        /// Left out of every figure.
+        Ignore = "ignore",
+    }
+}
+
+state_enum! {
+    /// Why a row has its category.
+    LabelReason ("labels", "reason") {
+        /// A rule matched.
+        Rule = "rule",
+        /// Like earlier rows of the same counterparty the person categorised.
+        Similar = "similar",
+        /// The person chose it.
+        Person = "person",
+        /// A transfer between own accounts.
+        Transfer = "transfer",
+    }
+}
+
+state_enum! {
+    /// How a transfer between own accounts was recognised.
+    TransferHow ("transfers", "how") {
+        /// The counterparty IBAN is an own account.
+        Iban = "iban",
+        /// Amount and date matched, unique both ways.
+        AmountDate = "amount_date",
+        /// The person paired the legs.
+        Person = "person",
+    }
+}
+
+impl CategoryKind {
+    /// The classifier's kind.
+    pub fn from_rules(kind: saldo_classify::rules::Kind) -> Self {
+        use saldo_classify::rules::Kind;
+        match kind {
+            Kind::Income => Self::Income,
+            Kind::Expense => Self::Expense,
+            Kind::Transfer => Self::Transfer,
+            Kind::Ignore => Self::Ignore,
+        }
+    }
+
+    /// As the classifier's kind.
+    pub fn to_rules(self) -> saldo_classify::rules::Kind {
+        use saldo_classify::rules::Kind;
+        match self {
+            Self::Income => Kind::Income,
+            Self::Expense => Kind::Expense,
+            Self::Transfer => Kind::Transfer,
+            Self::Ignore => Kind::Ignore,
+        }
+    }
+}

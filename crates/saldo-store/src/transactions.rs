@@ -76,6 +76,26 @@ pub struct IngestStats {
     /// Transactions refused because their currency was not a currency code
     /// (three letters): no journal or statement could carry them safely.
     pub flagged: u64,
+    /// Rows a rule (or the person's earlier choices) categorised.
+    pub categorised: u64,
+    /// The booking dates the new and amended rows span (transfer detection
+    /// looks around them).
+    pub span: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl IngestStats {
+    /// Adds another page's counts.
+    pub fn add(&mut self, other: &IngestStats) {
+        self.inserted += other.inserted;
+        self.unchanged += other.unchanged;
+        self.updated += other.updated;
+        self.flagged += other.flagged;
+        self.categorised += other.categorised;
+        self.span = match (self.span, other.span) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (x, None) | (None, x) => x,
+        };
+    }
 }
 
 /// A paging checkpoint: where to resume an interrupted fetch.
@@ -156,6 +176,14 @@ impl Store {
     pub fn commit_page(&mut self, page: &PageCommit<'_>, now: DateTime<Utc>) -> Result<IngestStats> {
         let now_s = now.to_rfc3339();
         let today = now.date_naive();
+        // Categorised as they arrive (an overlay keyed like the row, see `labels`).
+        let rules = self.compiled_rules()?;
+        let similar = crate::labels::Similar::load(&self.conn)?;
+        let holder: Option<String> = self
+            .conn
+            .query_row("SELECT owner_name FROM accounts WHERE id = ?1", [page.account_id], |r| r.get(0))
+            .optional()?
+            .flatten();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(user) = page.user_context {
             tx.execute(
@@ -200,8 +228,9 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
                  currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
-                 bank_transaction_code, raw, first_seen_run, last_seen_run, created_at, id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
+                 bank_transaction_code, raw, first_seen_run, last_seen_run, created_at, id, counterparty_clean, counterparty_key,
+                 mandate)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21, ?22, ?23)
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
             let mut claimed = tx.prepare_cached(
@@ -210,6 +239,10 @@ impl Store {
             )?;
             let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
             // What the v2 view `transactions_search` indexes (see migration v5).
+            let mut label = tx.prepare_cached(
+                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, identity) DO NOTHING",
+            )?;
             let mut index = tx.prepare_cached(
                 "INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance) VALUES (?1, ?2, ?3, nullif(?4, ?3))",
             )?;
@@ -255,6 +288,16 @@ impl Store {
                     return Err(StoreError::Corrupt(format!("more than 16 million transactions on {booking}")));
                 }
                 let identity = format!("{key}#{}", claims.next(&key));
+                let party = crate::labels::party_of(
+                    amount.minor < 0,
+                    t.counterpart_name.as_deref(),
+                    t.description.as_deref(),
+                    remittance,
+                    holder.as_deref(),
+                );
+                // '' for "looked, found none" (NULL: stored before v8, not looked yet).
+                let (clean, party_key) = party.as_ref().map_or(("", ""), |p| (p.clean.as_str(), p.key.as_str()));
+                let mandate: Option<&str> = None;
                 let new_row = params![
                     page.account_id,
                     identity,
@@ -276,6 +319,9 @@ impl Store {
                     page.run_id,
                     now_s,
                     id,
+                    clean,
+                    party_key,
+                    mandate,
                 ];
                 // Rows come in runs of new ones (a first sync, the latest
                 // days) and of re-fetched ones: insert first after a new row,
@@ -309,6 +355,37 @@ impl Store {
                 }
                 index.execute(params![id, t.counterpart_name, t.description, remittance])?;
                 next_id.insert(booking, id + 1);
+                let reference = creditor_reference(t);
+                let facts = saldo_classify::rules::Facts {
+                    account_id: page.account_id,
+                    booking_date: Some(booking),
+                    amount: amount.to_decimal(),
+                    counterparty: party.as_ref().map(|p| p.clean.as_str()),
+                    counterparty_raw: t.counterpart_name.as_deref(),
+                    iban: t.counterpart_reference.as_deref(),
+                    description: t.description.as_deref(),
+                    remittance,
+                    reference: reference.as_deref(),
+                    bank_code: btc.as_deref(),
+                    mandate,
+                };
+                if let Some(d) =
+                    crate::labels::decide(&rules, &similar, &facts, Some(party_key).filter(|k| !k.is_empty()))
+                {
+                    stats.categorised += label.execute(params![
+                        page.account_id,
+                        identity,
+                        d.category_id,
+                        d.reason,
+                        d.rule_id,
+                        d.detail,
+                        now_s
+                    ])? as u64;
+                }
+                stats.span = Some(match stats.span {
+                    Some((a, b)) => (a.min(booking), b.max(booking)),
+                    None => (booking, booking),
+                });
                 if stored.is_some() {
                     stats.updated += 1;
                 } else {

@@ -7,7 +7,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use saldo_store::states::{ConnectionStatus, ConsentStatus, FlowState, RedirectKind, SyncRunState, SyncScope, Trigger};
+use saldo_store::states::{
+    CategoryKind, ConnectionStatus, ConsentStatus, FlowState, LabelReason, RedirectKind, SyncRunState, SyncScope,
+    TransferHow, Trigger,
+};
 
 /// The values a table's `CHECK (column IN (...))` allows, from the schema.
 fn check_values(sql: &str, column: &str) -> BTreeSet<String> {
@@ -37,6 +40,9 @@ fn every_state_enum_is_exactly_its_columns_check_constraint() {
         (SyncRunState::COLUMN, strings(SyncRunState::ALL)),
         (SyncScope::COLUMN, strings(SyncScope::ALL)),
         (Trigger::COLUMN, strings(Trigger::ALL)),
+        (CategoryKind::COLUMN, strings(CategoryKind::ALL)),
+        (LabelReason::COLUMN, strings(LabelReason::ALL)),
+        (TransferHow::COLUMN, strings(TransferHow::ALL)),
     ];
     for ((table, column), values) in cases {
         assert_eq!(check_values(&table_sql(table), column), values, "{table}.{column}: the enum and the schema agree");

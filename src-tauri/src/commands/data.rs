@@ -57,8 +57,12 @@ pub async fn transactions(state: State<'_>, filter: TxFilter) -> IpcResult<TxPag
                 amount: t.amount.to_string(),
                 currency: t.currency,
                 counterparty: t.counterparty_name,
+                counterparty_clean: t.counterparty_clean,
                 description: t.description,
                 remittance: t.remittance,
+                category: t.category,
+                category_reason: t.category_reason,
+                transfer_id: t.transfer_id,
             })
             .collect(),
         next: page.next.map(present::cursor),

@@ -18,7 +18,7 @@ const PAGE = 200;
 
 export function TransactionsScreen(props: { version: number; account: number | null }) {
   const [accounts, setAccounts] = useState<AccountView[]>([]);
-  const [filter, setFilter] = useState<TxFilter>({ account: props.account, from: null, to: null, min: null, max: null, direction: null, text: null, sort: "date_desc", after: null, limit: PAGE });
+  const [filter, setFilter] = useState<TxFilter>({ account: props.account, from: null, to: null, min: null, max: null, direction: null, text: null, sort: "date_desc", category: null, counterparty: null, uncategorized: false, after: null, limit: PAGE });
   const [rows, setRows] = useState<TxView[]>([]);
   const [next, setNext] = useState<CursorView | null>(null);
   const [loading, setLoading] = useState(false);

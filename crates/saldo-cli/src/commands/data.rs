@@ -103,12 +103,19 @@ pub fn transactions(ctx: &Ctx, q: TxQuery) -> Result<(), Fail> {
     }
     for t in page.rows {
         let text: String = inert(&t.description.unwrap_or_default(), false).chars().take(40).collect();
+        let party = t.counterparty_clean.or(t.counterparty_name).unwrap_or_default();
+        let category = match (t.transfer_id, t.category) {
+            (Some(_), Some(c)) => format!("{c} (transfer)"),
+            (_, Some(c)) => c,
+            (_, None) => "-".into(),
+        };
         println!(
-            "{}  {:>12} {}  {:<24} {text}",
+            "{}  {:>12} {}  {:<24} {:<22} {text}",
             t.booking_date,
             t.amount.to_string(),
             inert(&t.currency, false),
-            inert(&t.counterparty_name.unwrap_or_default(), false).chars().take(24).collect::<String>()
+            inert(&party, false).chars().take(24).collect::<String>(),
+            inert(&category, false).chars().take(22).collect::<String>(),
         );
     }
     Ok(())

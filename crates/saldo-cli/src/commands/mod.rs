@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod data;
+pub mod money;
 pub mod sync;
 
 use saldo_core::session::{self, KeySource, Session, SessionConfig};

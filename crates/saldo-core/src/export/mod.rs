@@ -223,25 +223,38 @@ pub fn export(store: &Store, opts: &ExportOptions, out: &mut dyn Write) -> Resul
 /// earlier export intact; a device or pipe (`/dev/stdout`, a FIFO) is written
 /// as it is.
 pub fn export_to_file(store: &Store, opts: &ExportOptions, path: &std::path::Path) -> Result<ExportSummary> {
+    write_atomically(path, |out| export(store, opts, out))
+}
+
+/// Writes bytes to a file the way [`export_to_file`] does (all or nothing).
+pub fn write_file_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, |out| Ok(std::io::Write::write_all(out, bytes)?))
+}
+
+/// Runs `write` into a file that appears under `path` only when complete
+/// (see [`export_to_file`]); a device or pipe is written as it is.
+fn write_atomically<T>(path: &std::path::Path, write: impl FnOnce(&mut dyn std::io::Write) -> Result<T>) -> Result<T> {
     let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
     if special {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::OpenOptions::new().write(true).open(path)?);
-        return export(store, opts, &mut out);
+        let done = write(&mut out)?;
+        std::io::Write::flush(&mut out)?;
+        return Ok(done);
     }
     let name = path.file_name().ok_or_else(|| CoreError::Invalid(format!("{} is not a file name", path.display())))?;
     let tmp = path.with_file_name(format!(".{}.saldo-partial", name.to_string_lossy()));
     // Private (0600) unless it replaces a file whose mode the person chose;
     // the temporary file is created with O_EXCL, never through a symlink.
     let mode = private::mode_of(path).unwrap_or(private::PRIVATE_MODE);
-    let write = || -> Result<ExportSummary> {
+    let attempt = || -> Result<T> {
         let file = private::create_replacing_stale(&tmp, mode)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-        let summary = export(store, opts, &mut out)?;
+        let done = write(&mut out)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)?;
-        Ok(summary)
+        Ok(done)
     };
-    write().inspect_err(|_| {
+    attempt().inspect_err(|_| {
         std::fs::remove_file(&tmp).ok();
     })
 }

@@ -21,6 +21,7 @@ use super::{authorise, parse, ApiResult};
 use crate::banks::Connector;
 use crate::data;
 use crate::error::ApiError;
+use crate::household;
 use crate::state::{AccountAccess, Authorised, Consent, ConsentStatus, State};
 use crate::App;
 
@@ -135,8 +136,11 @@ pub async fn balances(AxState(app): AxState<Arc<App>>, Path(account_id): Path<St
     let today = st.now().date_naive();
     let (seed, epoch) = (st.seed, st.epoch);
     drop(st);
-    let count = data::visible_count(epoch, spec, today);
-    let booked = data::booked_balance(seed, c, spec, count);
+    let booked = if household::is_household(c.id) {
+        household::booked_balance(seed, epoch, spec.id, today)
+    } else {
+        data::booked_balance(seed, c, spec, data::visible_count(epoch, spec, today))
+    };
     let yesterday = today.pred_opt().unwrap_or(today);
     let bal = |t: BalanceType, raw: &str, amount, date| Balance {
         balance_type: t,
@@ -202,18 +206,23 @@ fn page(
     let hi = pager.top.saturating_sub(pager.page * size);
     let lo = hi.saturating_sub(size).max(pager.lo);
     let dropping = app.dropped_rows.load(std::sync::atomic::Ordering::Relaxed);
+    // The household's rows come from its schedule (indices are positions in it).
+    let household_rows = household::is_household(c.id).then(|| household::rows(seed, epoch, spec.id, today));
     let transactions = (lo..hi)
         .rev()
         .filter(|i| !(dropping && i % 97 == data::DROPPED_ROW))
-        .map(|i| {
-            let mut t = data::settling(data::transaction(seed, epoch, c, spec, i), c, today);
+        .filter_map(|i| {
+            let mut t = match &household_rows {
+                Some(rows) => household::settling(rows.get(usize::try_from(i).ok()?)?.clone(), today),
+                None => data::settling(data::transaction(seed, epoch, c, spec, i), c, today),
+            };
             if app.config.hostile_currency && i % 40 == 7 {
                 t.currency = Some(HOSTILE_CURRENCY.to_owned());
             }
             if app.possible_holes.load(std::sync::atomic::Ordering::Relaxed) {
                 t.possible_hole = Some(i % 97 == 50);
             }
-            t
+            Some(t)
         })
         .collect();
     let is_last = lo <= pager.lo;
@@ -263,9 +272,15 @@ pub async fn transactions(AxState(app): AxState<Arc<App>>, Path(account_id): Pat
     };
     let now = st.now();
     let today = now.date_naive();
-    let top = data::visible_count(st.epoch, spec, today);
     let fresh = consent.authorised_at.is_some_and(|t| now - t < Duration::hours(1));
-    let lo = if fresh { 0 } else { data::first_index_on_or_after(st.epoch, spec, today - Days::new(90)).min(top) };
+    let from = today - Days::new(90);
+    let (top, lo) = if household::is_household(c.id) {
+        let top = household::visible_count(st.seed, st.epoch, spec.id, today);
+        (top, if fresh { 0 } else { household::first_index_on_or_after(st.seed, st.epoch, spec.id, from).min(top) })
+    } else {
+        let top = data::visible_count(st.epoch, spec, today);
+        (top, if fresh { 0 } else { data::first_index_on_or_after(st.epoch, spec, from).min(top) })
+    };
     let size = c.page_size.max(1);
     let pager = Pager { account: account_id, page: 0, next_page: 0, lo, top, total_page: (top - lo).div_ceil(size) };
     Ok(page(&app, st, c, spec, pager, rotated))

@@ -1,0 +1,375 @@
+//! Transfers between the person's own accounts: money that leaves one of
+//! their accounts and arrives in another is neither spending nor income.
+//!
+//! The rules, in order (false negatives over false positives):
+//! 1. A row whose counterparty account number (IBAN) is known and is **not**
+//!    one of the person's accounts is never a transfer. Nor is a card
+//!    payment, a cash withdrawal or a direct debit (by bank transaction code).
+//! 2. A row whose counterparty IBAN **is** one of the person's accounts is a
+//!    transfer. Its other leg is the one row on that account (when Saldo
+//!    syncs it) with the opposite sign, the same currency and absolute
+//!    amount, booked within ±3 banking days — and whose own counterparty
+//!    IBAN, if any, is this row's account. No such row: a transfer on its
+//!    own (to an account Saldo does not sync, or whose leg has not arrived
+//!    yet). More than one: a transfer on its own, and the candidates go to
+//!    the review list.
+//! 3. Otherwise an outflow and an inflow on two different own accounts with
+//!    the same currency and absolute amount within ±3 banking days are a
+//!    pair when each is the other's only candidate. Several candidates on
+//!    either side: nothing is decided, the group goes to the review list.
+//!
+//! The function is pure and idempotent: given the rows not yet paired, it
+//! says which pairs to record; rows already recorded are not passed again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use rust_decimal::Decimal;
+
+/// How far apart two legs of a transfer may be booked, in banking days.
+pub const MAX_BANKING_DAYS: i64 = 3;
+
+/// One row that may be a leg of a transfer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leg {
+    /// The caller's handle for the row.
+    pub row: i64,
+    /// Its account.
+    pub account: i64,
+    /// Booking date.
+    pub date: NaiveDate,
+    /// Signed amount (negative: money out).
+    pub amount: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// The counterparty's account number as the bank sent it, if any.
+    pub counterparty_iban: Option<String>,
+    /// Bank transaction code (`PMNT-CCRD-POSD`), if any.
+    pub bank_code: Option<String>,
+}
+
+/// The person's own accounts by IBAN: synced ones with their account id,
+/// "my other accounts" (not synced) without.
+#[derive(Clone, Debug, Default)]
+pub struct Own {
+    by_iban: HashMap<String, Option<i64>>,
+    iban_of: HashMap<i64, String>,
+}
+
+impl Own {
+    /// From (IBAN, account id if synced).
+    pub fn new<S: AsRef<str>>(accounts: impl IntoIterator<Item = (S, Option<i64>)>) -> Self {
+        let mut own = Self::default();
+        for (iban, account) in accounts {
+            let iban = compact_iban(iban.as_ref());
+            if iban.is_empty() {
+                continue;
+            }
+            if let Some(a) = account {
+                own.iban_of.insert(a, iban.clone());
+            }
+            own.by_iban.entry(iban).and_modify(|e| *e = e.or(account)).or_insert(account);
+        }
+        own
+    }
+
+    /// Whether an IBAN is one of the person's, and which synced account it is.
+    fn lookup(&self, iban: &str) -> Option<Option<i64>> {
+        self.by_iban.get(&compact_iban(iban)).copied()
+    }
+}
+
+/// An account number without spaces, upper case.
+pub fn compact_iban(iban: &str) -> String {
+    iban.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// How a transfer was recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    /// The counterparty IBAN is one of the person's accounts.
+    Iban,
+    /// An outflow and an inflow matched by amount and date.
+    AmountDate,
+}
+
+impl How {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Iban => "iban",
+            Self::AmountDate => "amount_date",
+        }
+    }
+}
+
+/// A transfer found: its outgoing and incoming legs (one may be missing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The leg that took money out, if among the rows.
+    pub out_row: Option<i64>,
+    /// The leg that brought it in, if among the rows.
+    pub in_row: Option<i64>,
+    /// How it was recognised.
+    pub how: How,
+}
+
+/// What [`detect`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Detection {
+    /// Transfers to record.
+    pub transfers: Vec<Found>,
+    /// Groups of rows that may be transfers, for the person to decide.
+    pub review: Vec<Vec<i64>>,
+}
+
+/// Banking days (Monday to Friday) from `a` to `b`, whichever is first.
+pub fn banking_days_between(a: NaiveDate, b: NaiveDate) -> i64 {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    let days = (hi - lo).num_days();
+    let weeks = days / 7;
+    let mut n = weeks * 5;
+    let mut d = lo + chrono::Duration::days(weeks * 7);
+    while d < hi {
+        d = d.succ_opt().unwrap_or(hi);
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn never_a_transfer(leg: &Leg, own: &Own) -> bool {
+    let foreign_iban =
+        leg.counterparty_iban.as_deref().is_some_and(|i| !compact_iban(i).is_empty() && own.lookup(i).is_none());
+    let code = leg.bank_code.as_deref().unwrap_or_default().to_ascii_uppercase();
+    let card_cash_or_debit = ["-CCRD-", "-RDDT-", "-CWDL", "-ESDD"].iter().any(|c| code.contains(c))
+        || code.ends_with("-CCRD")
+        || code.ends_with("-RDDT");
+    foreign_iban || card_cash_or_debit || leg.amount.is_zero()
+}
+
+/// Whether `b` can be the other leg of `a`.
+fn could_pair(a: &Leg, b: &Leg, own: &Own) -> bool {
+    if a.account == b.account
+        || a.currency != b.currency
+        || a.amount.is_sign_negative() == b.amount.is_sign_negative()
+        || a.amount.abs() != b.amount.abs()
+        || banking_days_between(a.date, b.date) > MAX_BANKING_DAYS
+    {
+        return false;
+    }
+    // A leg that names an account names the other leg's account.
+    let names = |x: &Leg, y: &Leg| match x.counterparty_iban.as_deref().filter(|i| !compact_iban(i).is_empty()) {
+        None => true,
+        Some(i) => match own.lookup(i) {
+            Some(Some(acc)) => acc == y.account,
+            Some(None) | None => false,
+        },
+    };
+    names(a, b) && names(b, a)
+}
+
+/// Finds the transfers among rows not yet paired (see the module docs).
+pub fn detect(legs: &[Leg], own: &Own) -> Detection {
+    let live: Vec<&Leg> = legs.iter().filter(|l| !never_a_transfer(l, own)).collect();
+    // Candidates per leg, by index into `live`; legs bucketed by
+    // (currency, absolute amount) so the comparison stays near-linear.
+    let mut buckets: HashMap<(&str, Decimal), Vec<usize>> = HashMap::new();
+    for (i, l) in live.iter().enumerate() {
+        buckets.entry((l.currency.as_str(), l.amount.abs().normalize())).or_default().push(i);
+    }
+    let candidates = |i: usize| -> Vec<usize> {
+        let l = live[i];
+        buckets
+            .get(&(l.currency.as_str(), l.amount.abs().normalize()))
+            .map(|b| b.iter().copied().filter(|&j| j != i && could_pair(l, live[j], own)).collect())
+            .unwrap_or_default()
+    };
+    let cands: Vec<Vec<usize>> = (0..live.len()).map(candidates).collect();
+    let mut taken = BTreeSet::new();
+    let mut out = Detection::default();
+    let mut review: BTreeSet<Vec<i64>> = BTreeSet::new();
+    let legs_of = |a: &Leg, b: Option<&Leg>| {
+        let (o, i) = if a.amount.is_sign_negative() { (Some(a), b) } else { (b, Some(a)) };
+        (o.map(|l| l.row), i.map(|l| l.row))
+    };
+    // Rule 2: the IBAN says so.
+    for (i, l) in live.iter().enumerate() {
+        if taken.contains(&i) || l.counterparty_iban.as_deref().and_then(|x| own.lookup(x)).is_none() {
+            continue;
+        }
+        let free: Vec<usize> = cands[i].iter().copied().filter(|j| !taken.contains(j)).collect();
+        let unique_back = free.len() == 1 && cands[free[0]].iter().filter(|k| !taken.contains(*k)).count() == 1;
+        taken.insert(i);
+        match free.as_slice() {
+            [j] if unique_back => {
+                taken.insert(*j);
+                let (o, n) = legs_of(l, Some(live[*j]));
+                out.transfers.push(Found { out_row: o, in_row: n, how: How::Iban });
+            }
+            [] => {
+                let (o, n) = legs_of(l, None);
+                out.transfers.push(Found { out_row: o, in_row: n, how: How::Iban });
+            }
+            many => {
+                let (o, n) = legs_of(l, None);
+                out.transfers.push(Found { out_row: o, in_row: n, how: How::Iban });
+                let mut group: Vec<i64> = many.iter().map(|j| live[*j].row).collect();
+                group.push(l.row);
+                group.sort_unstable();
+                review.insert(group);
+            }
+        }
+    }
+    // Rule 3: amount and date, unique both ways.
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, l) in live.iter().enumerate() {
+        if taken.contains(&i) || !l.amount.is_sign_negative() {
+            continue;
+        }
+        let free: Vec<usize> = cands[i].iter().copied().filter(|j| !taken.contains(j)).collect();
+        match free.as_slice() {
+            [] => {}
+            [j] if cands[*j].iter().filter(|k| !taken.contains(*k)).count() == 1 => {
+                taken.insert(i);
+                taken.insert(*j);
+                out.transfers.push(Found { out_row: Some(l.row), in_row: Some(live[*j].row), how: How::AmountDate });
+            }
+            many => {
+                groups.entry(i).or_default().extend(many.iter().copied());
+            }
+        }
+    }
+    for (i, js) in groups {
+        if taken.contains(&i) {
+            continue;
+        }
+        let mut group: Vec<i64> = js.iter().filter(|j| !taken.contains(*j)).map(|j| live[*j].row).collect();
+        if group.is_empty() {
+            continue;
+        }
+        group.push(live[i].row);
+        group.sort_unstable();
+        group.dedup();
+        review.insert(group);
+    }
+    out.review = review.into_iter().collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const CHECKING: &str = "BE68539007547034";
+    const SAVINGS: &str = "BE71096123456769";
+    const OTHER_BANK: &str = "NL91ABNA0417164300";
+    const NOT_SYNCED: &str = "BE62510007547061";
+    const SHOP: &str = "BE12310123456789";
+
+    fn own() -> Own {
+        Own::new([(CHECKING, Some(1)), (SAVINGS, Some(2)), (OTHER_BANK, Some(3)), (NOT_SYNCED, None)])
+    }
+
+    fn leg(row: i64, account: i64, date: &str, amount: &str, iban: Option<&str>) -> Leg {
+        Leg {
+            row,
+            account,
+            date: date.parse().unwrap(),
+            amount: amount.parse().unwrap(),
+            currency: "EUR".into(),
+            counterparty_iban: iban.map(str::to_owned),
+            bank_code: None,
+        }
+    }
+
+    fn pair(o: i64, i: i64, how: How) -> Found {
+        Found { out_row: Some(o), in_row: Some(i), how }
+    }
+
+    #[test]
+    fn banking_days_skip_weekends() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(banking_days_between(d("2026-11-27"), d("2026-11-30")), 1, "Friday to Monday");
+        assert_eq!(banking_days_between(d("2026-11-30"), d("2026-11-27")), 1, "either order");
+        assert_eq!(banking_days_between(d("2026-11-23"), d("2026-12-07")), 10, "two weeks");
+        assert_eq!(banking_days_between(d("2026-11-28"), d("2026-11-29")), 0, "a weekend");
+    }
+
+    #[test]
+    fn an_own_iban_makes_a_transfer_and_finds_its_other_leg() {
+        let legs = [
+            leg(10, 1, "2026-11-02", "-500.00", Some("BE71 0961 2345 6769")),
+            leg(20, 2, "2026-11-02", "500", Some(CHECKING)),
+            leg(30, 1, "2026-11-03", "-75.00", Some(NOT_SYNCED)),
+        ];
+        let found = detect(&legs, &own());
+        assert_eq!(
+            found.transfers,
+            vec![pair(10, 20, How::Iban), Found { out_row: Some(30), in_row: None, how: How::Iban }],
+            "both legs paired (IBAN spacing and scale ignored); one to an account Saldo does not sync stands alone"
+        );
+        assert!(found.review.is_empty());
+        assert_eq!(detect(&legs[..1], &own()).transfers.len(), 1, "the first leg alone is already a transfer");
+    }
+
+    #[test]
+    fn amount_and_date_pair_only_when_unique_both_ways() {
+        let legs = [
+            // Checking → other bank, arriving two banking days later with no IBAN on either leg.
+            leg(1, 1, "2026-11-06", "-250.00", None),
+            leg(2, 3, "2026-11-10", "250.00", None),
+            // Too far apart (4 banking days).
+            leg(3, 1, "2026-11-02", "-42.00", None),
+            leg(4, 2, "2026-11-06", "42.00", None),
+            // Ambiguous: one outflow, two inflows of the same amount.
+            leg(5, 1, "2026-11-16", "-100.00", None),
+            leg(6, 2, "2026-11-16", "100.00", None),
+            leg(7, 3, "2026-11-17", "100.00", None),
+        ];
+        let found = detect(&legs, &own());
+        assert_eq!(found.transfers, vec![pair(1, 2, How::AmountDate)], "only the unique pair");
+        assert_eq!(found.review, vec![vec![5, 6, 7]], "the ambiguous group is for the person to decide");
+    }
+
+    #[test]
+    fn a_foreign_iban_a_card_payment_or_the_same_account_is_never_a_transfer() {
+        let mut card = leg(3, 1, "2026-11-02", "-60.00", None);
+        card.bank_code = Some("PMNT-CCRD-POSD".into());
+        let legs = [
+            leg(1, 1, "2026-11-02", "-60.00", Some(SHOP)),
+            leg(2, 2, "2026-11-02", "60.00", None),
+            card,
+            leg(4, 1, "2026-11-03", "60.00", None),
+        ];
+        let found = detect(&legs, &own());
+        assert!(found.transfers.is_empty(), "a shop's IBAN, a card payment, one account: {found:?}");
+        assert!(found.review.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_leg_that_names_another_account_is_not_this_ones_pair() {
+        let legs = [leg(1, 1, "2026-11-02", "-80.00", Some(SAVINGS)), leg(2, 3, "2026-11-02", "80.00", None)];
+        let found = detect(&legs, &own());
+        assert_eq!(
+            found.transfers,
+            vec![Found { out_row: Some(1), in_row: None, how: How::Iban }],
+            "the money went to savings, not to the other bank"
+        );
+    }
+
+    #[test]
+    fn detecting_again_over_what_is_left_finds_nothing_new() {
+        let legs = [leg(1, 1, "2026-11-06", "-250.00", None), leg(2, 3, "2026-11-09", "250.00", None)];
+        let first = detect(&legs, &own());
+        assert_eq!(first.transfers.len(), 1);
+        let left: Vec<Leg> = legs
+            .iter()
+            .filter(|l| !first.transfers.iter().any(|t| t.out_row == Some(l.row) || t.in_row == Some(l.row)))
+            .cloned()
+            .collect();
+        assert_eq!(detect(&left, &own()), Detection::default(), "idempotent");
+    }
+}

@@ -1,0 +1,488 @@
+//! `labels`: each row's category and why it has it, an overlay on the
+//! bank's row keyed by (account, identity) — the key an amendment and every
+//! re-fetch keep (R16), so no sync loses a person's choice. A person's
+//! label is never replaced by a rule; changes made as one step (a rule
+//! applied to the past, a person's choice over many rows) can be undone.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, OptionalExtension};
+use rust_decimal::Decimal;
+use saldo_classify::rules::{self, Conditions, Facts, Proposal, RuleSet};
+
+use crate::categories::CompiledRules;
+use crate::states::LabelReason;
+use crate::{Result, Store, StoreError};
+
+/// Rows the person categorised alike before Saldo files a new row of the
+/// same counterparty with them ("like 3 earlier payments to X").
+pub const SIMILAR_EVIDENCE: usize = 3;
+
+/// A category decision for one row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Decision {
+    pub(crate) category_id: i64,
+    pub(crate) reason: LabelReason,
+    pub(crate) rule_id: Option<i64>,
+    pub(crate) detail: String,
+}
+
+/// Counterparty keys the person categorised consistently: key → (category,
+/// rows, the name to say).
+#[derive(Debug, Default)]
+pub(crate) struct Similar(HashMap<String, (i64, usize, String)>);
+
+impl Similar {
+    /// Read from the person's labels.
+    pub(crate) fn load(conn: &rusqlite::Connection) -> Result<Self> {
+        let mut st = conn.prepare_cached(
+            "SELECT t.counterparty_key, min(t.counterparty_clean), l.category_id, count(*)
+             FROM labels l JOIN transactions t ON t.account_id = l.account_id AND t.identity = l.identity
+             WHERE l.reason = 'person' AND t.counterparty_key IS NOT NULL AND t.counterparty_key <> ''
+             GROUP BY t.counterparty_key, l.category_id",
+        )?;
+        let mut by_key: HashMap<String, Vec<(i64, usize, String)>> = HashMap::new();
+        for row in st.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+        })? {
+            let (key, name, category, n) = row?;
+            by_key.entry(key).or_default().push((category, n as usize, name.unwrap_or_default()));
+        }
+        Ok(Self(
+            by_key
+                .into_iter()
+                .filter_map(|(k, v)| match v.as_slice() {
+                    [(c, n, name)] if *n >= SIMILAR_EVIDENCE => Some((k, (*c, *n, name.clone()))),
+                    _ => None,
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// What a rule or the person's earlier choices say about one row.
+pub(crate) fn decide(
+    rules: &CompiledRules,
+    similar: &Similar,
+    facts: &Facts<'_>,
+    counterparty_key: Option<&str>,
+) -> Option<Decision> {
+    if let Some(id) = rules.set.first_match(facts) {
+        let (name, category_id) = rules.meta.get(&id)?;
+        return Some(Decision {
+            category_id: *category_id,
+            reason: LabelReason::Rule,
+            rule_id: Some(id),
+            detail: format!("rule {name}"),
+        });
+    }
+    let (category_id, n, name) = similar.0.get(counterparty_key?)?;
+    let kind = if facts.amount.is_sign_negative() { "payments to" } else { "payments from" };
+    Some(Decision {
+        category_id: *category_id,
+        reason: LabelReason::Similar,
+        rule_id: None,
+        detail: format!("like {n} earlier {kind} {name}"),
+    })
+}
+
+/// A row's category as shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// The category.
+    pub category_id: i64,
+    /// Its path.
+    pub category: String,
+    /// Why the row has it.
+    pub reason: LabelReason,
+    /// The reason in words ("rule Supermarkets", "you").
+    pub detail: String,
+}
+
+/// What applying the rules did or would do.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Rows looked at.
+    pub examined: usize,
+    /// Rows whose category changes (or would).
+    pub changed: usize,
+    /// The step to undo, when something changed.
+    pub batch: Option<i64>,
+}
+
+/// A step that changed labels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// Id.
+    pub id: i64,
+    /// What it did.
+    pub what: String,
+    /// Rows it changed.
+    pub rows: i64,
+    /// When.
+    pub created_at: String,
+}
+
+/// One stored row's facts, read for the rules.
+struct Row {
+    account_id: i64,
+    identity: String,
+    booking_date: Option<NaiveDate>,
+    amount: Decimal,
+    clean: Option<String>,
+    key: Option<String>,
+    raw: Option<String>,
+    iban: Option<String>,
+    description: Option<String>,
+    remittance: Option<String>,
+    reference: Option<String>,
+    bank_code: Option<String>,
+    mandate: Option<String>,
+    label: Option<(i64, LabelReason, Option<i64>)>,
+}
+
+impl Row {
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            account_id: self.account_id,
+            booking_date: self.booking_date,
+            amount: self.amount,
+            counterparty: self.clean.as_deref(),
+            counterparty_raw: self.raw.as_deref(),
+            iban: self.iban.as_deref(),
+            description: self.description.as_deref(),
+            remittance: self.remittance.as_deref(),
+            reference: self.reference.as_deref(),
+            bank_code: self.bank_code.as_deref(),
+            mandate: self.mandate.as_deref(),
+        }
+    }
+}
+
+const ROW_SQL: &str = "SELECT t.account_id, t.identity, t.booking_date, t.amount_minor, t.scale, t.counterparty_clean,
+    t.counterparty_key, t.counterparty_name, t.counterparty_account, t.description, t.remittance, t.creditor_reference,
+    t.bank_transaction_code, t.mandate, l.category_id, l.reason, l.rule_id
+    FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity";
+
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let label = match r.get::<_, Option<i64>>(14)? {
+        Some(c) => Some((c, r.get(15)?, r.get(16)?)),
+        None => None,
+    };
+    Ok(Row {
+        account_id: r.get(0)?,
+        identity: r.get(1)?,
+        booking_date: r.get::<_, String>(2)?.parse().ok(),
+        amount: crate::StoredAmount { minor: r.get(3)?, scale: r.get::<_, u32>(4)? }.to_decimal(),
+        clean: r.get(5)?,
+        key: r.get(6)?,
+        raw: r.get(7)?,
+        iban: r.get(8)?,
+        description: r.get(9)?,
+        remittance: r.get(10)?,
+        reference: r.get(11)?,
+        bank_code: r.get(12)?,
+        mandate: r.get(13)?,
+        label,
+    })
+}
+
+/// Writes `decision` for a row, recording what it replaces under `batch`.
+fn write_label(
+    tx: &rusqlite::Transaction<'_>,
+    batch: i64,
+    account_id: i64,
+    identity: &str,
+    decision: Option<&Decision>,
+    now: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO label_undo (batch_id, account_id, identity, category_id, reason, rule_id, detail, set_at)
+         SELECT ?1, ?2, ?3, l.category_id, l.reason, l.rule_id, l.detail, l.set_at FROM (SELECT 1)
+         LEFT JOIN labels l ON l.account_id = ?2 AND l.identity = ?3",
+        params![batch, account_id, identity],
+    )?;
+    match decision {
+        Some(d) => tx.execute(
+            "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
+             reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
+            params![account_id, identity, d.category_id, d.reason, d.rule_id, d.detail, now],
+        )?,
+        None => {
+            tx.execute("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2", params![account_id, identity])?
+        }
+    };
+    Ok(())
+}
+
+fn new_batch(tx: &rusqlite::Transaction<'_>, what: &str, now: &str) -> Result<i64> {
+    tx.execute("INSERT INTO label_batches (what, rows, created_at) VALUES (?1, 0, ?2)", params![what, now])?;
+    Ok(tx.last_insert_rowid())
+}
+
+impl Store {
+    /// A row's label.
+    pub fn label(&self, transaction_id: i64) -> Result<Option<Label>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT l.category_id, c.path, l.reason, l.detail FROM transactions t
+                 JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+                 JOIN categories c ON c.id = l.category_id WHERE t.id = ?1",
+                [transaction_id],
+                |r| Ok(Label { category_id: r.get(0)?, category: r.get(1)?, reason: r.get(2)?, detail: r.get(3)? }),
+            )
+            .optional()?)
+    }
+
+    /// The person puts rows in a category (`None`: no category), as one
+    /// step that can be undone. Rows that do not exist are skipped; returns
+    /// the step and how many rows changed.
+    pub fn set_category(&mut self, rows: &[i64], category: Option<i64>, now: DateTime<Utc>) -> Result<(i64, usize)> {
+        let now_s = now.to_rfc3339();
+        let tx = self.conn.transaction()?;
+        let path: Option<String> = match category {
+            Some(c) => Some(
+                tx.query_row("SELECT path FROM categories WHERE id = ?1", [c], |r| r.get(0))
+                    .optional()?
+                    .ok_or_else(|| StoreError::Corrupt(format!("there is no category {c}")))?,
+            ),
+            None => None,
+        };
+        let what = match &path {
+            Some(p) => format!("put in {p} by you"),
+            None => "category removed by you".to_owned(),
+        };
+        let batch = new_batch(&tx, &what, &now_s)?;
+        let decision = category.map(|category_id| Decision {
+            category_id,
+            reason: LabelReason::Person,
+            rule_id: None,
+            detail: "you".into(),
+        });
+        let mut changed = 0;
+        let unique: std::collections::BTreeSet<i64> = rows.iter().copied().collect();
+        for id in &unique {
+            let key: Option<(i64, String)> = tx
+                .query_row("SELECT account_id, identity FROM transactions WHERE id = ?1", [id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            if let Some((account_id, identity)) = key {
+                write_label(&tx, batch, account_id, &identity, decision.as_ref(), &now_s)?;
+                changed += 1;
+            }
+        }
+        tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changed as i64])?;
+        tx.commit()?;
+        Ok((batch, changed))
+    }
+
+    /// Applies the rules (and the person's consistent earlier choices) to
+    /// every row the person did not categorise and that is not a transfer,
+    /// as one step that can be undone. With `dry_run`, only counts.
+    pub fn apply_rules(&mut self, dry_run: bool, now: DateTime<Utc>) -> Result<Applied> {
+        let rules = self.compiled_rules()?;
+        let similar = Similar::load(&self.conn)?;
+        let now_s = now.to_rfc3339();
+        let tx = self.conn.transaction()?;
+        let mut changes: Vec<(i64, String, Option<Decision>)> = Vec::new();
+        let mut examined = 0;
+        {
+            let mut st = tx.prepare(ROW_SQL)?;
+            let mut it = st.query([])?;
+            while let Some(r) = it.next()? {
+                let row = read_row(r)?;
+                examined += 1;
+                if matches!(row.label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
+                    continue;
+                }
+                let d = decide(&rules, &similar, &row.facts(), row.key.as_deref());
+                let same = match (&d, &row.label) {
+                    (None, None) => true,
+                    (Some(d), Some((c, reason, rule))) => {
+                        d.category_id == *c && d.reason == *reason && d.rule_id == *rule
+                    }
+                    _ => false,
+                };
+                if !same {
+                    changes.push((row.account_id, row.identity, d));
+                }
+            }
+        }
+        let mut out = Applied { examined, changed: changes.len(), batch: None };
+        if dry_run || changes.is_empty() {
+            return Ok(out);
+        }
+        let batch = new_batch(&tx, &format!("rules applied: {} row(s) changed", changes.len()), &now_s)?;
+        for (account_id, identity, d) in &changes {
+            write_label(&tx, batch, *account_id, identity, d.as_ref(), &now_s)?;
+        }
+        tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changes.len() as i64])?;
+        tx.commit()?;
+        out.batch = Some(batch);
+        Ok(out)
+    }
+
+    /// How many rows one rule would categorise (rows the person or a
+    /// transfer already decided are not counted), and how many of those
+    /// would change category.
+    pub fn preview_rule(&self, when: &Conditions, category_id: i64) -> Result<(usize, usize)> {
+        let set = RuleSet::new([(0, when)]);
+        let mut st = self.conn.prepare(ROW_SQL)?;
+        let mut it = st.query([])?;
+        let (mut matched, mut changed) = (0, 0);
+        while let Some(r) = it.next()? {
+            let row = read_row(r)?;
+            if matches!(row.label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
+                continue;
+            }
+            if set.first_match(&row.facts()).is_some() {
+                matched += 1;
+                if row.label.is_none_or(|(c, ..)| c != category_id) {
+                    changed += 1;
+                }
+            }
+        }
+        Ok((matched, changed))
+    }
+
+    /// The steps that can still be undone, newest first.
+    pub fn label_batches(&self) -> Result<Vec<Batch>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, what, rows, created_at FROM label_batches WHERE undone_at IS NULL ORDER BY id DESC",
+        )?;
+        let rows = st
+            .query_map([], |r| Ok(Batch { id: r.get(0)?, what: r.get(1)?, rows: r.get(2)?, created_at: r.get(3)? }))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Undoes a step (the newest with `None`): every row it changed gets
+    /// back the label it had. Returns the step undone.
+    pub fn undo_labels(&mut self, batch: Option<i64>, now: DateTime<Utc>) -> Result<Option<Batch>> {
+        let target = match batch {
+            Some(b) => self.label_batches()?.into_iter().find(|x| x.id == b),
+            None => self.label_batches()?.into_iter().next(),
+        };
+        let Some(target) = target else { return Ok(None) };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM labels WHERE (account_id, identity) IN
+             (SELECT account_id, identity FROM label_undo WHERE batch_id = ?1 AND category_id IS NULL)",
+            [target.id],
+        )?;
+        tx.execute(
+            "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
+             SELECT u.account_id, u.identity, u.category_id, u.reason, u.rule_id, u.detail, u.set_at
+             FROM label_undo u JOIN categories c ON c.id = u.category_id
+             WHERE u.batch_id = ?1 AND u.reason IS NOT NULL
+             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
+             reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
+            [target.id],
+        )?;
+        tx.execute("UPDATE label_batches SET undone_at = ?2 WHERE id = ?1", params![target.id, now.to_rfc3339()])?;
+        tx.execute("DELETE FROM label_undo WHERE batch_id = ?1", [target.id])?;
+        tx.commit()?;
+        Ok(Some(target))
+    }
+
+    /// Rules Saldo proposes from the person's own choices, each with how
+    /// many rows it would change now. Never applied without the person.
+    pub fn rule_proposals(&self) -> Result<Vec<(Proposal, usize)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT coalesce(a.name, t.counterparty_clean), c.path
+             FROM labels l JOIN transactions t ON t.account_id = l.account_id AND t.identity = l.identity
+             JOIN categories c ON c.id = l.category_id LEFT JOIN aliases a ON a.match_key = t.counterparty_key
+             WHERE l.reason = 'person' AND t.counterparty_clean IS NOT NULL AND t.counterparty_clean <> ''",
+        )?;
+        let choices: Vec<(String, String)> =
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let existing: Vec<Conditions> = self.rules()?.into_iter().map(|r| r.when).collect();
+        let mut out = Vec::new();
+        for p in rules::propose(&choices, &existing, 2) {
+            let Some(category) = self.category_by_path(&p.rule.category)? else { continue };
+            let (_, changed) = self.preview_rule(&p.rule.when, category.id)?;
+            out.push((p, changed));
+        }
+        Ok(out)
+    }
+}
+
+/// The other party of a row as stored from the gateway (which names it in
+/// one field, `counterpartName`; imported statements give more).
+pub(crate) fn party_of(
+    debit: bool,
+    name: Option<&str>,
+    description: Option<&str>,
+    remittance: Option<&str>,
+    holder: Option<&str>,
+) -> Option<saldo_classify::counterparty::Counterparty> {
+    let holders: Vec<&str> = holder.into_iter().collect();
+    saldo_classify::counterparty::identify(&saldo_classify::counterparty::Parties {
+        debit,
+        counterparty_name: name,
+        creditor_name: None,
+        debtor_name: None,
+        ultimate_creditor: None,
+        ultimate_debtor: None,
+        remittance,
+        description,
+        holder_names: &holders,
+    })
+}
+
+/// The setting that says every row has its counterparty looked at.
+const FILLED: &str = "classify:counterparties-filled";
+
+impl Store {
+    /// Gives rows stored before clean counterparties existed (schema v8)
+    /// their clean name and key, once; how many rows it filled.
+    pub fn fill_counterparties(&mut self) -> Result<usize> {
+        if self.setting(FILLED)?.is_some() {
+            return Ok(0);
+        }
+        let mut filled = 0;
+        loop {
+            // id, amount (minor), counterparty, description, remittance, account holder
+            type Unfilled = (i64, i64, Option<String>, Option<String>, Option<String>, Option<String>);
+            let rows: Vec<Unfilled> = {
+                let mut st = self.conn.prepare_cached(
+                    "SELECT t.id, t.amount_minor, t.counterparty_name, t.description, t.remittance, a.owner_name
+                     FROM transactions t JOIN accounts a ON a.id = t.account_id
+                     WHERE t.counterparty_clean IS NULL LIMIT 20000",
+                )?;
+                let rows =
+                    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            if rows.is_empty() {
+                break;
+            }
+            let tx = self.conn.transaction()?;
+            {
+                let mut set = tx.prepare_cached(
+                    "UPDATE transactions SET counterparty_clean = ?2, counterparty_key = ?3 WHERE id = ?1",
+                )?;
+                for (id, minor, name, description, remittance, holder) in &rows {
+                    let party = party_of(
+                        *minor < 0,
+                        name.as_deref(),
+                        description.as_deref(),
+                        remittance.as_deref(),
+                        holder.as_deref(),
+                    );
+                    let (clean, key) = party.as_ref().map_or(("", ""), |p| (p.clean.as_str(), p.key.as_str()));
+                    set.execute(params![id, clean, key])?;
+                }
+            }
+            tx.commit()?;
+            filled += rows.len();
+        }
+        self.set_setting(FILLED, "1")?;
+        Ok(filled)
+    }
+}

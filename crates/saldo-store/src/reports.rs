@@ -1,0 +1,123 @@
+//! Where the money goes: totals by category, by counterparty and by month,
+//! exact per currency. A row counts as its category's kind; a row without
+//! a category counts as spending when money went out and income when it
+//! came in. Transfers between own accounts and ignored rows count as
+//! neither — unless `gross` asks for the flows as the banks show them.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rusqlite::types::Value;
+use rust_decimal::Decimal;
+
+use crate::transactions::day_base;
+use crate::{Result, Store};
+
+/// What a report groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    /// The category path (uncategorised rows under `None`).
+    Category,
+    /// The clean counterparty name (or the name the person gave it).
+    Counterparty,
+    /// The booking month (`YYYY-MM`).
+    Month,
+}
+
+/// A report request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportQuery {
+    /// First booking date (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last booking date (inclusive).
+    pub to: Option<NaiveDate>,
+    /// One account, or all.
+    pub account: Option<i64>,
+    /// Count transfers and ignored rows too (by sign).
+    pub gross: bool,
+}
+
+/// One line of a report: a group's income and spending in one currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportLine {
+    /// The group (category path, counterparty name, month); `None`: none.
+    pub group: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Money in (positive).
+    pub income: Decimal,
+    /// Money out (positive; refunds in a spending category lower it).
+    pub spending: Decimal,
+    /// Rows counted.
+    pub rows: u64,
+}
+
+/// The kind a row counts as, in SQL (see the module docs).
+const KIND: &str = "CASE WHEN c.kind IS NOT NULL THEN c.kind WHEN t.amount_minor < 0 THEN 'expense' ELSE 'income' END";
+
+impl Store {
+    /// Income and spending per group and currency, largest spending first.
+    pub fn report(&self, by: GroupBy, q: &ReportQuery) -> Result<Vec<ReportLine>> {
+        let group = match by {
+            GroupBy::Category => "c.path",
+            GroupBy::Counterparty => "coalesce(al.name, nullif(t.counterparty_clean, ''))",
+            GroupBy::Month => "substr(t.booking_date, 1, 7)",
+        };
+        let mut sql = format!(
+            "SELECT {group}, t.currency, t.scale,
+                    sum(CASE WHEN {KIND} = 'income' OR ({KIND} IN ('transfer', 'ignore') AND t.amount_minor > 0)
+                        THEN t.amount_minor ELSE 0 END),
+                    sum(CASE WHEN {KIND} = 'expense' OR ({KIND} IN ('transfer', 'ignore') AND t.amount_minor < 0)
+                        THEN -t.amount_minor ELSE 0 END),
+                    count(*)
+             FROM transactions t
+             LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+             LEFT JOIN categories c ON c.id = l.category_id
+             LEFT JOIN aliases al ON al.match_key = t.counterparty_key
+             WHERE t.id BETWEEN ?1 AND ?2 AND (?3 IS NULL OR t.account_id = ?3)
+               AND (?4 OR {KIND} IN ('income', 'expense'))
+             GROUP BY 1, 2, 3"
+        );
+        if by == GroupBy::Month {
+            sql.push_str(" ORDER BY 1");
+        }
+        let lo = q.from.map_or(i64::MIN, day_base);
+        let hi = q.to.map_or(i64::MAX, |d| day_base(d) + 0xFF_FFFF);
+        let args = [
+            Value::Integer(lo),
+            Value::Integer(hi),
+            q.account.map_or(Value::Null, Value::Integer),
+            Value::Integer(i64::from(q.gross)),
+        ];
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut lines: BTreeMap<(Option<String>, String), ReportLine> = BTreeMap::new();
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (g, currency, scale, income, spending, n) = row?;
+            let e = lines.entry((g.clone(), currency.clone())).or_insert_with(|| ReportLine {
+                group: g,
+                currency,
+                income: Decimal::ZERO,
+                spending: Decimal::ZERO,
+                rows: 0,
+            });
+            e.income += Decimal::new(income, scale);
+            e.spending += Decimal::new(spending, scale);
+            e.rows += n as u64;
+        }
+        let mut out: Vec<ReportLine> = lines.into_values().collect();
+        if by != GroupBy::Month {
+            out.sort_by(|a, b| b.spending.cmp(&a.spending).then(b.income.cmp(&a.income)).then(a.group.cmp(&b.group)));
+        }
+        Ok(out)
+    }
+}
