@@ -21,7 +21,7 @@
 //! The function is pure and idempotent: given the rows not yet paired, it
 //! says which pairs to record; rows already recorded are not passed again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use rust_decimal::Decimal;
@@ -170,6 +170,9 @@ fn could_pair(a: &Leg, b: &Leg, own: &Own) -> bool {
     names(a, b) && names(b, a)
 }
 
+/// Ambiguous groups larger than this go to the review list unresolved.
+const MAX_GROUP: usize = 8;
+
 /// Finds the transfers among rows not yet paired (see the module docs).
 pub fn detect(legs: &[Leg], own: &Own) -> Detection {
     let live: Vec<&Leg> = legs.iter().filter(|l| !never_a_transfer(l, own)).collect();
@@ -179,83 +182,136 @@ pub fn detect(legs: &[Leg], own: &Own) -> Detection {
     for (i, l) in live.iter().enumerate() {
         buckets.entry((l.currency.as_str(), l.amount.abs().normalize())).or_default().push(i);
     }
-    let candidates = |i: usize| -> Vec<usize> {
-        let l = live[i];
-        buckets
-            .get(&(l.currency.as_str(), l.amount.abs().normalize()))
-            .map(|b| b.iter().copied().filter(|&j| j != i && could_pair(l, live[j], own)).collect())
-            .unwrap_or_default()
-    };
-    let cands: Vec<Vec<usize>> = (0..live.len()).map(candidates).collect();
+    let cands: Vec<Vec<usize>> = (0..live.len())
+        .map(|i| {
+            let l = live[i];
+            buckets
+                .get(&(l.currency.as_str(), l.amount.abs().normalize()))
+                .map(|b| b.iter().copied().filter(|&j| j != i && could_pair(l, live[j], own)).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let certain = |i: usize| live[i].counterparty_iban.as_deref().and_then(|x| own.lookup(x)).is_some();
     let mut taken = BTreeSet::new();
     let mut out = Detection::default();
-    let mut review: BTreeSet<Vec<i64>> = BTreeSet::new();
-    let legs_of = |a: &Leg, b: Option<&Leg>| {
-        let (o, i) = if a.amount.is_sign_negative() { (Some(a), b) } else { (b, Some(a)) };
-        (o.map(|l| l.row), i.map(|l| l.row))
+    let pair = |a: usize, b: usize, how: How| {
+        let (o, i) = if live[a].amount.is_sign_negative() { (a, b) } else { (b, a) };
+        Found { out_row: Some(live[o].row), in_row: Some(live[i].row), how }
     };
-    // Rule 2: the IBAN says so.
-    for (i, l) in live.iter().enumerate() {
-        if taken.contains(&i) || l.counterparty_iban.as_deref().and_then(|x| own.lookup(x)).is_none() {
-            continue;
-        }
-        let free: Vec<usize> = cands[i].iter().copied().filter(|j| !taken.contains(j)).collect();
-        let unique_back = free.len() == 1 && cands[free[0]].iter().filter(|k| !taken.contains(*k)).count() == 1;
-        taken.insert(i);
-        match free.as_slice() {
-            [j] if unique_back => {
-                taken.insert(*j);
-                let (o, n) = legs_of(l, Some(live[*j]));
-                out.transfers.push(Found { out_row: o, in_row: n, how: How::Iban });
-            }
-            [] => {
-                let (o, n) = legs_of(l, None);
-                out.transfers.push(Found { out_row: o, in_row: n, how: How::Iban });
-            }
-            many => {
-                let (o, n) = legs_of(l, None);
-                out.transfers.push(Found { out_row: o, in_row: n, how: How::Iban });
-                let mut group: Vec<i64> = many.iter().map(|j| live[*j].row).collect();
-                group.push(l.row);
-                group.sort_unstable();
-                review.insert(group);
-            }
-        }
-    }
-    // Rule 3: amount and date, unique both ways.
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, l) in live.iter().enumerate() {
-        if taken.contains(&i) || !l.amount.is_sign_negative() {
+    let alone = |a: usize| {
+        let l = live[a];
+        let (o, i) = if l.amount.is_sign_negative() { (Some(l.row), None) } else { (None, Some(l.row)) };
+        Found { out_row: o, in_row: i, how: How::Iban }
+    };
+    // Rules 2 and 3: a leg and its only candidate, which has only it.
+    let mut ambiguous = BTreeSet::new();
+    for i in (0..live.len()).filter(|&i| certain(i)).chain((0..live.len()).filter(|&i| !certain(i))) {
+        if taken.contains(&i) {
             continue;
         }
         let free: Vec<usize> = cands[i].iter().copied().filter(|j| !taken.contains(j)).collect();
         match free.as_slice() {
+            [] if certain(i) => {
+                taken.insert(i);
+                out.transfers.push(alone(i));
+            }
             [] => {}
             [j] if cands[*j].iter().filter(|k| !taken.contains(*k)).count() == 1 => {
                 taken.insert(i);
                 taken.insert(*j);
-                out.transfers.push(Found { out_row: Some(l.row), in_row: Some(live[*j].row), how: How::AmountDate });
+                out.transfers.push(pair(i, *j, if certain(i) || certain(*j) { How::Iban } else { How::AmountDate }));
             }
-            many => {
-                groups.entry(i).or_default().extend(many.iter().copied());
+            _ => {
+                ambiguous.insert(i);
             }
         }
     }
-    for (i, js) in groups {
-        if taken.contains(&i) {
+    // Ambiguous groups: the candidates of each other, still free. A group
+    // whose legs can all be paired in exactly one way where no money
+    // arrives before it left is paired that way; the rest is for the person.
+    let mut review: BTreeSet<Vec<i64>> = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for start in ambiguous {
+        if taken.contains(&start) || seen.contains(&start) {
             continue;
         }
-        let mut group: Vec<i64> = js.iter().filter(|j| !taken.contains(*j)).map(|j| live[*j].row).collect();
-        if group.is_empty() {
-            continue;
+        let mut group = vec![start];
+        seen.insert(start);
+        let mut k = 0;
+        while k < group.len() {
+            for &j in &cands[group[k]] {
+                if !taken.contains(&j) && seen.insert(j) {
+                    group.push(j);
+                }
+            }
+            k += 1;
         }
-        group.push(live[i].row);
-        group.sort_unstable();
-        group.dedup();
-        review.insert(group);
+        match unique_matching(&group, &cands, &live) {
+            Some(pairs) => {
+                for (a, b) in pairs {
+                    taken.insert(a);
+                    taken.insert(b);
+                    out.transfers.push(pair(a, b, if certain(a) || certain(b) { How::Iban } else { How::AmountDate }));
+                }
+            }
+            None => {
+                for &i in group.iter().filter(|&&i| certain(i)) {
+                    taken.insert(i);
+                    out.transfers.push(alone(i));
+                }
+                let mut rows: Vec<i64> = group.iter().map(|&i| live[i].row).collect();
+                rows.sort_unstable();
+                if rows.len() > 1 {
+                    review.insert(rows);
+                }
+            }
+        }
     }
     out.review = review.into_iter().collect();
     out
+}
+
+/// The one way to pair every leg of a small group (outgoing with incoming,
+/// candidates only, money never arriving before it left), if exactly one.
+fn unique_matching(group: &[usize], cands: &[Vec<usize>], live: &[&Leg]) -> Option<Vec<(usize, usize)>> {
+    let outs: Vec<usize> = group.iter().copied().filter(|&i| live[i].amount.is_sign_negative()).collect();
+    let ins = group.len() - outs.len();
+    if group.len() > MAX_GROUP || outs.len() != ins {
+        return None;
+    }
+    fn search(
+        k: usize,
+        outs: &[usize],
+        cands: &[Vec<usize>],
+        live: &[&Leg],
+        used: &mut Vec<usize>,
+        current: &mut Vec<(usize, usize)>,
+        found: &mut Vec<Vec<(usize, usize)>>,
+    ) {
+        if found.len() > 1 {
+            return;
+        }
+        let Some(&o) = outs.get(k) else {
+            found.push(current.clone());
+            return;
+        };
+        for &i in &cands[o] {
+            if used.contains(&i) || live[i].date < live[o].date {
+                continue;
+            }
+            used.push(i);
+            current.push((o, i));
+            search(k + 1, outs, cands, live, used, current, found);
+            current.pop();
+            used.pop();
+        }
+    }
+    let mut found = Vec::new();
+    search(0, &outs, cands, live, &mut Vec::new(), &mut Vec::new(), &mut found);
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -332,6 +388,32 @@ mod tests {
         let found = detect(&legs, &own());
         assert_eq!(found.transfers, vec![pair(1, 2, How::AmountDate)], "only the unique pair");
         assert_eq!(found.review, vec![vec![5, 6, 7]], "the ambiguous group is for the person to decide");
+    }
+
+    #[test]
+    fn two_transfers_of_one_amount_pair_the_only_way_money_never_arrives_before_it_left() {
+        // Monday and Wednesday out, Tuesday and Thursday in: each leg has two
+        // candidates, but only one pairing keeps every arrival after its departure.
+        let legs = [
+            leg(1, 1, "2026-11-02", "-150.00", Some(OTHER_BANK)),
+            leg(2, 3, "2026-11-03", "150.00", None),
+            leg(3, 1, "2026-11-04", "-150.00", Some(OTHER_BANK)),
+            leg(4, 3, "2026-11-05", "150.00", None),
+        ];
+        let found = detect(&legs, &own());
+        assert_eq!(found.transfers, vec![pair(1, 2, How::Iban), pair(3, 4, How::Iban)]);
+        assert!(found.review.is_empty());
+        // Both on one day: two ways to pair them; the IBAN still makes both transfers, unpaired, for review.
+        let same_day = [
+            leg(1, 1, "2026-11-02", "-150.00", Some(OTHER_BANK)),
+            leg(2, 3, "2026-11-02", "150.00", None),
+            leg(3, 1, "2026-11-02", "-150.00", Some(OTHER_BANK)),
+            leg(4, 3, "2026-11-02", "150.00", None),
+        ];
+        let found = detect(&same_day, &own());
+        assert_eq!(found.transfers.len(), 2, "the outgoing legs name an own account: {found:?}");
+        assert!(found.transfers.iter().all(|t| t.in_row.is_none()), "no pairing guessed");
+        assert_eq!(found.review, vec![vec![1, 2, 3, 4]]);
     }
 
     #[test]

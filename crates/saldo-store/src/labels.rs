@@ -290,7 +290,7 @@ impl Store {
         let now_s = now.to_rfc3339();
         let tx = self.conn.transaction()?;
         let mut changes: Vec<(i64, String, Option<Decision>)> = Vec::new();
-        let mut examined = 0;
+        let (mut examined, mut recategorised) = (0, 0);
         {
             let mut st = tx.prepare(ROW_SQL)?;
             let mut it = st.query([])?;
@@ -301,23 +301,26 @@ impl Store {
                     continue;
                 }
                 let d = decide(&rules, &similar, &row.facts(), row.key.as_deref());
-                let same = match (&d, &row.label) {
-                    (None, None) => true,
+                let (same, same_category) = match (&d, &row.label) {
+                    (None, None) => (true, true),
                     (Some(d), Some((c, reason, rule))) => {
-                        d.category_id == *c && d.reason == *reason && d.rule_id == *rule
+                        (d.category_id == *c && d.reason == *reason && d.rule_id == *rule, d.category_id == *c)
                     }
-                    _ => false,
+                    _ => (false, false),
                 };
+                recategorised += usize::from(!same_category);
                 if !same {
                     changes.push((row.account_id, row.identity, d));
                 }
             }
         }
-        let mut out = Applied { examined, changed: changes.len(), batch: None };
+        let mut out = Applied { examined, changed: recategorised, batch: None };
         if dry_run || changes.is_empty() {
             return Ok(out);
         }
-        let batch = new_batch(&tx, &format!("rules applied: {} row(s) changed", changes.len()), &now_s)?;
+        // Rows whose reason changes (another rule, the same category) are
+        // rewritten too: the reason shown is the rule that decides now.
+        let batch = new_batch(&tx, &format!("rules applied: {recategorised} row(s) changed category"), &now_s)?;
         for (account_id, identity, d) in &changes {
             write_label(&tx, batch, *account_id, identity, d.as_ref(), &now_s)?;
         }

@@ -1,8 +1,11 @@
 //! Where the money goes: totals by category, by counterparty and by month,
-//! exact per currency. A row counts as its category's kind; a row without
-//! a category counts as spending when money went out and income when it
-//! came in. Transfers between own accounts and ignored rows count as
-//! neither — unless `gross` asks for the flows as the banks show them.
+//! exact per currency. By category or counterparty, a row counts as its
+//! category's kind (a refund in a spending category lowers that spending);
+//! a row without a category counts as spending when money went out and
+//! income when it came in. By month, income and spending are the money in
+//! and out. Transfers between own accounts and ignored rows count as
+//! neither — unless `gross` asks for the flows as the banks show them. The
+//! net (income − spending) is the same whichever way it is grouped.
 
 use std::collections::BTreeMap;
 
@@ -63,12 +66,21 @@ impl Store {
             GroupBy::Counterparty => "coalesce(al.name, nullif(t.counterparty_clean, ''))",
             GroupBy::Month => "substr(t.booking_date, 1, 7)",
         };
+        // Per category or counterparty, a row counts as its kind (a refund
+        // in a spending category lowers that spending); per month, money in
+        // and out by sign (the flows the banks show, transfers left out).
+        let (income, spending) = if by == GroupBy::Month {
+            ("t.amount_minor > 0".to_owned(), "t.amount_minor < 0".to_owned())
+        } else {
+            (
+                format!("{KIND} = 'income' OR ({KIND} IN ('transfer', 'ignore') AND t.amount_minor > 0)"),
+                format!("{KIND} = 'expense' OR ({KIND} IN ('transfer', 'ignore') AND t.amount_minor < 0)"),
+            )
+        };
         let mut sql = format!(
             "SELECT {group}, t.currency, t.scale,
-                    sum(CASE WHEN {KIND} = 'income' OR ({KIND} IN ('transfer', 'ignore') AND t.amount_minor > 0)
-                        THEN t.amount_minor ELSE 0 END),
-                    sum(CASE WHEN {KIND} = 'expense' OR ({KIND} IN ('transfer', 'ignore') AND t.amount_minor < 0)
-                        THEN -t.amount_minor ELSE 0 END),
+                    sum(CASE WHEN {income} THEN t.amount_minor ELSE 0 END),
+                    sum(CASE WHEN {spending} THEN -t.amount_minor ELSE 0 END),
                     count(*)
              FROM transactions t
              LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
