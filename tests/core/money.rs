@@ -281,3 +281,53 @@ async fn applying_rules_is_one_undoable_step_and_choices_lead_to_a_proposed_rule
         "nothing applied without the person"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_carry_categories_and_write_each_transfer_once_and_the_tools_agree() {
+    use saldo_core::export::{export, ExportOptions, Format};
+    let Some(py) = support::python() else { return };
+    let (w, _, truth) = household().await;
+    let rows = rows_by_bank_id(&w);
+    let accounts: Vec<_> = w.store.accounts(None, false).unwrap();
+    for format in Format::ALL {
+        let path = w.dir.join(format!("household.{}", format.extension()));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        export(&w.store, &ExportOptions::new(format, Utc::now()), &mut file).unwrap();
+        drop(file);
+        let seen = support::read(&py, format.as_str(), &path)
+            .unwrap_or_else(|e| panic!("{format:?}: the tool refused the export with categories and transfers: {e}"));
+        let counted: u64 = seen.accounts.iter().map(|a| a.1).sum();
+        assert_eq!(counted as usize, rows.len(), "{format:?}: every leg counted once in its own account");
+        let text = std::fs::read_to_string(&path).unwrap();
+        match format {
+            Format::Beancount | Format::Ledger => {
+                assert!(text.contains("Expenses:Food:Groceries"), "{format:?}: spending posts to its category");
+                assert!(text.contains("Income:Salary"), "{format:?}: income too");
+                assert!(!text.contains("Expenses:Uncategorized  -500"), "{format:?}: no transfer posted as spending");
+                // Each paired transfer is one transaction between two asset accounts.
+                let between = text
+                    .split("\n\n")
+                    .filter(|t| {
+                        t.contains("saldo_id")
+                            && t.lines().filter(|l| l.trim_start().starts_with("Assets:")).count() == 2
+                    })
+                    .count();
+                assert_eq!(between, truth.transfers.len(), "{format:?}: each transfer written once");
+            }
+            Format::Qif => {
+                assert!(text.contains("LFood:Groceries"), "QIF: the category is the L line");
+                assert!(text.lines().any(|l| l.starts_with("L[")), "QIF: a transfer names the other account");
+            }
+            Format::Csv => {
+                assert!(text.lines().next().unwrap().ends_with(",category,counterparty_clean,transfer_id"));
+                assert!(text.contains(",Food/Groceries,"), "CSV: the category column");
+            }
+            Format::Json | Format::Jsonl => {
+                assert!(text.contains("\"category\":\"Food/Groceries\""), "{format:?}: the category field");
+                assert!(text.contains("\"transfer_id\":"), "{format:?}: the transfer id field");
+            }
+            Format::Ofx => {}
+        }
+    }
+    assert_eq!(accounts.len(), 3, "the household's three accounts");
+}

@@ -23,6 +23,7 @@ from collections import OrderedDict
 from decimal import Decimal
 from pathlib import Path
 
+OTHER_ACCOUNTS = "Assets:Other-Accounts"
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schema" / "saldo-export.schema.json"
 
 
@@ -103,7 +104,8 @@ def read_jsonl(path, t):
 
 
 CSV_HEADER = ["date", "value_date", "amount", "currency", "counterparty", "counterparty_account", "description",
-              "remittance", "bank_id", "bank_transaction_code", "account_iban", "account_name", "bank", "transaction_id"]
+              "remittance", "bank_id", "bank_transaction_code", "account_iban", "account_name", "bank", "transaction_id",
+              "category", "counterparty_clean", "transfer_id"]
 
 
 def read_csv(path, t):
@@ -157,7 +159,10 @@ def read_beancount(path, t):
     entries, errors, _ = loader.load_file(path)
     if errors:
         fail("beancount: " + "; ".join(str(e.message) for e in errors[:5]))
-    assets = [e.account for e in entries if isinstance(e, data.Open) and e.account.startswith("Assets:")]
+    # Saldo's accounts; `Assets:Other-Accounts` is the far end of transfers
+    # to accounts the export does not hold, not an exported account.
+    assets = [e.account for e in entries if isinstance(e, data.Open) and e.account.startswith("Assets:")
+              and e.account != OTHER_ACCOUNTS]
     for a in assets:
         t.ensure(a)["balance"] = Decimal(0)
     for e in entries:
@@ -185,7 +190,7 @@ def read_ledger(path, t):
     out = subprocess.run(["hledger", "-f", path, "print", "-O", "json"], capture_output=True, text=True, check=True)
     # Declaration order, for stable output; hledger itself checked the declarations.
     for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.startswith("account Assets:"):
+        if line.startswith("account Assets:") and line.split(None, 1)[1].strip() != OTHER_ACCOUNTS:
             t.ensure(line.split(None, 1)[1].strip())["balance"] = Decimal(0)
     for tx in json.loads(out.stdout):
         tags = dict(tx.get("ttags", []))

@@ -680,6 +680,20 @@ pub struct Transaction {
     pub remittance_information: Option<RemittanceInformation>,
     #[serde(default)]
     pub bank_transaction_code: Option<BankTransactionCode>,
+    /// The direct debit's mandate (SEPA DD), when the bank says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mandate: Option<Mandate>,
+    /// The payer's end-to-end reference, when the bank says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_to_end_id: Option<String>,
+}
+
+/// A direct debit's mandate (the .NET client's `Mandate`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mandate {
+    /// The mandate reference.
+    #[serde(rename = "mandateReference", alias = "MandateReference", default)]
+    pub mandate_reference: Option<String>,
 }
 
 /// Remittance information of a transaction.

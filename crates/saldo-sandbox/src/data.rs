@@ -214,6 +214,8 @@ pub fn transaction(seed: u64, epoch: NaiveDate, connector: &Connector, spec: &Ac
             family: Some(if incoming { "RCDT" } else { "ICDT" }.into()),
             sub_family: Some(if incoming { "ESCT" } else { "DMCT" }.into()),
         }),
+        mandate: None,
+        end_to_end_id: None,
     }
 }
 

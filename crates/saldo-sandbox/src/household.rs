@@ -1208,7 +1208,20 @@ fn transaction(epoch: NaiveDate, account: usize, i: u64, r: &Row) -> Transaction
             family: Some(r.code.1.into()),
             sub_family: Some(r.code.2.into()),
         }),
+        // The gateway's `mandate` of a direct debit, as the bank's text has it.
+        mandate: mandate_in(&r.text).map(|m| saldo_gateway::Mandate { mandate_reference: Some(m) }),
+        end_to_end_id: None,
     }
+}
+
+/// The mandate reference of a direct debit's text (BE `MANDAATREFERENTIE : X`,
+/// NL `/MARF/X/`).
+fn mandate_in(text: &str) -> Option<String> {
+    let after = |marker: &str| text.split_once(marker).map(|(_, rest)| rest);
+    let m = after("MANDAATREFERENTIE : ")
+        .map(|rest| rest.split(' ').next().unwrap_or_default())
+        .or_else(|| after("/MARF/").map(|rest| rest.split('/').next().unwrap_or_default()))?;
+    (!m.is_empty()).then(|| m.to_owned())
 }
 
 // ---------------------------------------------------------------------------

@@ -60,6 +60,23 @@ pub struct TransferLeg {
     pub outgoing: bool,
     /// Whether the other leg is stored (an export writes the transfer once).
     pub paired: bool,
+    /// The other leg's booking date, when it is stored.
+    pub other_date: Option<NaiveDate>,
+}
+
+/// A transfer into an account, seen from the account the money left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IncomingTransfer {
+    /// The transfer's id.
+    pub id: i64,
+    /// The account the money left.
+    pub from_account: i64,
+    /// The day it left.
+    pub left: NaiveDate,
+    /// The day it arrived (this account's booking date).
+    pub arrived: NaiveDate,
+    /// The amount that arrived.
+    pub amount: Decimal,
 }
 
 /// A date range of an export (both ends inclusive, open when `None`).
@@ -105,13 +122,16 @@ const STREAM: &str =
             t.bank_transaction_code, coalesce(al.name, nullif(t.counterparty_clean, '')), c.path, c.kind,
             x.id, CASE WHEN x.out_account = t.account_id AND x.out_identity = t.identity THEN x.in_account ELSE x.out_account END,
             x.out_account = t.account_id AND x.out_identity = t.identity,
-            x.out_identity IS NOT NULL AND x.in_identity IS NOT NULL
+            x.out_identity IS NOT NULL AND x.in_identity IS NOT NULL, o.booking_date
      FROM transactions t
      LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
      LEFT JOIN categories c ON c.id = l.category_id
      LEFT JOIN aliases al ON al.match_key = t.counterparty_key
      LEFT JOIN transfers x ON (x.out_account = t.account_id AND x.out_identity = t.identity)
                            OR (x.in_account = t.account_id AND x.in_identity = t.identity)
+     LEFT JOIN transactions o ON x.id IS NOT NULL
+           AND ((x.out_account = t.account_id AND x.out_identity = t.identity AND o.account_id = x.in_account AND o.identity = x.in_identity)
+             OR (x.in_account = t.account_id AND x.in_identity = t.identity AND o.account_id = x.out_account AND o.identity = x.out_identity))
      WHERE t.account_id = ?1 AND t.id BETWEEN ?2 AND ?3 ORDER BY t.id";
 
 impl Store {
@@ -171,6 +191,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Every transfer into an account whose outgoing leg is stored, oldest
+    /// arrival first (an export that writes a transfer once, on the day the
+    /// money left, needs them to keep the account's balance assertions true).
+    pub fn incoming_transfers(&self, account_id: i64) -> Result<Vec<IncomingTransfer>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT x.id, o.account_id, o.booking_date, t.booking_date, t.amount_minor, t.scale
+             FROM transfers x
+             JOIN transactions t ON t.account_id = x.in_account AND t.identity = x.in_identity
+             JOIN transactions o ON o.account_id = x.out_account AND o.identity = x.out_identity
+             WHERE x.in_account = ?1 ORDER BY t.id",
+        )?;
+        let rows = st.query_map([account_id], |r| {
+            Ok(IncomingTransfer {
+                id: r.get(0)?,
+                from_account: r.get(1)?,
+                left: date(r.get(2)?)?.unwrap_or_default(),
+                arrived: date(r.get(3)?)?.unwrap_or_default(),
+                amount: StoredAmount { minor: r.get(4)?, scale: r.get::<_, u32>(5)? }.to_decimal(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Calls `f` with each transaction of an account in a range, oldest first
     /// (booking date, then arrival), without collecting them.
     pub fn for_each_transaction<E: From<StoreError>>(
@@ -209,6 +252,7 @@ impl Store {
                             other_account: r.get(19)?,
                             outgoing: r.get(20)?,
                             paired: r.get(21)?,
+                            other_date: date(r.get(22)?)?,
                         }),
                         None => None,
                     },

@@ -297,7 +297,7 @@ impl Store {
                 );
                 // '' for "looked, found none" (NULL: stored before v8, not looked yet).
                 let (clean, party_key) = party.as_ref().map_or(("", ""), |p| (p.clean.as_str(), p.key.as_str()));
-                let mandate: Option<&str> = None;
+                let mandate = t.mandate.as_ref().and_then(|m| m.mandate_reference.as_deref());
                 let new_row = params![
                     page.account_id,
                     identity,

@@ -2,7 +2,10 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rust_decimal::Decimal;
 
 use chrono::Utc;
 use saldo_core::connect::{self, ConnectRequest, Next, RedirectKind};
@@ -92,4 +95,60 @@ impl World {
         }
         connection_id
     }
+}
+
+// The external tools that read exports back (see tests/validators).
+
+pub fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("SALDO_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/saldo-pyenv/bin/python")
+    });
+    let tools = ["bean-check", "hledger"]
+        .iter()
+        .all(|t| Command::new(t).arg("--version").output().is_ok_and(|o| o.status.success()));
+    if p.exists() && tools {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("SALDO_REQUIRE_VALIDATORS").as_deref() != Ok("1"),
+        "SALDO_REQUIRE_VALIDATORS=1 but the validators are missing: run scripts/setup test"
+    );
+    eprintln!("skipped: the export validators are not installed (scripts/setup test)");
+    None
+}
+
+pub fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("validators/read_export.py")
+}
+
+/// What the external tool saw.
+#[derive(Debug)]
+pub struct Seen {
+    pub accounts: Vec<(String, u64, Decimal, Option<Decimal>)>,
+    pub texts: Vec<String>,
+}
+
+pub fn read(py: &Path, format: &str, file: &Path) -> Result<Seen, String> {
+    let o = Command::new(py).arg("-W").arg("error").arg(script()).arg(format).arg(file).output().unwrap();
+    if !o.status.success() {
+        return Err(String::from_utf8_lossy(&o.stderr).into_owned());
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dec = |x: &serde_json::Value| x.as_str().map(|s| s.parse::<Decimal>().unwrap());
+    Ok(Seen {
+        accounts: v["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["key"].as_str().unwrap().to_owned(),
+                    a["count"].as_u64().unwrap(),
+                    dec(&a["sum"]).unwrap(),
+                    dec(&a["balance"]),
+                )
+            })
+            .collect(),
+        texts: v["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect(),
+    })
 }

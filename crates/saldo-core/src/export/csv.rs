@@ -3,7 +3,10 @@
 //!
 //! Columns: `date, value_date, amount, currency, counterparty,
 //! counterparty_account, description, remittance, bank_id,
-//! bank_transaction_code, account_iban, account_name, bank, transaction_id`.
+//! bank_transaction_code, account_iban, account_name, bank, transaction_id,
+//! category, counterparty_clean, transfer_id` (the last three: Saldo's
+//! category path, the clean counterparty name, and the id both legs of a
+//! transfer between own accounts share).
 //! `amount` is the exact decimal with a `.` point and the currency's
 //! decimals (`-1533.11`, `1200`, `1.234`), never quoted or altered: it always
 //! matches `-?[0-9]+(\.[0-9]+)?`, which spreadsheets read as a number, never
@@ -22,7 +25,7 @@ use crate::Result;
 pub struct Csv;
 
 /// The header row.
-pub const HEADER: &str = "date,value_date,amount,currency,counterparty,counterparty_account,description,remittance,bank_id,bank_transaction_code,account_iban,account_name,bank,transaction_id";
+pub const HEADER: &str = "date,value_date,amount,currency,counterparty,counterparty_account,description,remittance,bank_id,bank_transaction_code,account_iban,account_name,bank,transaction_id,category,counterparty_clean,transfer_id";
 
 /// A text cell, neutralised and quoted as needed.
 pub fn cell(s: &str) -> String {
@@ -51,7 +54,7 @@ impl Writer for Csv {
     fn transaction(&mut self, out: &mut dyn Write, a: &AccountInfo, t: &ExportTx) -> Result<()> {
         write!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             t.booking_date,
             t.value_date.map(|d| d.to_string()).unwrap_or_default(),
             t.amount,
@@ -66,6 +69,9 @@ impl Writer for Csv {
             cell(&a.label),
             cell(&a.bank_name),
             cell(&t.identity),
+            t.category.as_ref().map(|(path, _)| cell(path)).unwrap_or_default(),
+            opt(&t.counterparty_clean),
+            t.transfer.map(|x| x.id.to_string()).unwrap_or_default(),
         )?;
         Ok(())
     }

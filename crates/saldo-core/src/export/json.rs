@@ -111,6 +111,9 @@ struct TxOut<'a> {
     remittance: Option<&'a str>,
     creditor_reference: Option<&'a str>,
     bank_transaction_code: Option<&'a str>,
+    category: Option<&'a str>,
+    counterparty_clean: Option<&'a str>,
+    transfer_id: Option<i64>,
 }
 
 impl<'a> TxOut<'a> {
@@ -130,6 +133,9 @@ impl<'a> TxOut<'a> {
             remittance: t.remittance.as_deref(),
             creditor_reference: t.creditor_reference.as_deref(),
             bank_transaction_code: t.bank_transaction_code.as_deref(),
+            category: t.category.as_ref().map(|(path, _)| path.as_str()),
+            counterparty_clean: t.counterparty_clean.as_deref(),
+            transfer_id: t.transfer.map(|x| x.id),
         }
     }
 }

@@ -12,6 +12,17 @@
 //! is not (a gap in the history, a bank correction) is written as a comment
 //! saying both figures, never as a failing assertion.
 //!
+//! Categories: a row's category is its counter-account — `Expenses:<path>`
+//! or `Income:<path>` by the category's kind (`Food/Groceries` →
+//! `Expenses:Food:Groceries`), `Equity:Ignored` for ignored rows; rows
+//! without one go to `--expense-account`/`--income-account`. A transfer
+//! between two exported accounts with both legs in the range is written
+//! **once**, on the day the money left, between the two asset accounts;
+//! the arriving account's balance assertions that fall while the money is
+//! on its way are written as comments. Any other leg of a transfer posts to
+//! `Assets:Other-Accounts` (an account Saldo does not sync, or a leg
+//! outside the export). Every account used is declared.
+//!
 //! Text: one line; in beancount strings `\` and `"` are escaped; in hledger
 //! descriptions `;` (comment start) becomes `,`, `|` (payee separator)
 //! in a payee becomes `/`, a leading `(` is kept from reading as a code by
@@ -40,6 +51,8 @@ pub enum Dialect {
 
 const ROOTS: [&str; 5] = ["Assets", "Liabilities", "Equity", "Income", "Expenses"];
 const OPENING: &str = "Equity:Opening-Balances";
+const OTHER_ACCOUNTS: &str = "Assets:Other-Accounts";
+const IGNORED: &str = "Equity:Ignored";
 
 /// Checks that a counter-account name is valid in both beancount and hledger:
 /// a root (`Assets`, `Liabilities`, `Equity`, `Income`, `Expenses`) and
@@ -77,11 +90,33 @@ pub struct Ledger {
     exported_at: String,
     today: NaiveDate,
     names: BTreeMap<i64, String>,
+    /// Category path → its account.
+    categories: BTreeMap<String, String>,
+    range: saldo_store::export::DateRange,
     current: Option<State>,
 }
 
 impl Ledger {
-    pub fn new(dialect: Dialect, opts: &ExportOptions, accounts: &[AccountInfo]) -> Self {
+    pub fn new(
+        dialect: Dialect,
+        opts: &ExportOptions,
+        accounts: &[AccountInfo],
+        categories: &[saldo_store::categories::Category],
+    ) -> Self {
+        use saldo_store::states::CategoryKind;
+        let categories = categories
+            .iter()
+            .map(|c| {
+                let comps: Vec<String> = c.path.split('/').map(|n| component(n, "Other")).collect();
+                let account = match c.kind {
+                    CategoryKind::Expense => format!("Expenses:{}", comps.join(":")),
+                    CategoryKind::Income => format!("Income:{}", comps.join(":")),
+                    CategoryKind::Transfer => OTHER_ACCOUNTS.to_owned(),
+                    CategoryKind::Ignore => IGNORED.to_owned(),
+                };
+                (c.path.clone(), account)
+            })
+            .collect();
         let mut names = BTreeMap::new();
         let mut used = BTreeSet::new();
         for a in accounts {
@@ -99,8 +134,34 @@ impl Ledger {
             exported_at: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             today: opts.now.date_naive(),
             names,
+            categories,
+            range: opts.range,
             current: None,
         }
+    }
+
+    fn in_range(&self, d: NaiveDate) -> bool {
+        self.range.from.is_none_or(|f| d >= f) && self.range.to.is_none_or(|t| d <= t)
+    }
+
+    /// Whether a transfer is written once between two exported accounts:
+    /// both accounts exported, both legs in the range.
+    fn written_once(&self, own_date: NaiveDate, x: &saldo_store::export::TransferLeg) -> Option<&String> {
+        let other = self.names.get(&x.other_account?)?;
+        (x.paired && self.in_range(own_date) && x.other_date.is_some_and(|d| self.in_range(d))).then_some(other)
+    }
+
+    /// The journal's balance of an account at the end of `day` minus the
+    /// bank's: transfers into it written on the day the money left.
+    fn in_flight(&self, a: &AccountInfo, day: NaiveDate) -> Decimal {
+        a.incoming
+            .iter()
+            .filter(|i| self.names.contains_key(&i.from_account) && self.in_range(i.left) && self.in_range(i.arrived))
+            .map(|i| {
+                let on = |d: NaiveDate| if d <= day { Decimal::ONE } else { Decimal::ZERO };
+                i.amount * (on(i.left) - on(i.arrived))
+            })
+            .sum()
     }
 
     fn beancount(&self) -> bool {
@@ -119,7 +180,7 @@ impl Ledger {
 
     /// Writes the assertions (or comments) of booked points before `before`.
     fn points(&mut self, out: &mut dyn Write, a: &AccountInfo, before: Option<NaiveDate>) -> Result<()> {
-        let Some(state) = self.current.as_mut() else { return Ok(()) };
+        let Some(mut state) = self.current.take() else { return Ok(()) };
         let opening = a.opening.unwrap_or_default();
         while let Some(p) = a.booked_points.get(state.next_point) {
             if before.is_some_and(|d| p.date >= d) {
@@ -128,7 +189,14 @@ impl Ledger {
             state.next_point += 1;
             let implied = opening + state.sum;
             let cur = &commodity(&a.account.currency);
-            if implied != p.amount {
+            let flight = self.in_flight(a, p.date);
+            if implied == p.amount && !flight.is_zero() {
+                writeln!(
+                    out,
+                    "; {}: the bank reported a booked balance of {} {cur}; {flight} {cur} between your accounts was on its way (written on the day it left): not asserted\n",
+                    p.date, p.amount
+                )?;
+            } else if implied != p.amount {
                 writeln!(
                     out,
                     "; {}: the bank reported a booked balance of {} {cur} but the history gives {implied} {cur}: not asserted\n",
@@ -145,6 +213,7 @@ impl Ledger {
                 )?;
             }
         }
+        self.current = Some(state);
         Ok(())
     }
 }
@@ -173,7 +242,10 @@ impl Writer for Ledger {
             let e = currencies.entry(commodity(&a.account.currency)).or_insert(scale);
             *e = (*e).max(scale);
         }
-        let counters: BTreeSet<&str> = [self.expense.as_str(), self.income.as_str(), OPENING].into_iter().collect();
+        let counters: BTreeSet<&str> = [self.expense.as_str(), self.income.as_str(), OPENING, OTHER_ACCOUNTS]
+            .into_iter()
+            .chain(self.categories.values().map(String::as_str))
+            .collect();
         if self.beancount() {
             if let Some((cur, _)) = currencies.iter().next() {
                 writeln!(out, "option \"operating_currency\" \"{cur}\"\n")?;
@@ -232,7 +304,23 @@ impl Writer for Ledger {
 
     fn transaction(&mut self, out: &mut dyn Write, a: &AccountInfo, t: &ExportTx) -> Result<()> {
         self.points(out, a, Some(t.booking_date))?;
-        let counter = if t.amount.is_sign_negative() { &self.expense } else { &self.income };
+        let once =
+            t.transfer.as_ref().and_then(|x| self.written_once(t.booking_date, x).map(|o| (x.outgoing, o.clone())));
+        let counter = match (&once, &t.transfer, &t.category) {
+            // The arriving leg of a transfer written once: written by the leg that left.
+            (Some((false, _)), _, _) => {
+                if let Some(state) = self.current.as_mut() {
+                    state.sum += t.amount;
+                }
+                return Ok(());
+            }
+            (Some((true, other)), _, _) => other.clone(),
+            (None, Some(_), _) => OTHER_ACCOUNTS.to_owned(),
+            (None, None, Some((path, _))) => self.categories.get(path).cloned().unwrap_or_else(|| self.expense.clone()),
+            (None, None, None) if t.amount.is_sign_negative() => self.expense.clone(),
+            (None, None, None) => self.income.clone(),
+        };
+        let counter = &counter;
         let Some(state) = self.current.as_mut() else { return Ok(()) };
         state.sum += t.amount;
         let narration = t.remittance.as_deref().or(t.description.as_deref()).unwrap_or("");

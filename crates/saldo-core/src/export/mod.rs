@@ -167,6 +167,9 @@ pub struct AccountInfo {
     /// The balance before the first exported transaction that makes the
     /// latest booked balance come out of the history, when there is one.
     pub opening: Option<Decimal>,
+    /// Transfers into this account from another of the person's accounts
+    /// (journals write a transfer once, on the day the money left).
+    pub incoming: Vec<saldo_store::export::IncomingTransfer>,
 }
 
 /// A format writer: called once at the start, then per account its start,
@@ -198,9 +201,9 @@ pub fn export(store: &Store, opts: &ExportOptions, out: &mut dyn Write) -> Resul
         Format::Json => Box::new(json::Json::document(opts)),
         Format::Jsonl => Box::new(json::Json::lines(opts)),
         Format::Ofx => Box::new(ofx::Ofx::new(opts)),
-        Format::Qif => Box::new(qif::Qif),
-        Format::Beancount => Box::new(ledger::Ledger::new(Dialect::Beancount, opts, &accounts)),
-        Format::Ledger => Box::new(ledger::Ledger::new(Dialect::Hledger, opts, &accounts)),
+        Format::Qif => Box::new(qif::Qif::default()),
+        Format::Beancount => Box::new(ledger::Ledger::new(Dialect::Beancount, opts, &accounts, &store.categories()?)),
+        Format::Ledger => Box::new(ledger::Ledger::new(Dialect::Hledger, opts, &accounts, &store.categories()?)),
     };
     let mut summary = ExportSummary { accounts: accounts.len(), transactions: 0 };
     writer.begin(out, &accounts)?;
@@ -323,6 +326,7 @@ fn prepare(store: &Store, opts: &ExportOptions) -> Result<Vec<AccountInfo>> {
             opening,
             history,
             span,
+            incoming: store.incoming_transfers(account.id)?,
             account,
         });
     }

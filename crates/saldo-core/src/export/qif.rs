@@ -5,7 +5,9 @@
 //! readers accept by default); amounts are the exact decimal with a `.`
 //! point and no thousands separators. Fields are one line each, so line
 //! breaks inside text become spaces; a field's first character is its code,
-//! so no text can start a record of its own.
+//! so no text can start a record of its own. Each row's category is its
+//! `L` line (`Food:Groceries`); a leg of a transfer between two exported
+//! accounts names the other account instead (`L[Bank Account #2]`).
 
 use std::io::Write;
 
@@ -15,7 +17,11 @@ use super::text::one_line;
 use super::{AccountInfo, Writer};
 use crate::Result;
 
-pub struct Qif;
+#[derive(Default)]
+pub struct Qif {
+    /// Account id → its name in the file.
+    names: std::collections::BTreeMap<i64, String>,
+}
 
 fn kind(a: &AccountInfo) -> &'static str {
     if a.account.cash_account_type.as_deref() == Some("CARD") {
@@ -31,7 +37,8 @@ pub fn account_name(a: &AccountInfo) -> String {
 }
 
 impl Writer for Qif {
-    fn begin(&mut self, out: &mut dyn Write, _: &[AccountInfo]) -> Result<()> {
+    fn begin(&mut self, out: &mut dyn Write, accounts: &[AccountInfo]) -> Result<()> {
+        self.names = accounts.iter().map(|a| (a.account.id, account_name(a))).collect();
         out.write_all(b"!Option:AutoSwitch\n")?;
         Ok(())
     }
@@ -67,6 +74,12 @@ impl Writer for Qif {
         }
         if let Some(n) = t.bank_id.as_deref().map(one_line).filter(|n| !n.is_empty()) {
             writeln!(out, "N{n}")?;
+        }
+        let other = t.transfer.and_then(|x| x.other_account).and_then(|a| self.names.get(&a));
+        match (other, &t.category) {
+            (Some(name), _) => writeln!(out, "L[{}]", name.replace([']', '['], ""))?,
+            (None, Some((path, _))) => writeln!(out, "L{}", one_line(&path.replace('/', ":")).replace(['[', ']'], ""))?,
+            (None, None) => {}
         }
         out.write_all(b"^\n")?;
         Ok(())

@@ -53,6 +53,8 @@ pub fn tx(
         value_date: Some(BankDateTime::from_date(d)),
         remittance_information: None,
         bank_transaction_code: None,
+        mandate: None,
+        end_to_end_id: None,
     }
 }
 
