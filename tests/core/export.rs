@@ -11,7 +11,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
