@@ -30,6 +30,12 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "disconnect",
     "export_data",
+    "categories",
+    "set_category",
+    "undo_categories",
+    "rule_proposals",
+    "add_rule",
+    "report",
 ];
 
 fn main() {

@@ -45,6 +45,13 @@ pub fn generate() -> String {
         SyncProgress::decl(),
         ExportRequest::decl(),
         ExportResult::decl(),
+        CategoryKind::decl(),
+        CategoryView::decl(),
+        LabelStep::decl(),
+        ProposalView::decl(),
+        RuleForm::decl(),
+        ReportLineView::decl(),
+        ReportRequest::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.\n\

@@ -103,6 +103,12 @@ pub fn run() {
             commands::sync::sync_now,
             commands::sync::disconnect,
             commands::export::export_data,
+            commands::money::categories,
+            commands::money::set_category,
+            commands::money::undo_categories,
+            commands::money::rule_proposals,
+            commands::money::add_rule,
+            commands::money::report,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-pub use saldo_store::states::{ConnectionStatus, SyncRunState};
+pub use saldo_store::states::{CategoryKind, ConnectionStatus, SyncRunState};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -597,4 +597,78 @@ mod tests {
         assert!(!shown.contains("0133"), "{shown}");
         assert!(shown.contains("<redacted>"), "{shown}");
     }
+}
+
+/// A category.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CategoryView {
+    /// Id.
+    pub id: i64,
+    /// Its path (`Food/Groceries`).
+    pub path: String,
+    /// What it counts as.
+    pub kind: CategoryKind,
+}
+
+/// A step that changed categories (it can be undone).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct LabelStep {
+    /// The step.
+    pub step: i64,
+    /// Rows whose category changed.
+    pub changed: u32,
+}
+
+/// A rule Saldo proposes from the person's own choices.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ProposalView {
+    /// The counterparty it is about.
+    pub counterparty: String,
+    /// The category it would give.
+    pub category: String,
+    /// Rows the person categorised that way.
+    pub evidence: u32,
+    /// Rows it would change now.
+    pub changes: u32,
+}
+
+/// A rule from the window: the counterparty's rows go to a category.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct RuleForm {
+    /// Its name (shown as the reason).
+    pub name: String,
+    /// The category's path.
+    pub category: String,
+    /// Words of the clean counterparty name.
+    pub counterparty: Option<String>,
+    /// Words in the bank's text.
+    pub text: Option<String>,
+}
+
+/// One line of a report.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ReportLineView {
+    /// The category path or counterparty name; null: none.
+    pub group: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Money in.
+    pub income: String,
+    /// Money out (positive).
+    pub spending: String,
+    /// Rows counted.
+    pub rows: u32,
+}
+
+/// What a report is asked.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ReportRequest {
+    /// `category` or `counterparty`.
+    pub by: String,
+    /// From (ISO date).
+    pub from: Option<String>,
+    /// To (ISO date).
+    pub to: Option<String>,
+    /// Count transfers between own accounts too.
+    pub gross: bool,
 }

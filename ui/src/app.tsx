@@ -3,18 +3,20 @@ import type { AppStatus, ConnectionView, IpcError, Step, Theme } from "./binding
 import { api, asError, events } from "./backend/api";
 import { Setup, Unlock } from "./features/setup";
 import { OverviewScreen } from "./features/overview";
-import { TransactionsScreen } from "./features/transactions";
+import { TransactionsScreen, type Drill } from "./features/transactions";
+import { SpendingScreen } from "./features/spending";
 import { ConnectionsScreen } from "./features/connections";
 import { AddBank } from "./features/addbank";
 import { ExportScreen } from "./features/export";
 import { SettingsScreen } from "./features/settings";
 import { Banner } from "./features/ui";
 
-export type Screen = "overview" | "transactions" | "connections" | "export" | "settings";
+export type Screen = "overview" | "transactions" | "spending" | "connections" | "export" | "settings";
 
 const NAV: { id: Screen; label: string; icon: string }[] = [
   { id: "overview", label: "Overview", icon: "◎" },
   { id: "transactions", label: "Transactions", icon: "≡" },
+  { id: "spending", label: "Spending", icon: "▤" },
   { id: "connections", label: "Banks", icon: "⌂" },
   { id: "export", label: "Export", icon: "⇩" },
   { id: "settings", label: "Settings", icon: "⚙" },
@@ -33,6 +35,7 @@ export function App() {
   const [linkNotice, setLinkNotice] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [accountFilter, setAccountFilter] = useState<number | null>(null);
+  const [drill, setDrill] = useState<Drill | null>(null);
 
   const refresh = () => setVersion((v) => v + 1);
 
@@ -73,7 +76,14 @@ export function App() {
 
   const open = (s: Screen, account: number | null = null) => {
     setAccountFilter(account);
+    setDrill(null);
     setScreen(s);
+  };
+  // A report's bar opens the transactions behind it.
+  const drillInto = (d: Drill) => {
+    setAccountFilter(null);
+    setDrill(d);
+    setScreen("transactions");
   };
 
   return (
@@ -103,7 +113,8 @@ export function App() {
           </Banner>
         )}
         {screen === "overview" && <OverviewScreen version={version} onOpen={open} onAdd={() => setAdding({ reconnect: null })} onReconnect={(c) => setAdding({ reconnect: c })} />}
-        {screen === "transactions" && <TransactionsScreen version={version} account={accountFilter} />}
+        {screen === "transactions" && <TransactionsScreen key={JSON.stringify(drill)} version={version} account={accountFilter} drill={drill} />}
+        {screen === "spending" && <SpendingScreen version={version} onDrill={drillInto} />}
         {screen === "connections" && <ConnectionsScreen version={version} onChanged={refresh} onReconnect={(c) => setAdding({ reconnect: c })} onAdd={() => setAdding({ reconnect: null })} />}
         {screen === "export" && <ExportScreen version={version} />}
         {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />}

@@ -670,3 +670,105 @@ accounts: number,
  * Transactions written.
  */
 transactions: number, };
+
+export type CategoryKind = "income" | "expense" | "transfer" | "ignore";
+
+export type CategoryView = { 
+/**
+ * Id.
+ */
+id: number, 
+/**
+ * Its path (`Food/Groceries`).
+ */
+path: string, 
+/**
+ * What it counts as.
+ */
+kind: CategoryKind, };
+
+export type LabelStep = { 
+/**
+ * The step.
+ */
+step: number, 
+/**
+ * Rows whose category changed.
+ */
+changed: number, };
+
+export type ProposalView = { 
+/**
+ * The counterparty it is about.
+ */
+counterparty: string, 
+/**
+ * The category it would give.
+ */
+category: string, 
+/**
+ * Rows the person categorised that way.
+ */
+evidence: number, 
+/**
+ * Rows it would change now.
+ */
+changes: number, };
+
+export type RuleForm = { 
+/**
+ * Its name (shown as the reason).
+ */
+name: string, 
+/**
+ * The category's path.
+ */
+category: string, 
+/**
+ * Words of the clean counterparty name.
+ */
+counterparty: string | null, 
+/**
+ * Words in the bank's text.
+ */
+text: string | null, };
+
+export type ReportLineView = { 
+/**
+ * The category path or counterparty name; null: none.
+ */
+group: string | null, 
+/**
+ * Currency.
+ */
+currency: string, 
+/**
+ * Money in.
+ */
+income: string, 
+/**
+ * Money out (positive).
+ */
+spending: string, 
+/**
+ * Rows counted.
+ */
+rows: number, };
+
+export type ReportRequest = { 
+/**
+ * `category` or `counterparty`.
+ */
+by: string, 
+/**
+ * From (ISO date).
+ */
+from: string | null, 
+/**
+ * To (ISO date).
+ */
+to: string | null, 
+/**
+ * Count transfers between own accounts too.
+ */
+gross: boolean, };

@@ -80,13 +80,14 @@ pub async fn transaction_detail(state: State<'_>, id: i64) -> IpcResult<TxDetail
     Ok(TxDetail { id, fields: present::flatten(&raw) })
 }
 
-/// Monthly income and spending, for one account or all.
+/// Monthly money in and out, for one account or all; transfers between
+/// own accounts left out unless `gross`.
 #[tauri::command]
-pub async fn monthly(state: State<'_>, account_id: Option<i64>) -> IpcResult<Vec<MonthView>> {
+pub async fn monthly(state: State<'_>, account_id: Option<i64>, gross: bool) -> IpcResult<Vec<MonthView>> {
     let mut guard = state.session.lock().await;
     Ok(ready(&mut guard)?
         .store
-        .monthly(account_id)?
+        .monthly_flows(account_id, gross)?
         .into_iter()
         .map(|m| MonthView {
             month: m.month,

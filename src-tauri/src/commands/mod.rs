@@ -5,6 +5,7 @@ pub mod app;
 pub mod connect;
 pub mod data;
 pub mod export;
+pub mod money;
 pub mod sync;
 
 use saldo_core::session::Session;

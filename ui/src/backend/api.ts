@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
+  CategoryView, LabelStep, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
 function isIpcError(e: unknown): e is IpcError {
@@ -49,11 +50,17 @@ export const api = {
   setAccountEnabled: (accountId: number, enabled: boolean) => call<void>("set_account_enabled", { accountId, enabled }),
   transactions: (filter: TxFilter) => call<TxPageView>("transactions", { filter }),
   transactionDetail: (id: number) => call<TxDetail>("transaction_detail", { id }),
-  monthly: (accountId: number | null) => call<MonthView[]>("monthly", { accountId }),
+  monthly: (accountId: number | null, gross: boolean) => call<MonthView[]>("monthly", { accountId, gross }),
   balanceHistory: (accountId: number) => call<BalancePoint[]>("balance_history", { accountId }),
   syncNow: (connectionId: number | null) => call<SyncProgress[]>("sync_now", { connectionId }),
   disconnect: (connectionId: number) => call<void>("disconnect", { connectionId }),
   exportData: (request: ExportRequest) => call<ExportResult | null>("export_data", { request }),
+  categories: () => call<CategoryView[]>("categories"),
+  setCategory: (ids: number[], category: string | null) => call<LabelStep>("set_category", { ids, category }),
+  undoCategories: () => call<string | null>("undo_categories"),
+  ruleProposals: () => call<ProposalView[]>("rule_proposals"),
+  addRule: (rule: RuleForm) => call<LabelStep>("add_rule", { rule }),
+  report: (request: ReportRequest) => call<ReportLineView[]>("report", { request }),
 };
 
 export const events = {

@@ -31,7 +31,7 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
     // Only the answer to the latest request is drawn; a failure keeps what
     // is on screen and says so.
     const gen = ++chartGen.current;
-    Promise.all([api.balanceHistory(selected), api.monthly(selected)]).then(([history, months]) => {
+    Promise.all([api.balanceHistory(selected), api.monthly(selected, false)]).then(([history, months]) => {
       if (gen !== chartGen.current) return;
       setCharts({ account: selected, history, months });
       setChartError(null);
@@ -122,7 +122,7 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
           {account && charts?.account === account.id ? (
             <>
               <BalanceChart points={charts.history} currency={account.currency} />
-              <h3>Income vs spending</h3>
+              <h3 title="Transfers between your own accounts are left out">Income vs spending <span class="muted small">(transfers between your accounts left out)</span></h3>
               <MonthlyChart months={charts.months} currency={account.currency} />
             </>
           ) : account && !chartError && <Loading />}

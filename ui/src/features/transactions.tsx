@@ -3,7 +3,7 @@
 // in the DOM, so a million rows scroll like a hundred. Text from banks is
 // rendered as text (Preact escapes it), never as HTML.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { AccountView, CursorView, IpcError, TxDetail, TxFilter, TxView } from "../bindings";
+import type { AccountView, CategoryView, CursorView, IpcError, ProposalView, TxDetail, TxFilter, TxView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { day } from "../backend/format";
 import { Amount, Banner, Empty, Loading } from "./ui";
@@ -16,9 +16,18 @@ const CHUNK = 8;
 const OVERSCAN = 16;
 const PAGE = 200;
 
-export function TransactionsScreen(props: { version: number; account: number | null }) {
+/** What a report opens: the transactions of one category or counterparty, in a period. */
+export type Drill = { category?: string | null; counterparty?: string | null; uncategorized?: boolean; from?: string | null; to?: string | null };
+
+export function TransactionsScreen(props: { version: number; account: number | null; drill?: Drill | null }) {
   const [accounts, setAccounts] = useState<AccountView[]>([]);
-  const [filter, setFilter] = useState<TxFilter>({ account: props.account, from: null, to: null, min: null, max: null, direction: null, text: null, sort: "date_desc", category: null, counterparty: null, uncategorized: false, after: null, limit: PAGE });
+  const [categories, setCategories] = useState<CategoryView[]>([]);
+  const d = props.drill ?? {};
+  const [filter, setFilter] = useState<TxFilter>({ account: props.account, from: d.from ?? null, to: d.to ?? null, min: null, max: null, direction: null, text: null, sort: "date_desc", category: d.category ?? null, counterparty: d.counterparty ?? null, uncategorized: d.uncategorized ?? false, after: null, limit: PAGE });
+  // Bumped when a category changes, to reload what is shown.
+  const [edits, setEdits] = useState(0);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [proposals, setProposals] = useState<ProposalView[]>([]);
   const [rows, setRows] = useState<TxView[]>([]);
   const [next, setNext] = useState<CursorView | null>(null);
   const [loading, setLoading] = useState(false);
@@ -33,6 +42,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
   const generation = useRef(0);
 
   useEffect(() => { api.overview().then((o) => setAccounts(o.accounts), () => {}); }, [props.version]);
+  useEffect(() => { api.categories().then(setCategories, () => {}); }, [props.version]);
 
   // A new filter starts over; a search waits for the person to pause typing.
   useEffect(() => {
@@ -54,7 +64,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
       }
     }, filter.text ? 180 : 0);
     return () => clearTimeout(t);
-  }, [filter, props.version]);
+  }, [filter, props.version, edits]);
 
   const loadMore = async () => {
     if (!next || loading) return;
@@ -89,6 +99,37 @@ export function TransactionsScreen(props: { version: number; account: number | n
   const open = async (t: TxView) => {
     setActive(t.id);
     try { setDetail(await api.transactionDetail(t.id)); } catch (e) { setError(asError(e)); }
+  };
+  // The person files a row: one undoable step; then Saldo may propose a rule.
+  const categorize = async (t: TxView, path: string | null) => {
+    try {
+      await api.setCategory([t.id], path);
+      setNotice(path ? `Filed under ${path}.` : "Category removed.");
+      setEdits((n) => n + 1);
+      setProposals(await api.ruleProposals());
+    } catch (e) {
+      setError(asError(e));
+    }
+  };
+  const undo = async () => {
+    try {
+      const what = await api.undoCategories();
+      setNotice(what ? `Undone: ${what}.` : "Nothing to undo.");
+      setEdits((n) => n + 1);
+      setProposals(await api.ruleProposals());
+    } catch (e) {
+      setError(asError(e));
+    }
+  };
+  const accept = async (p: ProposalView) => {
+    try {
+      const step = await api.addRule({ name: p.counterparty, category: p.category, counterparty: p.counterparty, text: null });
+      setNotice(`Rule added: ${step.changed} transaction(s) of ${p.counterparty} filed under ${p.category}.`);
+      setProposals((ps) => ps.filter((x) => x !== p));
+      setEdits((n) => n + 1);
+    } catch (e) {
+      setError(asError(e));
+    }
   };
   const onKey = (e: KeyboardEvent) => {
     const i = rows.findIndex((r) => r.id === active);
@@ -125,12 +166,30 @@ export function TransactionsScreen(props: { version: number; account: number | n
         </select>
         <input class="num" inputMode="decimal" placeholder="Min" aria-label="Minimum amount" value={filter.min ?? ""} onChange={(e) => set({ min: e.currentTarget.value || null })} />
         <input class="num" inputMode="decimal" placeholder="Max" aria-label="Maximum amount" value={filter.max ?? ""} onChange={(e) => set({ max: e.currentTarget.value || null })} />
+        <select aria-label="Category" data-field="category-filter" value={filter.uncategorized ? "\u0000none" : filter.category ?? ""}
+          onChange={(e) => { const v = e.currentTarget.value; set(v === "\u0000none" ? { category: null, uncategorized: true } : { category: v || null, uncategorized: false }); }}>
+          <option value="">All categories</option>
+          <option value={"\u0000none"}>Uncategorised</option>
+          {categories.map((c) => <option value={c.path}>{c.path}</option>)}
+        </select>
+        {filter.counterparty && (
+          <button class="ghost small" data-testid="counterparty-filter" onClick={() => set({ counterparty: null })} aria-label={`Remove the filter ${filter.counterparty}`}>{filter.counterparty} ✕</button>
+        )}
         <select aria-label="Sort" value={filter.sort ?? "date_desc"} onChange={(e) => set({ sort: e.currentTarget.value })}>
           <option value="date_desc">Newest first</option><option value="date_asc">Oldest first</option>
           <option value="amount_desc">Largest first</option><option value="amount_asc">Smallest first</option>
         </select>
       </div>
       {error && <Banner kind="error" title="Could not load transactions" onClose={() => setError(null)}>{error.message}</Banner>}
+      {notice && (
+        <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={<button class="small" data-action="undo" onClick={undo}>Undo</button>} />
+      )}
+      {proposals.map((p) => (
+        <Banner kind="info" title={`File ${p.counterparty} under ${p.category} from now on?`}
+          action={<><button class="primary small" data-action="accept-rule" onClick={() => accept(p)}>Add rule</button> <button class="ghost small" onClick={() => setProposals((ps) => ps.filter((x) => x !== p))}>Not now</button></>}>
+          <span data-testid="proposal">You filed {p.evidence} of its transactions there; a rule would file {p.changes} more, and every new one. Nothing changes until you add it.</span>
+        </Banner>
+      ))}
       <div class="tx-body">
         <div class="tx-frame card">
         <div class="tx-list" ref={box} tabIndex={0} role="grid" aria-label="Transactions" aria-rowcount={rows.length}
@@ -143,7 +202,9 @@ export function TransactionsScreen(props: { version: number; account: number | n
               <div key={t.id} role="row" class={`tx ${t.id === active ? "active" : ""}`} style={{ top: `${(first + k) * ROW}px` }} onClick={() => open(t)} data-tx={t.id}>
                 <div class="tx-date">{day(t.date)}</div>
                 <div class="tx-main">
-                  <div class="tx-cp">{t.counterparty ?? "—"}</div>
+                  <div class="tx-cp">{t.counterparty_clean ?? t.counterparty ?? "—"}
+                    {t.category && <span class={`pill cat ${t.transfer_id !== null ? "transfer" : ""}`} data-category={t.category}>{t.transfer_id !== null ? "⇄ " : ""}{t.category}</span>}
+                  </div>
                   <div class="tx-desc muted small">{t.description ?? t.remittance ?? ""}</div>
                 </div>
                 <div class="tx-acct muted small">{names.get(t.account_id) ?? ""}</div>
@@ -161,8 +222,19 @@ export function TransactionsScreen(props: { version: number; account: number | n
               return t && (
                 <div class="detail-summary">
                   <Amount amount={t.amount} currency={t.currency} class="big" />
-                  <div class="name">{t.counterparty ?? t.description ?? "—"}</div>
+                  <div class="name">{t.counterparty_clean ?? t.counterparty ?? t.description ?? "—"}</div>
+                  {t.counterparty && t.counterparty !== t.counterparty_clean && <div class="muted small" data-testid="raw-counterparty">Bank text: {t.counterparty}</div>}
                   <div class="muted small">{day(t.date)} · {names.get(t.account_id) ?? ""}</div>
+                  <label class="field">Category
+                    <select data-field="category" value={t.category ?? ""} onChange={(e) => categorize(t, e.currentTarget.value || null)}>
+                      <option value="">No category</option>
+                      {categories.map((c) => <option value={c.path}>{c.path}</option>)}
+                    </select>
+                  </label>
+                  <div class="muted small" data-testid="category-reason">
+                    {t.transfer_id !== null ? `A transfer between your accounts (#${t.transfer_id}). ` : ""}
+                    {t.category_reason ? `Why: ${t.category_reason}.` : "No rule matched."}
+                  </div>
                 </div>
               );
             })()}

@@ -1,0 +1,92 @@
+//! Where the money goes: categories, the person's choices, proposed rules,
+//! undo, reports.
+
+use chrono::Utc;
+use saldo_classify::rules::{Conditions, RuleDef};
+use saldo_store::reports::{GroupBy, ReportQuery};
+
+use super::{ready, State};
+use crate::error::IpcResult;
+use crate::present;
+use crate::views::{CategoryView, LabelStep, ProposalView, ReportLineView, ReportRequest, RuleForm};
+
+/// The category tree.
+#[tauri::command]
+pub async fn categories(state: State<'_>) -> IpcResult<Vec<CategoryView>> {
+    let mut guard = state.session.lock().await;
+    let store = &ready(&mut guard)?.store;
+    Ok(store.categories()?.into_iter().map(|c| CategoryView { id: c.id, path: c.path, kind: c.kind }).collect())
+}
+
+/// The person puts rows in a category (`None`: no category); one undoable step.
+#[tauri::command]
+pub async fn set_category(state: State<'_>, ids: Vec<i64>, category: Option<String>) -> IpcResult<LabelStep> {
+    let mut guard = state.session.lock().await;
+    let store = &mut ready(&mut guard)?.store;
+    let (step, changed) = saldo_core::money::categorize(store, &ids, category.as_deref(), Utc::now())?;
+    Ok(LabelStep { step, changed: changed as u32 })
+}
+
+/// Undoes the last step that changed categories; what it was.
+#[tauri::command]
+pub async fn undo_categories(state: State<'_>) -> IpcResult<Option<String>> {
+    let mut guard = state.session.lock().await;
+    Ok(ready(&mut guard)?.store.undo_labels(None, Utc::now())?.map(|b| b.what))
+}
+
+/// Rules Saldo proposes from the person's choices (never applied by itself).
+#[tauri::command]
+pub async fn rule_proposals(state: State<'_>) -> IpcResult<Vec<ProposalView>> {
+    let mut guard = state.session.lock().await;
+    let store = &ready(&mut guard)?.store;
+    Ok(store
+        .rule_proposals()?
+        .into_iter()
+        .map(|(p, changes)| ProposalView {
+            counterparty: p.rule.when.counterparty.unwrap_or_default(),
+            category: p.rule.category,
+            evidence: p.evidence as u32,
+            changes: changes as u32,
+        })
+        .collect())
+}
+
+/// Adds a rule and applies the rules to every stored row, as one undoable step.
+#[tauri::command]
+pub async fn add_rule(state: State<'_>, rule: RuleForm) -> IpcResult<LabelStep> {
+    let mut guard = state.session.lock().await;
+    let store = &mut ready(&mut guard)?.store;
+    let now = Utc::now();
+    let def = RuleDef {
+        name: rule.name,
+        category: rule.category,
+        when: Conditions { counterparty: rule.counterparty, text: rule.text, ..Conditions::default() },
+    };
+    saldo_core::money::add_rule(store, &def, None, now)?;
+    let applied = saldo_core::money::apply(store, false, now)?;
+    Ok(LabelStep { step: applied.batch.unwrap_or_default(), changed: applied.changed as u32 })
+}
+
+/// Spending and income by category or counterparty.
+#[tauri::command]
+pub async fn report(state: State<'_>, request: ReportRequest) -> IpcResult<Vec<ReportLineView>> {
+    let by = if request.by == "counterparty" { GroupBy::Counterparty } else { GroupBy::Category };
+    let q = ReportQuery {
+        from: present::date(&request.from, "from")?,
+        to: present::date(&request.to, "to")?,
+        account: None,
+        gross: request.gross,
+    };
+    let mut guard = state.session.lock().await;
+    let lines = saldo_core::money::report(&ready(&mut guard)?.store, by, &q)?;
+    Ok(lines
+        .into_iter()
+        .map(|l| ReportLineView {
+            group: l.group,
+            currency: l.currency,
+            income: l.income.to_string(),
+            spending: l.spending.to_string(),
+            rows: l.rows as u32,
+        })
+        .collect())
+}

@@ -1,0 +1,90 @@
+// Where the money goes, in the real app over WebDriver: the household at
+// two sandbox banks, categorised as it syncs; the person files two salary
+// payments themselves, Saldo proposes a rule (applying nothing by itself),
+// the person adds it, and a report's bar opens the transactions behind it.
+// Screenshots: desktop-30..34.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { By } from "selenium-webdriver";
+import { closeApp, makeHome, openApp, startDriver } from "./harness.mjs";
+
+const { env } = makeHome();
+let driverProc;
+let session;
+
+before(async () => {
+  driverProc = await startDriver(env);
+  session = await openApp();
+});
+
+after(() => closeApp(session?.driver, driverProc));
+
+/** Connects one of the household's banks and waits for its first sync. */
+async function connect(connector, country) {
+  const { $, click, driver } = session;
+  await click("[data-action=add-bank]");
+  const select = await $("select[aria-label=Country]");
+  await driver.executeScript("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }))", select, country);
+  await click(`[data-connector='${connector}']`, 30000);
+  await click("[data-action=continue-in-browser]");
+  await $("[data-account-choice]", 60000);
+  await click("[data-action=finish]");
+  await driver.wait(async () => (await driver.findElements(By.css(".modal"))).length === 0, 120000, "the first sync finishes");
+}
+
+test("the household is categorised, a rule is proposed from the person's choices, a report drills into the list", async () => {
+  const { $, click, shot, waitText, driver, typeInto } = session;
+  await click("[data-action=start]", 60000);
+  await waitText("h1", /Overview/);
+  await connect(201, "BE");
+  await connect(202, "NL");
+
+  // Rows come categorised, each with its reason; transfers are marked as such.
+  await click("[data-nav=transactions]");
+  await $("[data-tx] [data-category]", 30000);
+  await shot("30-categorised");
+  const categorised = await driver.executeScript("return document.querySelectorAll('[data-tx] [data-category]').length");
+  const shown = await driver.executeScript("return document.querySelectorAll('[data-tx]').length");
+  assert.ok(categorised / shown > 0.7, `most rows in view have a category (${categorised}/${shown})`);
+
+  // The employer's payments: no default rule knows them.
+  await typeInto("[data-testid=search]", "ACME");
+  await $("[data-testid=tx-list][data-shown-query=ACME]:not([aria-busy=true])");
+  const ids = await driver.executeScript("return [...document.querySelectorAll('[data-tx]')].map((e) => e.dataset.tx)");
+  assert.ok(ids.length >= 3, `the salary payments are listed: ${ids.length}`);
+  const pick = async (id, category) => {
+    await click(`[data-tx='${id}']`);
+    await waitText("[data-testid=category-reason]", /No rule matched|Why:/);
+    const sel = await $("[data-field=category]");
+    await driver.executeScript("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', { bubbles: true }))", sel, category);
+    await waitText(".banner", new RegExp(`Filed under ${category}`));
+  };
+  await pick(ids[0], "Income/Salary");
+  await waitText(`[data-tx='${ids[0]}'] [data-category]`, /Income\/Salary/);
+  await waitText("[data-testid=category-reason]", /Why: you/);
+  // Undo puts the row back as it was.
+  await click("[data-action=undo]");
+  await waitText(".banner", /Undone/);
+  await driver.wait(async () => (await driver.findElements(By.css(`[data-tx='${ids[0]}'] [data-category]`))).length === 0, 20000, "undone");
+  await pick(ids[0], "Income/Salary");
+  await pick(ids[1], "Income/Salary");
+  await waitText("[data-testid=proposal]", /a rule would file \d+ more/);
+  const uncategorisedBefore = await driver.executeScript("return document.querySelectorAll('[data-tx]:not(:has([data-category]))').length");
+  assert.ok(uncategorisedBefore >= 1, "nothing applied before the person says so");
+  await shot("31-rule-proposed");
+  await click("[data-action=accept-rule]");
+  await waitText(".banner", /Rule added: \d+ transaction\(s\) of .* filed under Income\/Salary/);
+  await driver.wait(async () => (await driver.executeScript("return document.querySelectorAll('[data-tx]:not(:has([data-category]))').length")) === 0, 20000, "every salary payment filed");
+  await shot("32-rule-added");
+
+  // Spending by category; a bar opens its transactions.
+  await click("[data-nav=spending]");
+  await $("[data-report-group='Food/Groceries']", 30000);
+  await shot("33-spending");
+  await click("[data-report-group='Food/Groceries']");
+  await waitText("h1", /Transactions/);
+  await $("[data-tx]", 30000);
+  const cats = await driver.executeScript("return [...document.querySelectorAll('[data-tx]')].map((e) => e.querySelector('[data-category]')?.dataset.category)");
+  assert.ok(cats.length > 0 && cats.every((c) => c === "Food/Groceries"), `only the bar's transactions: ${[...new Set(cats)]}`);
+  await shot("34-drilled-into-groceries");
+});

@@ -1,0 +1,94 @@
+// Where the money goes: spending (and income) by category or counterparty
+// over a period, exact per currency, transfers between the person's own
+// accounts left out unless they ask for the gross flows. Every bar opens
+// the transactions behind it.
+import { useEffect, useState } from "preact/hooks";
+import type { IpcError, ReportLineView } from "../bindings";
+import { api, asError } from "../backend/api";
+import { Amount, Banner, Empty, Loading } from "./ui";
+import type { Drill } from "./transactions";
+
+type Period = "30d" | "year" | "12m" | "all";
+
+function range(p: Period): { from: string | null; to: string | null } {
+  const today = new Date();
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  switch (p) {
+    case "30d": return { from: iso(new Date(today.getTime() - 29 * 86400000)), to: iso(today) };
+    case "year": return { from: `${today.getFullYear()}-01-01`, to: iso(today) };
+    case "12m": { const d = new Date(today); d.setFullYear(d.getFullYear() - 1); d.setDate(d.getDate() + 1); return { from: iso(d), to: iso(today) }; }
+    default: return { from: null, to: null };
+  }
+}
+
+/** A bar's length: a proportion on screen only; every figure shown is the exact string. */
+function magnitude(s: string): number {
+  return Math.abs(Number(s));
+}
+
+export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => void }) {
+  const [by, setBy] = useState<"category" | "counterparty">("category");
+  const [period, setPeriod] = useState<Period>("12m");
+  const [gross, setGross] = useState(false);
+  const [lines, setLines] = useState<ReportLineView[] | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+
+  useEffect(() => {
+    const r = range(period);
+    setLines(null);
+    api.report({ by, from: r.from, to: r.to, gross }).then(setLines, (e) => setError(asError(e)));
+  }, [by, period, gross, props.version]);
+
+  const drill = (group: string | null) => {
+    const r = range(period);
+    if (by === "category") props.onDrill(group === null ? { uncategorized: true, ...r } : { category: group, ...r });
+    else if (group !== null) props.onDrill({ counterparty: group, ...r });
+  };
+  const spending = (lines ?? []).filter((l) => Number(l.spending) > 0);
+  const currencies = [...new Set(spending.map((l) => l.currency))];
+
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Spending</h1>
+        <div class="actions">
+          <div class="seg" role="group" aria-label="Group by">
+            <button class={by === "category" ? "active" : ""} aria-pressed={by === "category"} data-by="category" onClick={() => setBy("category")}>Categories</button>
+            <button class={by === "counterparty" ? "active" : ""} aria-pressed={by === "counterparty"} data-by="counterparty" onClick={() => setBy("counterparty")}>Counterparties</button>
+          </div>
+          <select aria-label="Period" value={period} onChange={(e) => setPeriod(e.currentTarget.value as Period)} data-field="period">
+            <option value="30d">Last 30 days</option>
+            <option value="year">This year</option>
+            <option value="12m">Last 12 months</option>
+            <option value="all">All time</option>
+          </select>
+          <label class="check small"><input type="checkbox" checked={gross} onChange={(e) => setGross(e.currentTarget.checked)} data-field="gross" /> Include transfers between my accounts</label>
+        </div>
+      </header>
+      {error && <Banner kind="error" title="Could not build the report" onClose={() => setError(null)}>{error.message}</Banner>}
+      {lines === null && !error && <Loading />}
+      {lines !== null && spending.length === 0 && <Empty title="No spending in this period">Sync your banks or choose a longer period.</Empty>}
+      {currencies.map((cur) => {
+        const rows = spending.filter((l) => l.currency === cur).slice(0, 20);
+        const max = Math.max(...rows.map((l) => magnitude(l.spending)), 1);
+        return (
+          <article class="card report" data-testid={`report-${cur}`}>
+            <h2>Spending in {cur}</h2>
+            <ul class="bars">
+              {rows.map((l) => (
+                <li>
+                  <button class="bar-row" data-report-group={l.group ?? ""} onClick={() => drill(l.group)}
+                    aria-label={`${l.group ?? (by === "category" ? "Uncategorised" : "Unknown")}: ${l.spending} ${cur}, ${l.rows} transaction(s); open them`}>
+                    <span class="bar-label">{l.group ?? (by === "category" ? "Uncategorised" : "Unknown")}</span>
+                    <span class="bar-track"><span class="bar-fill" style={{ width: `${(magnitude(l.spending) / max) * 100}%` }} /></span>
+                    <Amount amount={l.spending} currency={cur} class="bar-amt" />
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </article>
+        );
+      })}
+    </section>
+  );
+}
