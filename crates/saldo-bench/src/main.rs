@@ -348,6 +348,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     monthly.sort();
     put("monthly_ms", json!(percentile(&monthly, 0.5)));
 
+    // Where the money goes (issue 15), with 200 rules: Saldo's defaults and
+    // more of the same shape.
+    let mut rules = saldo_classify::rules::defaults();
+    let mut k = 0;
+    while rules.rules.len() < 200 {
+        k += 1;
+        rules.rules.push(saldo_classify::rules::RuleDef {
+            name: format!("Shop {k}"),
+            category: "Shopping".into(),
+            when: saldo_classify::rules::Conditions { text: Some(format!("shop number {k}")), ..Default::default() },
+        });
+    }
+    store.import_rules(&rules, true, now)?;
+    let (applied, d) = timed(|| store.apply_rules(false, now));
+    let applied = applied?;
+    put("rules", json!(rules.rules.len()));
+    put("rules_apply_rows_per_s", json!((applied.examined as f64 / d.as_secs_f64()).round()));
+    put("rules_apply_categorised", json!(applied.changed));
+    for (name, by) in [
+        ("category", saldo_store::reports::GroupBy::Category),
+        ("counterparty", saldo_store::reports::GroupBy::Counterparty),
+        ("month", saldo_store::reports::GroupBy::Month),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..10 {
+            let (r, d) = timed(|| store.report(by, &saldo_store::reports::ReportQuery::default()));
+            r?;
+            times.push(d);
+        }
+        times.sort();
+        put(&format!("report_{name}_p50_ms"), json!(percentile(&times, 0.5)));
+        put(&format!("report_{name}_p99_ms"), json!(percentile(&times, 0.99)));
+    }
+    let mut flows = Vec::new();
+    for _ in 0..10 {
+        let (r, d) = timed(|| store.monthly_flows(None, false));
+        r?;
+        flows.push(d);
+    }
+    flows.sort();
+    put("monthly_flows_p99_ms", json!(percentile(&flows, 0.99)));
+    // Transfer detection around the newest 10k rows (what a sync of 10k new rows triggers).
+    let newest = {
+        let mut q = TxQuery { limit: 1000, ..TxQuery::default() };
+        let mut last = None;
+        for _ in 0..10 {
+            let page = store.transactions_page(&q)?;
+            last = page.rows.last().map(|r| r.booking_date.clone());
+            match page.next {
+                Some(c) => q.after = Some(c),
+                None => break,
+            }
+        }
+        last.and_then(|d| d.parse::<NaiveDate>().ok()).unwrap_or(first)
+    };
+    let (r, d) = timed(|| store.detect_transfers(Some((newest, now.date_naive())), now));
+    r?;
+    put("transfer_detect_10k_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
+
     // Exports of the whole account, one file per format. The peak RSS is reset
     // first (Linux `clear_refs`), so `export_rss_growth_bytes` is what exporting
     // needs: a streaming export stays flat however many rows there are.
@@ -368,6 +427,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if reset {
         put("export_rss_growth_bytes", json!(peak_rss().saturating_sub(rss_before)));
+    }
+    // Categorising as rows arrive: the same ingest into a store with the 200 rules.
+    {
+        let mut ruled = Store::open(&dir.join("ruled.db"), &key)?;
+        ruled.import_rules(&rules, true, now)?;
+        let (conn, _) = volume_account(&mut ruled, n, now)?;
+        let run = ruled.start_sync_run(
+            conn,
+            saldo_store::states::SyncScope::Transactions,
+            saldo_store::states::Trigger::User,
+            now,
+        )?;
+        let t = ingest(&mut ruled, n, args.page, run)?;
+        put("ingest_categorised_rows_per_s", json!((n as f64 / t.as_secs_f64()).round()));
+        put(
+            "ingest_categorise_cost",
+            json!(((t.as_secs_f64() / ingest_time.as_secs_f64() - 1.0) * 1000.0).round() / 1000.0),
+        );
     }
     drop(store);
     put("db_bytes", json!(file_size(&db)));

@@ -738,3 +738,99 @@ async fn a_gateway_for_registered_people_asks_for_terms_and_registration_before_
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(connect().status.success(), "connects again with the newer terms accepted");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn where_the_money_goes_from_the_command_line_with_exact_reports_rules_undo_and_a_rule_file() {
+    let (home, data, pass) = home();
+    let cli = || saldo(&data, &pass, None);
+    connect_loopback(&data, &pass, "201").await; // the household's Belgian bank: checking and savings
+    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
+        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
+    }
+    assert!(run(cli().arg("sync")).status.success());
+
+    let cats = json(&run(cli().args(["categories", "--json"])));
+    assert!(
+        cats.as_array().unwrap().iter().any(|c| c["path"] == "Food/Groceries" && c["kind"] == "expense"),
+        "Saldo's default categories: {cats}"
+    );
+    let groceries = json(&run(cli().args(["transactions", "--category", "Food", "--limit", "1000", "--json"])));
+    let groceries = groceries.as_array().unwrap();
+    assert!(!groceries.is_empty());
+    for t in groceries {
+        assert!(t["category"].as_str().unwrap().starts_with("Food/"), "a category and those under it: {t}");
+        assert!(t["category_reason"].as_str().unwrap().starts_with("rule "), "the reason travels: {t}");
+        assert!(
+            t.get("transfer_id").is_some() && t.get("counterparty_clean").is_some(),
+            "every listing carries them: {t}"
+        );
+    }
+    let transfers = json(&run(cli().args(["transfers", "--json"])));
+    assert!(!transfers.as_array().unwrap().is_empty(), "checking → savings transfers found: {transfers}");
+
+    // A rule, tested, added, applied as one step, undone.
+    let rule = ["--counterparty", "Acme Belgium", "--category", "Income/Salary", "--direction", "in"];
+    let test = json(&run(cli().args(["rules", "test"]).args(rule).arg("--json")));
+    let matches = test["matches"].as_u64().unwrap();
+    assert!(matches >= 12, "a year of salary: {test}");
+    let uncategorized = || {
+        json(&run(cli().args(["transactions", "--uncategorized", "--limit", "1000", "--json"])))
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = uncategorized();
+    assert!(run(cli().args(["rules", "add", "--name", "Employer"]).args(rule)).status.success());
+    let dry = json(&run(cli().args(["rules", "apply", "--dry-run", "--json"])));
+    assert_eq!(dry["changed"], test["changes"], "the test's preview is what applying changes");
+    assert_eq!(uncategorized(), before, "a dry run changes nothing");
+    let applied = json(&run(cli().args(["rules", "apply", "--json"])));
+    assert!(applied["step"].as_i64().is_some(), "{applied}");
+    assert_eq!(uncategorized(), before - matches as usize, "the salary is filed");
+    assert!(run(cli().arg("undo")).status.success());
+    assert_eq!(uncategorized(), before, "undo puts every row back");
+
+    // Reports: exact decimals, the text's totals the JSON's.
+    let net = |args: &[&str]| -> rust_decimal::Decimal {
+        json(&run(cli().arg("report").args(args).arg("--json")))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["net"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
+            .sum()
+    };
+    let monthly = net(&["monthly"]);
+    let csv = stdout(&run(cli().args(["report", "spending", "--csv"])));
+    assert!(csv.starts_with("group,currency,income,spending,net,rows\n"), "{csv}");
+    assert!(csv.contains("Food/Groceries,EUR,"), "{csv}");
+    let text = stdout(&run(cli().args(["report", "monthly"])));
+    assert!(text.contains(&format!("net {monthly}")), "the text report's total is the JSON's, exactly: {text}");
+
+    // The rule file: export, import elsewhere, the same rules.
+    let file = home.path().join("rules.json");
+    assert!(run(cli().args(["rules", "export", "-o"]).arg(&file)).status.success());
+    let (_other_home, other, other_pass) = self::home();
+    let elsewhere = || saldo(&other, &other_pass, None);
+    assert!(run(elsewhere().args(["rules", "import", "--replace"]).arg(&file)).status.success());
+    let names = |r: serde_json::Value| -> Vec<String> {
+        r.as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(
+        names(json(&run(elsewhere().args(["rules", "list", "--json"])))),
+        names(json(&run(cli().args(["rules", "list", "--json"])))),
+        "a rule file carries every rule, in order"
+    );
+    std::fs::write(&file, "{\"rules\":[{\"name\":\"x\",\"category\":\"Nope\",\"when\":{\"text\":\"a\"}}]}").unwrap();
+    let o = run(elsewhere().args(["rules", "import"]).arg(&file));
+    assert_eq!(o.status.code(), Some(2), "a broken rule file is a usage error");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Bad input: one clear sentence, nothing changed.
+    let o = run(cli().args(["categorize", "1", "--category", "Nope"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no category \"Nope\""),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
