@@ -229,6 +229,19 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<RuleAction>,
     },
+    /// One counterparty: its names at the banks, account numbers, first and
+    /// last seen, money in and out per month; `--rename` gives it your name
+    /// (kept for every later transaction).
+    Counterparty {
+        /// Its name as Saldo shows it.
+        name: String,
+        /// Call it this from now on.
+        #[arg(long)]
+        rename: Option<String>,
+        /// With --rename: every counterparty with this account number (merges them).
+        #[arg(long, requires = "rename")]
+        iban: Option<String>,
+    },
     /// Put transactions in a category yourself (one step; `saldo undo` reverts it).
     Categorize {
         /// Transaction ids.

@@ -79,6 +79,9 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             commands::money::categorize(&mut ctx, &ids, category.as_deref())
         }
         Command::Undo { step } => commands::money::undo(&mut ctx, step),
+        Command::Counterparty { name, rename, iban } => {
+            commands::money::counterparty(&mut ctx, &name, rename.as_deref(), iban.as_deref())
+        }
         Command::Transfers { action } => {
             commands::money::transfers(&mut ctx, action.unwrap_or(cli::TransferAction::List))
         }

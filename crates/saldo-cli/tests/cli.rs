@@ -825,6 +825,15 @@ async fn where_the_money_goes_from_the_command_line_with_exact_reports_rules_und
     assert_eq!(o.status.code(), Some(2), "a broken rule file is a usage error");
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"), "{}", String::from_utf8_lossy(&o.stderr));
 
+    // A counterparty: its page, and a name of one's own that later rows keep.
+    let page = json(&run(cli().args(["counterparty", "Acme Belgium", "--json"])));
+    assert!(page["transactions"].as_u64().unwrap() >= 12 && page["first_seen"].is_string(), "{page}");
+    assert!(page["bank_names"].to_string().contains("ACME Belgium NV"), "the bank's text stays: {page}");
+    assert!(run(cli().args(["counterparty", "Acme Belgium", "--rename", "My employer"])).status.success());
+    let listed = json(&run(cli().args(["transactions", "--counterparty", "My employer", "--json"])));
+    assert_eq!(listed.as_array().unwrap().len() as u64, page["transactions"].as_u64().unwrap());
+    assert!(listed.as_array().unwrap().iter().all(|t| t["counterparty_clean"] == "My employer"), "{listed}");
+
     // Bad input: one clear sentence, nothing changed.
     let o = run(cli().args(["categorize", "1", "--category", "Nope"]));
     assert_eq!(o.status.code(), Some(1));

@@ -37,9 +37,12 @@ impl Similar {
     /// Read from the person's labels.
     pub(crate) fn load(conn: &rusqlite::Connection) -> Result<Self> {
         let mut st = conn.prepare_cached(
+            // From the person's labels (a partial index: few rows), never
+            // from the transactions: this runs for every page a sync commits.
             "SELECT t.counterparty_key, min(t.counterparty_clean), l.category_id, count(*)
-             FROM labels l JOIN transactions t ON t.account_id = l.account_id AND t.identity = l.identity
-             WHERE l.reason = 'person' AND t.counterparty_key IS NOT NULL AND t.counterparty_key <> ''
+             FROM labels l INDEXED BY labels_by_person CROSS JOIN transactions t
+             WHERE l.reason = 'person' AND t.account_id = l.account_id AND t.identity = l.identity
+               AND t.counterparty_key IS NOT NULL AND t.counterparty_key <> ''
              GROUP BY t.counterparty_key, l.category_id",
         )?;
         let mut by_key: HashMap<String, Vec<(i64, usize, String)>> = HashMap::new();

@@ -9,6 +9,7 @@ mod amount;
 pub mod balances;
 pub mod categories;
 pub mod connections;
+pub mod counterparties;
 pub mod export;
 mod fetch_claims;
 pub mod flows;

@@ -355,6 +355,7 @@ CREATE TABLE labels (
     PRIMARY KEY (account_id, identity)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX labels_by_category ON labels (category_id);
+CREATE INDEX labels_by_person ON labels (account_id, identity) WHERE reason = 'person';
 
 CREATE TABLE label_batches (
     id         INTEGER PRIMARY KEY,

@@ -149,10 +149,9 @@ impl Store {
             "SELECT substr(t.booking_date, 1, 7), t.currency, t.scale,
                     sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
                     sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END)
-             FROM categories c
-             JOIN labels l ON l.category_id = c.id
-             JOIN transactions t ON t.account_id = l.account_id AND t.identity = l.identity
-             WHERE c.kind IN ('transfer', 'ignore') AND (?1 IS NULL OR t.account_id = ?1)
+             FROM categories c CROSS JOIN labels l CROSS JOIN transactions t
+             WHERE c.kind IN ('transfer', 'ignore') AND l.category_id = c.id
+               AND t.account_id = l.account_id AND t.identity = l.identity AND (?1 IS NULL OR t.account_id = ?1)
              GROUP BY 1, 2, 3",
         )?;
         let left_out = st.query_map([account], |r| {

@@ -223,6 +223,7 @@ impl Store {
         let mut stats = IngestStats::default();
         let mut monthly: HashMap<(String, String, u32), (i64, i64)> = HashMap::new();
         let mut next_id: HashMap<NaiveDate, i64> = HashMap::new();
+        let mut parties: HashMap<String, Option<saldo_classify::counterparty::Counterparty>> = HashMap::new();
         {
             let mut max_id = tx.prepare_cached("SELECT max(id) FROM transactions WHERE id BETWEEN ?1 AND ?2")?;
             let mut insert = tx.prepare_cached(
@@ -288,13 +289,27 @@ impl Store {
                     return Err(StoreError::Corrupt(format!("more than 16 million transactions on {booking}")));
                 }
                 let identity = format!("{key}#{}", claims.next(&key));
-                let party = crate::labels::party_of(
-                    amount.minor < 0,
-                    t.counterpart_name.as_deref(),
-                    t.description.as_deref(),
-                    remittance,
-                    holder.as_deref(),
-                );
+                // The gateway's counterparty name, when it gives a name, wins
+                // over the texts whatever they say: one normalisation per
+                // distinct name and page (merchants repeat).
+                let full = || {
+                    crate::labels::party_of(
+                        amount.minor < 0,
+                        t.counterpart_name.as_deref(),
+                        t.description.as_deref(),
+                        remittance,
+                        holder.as_deref(),
+                    )
+                };
+                let party = match t.counterpart_name.as_deref().filter(|n| !n.trim().is_empty()) {
+                    Some(name) => {
+                        let by_name = parties.entry(name.to_owned()).or_insert_with(|| {
+                            crate::labels::party_of(amount.minor < 0, Some(name), None, None, holder.as_deref())
+                        });
+                        by_name.clone().or_else(full)
+                    }
+                    None => full(),
+                };
                 // '' for "looked, found none" (NULL: stored before v8, not looked yet).
                 let (clean, party_key) = party.as_ref().map_or(("", ""), |p| (p.clean.as_str(), p.key.as_str()));
                 let mandate = t.mandate.as_ref().and_then(|m| m.mandate_reference.as_deref());

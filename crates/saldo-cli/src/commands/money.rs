@@ -247,6 +247,52 @@ pub fn undo(ctx: &mut Ctx, step: Option<i64>) -> Result<(), Fail> {
     }
 }
 
+/// `saldo counterparty NAME [--rename NEW [--iban IBAN]]`.
+pub fn counterparty(ctx: &mut Ctx, name: &str, rename: Option<&str>, iban: Option<&str>) -> Result<(), Fail> {
+    let store = &mut ctx.session.store;
+    let name = match rename {
+        Some(to) => {
+            let rows = store.rename_counterparty(name, iban, to).map_err(|e| Fail::usage(e.to_string()))?;
+            if !ctx.json {
+                println!("{} transaction(s) now show {}.", rows, inert(to, false));
+            }
+            to
+        }
+        None => name,
+    };
+    let Some(c) = store.counterparty(name)? else {
+        return Err(Fail::from(saldo_core::CoreError::NotFound(format!("no counterparty is called {name:?}"))));
+    };
+    if ctx.json {
+        let months: Vec<_> = c
+            .months
+            .iter()
+            .map(|(m, cur, i, o)| serde_json::json!({ "month": m, "currency": cur, "income": i.to_string(), "spending": o.to_string() }))
+            .collect();
+        print_json(
+            &serde_json::json!({ "name": c.name, "bank_names": c.raw_names, "ibans": c.ibans, "transactions": c.rows,
+            "first_seen": c.first_seen, "last_seen": c.last_seen, "months": months }),
+        );
+    } else {
+        println!("{}", inert(&c.name, false));
+        println!("  at the banks: {}", inert(&c.raw_names.join(" · "), false));
+        if !c.ibans.is_empty() {
+            println!("  accounts: {}", inert(&c.ibans.join(", "), false));
+        }
+        println!(
+            "  {} transaction(s), first {} last {} (saldo transactions --counterparty {:?})",
+            c.rows,
+            c.first_seen.unwrap_or_default(),
+            c.last_seen.unwrap_or_default(),
+            inert(&c.name, false)
+        );
+        for (m, cur, i, o) in &c.months {
+            println!("  {m}  in {i:>12}  out {o:>12} {}", inert(cur, false));
+        }
+    }
+    Ok(())
+}
+
 /// `saldo transfers …`.
 pub fn transfers(ctx: &mut Ctx, action: TransferAction) -> Result<(), Fail> {
     let json = ctx.json;
