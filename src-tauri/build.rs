@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "rule_proposals",
     "add_rule",
     "report",
+    "counterparty",
+    "rename_counterparty",
 ];
 
 fn main() {

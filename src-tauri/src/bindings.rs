@@ -52,6 +52,7 @@ pub fn generate() -> String {
         RuleForm::decl(),
         ReportLineView::decl(),
         ReportRequest::decl(),
+        CounterpartyView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.\n\

@@ -109,6 +109,8 @@ pub fn run() {
             commands::money::rule_proposals,
             commands::money::add_rule,
             commands::money::report,
+            commands::money::counterparty,
+            commands::money::rename_counterparty,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -672,3 +672,22 @@ pub struct ReportRequest {
     /// Count transfers between own accounts too.
     pub gross: bool,
 }
+
+/// One counterparty's page.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct CounterpartyView {
+    /// The name shown.
+    pub name: String,
+    /// The texts the banks sent for it.
+    pub bank_names: Vec<String>,
+    /// Its account numbers.
+    pub ibans: Vec<String>,
+    /// Transactions.
+    pub rows: u32,
+    /// First booking date.
+    pub first_seen: Option<String>,
+    /// Last booking date.
+    pub last_seen: Option<String>,
+    /// Money in and out per month (`expense` negative, as in [`MonthView`]).
+    pub months: Vec<MonthView>,
+}

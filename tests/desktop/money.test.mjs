@@ -2,7 +2,7 @@
 // two sandbox banks, categorised as it syncs; the person files two salary
 // payments themselves, Saldo proposes a rule (applying nothing by itself),
 // the person adds it, and a report's bar opens the transactions behind it.
-// Screenshots: desktop-30..34.
+// Screenshots: desktop-30..35.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { By } from "selenium-webdriver";
@@ -87,4 +87,17 @@ test("the household is categorised, a rule is proposed from the person's choices
   const cats = await driver.executeScript("return [...document.querySelectorAll('[data-tx]')].map((e) => e.querySelector('[data-category]')?.dataset.category)");
   assert.ok(cats.length > 0 && cats.every((c) => c === "Food/Groceries"), `only the bar's transactions: ${[...new Set(cats)]}`);
   await shot("34-drilled-into-groceries");
+
+  // A counterparty's page, and a name of the person's own that the rows keep.
+  await click("[data-tx]");
+  await click("[data-action=open-counterparty]");
+  await waitText("[data-testid=counterparty]", /At the bank: .*transaction\(s\), first/s);
+  const before = await session.textOf("[data-testid=counterparty] h2");
+  await click("[data-action=rename-counterparty]");
+  await typeInto("[data-field=counterparty-name]", "My supermarket");
+  await click("[data-action=save-name]");
+  await waitText("[data-testid=counterparty] h2", /My supermarket/);
+  await waitText("[data-tx] .tx-cp", /My supermarket/);
+  await waitText("[data-testid=counterparty]", new RegExp(`At the bank: .*${before.split(" ")[0]}`, "i"));
+  await shot("35-counterparty");
 });

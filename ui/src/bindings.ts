@@ -772,3 +772,33 @@ to: string | null,
  * Count transfers between own accounts too.
  */
 gross: boolean, };
+
+export type CounterpartyView = { 
+/**
+ * The name shown.
+ */
+name: string, 
+/**
+ * The texts the banks sent for it.
+ */
+bank_names: Array<string>, 
+/**
+ * Its account numbers.
+ */
+ibans: Array<string>, 
+/**
+ * Transactions.
+ */
+rows: number, 
+/**
+ * First booking date.
+ */
+first_seen: string | null, 
+/**
+ * Last booking date.
+ */
+last_seen: string | null, 
+/**
+ * Money in and out per month (`expense` negative, as in [`MonthView`]).
+ */
+months: Array<MonthView>, };

@@ -215,19 +215,11 @@ pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut space = true;
     for c in text.chars() {
-        let folded = fold_char(c);
-        match folded {
-            Some(f) => {
-                for f in f.chars() {
-                    out.push(f);
-                }
-                space = false;
-            }
-            None if !space => {
-                out.push(' ');
-                space = true;
-            }
-            None => {}
+        if fold_into(c, &mut out) {
+            space = false;
+        } else if !space {
+            out.push(' ');
+            space = true;
         }
     }
     if out.ends_with(' ') {
@@ -236,9 +228,15 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-fn fold_char(c: char) -> Option<String> {
+/// Appends `c` folded (lower case, common accents removed) to `out`;
+/// false when it is not a letter or digit (a separator).
+fn fold_into(c: char, out: &mut String) -> bool {
     if c.is_ascii_alphanumeric() {
-        return Some(c.to_ascii_lowercase().to_string());
+        out.push(c.to_ascii_lowercase());
+        return true;
+    }
+    if c.is_ascii() {
+        return false;
     }
     let base = match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
@@ -252,10 +250,14 @@ fn fold_char(c: char) -> Option<String> {
         'ß' => "ss",
         'æ' | 'Æ' => "ae",
         'œ' | 'Œ' => "oe",
-        _ if c.is_alphanumeric() => return Some(c.to_lowercase().collect()),
-        _ => return None,
+        _ if c.is_alphanumeric() => {
+            out.extend(c.to_lowercase());
+            return true;
+        }
+        _ => return false,
     };
-    Some(base.to_owned())
+    out.push_str(base);
+    true
 }
 
 fn compact(text: &str) -> String {
@@ -289,28 +291,58 @@ pub struct Facts<'a> {
     pub mandate: Option<&'a str>,
 }
 
-/// One row's text, folded once for all rules.
+/// One row's text, folded once for all rules, and which of the rules'
+/// words it holds (every needle found in one pass).
 struct Folded {
-    counterparty: String,
-    text: String,
+    text_hits: Vec<bool>,
+    party_hits: Vec<bool>,
 }
 
 impl Folded {
-    fn of(f: &Facts<'_>) -> Self {
-        let mut text = String::new();
+    fn of(f: &Facts<'_>, needles: &Needles) -> Self {
+        let mut text = String::with_capacity(160);
         for t in [f.description, f.remittance, f.counterparty_raw, f.counterparty].into_iter().flatten() {
             text.push(' ');
             text.push_str(&fold(t));
         }
         text.push(' ');
-        Self { counterparty: format!(" {} ", fold(f.counterparty.unwrap_or_default())), text }
+        let mut counterparty = String::with_capacity(40);
+        counterparty.push(' ');
+        counterparty.push_str(&fold(f.counterparty.unwrap_or_default()));
+        counterparty.push(' ');
+        let hits = |ac: &Option<aho_corasick::AhoCorasick>, n: usize, hay: &str| {
+            let mut v = vec![false; n];
+            if let Some(ac) = ac {
+                for m in ac.find_overlapping_iter(hay) {
+                    v[m.pattern().as_usize()] = true;
+                }
+            }
+            v
+        };
+        Self {
+            text_hits: hits(&needles.text, needles.text_count, &text),
+            party_hits: hits(&needles.party, needles.party_count, &counterparty),
+        }
     }
+}
+
+/// The words of every rule, as two automata (text, counterparty).
+#[derive(Clone, Debug, Default)]
+struct Needles {
+    text: Option<aho_corasick::AhoCorasick>,
+    text_count: usize,
+    party: Option<aho_corasick::AhoCorasick>,
+    party_count: usize,
 }
 
 /// A rule ready to be checked quickly (its needles folded once).
 #[derive(Clone, Debug)]
 struct Compiled {
     id: i64,
+    /// Index of its counterparty words among the needles.
+    party_id: Option<usize>,
+    /// Index of its text words among the needles.
+    text_id: Option<usize>,
     counterparty: Option<String>,
     iban: Option<String>,
     text: Option<String>,
@@ -325,6 +357,8 @@ impl Compiled {
         let words = |s: &Option<String>| s.as_deref().map(|s| format!(" {} ", fold(s))).filter(|s| s.trim() != "");
         Self {
             id,
+            party_id: None,
+            text_id: None,
             counterparty: words(&when.counterparty),
             iban: when.iban.as_deref().map(compact),
             text: words(&when.text),
@@ -335,7 +369,7 @@ impl Compiled {
         }
     }
 
-    fn matches(&self, f: &Facts<'_>, folded: &mut Option<Folded>) -> bool {
+    fn matches(&self, f: &Facts<'_>, needles: &Needles, folded: &mut Option<Folded>) -> bool {
         let w = &self.when;
         let abs = f.amount.abs();
         if w.direction.is_some_and(|d| (d == Direction::In) != (f.amount > Decimal::ZERO))
@@ -368,9 +402,8 @@ impl Compiled {
         if self.counterparty.is_none() && self.text.is_none() {
             return true;
         }
-        let folded = folded.get_or_insert_with(|| Folded::of(f));
-        self.counterparty.as_ref().is_none_or(|n| folded.counterparty.contains(n.as_str()))
-            && self.text.as_ref().is_none_or(|n| folded.text.contains(n.as_str()))
+        let folded = folded.get_or_insert_with(|| Folded::of(f, needles));
+        self.party_id.is_none_or(|i| folded.party_hits[i]) && self.text_id.is_none_or(|i| folded.text_hits[i])
     }
 }
 
@@ -378,12 +411,39 @@ impl Compiled {
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Compiled>,
+    needles: Needles,
 }
 
 impl RuleSet {
     /// Rules as (id, conditions), in the order they are tried.
     pub fn new<'a>(rules: impl IntoIterator<Item = (i64, &'a Conditions)>) -> Self {
-        Self { rules: rules.into_iter().filter(|(_, c)| !c.is_empty()).map(|(id, c)| Compiled::new(id, c)).collect() }
+        let mut rules: Vec<Compiled> =
+            rules.into_iter().filter(|(_, c)| !c.is_empty()).map(|(id, c)| Compiled::new(id, c)).collect();
+        // Each distinct word list once; a rule points at its own.
+        let mut text: Vec<String> = Vec::new();
+        let mut party: Vec<String> = Vec::new();
+        let index = |list: &mut Vec<String>, needle: &Option<String>| {
+            needle.as_ref().map(|n| match list.iter().position(|x| x == n) {
+                Some(i) => i,
+                None => {
+                    list.push(n.clone());
+                    list.len() - 1
+                }
+            })
+        };
+        for r in &mut rules {
+            r.text_id = index(&mut text, &r.text);
+            r.party_id = index(&mut party, &r.counterparty);
+        }
+        let automaton =
+            |list: &[String]| (!list.is_empty()).then(|| aho_corasick::AhoCorasick::new(list).ok()).flatten();
+        let needles = Needles {
+            text: automaton(&text),
+            text_count: text.len(),
+            party: automaton(&party),
+            party_count: party.len(),
+        };
+        Self { rules, needles }
     }
 
     /// How many rules.
@@ -399,12 +459,12 @@ impl RuleSet {
     /// The id of the first rule the row matches.
     pub fn first_match(&self, facts: &Facts<'_>) -> Option<i64> {
         let mut folded = None;
-        self.rules.iter().find(|r| r.matches(facts, &mut folded)).map(|r| r.id)
+        self.rules.iter().find(|r| r.matches(facts, &self.needles, &mut folded)).map(|r| r.id)
     }
 
     /// Whether one rule (by id) matches.
     pub fn matches(&self, id: i64, facts: &Facts<'_>) -> bool {
-        self.rules.iter().find(|r| r.id == id).is_some_and(|r| r.matches(facts, &mut None))
+        self.rules.iter().find(|r| r.id == id).is_some_and(|r| r.matches(facts, &self.needles, &mut None))
     }
 }
 

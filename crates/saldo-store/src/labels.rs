@@ -200,23 +200,24 @@ fn write_label(
     decision: Option<&Decision>,
     now: &str,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO label_undo (batch_id, account_id, identity, category_id, reason, rule_id, detail, set_at)
          SELECT ?1, ?2, ?3, l.category_id, l.reason, l.rule_id, l.detail, l.set_at FROM (SELECT 1)
          LEFT JOIN labels l ON l.account_id = ?2 AND l.identity = ?3",
-        params![batch, account_id, identity],
-    )?;
+    )?
+    .execute(params![batch, account_id, identity])?;
     match decision {
-        Some(d) => tx.execute(
-            "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
-             reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
-            params![account_id, identity, d.category_id, d.reason, d.rule_id, d.detail, now],
-        )?,
-        None => {
-            tx.execute("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2", params![account_id, identity])?
-        }
+        Some(d) => tx
+            .prepare_cached(
+                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
+                 reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
+            )?
+            .execute(params![account_id, identity, d.category_id, d.reason, d.rule_id, d.detail, now])?,
+        None => tx
+            .prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?
+            .execute(params![account_id, identity])?,
     };
     Ok(())
 }

@@ -7,8 +7,11 @@ use saldo_store::reports::{GroupBy, ReportQuery};
 
 use super::{ready, State};
 use crate::error::IpcResult;
+use crate::error::{IpcCode, IpcError};
 use crate::present;
-use crate::views::{CategoryView, LabelStep, ProposalView, ReportLineView, ReportRequest, RuleForm};
+use crate::views::{
+    CategoryView, CounterpartyView, LabelStep, MonthView, ProposalView, ReportLineView, ReportRequest, RuleForm,
+};
 
 /// The category tree.
 #[tauri::command]
@@ -89,4 +92,42 @@ pub async fn report(state: State<'_>, request: ReportRequest) -> IpcResult<Vec<R
             rows: l.rows as u32,
         })
         .collect())
+}
+
+/// One counterparty: its names at the banks, first and last seen, months.
+#[tauri::command]
+pub async fn counterparty(state: State<'_>, name: String) -> IpcResult<CounterpartyView> {
+    let mut guard = state.session.lock().await;
+    let c = ready(&mut guard)?
+        .store
+        .counterparty(&name)?
+        .ok_or_else(|| IpcError::new(IpcCode::NotFound, format!("no counterparty is called {name:?}")))?;
+    Ok(CounterpartyView {
+        name: c.name,
+        bank_names: c.raw_names,
+        ibans: c.ibans,
+        rows: c.rows as u32,
+        first_seen: c.first_seen,
+        last_seen: c.last_seen,
+        months: c
+            .months
+            .into_iter()
+            .map(|(month, currency, income, spending)| MonthView {
+                month,
+                currency,
+                income: income.to_string(),
+                expense: (-spending).to_string(),
+            })
+            .collect(),
+    })
+}
+
+/// Gives a counterparty the person's own name (kept for every later row).
+#[tauri::command]
+pub async fn rename_counterparty(state: State<'_>, name: String, to: String) -> IpcResult<u32> {
+    let mut guard = state.session.lock().await;
+    let store = &mut ready(&mut guard)?.store;
+    let rows =
+        store.rename_counterparty(&name, None, &to).map_err(|e| IpcError::new(IpcCode::Invalid, e.to_string()))?;
+    Ok(rows as u32)
 }

@@ -6,7 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
-  CategoryView, LabelStep, ProposalView, ReportLineView, ReportRequest, RuleForm,
+  CategoryView, CounterpartyView, LabelStep, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
 function isIpcError(e: unknown): e is IpcError {
@@ -61,6 +61,8 @@ export const api = {
   ruleProposals: () => call<ProposalView[]>("rule_proposals"),
   addRule: (rule: RuleForm) => call<LabelStep>("add_rule", { rule }),
   report: (request: ReportRequest) => call<ReportLineView[]>("report", { request }),
+  counterparty: (name: string) => call<CounterpartyView>("counterparty", { name }),
+  renameCounterparty: (name: string, to: string) => call<number>("rename_counterparty", { name, to }),
 };
 
 export const events = {

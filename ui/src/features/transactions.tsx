@@ -3,7 +3,7 @@
 // in the DOM, so a million rows scroll like a hundred. Text from banks is
 // rendered as text (Preact escapes it), never as HTML.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { AccountView, CategoryView, CursorView, IpcError, ProposalView, TxDetail, TxFilter, TxView } from "../bindings";
+import type { AccountView, CategoryView, CounterpartyView, CursorView, IpcError, MonthView, ProposalView, TxDetail, TxFilter, TxView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { day } from "../backend/format";
 import { Amount, Banner, Empty, Loading } from "./ui";
@@ -28,6 +28,8 @@ export function TransactionsScreen(props: { version: number; account: number | n
   const [edits, setEdits] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
   const [proposals, setProposals] = useState<ProposalView[]>([]);
+  const [party, setParty] = useState<CounterpartyView | null>(null);
+  const [renaming, setRenaming] = useState<string | null>(null);
   const [rows, setRows] = useState<TxView[]>([]);
   const [next, setNext] = useState<CursorView | null>(null);
   const [loading, setLoading] = useState(false);
@@ -43,6 +45,24 @@ export function TransactionsScreen(props: { version: number; account: number | n
 
   useEffect(() => { api.overview().then((o) => setAccounts(o.accounts), () => {}); }, [props.version]);
   useEffect(() => { api.categories().then(setCategories, () => {}); }, [props.version]);
+  // One counterparty's page: what the banks call it, since when, per month.
+  useEffect(() => {
+    if (!filter.counterparty) { setParty(null); return; }
+    api.counterparty(filter.counterparty).then(setParty, () => setParty(null));
+  }, [filter.counterparty, props.version, edits]);
+  const rename = async (e: Event) => {
+    e.preventDefault();
+    const to = renaming?.trim();
+    setRenaming(null);
+    if (!party || !to || to === party.name) return;
+    try {
+      const n = await api.renameCounterparty(party.name, to);
+      setNotice(`${n} transaction(s) now show ${to}.`);
+      set({ counterparty: to });
+    } catch (err) {
+      setError(asError(err));
+    }
+  };
 
   // A new filter starts over; a search waits for the person to pause typing.
   useEffect(() => {
@@ -181,6 +201,33 @@ export function TransactionsScreen(props: { version: number; account: number | n
         </select>
       </div>
       {error && <Banner kind="error" title="Could not load transactions" onClose={() => setError(null)}>{error.message}</Banner>}
+      {party && (
+        <article class="card counterparty" data-testid="counterparty">
+          <div class="card-head">
+            <div>
+              <h2>{party.name}</h2>
+              <div class="muted small">At the bank: {party.bank_names.join(" · ")}{party.ibans.length ? ` · ${party.ibans.join(", ")}` : ""}</div>
+              <div class="muted small">{party.rows} transaction(s), first {party.first_seen ? day(party.first_seen) : "—"}, last {party.last_seen ? day(party.last_seen) : "—"}</div>
+            </div>
+            {renaming === null ? (
+              <button class="small" data-action="rename-counterparty" onClick={() => setRenaming(party.name)}>Rename</button>
+            ) : (
+              <form class="row" onSubmit={rename}>
+                <input aria-label="New name" data-field="counterparty-name" value={renaming} onInput={(e) => setRenaming(e.currentTarget.value)} />
+                <button class="primary small" type="submit" data-action="save-name">Save</button>
+              </form>
+            )}
+          </div>
+          <table class="months small">
+            <thead><tr><th>Month</th><th class="num">In</th><th class="num">Out</th></tr></thead>
+            <tbody>
+              {party.months.slice(-12).reverse().map((m: MonthView) => (
+                <tr><td>{m.month}</td><td class="num"><Amount amount={m.income} currency={m.currency} /></td><td class="num"><Amount amount={m.expense} currency={m.currency} /></td></tr>
+              ))}
+            </tbody>
+          </table>
+        </article>
+      )}
       {notice && (
         <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={<button class="small" data-action="undo" onClick={undo}>Undo</button>} />
       )}
@@ -224,6 +271,9 @@ export function TransactionsScreen(props: { version: number; account: number | n
                   <Amount amount={t.amount} currency={t.currency} class="big" />
                   <div class="name">{t.counterparty_clean ?? t.counterparty ?? t.description ?? "—"}</div>
                   {t.counterparty && t.counterparty !== t.counterparty_clean && <div class="muted small" data-testid="raw-counterparty">Bank text: {t.counterparty}</div>}
+                  {t.counterparty_clean && filter.counterparty !== t.counterparty_clean && (
+                    <button class="link small" data-action="open-counterparty" onClick={() => set({ counterparty: t.counterparty_clean, text: null })}>All with {t.counterparty_clean} →</button>
+                  )}
                   <div class="muted small">{day(t.date)} · {names.get(t.account_id) ?? ""}</div>
                   <label class="field">Category
                     <select data-field="category" value={t.category ?? ""} onChange={(e) => categorize(t, e.currentTarget.value || null)}>
