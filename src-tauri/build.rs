@@ -38,6 +38,9 @@ const COMMANDS: &[&str] = &[
     "report",
     "counterparty",
     "rename_counterparty",
+    "rules",
+    "delete_rule",
+    "apply_rules",
 ];
 
 fn main() {

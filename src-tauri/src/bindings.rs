@@ -53,6 +53,8 @@ pub fn generate() -> String {
         ReportLineView::decl(),
         ReportRequest::decl(),
         CounterpartyView::decl(),
+        RuleView::decl(),
+        AppliedView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.\n\

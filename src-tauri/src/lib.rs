@@ -111,6 +111,9 @@ pub fn run() {
             commands::money::report,
             commands::money::counterparty,
             commands::money::rename_counterparty,
+            commands::money::rules,
+            commands::money::delete_rule,
+            commands::money::apply_rules,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

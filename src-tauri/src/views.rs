@@ -691,3 +691,25 @@ pub struct CounterpartyView {
     /// Money in and out per month (`expense` negative, as in [`MonthView`]).
     pub months: Vec<MonthView>,
 }
+
+/// A rule as the window lists it.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct RuleView {
+    /// Id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The category it gives.
+    pub category: String,
+    /// Its conditions in words ("counterparty Albert Heijn, money out").
+    pub when: String,
+}
+
+/// What applying the rules to stored rows does (or would do).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct AppliedView {
+    /// Rows whose category changes.
+    pub changed: u32,
+    /// The step to undo (absent on a dry run or when nothing changed).
+    pub step: Option<i64>,
+}

@@ -86,6 +86,18 @@ async fn every_transfer_of_the_household_is_found_and_none_invented() {
     for group in &review {
         assert!(group.len() >= 2, "a review group offers a choice: {group:?}");
     }
+    // The person files one leg as spending: it is not a transfer any more, on both legs.
+    let mut w = w;
+    let (out, inn) = &truth.transfers[0];
+    let (o, i) = (rows[out].id, rows[inn].id);
+    saldo_core::money::categorize(&mut w.store, &[o], Some("Shopping"), Utc::now()).unwrap();
+    let after = rows_by_bank_id(&w);
+    assert_eq!(after[out].transfer_id, None, "the person's choice ends the transfer");
+    assert_eq!(after[out].category.as_deref(), Some("Shopping"));
+    assert_eq!(after[inn].transfer_id, None, "on both legs");
+    assert_ne!(after[inn].category.as_deref(), Some("Transfers"), "the other leg is no longer filed as a transfer");
+    w.store.detect_transfers(None, Utc::now()).unwrap();
+    assert_eq!(rows_by_bank_id(&w)[out].transfer_id, None, "detection leaves the person's row alone: {o} {i}");
 }
 
 #[tokio::test]

@@ -81,6 +81,15 @@ test("the household is categorised, a rule is proposed from the person's choices
   await click("[data-nav=spending]");
   await $("[data-report-group='Food/Groceries']", 30000);
   await shot("33-spending");
+  // The rules are listed; one can go; applying them to the past is previewed first.
+  const count = async () => (await driver.findElements(By.css("[data-rule]"))).length;
+  const rulesBefore = await count();
+  assert.ok(rulesBefore > 100, `Saldo's default rules and the added one are listed (${rulesBefore})`);
+  await click("[data-rule] button");
+  await waitText(".banner", /deleted; its transactions keep their category/);
+  await driver.wait(async () => (await count()) === rulesBefore - 1, 10000, "the rule is gone");
+  await click("[data-action=preview-rules]");
+  await waitText(".banner", /would change category|nothing would change/);
   await click("[data-report-group='Food/Groceries']");
   await waitText("h1", /Transactions/);
   await $("[data-tx]", 30000);

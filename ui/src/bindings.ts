@@ -802,3 +802,31 @@ last_seen: string | null,
  * Money in and out per month (`expense` negative, as in [`MonthView`]).
  */
 months: Array<MonthView>, };
+
+export type RuleView = { 
+/**
+ * Id.
+ */
+id: number, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The category it gives.
+ */
+category: string, 
+/**
+ * Its conditions in words ("counterparty Albert Heijn, money out").
+ */
+when: string, };
+
+export type AppliedView = { 
+/**
+ * Rows whose category changes.
+ */
+changed: number, 
+/**
+ * The step to undo (absent on a dry run or when nothing changed).
+ */
+step: number | null, };

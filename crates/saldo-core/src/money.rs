@@ -168,3 +168,40 @@ pub fn networth(store: &Store, from: Option<NaiveDate>, to: NaiveDate) -> Result
     }
     Ok(out.into_values().collect())
 }
+
+/// A rule's conditions in words, for a list ("counterparty Albert Heijn,
+/// money out, from 10.00").
+pub fn describe(when: &saldo_classify::rules::Conditions) -> String {
+    use saldo_classify::rules::Direction;
+    let mut parts: Vec<String> = Vec::new();
+    let mut add = |label: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            parts.push(format!("{label} {v}"));
+        }
+    };
+    add("counterparty", &when.counterparty);
+    add("text", &when.text);
+    add("IBAN", &when.iban);
+    add("reference", &when.reference);
+    add("bank code", &when.bank_code);
+    add("mandate", &when.mandate);
+    if let Some(d) = when.direction {
+        parts.push(if d == Direction::In { "money in".into() } else { "money out".into() });
+    }
+    if let Some(m) = when.min {
+        parts.push(format!("from {m}"));
+    }
+    if let Some(m) = when.max {
+        parts.push(format!("up to {m}"));
+    }
+    if let Some(a) = when.account {
+        parts.push(format!("account {a}"));
+    }
+    if let Some(d) = when.from {
+        parts.push(format!("booked from {d}"));
+    }
+    if let Some(d) = when.to {
+        parts.push(format!("booked until {d}"));
+    }
+    parts.join(", ")
+}

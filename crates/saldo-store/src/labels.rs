@@ -244,7 +244,9 @@ impl Store {
 
     /// The person puts rows in a category (`None`: no category), as one
     /// step that can be undone. Rows that do not exist are skipped; returns
-    /// the step and how many rows changed.
+    /// the step and how many rows changed. A leg of a transfer filed as
+    /// anything but a transfer is not a transfer any more (the other leg
+    /// loses its transfer label; detection leaves the row alone).
     pub fn set_category(&mut self, rows: &[i64], category: Option<i64>, now: DateTime<Utc>) -> Result<(i64, usize)> {
         let now_s = now.to_rfc3339();
         let tx = self.conn.transaction()?;
@@ -282,6 +284,28 @@ impl Store {
         }
         tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changed as i64])?;
         tx.commit()?;
+        // Filed by the person as anything but a transfer: it is not one (both
+        // legs leave the transfer; exports, reports and the list agree).
+        let kind: Option<crate::states::CategoryKind> = match category {
+            Some(c) => {
+                self.conn.query_row("SELECT kind FROM categories WHERE id = ?1", [c], |r| r.get(0)).optional()?
+            }
+            None => None,
+        };
+        if kind != Some(crate::states::CategoryKind::Transfer) {
+            for id in &unique {
+                let in_transfer: bool = self.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM transactions t JOIN transfers x
+                       ON (x.out_account = t.account_id AND x.out_identity = t.identity)
+                       OR (x.in_account = t.account_id AND x.in_identity = t.identity) WHERE t.id = ?1)",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if in_transfer {
+                    self.not_a_transfer(*id)?;
+                }
+            }
+        }
         Ok((batch, changed))
     }
 

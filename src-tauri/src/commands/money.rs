@@ -10,7 +10,8 @@ use crate::error::IpcResult;
 use crate::error::{IpcCode, IpcError};
 use crate::present;
 use crate::views::{
-    CategoryView, CounterpartyView, LabelStep, MonthView, ProposalView, ReportLineView, ReportRequest, RuleForm,
+    AppliedView, CategoryView, CounterpartyView, LabelStep, MonthView, ProposalView, ReportLineView, ReportRequest,
+    RuleForm, RuleView,
 };
 
 /// The category tree.
@@ -130,4 +131,34 @@ pub async fn rename_counterparty(state: State<'_>, name: String, to: String) -> 
     let rows =
         store.rename_counterparty(&name, None, &to).map_err(|e| IpcError::new(IpcCode::Invalid, e.to_string()))?;
     Ok(rows as u32)
+}
+
+/// The rules, in the order they are tried.
+#[tauri::command]
+pub async fn rules(state: State<'_>) -> IpcResult<Vec<RuleView>> {
+    let mut guard = state.session.lock().await;
+    let store = &ready(&mut guard)?.store;
+    Ok(store
+        .rules()?
+        .into_iter()
+        .map(|r| RuleView { id: r.id, when: saldo_core::money::describe(&r.when), name: r.name, category: r.category })
+        .collect())
+}
+
+/// Deletes a rule (rows keep their category until the rules are applied).
+#[tauri::command]
+pub async fn delete_rule(state: State<'_>, id: i64) -> IpcResult<()> {
+    let mut guard = state.session.lock().await;
+    if !ready(&mut guard)?.store.delete_rule(id)? {
+        return Err(IpcError::new(IpcCode::NotFound, format!("there is no rule {id}")));
+    }
+    Ok(())
+}
+
+/// Applies the rules to every stored row (one undoable step), or counts.
+#[tauri::command]
+pub async fn apply_rules(state: State<'_>, dry_run: bool) -> IpcResult<AppliedView> {
+    let mut guard = state.session.lock().await;
+    let a = saldo_core::money::apply(&mut ready(&mut guard)?.store, dry_run, Utc::now())?;
+    Ok(AppliedView { changed: a.changed as u32, step: a.batch })
 }

@@ -6,7 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
-  CategoryView, CounterpartyView, LabelStep, ProposalView, ReportLineView, ReportRequest, RuleForm,
+  AppliedView, CategoryView, CounterpartyView, LabelStep, RuleView, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
 function isIpcError(e: unknown): e is IpcError {
@@ -63,6 +63,9 @@ export const api = {
   report: (request: ReportRequest) => call<ReportLineView[]>("report", { request }),
   counterparty: (name: string) => call<CounterpartyView>("counterparty", { name }),
   renameCounterparty: (name: string, to: string) => call<number>("rename_counterparty", { name, to }),
+  rules: () => call<RuleView[]>("rules"),
+  deleteRule: (id: number) => call<void>("delete_rule", { id }),
+  applyRules: (dryRun: boolean) => call<AppliedView>("apply_rules", { dryRun }),
 };
 
 export const events = {

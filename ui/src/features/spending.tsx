@@ -3,7 +3,7 @@
 // accounts left out unless they ask for the gross flows. Every bar opens
 // the transactions behind it.
 import { useEffect, useState } from "preact/hooks";
-import type { IpcError, ReportLineView } from "../bindings";
+import type { IpcError, ReportLineView, RuleView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Amount, Banner, Empty, Loading } from "./ui";
 import type { Drill } from "./transactions";
@@ -32,12 +32,44 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
   const [gross, setGross] = useState(false);
   const [lines, setLines] = useState<ReportLineView[] | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
+  const [rules, setRules] = useState<RuleView[]>([]);
+  const [pending, setPending] = useState<number | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
 
   useEffect(() => {
     const r = range(period);
     setLines(null);
     api.report({ by, from: r.from, to: r.to, gross }).then(setLines, (e) => setError(asError(e)));
-  }, [by, period, gross, props.version]);
+  }, [by, period, gross, props.version, tick]);
+  useEffect(() => { api.rules().then(setRules, (e) => setError(asError(e))); }, [props.version, tick]);
+
+  const act = async (f: () => Promise<string>) => {
+    try {
+      setNotice(await f());
+      setTick((t) => t + 1);
+    } catch (e) {
+      setError(asError(e));
+    }
+  };
+  const preview = () => act(async () => {
+    const a = await api.applyRules(true);
+    setPending(a.changed);
+    return a.changed === 0 ? "The rules agree with every transaction: nothing would change." : `${a.changed} transaction(s) would change category.`;
+  });
+  const apply = () => act(async () => {
+    const a = await api.applyRules(false);
+    setPending(null);
+    return `${a.changed} transaction(s) changed category. Undo reverts it.`;
+  });
+  const undo = () => act(async () => {
+    const what = await api.undoCategories();
+    return what ? `Undone: ${what}.` : "Nothing to undo.";
+  });
+  const remove = (r: RuleView) => act(async () => {
+    await api.deleteRule(r.id);
+    return `Rule ${r.name} deleted; its transactions keep their category until the rules are applied again.`;
+  });
 
   const drill = (group: string | null) => {
     const r = range(period);
@@ -68,6 +100,10 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
       {error && <Banner kind="error" title="Could not build the report" onClose={() => setError(null)}>{error.message}</Banner>}
       {lines === null && !error && <Loading />}
       {lines !== null && spending.length === 0 && <Empty title="No spending in this period">Sync your banks or choose a longer period.</Empty>}
+      {notice && (
+        <Banner kind="info" title={notice} onClose={() => setNotice(null)}
+          action={pending !== null && pending > 0 ? <button class="primary small" data-action="apply-rules" onClick={apply}>Apply</button> : <button class="small" data-action="undo" onClick={undo}>Undo</button>} />
+      )}
       {currencies.map((cur) => {
         const rows = spending.filter((l) => l.currency === cur).slice(0, 20);
         const max = Math.max(...rows.map((l) => magnitude(l.spending)), 1);
@@ -89,6 +125,29 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
           </article>
         );
       })}
+      <article class="card rules" data-testid="rules">
+        <div class="card-head">
+          <h2>Rules</h2>
+          <div class="actions">
+            <button class="small" data-action="preview-rules" onClick={preview}>Apply to past transactions…</button>
+            <button class="ghost small" onClick={undo}>Undo last change</button>
+          </div>
+        </div>
+        <p class="muted small">Tried in order; the first that matches files a transaction, and says so. Your own choices always win. New transactions are filed as they arrive.</p>
+        <table class="rules-table small">
+          <thead><tr><th>Rule</th><th>When</th><th>Category</th><th /></tr></thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr data-rule={r.id}>
+                <td>{r.name}</td>
+                <td class="muted">{r.when}</td>
+                <td>{r.category}</td>
+                <td><button class="ghost small" aria-label={`Delete rule ${r.name}`} onClick={() => remove(r)}>✕</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </article>
     </section>
   );
 }

@@ -27,6 +27,8 @@ export function TransactionsScreen(props: { version: number; account: number | n
   // Bumped when a category changes, to reload what is shown.
   const [edits, setEdits] = useState(0);
   const [notice, setNotice] = useState<string | null>(null);
+  // Whether the notice is about a step Undo reverts (a rename is not).
+  const [undoable, setUndoable] = useState(true);
   const [proposals, setProposals] = useState<ProposalView[]>([]);
   const [party, setParty] = useState<CounterpartyView | null>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
@@ -58,6 +60,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
     try {
       const n = await api.renameCounterparty(party.name, to);
       setNotice(`${n} transaction(s) now show ${to}.`);
+      setUndoable(false);
       set({ counterparty: to });
     } catch (err) {
       setError(asError(err));
@@ -125,6 +128,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
     try {
       await api.setCategory([t.id], path);
       setNotice(path ? `Filed under ${path}.` : "Category removed.");
+      setUndoable(true);
       setEdits((n) => n + 1);
       setProposals(await api.ruleProposals());
     } catch (e) {
@@ -145,6 +149,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
     try {
       const step = await api.addRule({ name: p.counterparty, category: p.category, counterparty: p.counterparty, text: null });
       setNotice(`Rule added: ${step.changed} transaction(s) of ${p.counterparty} filed under ${p.category}.`);
+      setUndoable(true);
       setProposals((ps) => ps.filter((x) => x !== p));
       setEdits((n) => n + 1);
     } catch (e) {
@@ -229,7 +234,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
         </article>
       )}
       {notice && (
-        <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={<button class="small" data-action="undo" onClick={undo}>Undo</button>} />
+        <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={undoable ? <button class="small" data-action="undo" onClick={undo}>Undo</button> : undefined} />
       )}
       {proposals.map((p) => (
         <Banner kind="info" title={`File ${p.counterparty} under ${p.category} from now on?`}
