@@ -47,6 +47,25 @@ fn rows_by_bank_id(w: &World) -> BTreeMap<(String, String), TxRow> {
     out
 }
 
+/// The maintained day sums give the same reports as the rows themselves,
+/// whatever happened (ingest, amendments, rules, the person, transfers, undo).
+fn assert_sums_agree(w: &World, when: &str) {
+    let today = Utc::now().date_naive();
+    let ranges = [(None, None), (Some(today - chrono::Days::new(90)), Some(today - chrono::Days::new(3)))];
+    for by in [GroupBy::Category, GroupBy::Month] {
+        for (from, to) in ranges {
+            for gross in [false, true] {
+                let q = ReportQuery { from, to, gross, account: None };
+                assert_eq!(
+                    w.store.report(by, &q).unwrap(),
+                    w.store.report_scan(by, &q).unwrap(),
+                    "{when}: {by:?} {from:?}..{to:?} gross {gross}: the day sums equal the rows"
+                );
+            }
+        }
+    }
+}
+
 async fn household() -> (World, Vec<i64>, household::Truth) {
     let mut w = support::world().await;
     saldo_core::money::prepare(&mut w.store, Utc::now()).unwrap();
@@ -58,6 +77,7 @@ async fn household() -> (World, Vec<i64>, household::Truth) {
         let st = app.state();
         household::truth(st.seed, st.epoch, st.now().date_naive())
     };
+    assert_sums_agree(&w, "after the first syncs");
     (w, vec![a, b], truth)
 }
 
@@ -98,6 +118,7 @@ async fn every_transfer_of_the_household_is_found_and_none_invented() {
     assert_ne!(after[inn].category.as_deref(), Some("Transfers"), "the other leg is no longer filed as a transfer");
     w.store.detect_transfers(None, Utc::now()).unwrap();
     assert_eq!(rows_by_bank_id(&w)[out].transfer_id, None, "detection leaves the person's row alone: {o} {i}");
+    assert_sums_agree(&w, "after a transfer ended");
 }
 
 #[tokio::test]
@@ -158,6 +179,7 @@ async fn the_default_rules_and_three_of_a_testers_categorise_nine_rows_in_ten() 
         saldo_core::money::add_rule(&mut w.store, &r, None, now).unwrap();
     }
     let applied = saldo_core::money::apply(&mut w.store, false, now).unwrap();
+    assert_sums_agree(&w, "after three rules applied");
     let after = share(&w);
     let uncategorised: Vec<String> = rows_by_bank_id(&w)
         .values()
@@ -245,6 +267,7 @@ async fn a_persons_category_survives_an_amendment_and_a_resync_and_undo_restores
     assert_eq!(undone.id, step);
     let back = w.store.label(amended.id).unwrap();
     assert_ne!(back.map(|l| l.category_id), Some(leisure), "undone");
+    assert_sums_agree(&w, "after undo");
 }
 
 #[tokio::test]
@@ -268,7 +291,9 @@ async fn applying_rules_is_one_undoable_step_and_choices_lead_to_a_proposed_rule
     );
     let applied = saldo_core::money::apply(&mut w.store, false, now).unwrap();
     assert!(applied.changed > 100, "a broad rule changes many rows: {}", applied.changed);
+    assert_sums_agree(&w, "after a broad rule");
     w.store.undo_labels(applied.batch, now).unwrap().unwrap();
+    assert_sums_agree(&w, "after its undo");
     let after: BTreeMap<i64, Option<String>> = rows_by_bank_id(&w).into_values().map(|r| (r.id, r.category)).collect();
     assert_eq!(after, before, "undo puts every row back as it was");
 

@@ -194,6 +194,20 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
 /// Writes `decision` for a row, recording what it replaces under `batch`.
 fn write_label(
     tx: &rusqlite::Transaction<'_>,
+    days: &mut crate::category_days::Deltas,
+    batch: i64,
+    account_id: i64,
+    identity: &str,
+    decision: Option<&Decision>,
+    now: &str,
+) -> Result<()> {
+    crate::category_days::track(tx, days, account_id, identity, || {
+        write_label_only(tx, batch, account_id, identity, decision, now)
+    })
+}
+
+fn write_label_only(
+    tx: &rusqlite::Transaction<'_>,
     batch: i64,
     account_id: i64,
     identity: &str,
@@ -270,6 +284,7 @@ impl Store {
             detail: "you".into(),
         });
         let mut changed = 0;
+        let mut days = crate::category_days::Deltas::default();
         let unique: std::collections::BTreeSet<i64> = rows.iter().copied().collect();
         for id in &unique {
             let key: Option<(i64, String)> = tx
@@ -278,10 +293,11 @@ impl Store {
                 })
                 .optional()?;
             if let Some((account_id, identity)) = key {
-                write_label(&tx, batch, account_id, &identity, decision.as_ref(), &now_s)?;
+                write_label(&tx, &mut days, batch, account_id, &identity, decision.as_ref(), &now_s)?;
                 changed += 1;
             }
         }
+        std::mem::take(&mut days).flush(&tx)?;
         tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changed as i64])?;
         tx.commit()?;
         // Filed by the person as anything but a transfer: it is not one (both
@@ -349,9 +365,11 @@ impl Store {
         // Rows whose reason changes (another rule, the same category) are
         // rewritten too: the reason shown is the rule that decides now.
         let batch = new_batch(&tx, &format!("rules applied: {recategorised} row(s) changed category"), &now_s)?;
+        let mut days = crate::category_days::Deltas::default();
         for (account_id, identity, d) in &changes {
-            write_label(&tx, batch, *account_id, identity, d.as_ref(), &now_s)?;
+            write_label(&tx, &mut days, batch, *account_id, identity, d.as_ref(), &now_s)?;
         }
+        days.flush(&tx)?;
         tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changes.len() as i64])?;
         tx.commit()?;
         out.batch = Some(batch);
@@ -401,6 +419,22 @@ impl Store {
         };
         let Some(target) = target else { return Ok(None) };
         let tx = self.conn.transaction()?;
+        // Each row goes back to the category it had: count the moves first.
+        let mut days = crate::category_days::Deltas::default();
+        {
+            let mut st = tx.prepare(
+                "SELECT u.account_id, u.identity, CASE WHEN u.reason IS NULL THEN NULL ELSE c.id END
+                 FROM label_undo u LEFT JOIN categories c ON c.id = u.category_id WHERE u.batch_id = ?1",
+            )?;
+            let back: Vec<(i64, String, Option<i64>)> = st
+                .query_map([target.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (account, identity, to) in back {
+                if let Some((row, from)) = crate::category_days::row_and_category(&tx, account, &identity)? {
+                    days.moved(&row, from, to);
+                }
+            }
+        }
         tx.execute(
             "DELETE FROM labels WHERE (account_id, identity) IN
              (SELECT account_id, identity FROM label_undo WHERE batch_id = ?1 AND category_id IS NULL)",
@@ -415,6 +449,7 @@ impl Store {
              reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
             [target.id],
         )?;
+        days.flush(&tx)?;
         tx.execute("UPDATE label_batches SET undone_at = ?2 WHERE id = ?1", params![target.id, now.to_rfc3339()])?;
         tx.execute("DELETE FROM label_undo WHERE batch_id = ?1", [target.id])?;
         tx.commit()?;

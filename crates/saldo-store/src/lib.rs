@@ -8,6 +8,7 @@ pub mod accounts;
 mod amount;
 pub mod balances;
 pub mod categories;
+mod category_days;
 pub mod connections;
 pub mod counterparties;
 pub mod export;

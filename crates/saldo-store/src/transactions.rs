@@ -224,6 +224,7 @@ impl Store {
         let mut monthly: HashMap<(String, String, u32), (i64, i64)> = HashMap::new();
         let mut next_id: HashMap<NaiveDate, i64> = HashMap::new();
         let mut parties: HashMap<String, Option<saldo_classify::counterparty::Counterparty>> = HashMap::new();
+        let mut days = crate::category_days::Deltas::default();
         {
             let mut max_id = tx.prepare_cached("SELECT max(id) FROM transactions WHERE id BETWEEN ?1 AND ?2")?;
             let mut insert = tx.prepare_cached(
@@ -240,6 +241,8 @@ impl Store {
             )?;
             let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
             // What the v2 view `transactions_search` indexes (see migration v5).
+            let mut label_of =
+                tx.prepare_cached("SELECT category_id FROM labels WHERE account_id = ?1 AND identity = ?2")?;
             let mut label = tx.prepare_cached(
                 "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, identity) DO NOTHING",
@@ -362,6 +365,16 @@ impl Store {
                             // The bank amended a transaction it identifies (a card
                             // payment settling, a corrected text): the new version
                             // replaces the stored one, under the same identity.
+                            let old_category: Option<i64> =
+                                label_of.query_row(params![page.account_id, identity], |r| r.get(0)).optional()?;
+                            let old_row = crate::category_days::RowAmount {
+                                account_id: page.account_id,
+                                day: old_booking.clone(),
+                                minor: *old_minor,
+                                currency: old_currency.clone(),
+                                scale: *old_scale,
+                            };
+                            days.count(&old_row, old_category, false);
                             replace.execute(params![page.account_id, identity])?;
                             add_month(&mut monthly, old_booking, old_currency, *old_scale, *old_minor, true);
                             insert.execute(new_row)?;
@@ -384,10 +397,11 @@ impl Store {
                     bank_code: btc.as_deref(),
                     mandate,
                 };
-                if let Some(d) =
-                    crate::labels::decide(&rules, &similar, &facts, Some(party_key).filter(|k| !k.is_empty()))
-                {
-                    stats.categorised += label.execute(params![
+                let decision =
+                    crate::labels::decide(&rules, &similar, &facts, Some(party_key).filter(|k| !k.is_empty()));
+                let mut labelled = false;
+                if let Some(d) = &decision {
+                    labelled = label.execute(params![
                         page.account_id,
                         identity,
                         d.category_id,
@@ -395,8 +409,27 @@ impl Store {
                         d.rule_id,
                         d.detail,
                         now_s
-                    ])? as u64;
+                    ])? == 1;
+                    stats.categorised += u64::from(labelled);
                 }
+                // The row's category now: the one just given, or the label it
+                // kept (an amended row), or none.
+                let category = match (&decision, labelled) {
+                    (Some(d), true) => Some(d.category_id),
+                    (None, _) if stored.is_none() => None,
+                    _ => label_of.query_row(params![page.account_id, identity], |r| r.get(0)).optional()?,
+                };
+                days.count(
+                    &crate::category_days::RowAmount {
+                        account_id: page.account_id,
+                        day: booking_s.clone(),
+                        minor: amount.minor,
+                        currency: currency.clone(),
+                        scale: amount.scale,
+                    },
+                    category,
+                    true,
+                );
                 stats.span = Some(match stats.span {
                     Some((a, b)) => (a.min(booking), b.max(booking)),
                     None => (booking, booking),
@@ -410,6 +443,7 @@ impl Store {
                 expect_new = true;
             }
         }
+        days.flush(&tx)?;
         {
             let mut agg = tx.prepare_cached(
                 "INSERT INTO monthly_totals (account_id, month, currency, scale, income_minor, expense_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)

@@ -66,16 +66,20 @@ fn record(
         params![out.as_ref().map(|k| k.0), out.as_ref().map(|k| &k.1), inn.as_ref().map(|k| k.0), inn.as_ref().map(|k| &k.1), how, now],
     )?;
     let id = tx.last_insert_rowid();
+    let mut days = crate::category_days::Deltas::default();
     for (account, identity) in out.iter().chain(inn.iter()) {
-        tx.execute(
+        crate::category_days::track(tx, &mut days, *account, identity, || {
+            Ok(tx.execute(
             "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
              VALUES (?1, ?2, ?3, 'transfer', NULL, 'a transfer between your accounts', ?4)
              ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id, reason = excluded.reason,
              rule_id = NULL, detail = excluded.detail, set_at = excluded.set_at WHERE labels.reason <> 'person'",
             params![account, identity, category, now],
-        )?;
+        )?)
+        })?;
         tx.execute("DELETE FROM transfer_review WHERE account_id = ?1 AND identity = ?2", params![account, identity])?;
     }
+    days.flush(tx)?;
     Ok(id)
 }
 
@@ -263,16 +267,20 @@ impl Store {
                 st.query_map(params![account, identity], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
+        let mut days = crate::category_days::Deltas::default();
         for (oa, oi, ia, ii) in legs {
             for (a, i) in [(oa, oi), (ia, ii)] {
                 if let (Some(a), Some(i)) = (a, i) {
-                    tx.execute(
-                        "DELETE FROM labels WHERE account_id = ?1 AND identity = ?2 AND reason = 'transfer'",
-                        params![a, i],
-                    )?;
+                    crate::category_days::track(&tx, &mut days, a, &i, || {
+                        Ok(tx.execute(
+                            "DELETE FROM labels WHERE account_id = ?1 AND identity = ?2 AND reason = 'transfer'",
+                            params![a, i],
+                        )?)
+                    })?;
                 }
             }
         }
+        days.flush(&tx)?;
         tx.execute(
             "DELETE FROM transfers WHERE (out_account = ?1 AND out_identity = ?2) OR (in_account = ?1 AND in_identity = ?2)",
             params![account, identity],

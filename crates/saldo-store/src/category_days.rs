@@ -1,0 +1,118 @@
+//! `category_days`: money in and out per account, booking day and category
+//! (0: none). Every change of a row (ingest, amendment) or of its category
+//! (a rule, the person, a transfer, undo) adds its deltas here in the same
+//! transaction, so reports by category and by month sum a few thousand
+//! aggregates whatever the number of rows. `reports::tests` and the
+//! end-to-end tests compare them with a scan of the rows.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::Result;
+
+/// `(account, day, category, currency, scale)`.
+type Key = (i64, String, i64, String, u32);
+
+/// Deltas to add, collected over a step and written once.
+#[derive(Debug, Default)]
+pub(crate) struct Deltas(HashMap<Key, (i64, i64, i64)>);
+
+/// A row's place in the sums: its account, day, amount and currency.
+#[derive(Clone, Debug)]
+pub(crate) struct RowAmount {
+    pub(crate) account_id: i64,
+    pub(crate) day: String,
+    pub(crate) minor: i64,
+    pub(crate) currency: String,
+    pub(crate) scale: u32,
+}
+
+impl Deltas {
+    /// Counts a row in `category` (`add`), or takes it out (`!add`).
+    pub(crate) fn count(&mut self, row: &RowAmount, category: Option<i64>, add: bool) {
+        let sign = if add { 1 } else { -1 };
+        let e = self
+            .0
+            .entry((row.account_id, row.day.clone(), category.unwrap_or(0), row.currency.clone(), row.scale))
+            .or_default();
+        if row.minor > 0 {
+            e.0 += sign * row.minor;
+        } else {
+            e.1 += sign * row.minor;
+        }
+        e.2 += sign;
+    }
+
+    /// Moves a row from one category to another.
+    pub(crate) fn moved(&mut self, row: &RowAmount, from: Option<i64>, to: Option<i64>) {
+        if from != to {
+            self.count(row, from, false);
+            self.count(row, to, true);
+        }
+    }
+
+    /// Writes the deltas.
+    pub(crate) fn flush(self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        let mut up = tx.prepare_cached(
+            "INSERT INTO category_days (account_id, day, category_id, currency, scale, in_minor, out_minor, rows)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (day, account_id, category_id, currency, scale) DO UPDATE SET
+             in_minor = in_minor + excluded.in_minor, out_minor = out_minor + excluded.out_minor, rows = rows + excluded.rows",
+        )?;
+        let mut empty = false;
+        for ((account, day, category, currency, scale), (inn, out, rows)) in self.0 {
+            if (inn, out, rows) == (0, 0, 0) {
+                continue;
+            }
+            empty |= rows < 0;
+            up.execute(params![account, day, category, currency, scale, inn, out, rows])?;
+        }
+        if empty {
+            tx.execute("DELETE FROM category_days WHERE rows = 0", [])?;
+        }
+        Ok(())
+    }
+}
+
+/// A stored row's amount and its label's category, by (account, identity).
+pub(crate) fn row_and_category(
+    tx: &rusqlite::Connection,
+    account_id: i64,
+    identity: &str,
+) -> Result<Option<(RowAmount, Option<i64>)>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT t.booking_date, t.amount_minor, t.currency, t.scale, l.category_id FROM transactions t
+             LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+             WHERE t.account_id = ?1 AND t.identity = ?2",
+        )?
+        .query_row(params![account_id, identity], |r| {
+            Ok((
+                RowAmount { account_id, day: r.get(0)?, minor: r.get(1)?, currency: r.get(2)?, scale: r.get(3)? },
+                r.get(4)?,
+            ))
+        })
+        .optional()?)
+}
+
+/// Runs `change` (which may change the row's label) and counts the row's
+/// move between categories.
+pub(crate) fn track<T>(
+    tx: &rusqlite::Connection,
+    days: &mut Deltas,
+    account_id: i64,
+    identity: &str,
+    change: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let before = row_and_category(tx, account_id, identity)?;
+    let done = change()?;
+    if let Some((row, from)) = before {
+        let to: Option<i64> = tx
+            .prepare_cached("SELECT category_id FROM labels WHERE account_id = ?1 AND identity = ?2")?
+            .query_row(params![account_id, identity], |r| r.get(0))
+            .optional()?;
+        days.moved(&row, from, to);
+    }
+    Ok(done)
+}
