@@ -41,6 +41,12 @@ const COMMANDS: &[&str] = &[
     "rules",
     "delete_rule",
     "apply_rules",
+    "transfer_review",
+    "pair_transfer",
+    "not_a_transfer",
+    "own_accounts",
+    "add_own_account",
+    "remove_own_account",
 ];
 
 fn main() {

@@ -55,6 +55,7 @@ pub fn generate() -> String {
         CounterpartyView::decl(),
         RuleView::decl(),
         AppliedView::decl(),
+        OwnAccountView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.\n\

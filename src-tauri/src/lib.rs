@@ -114,6 +114,12 @@ pub fn run() {
             commands::money::rules,
             commands::money::delete_rule,
             commands::money::apply_rules,
+            commands::money::transfer_review,
+            commands::money::pair_transfer,
+            commands::money::not_a_transfer,
+            commands::money::own_accounts,
+            commands::money::add_own_account,
+            commands::money::remove_own_account,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -162,6 +162,25 @@ pub fn flatten(raw: &str) -> Vec<(String, String)> {
     out
 }
 
+/// A transaction as the list shows it.
+pub fn tx_view(t: saldo_store::queries::TxRow) -> crate::views::TxView {
+    crate::views::TxView {
+        id: t.id,
+        account_id: t.account_id,
+        date: t.booking_date,
+        value_date: t.value_date,
+        amount: t.amount.to_string(),
+        currency: t.currency,
+        counterparty: t.counterparty_name,
+        counterparty_clean: t.counterparty_clean,
+        description: t.description,
+        remittance: t.remittance,
+        category: t.category,
+        category_reason: t.category_reason,
+        transfer_id: t.transfer_id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

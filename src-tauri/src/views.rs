@@ -713,3 +713,12 @@ pub struct AppliedView {
     /// The step to undo (absent on a dry run or when nothing changed).
     pub step: Option<i64>,
 }
+
+/// One of the person's accounts Saldo does not sync ("my other accounts").
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct OwnAccountView {
+    /// Its IBAN.
+    pub iban: String,
+    /// Its name.
+    pub name: Option<String>,
+}

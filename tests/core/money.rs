@@ -119,6 +119,17 @@ async fn every_transfer_of_the_household_is_found_and_none_invented() {
     w.store.detect_transfers(None, Utc::now()).unwrap();
     assert_eq!(rows_by_bank_id(&w)[out].transfer_id, None, "detection leaves the person's row alone: {o} {i}");
     assert_sums_agree(&w, "after a transfer ended");
+    // The person pairs them again themselves; two rows that cannot be one transfer are refused.
+    let id = w.store.pair_transfer(o, i, Utc::now()).unwrap();
+    let paired = rows_by_bank_id(&w);
+    assert_eq!((paired[out].transfer_id, paired[inn].transfer_id), (Some(id), Some(id)), "one transfer, both legs");
+    assert_eq!(
+        paired[out].category.as_deref(),
+        Some("Transfers"),
+        "the person's pairing files both legs as a transfer"
+    );
+    assert!(w.store.pair_transfer(o, o, Utc::now()).is_err(), "a row is not a transfer with itself");
+    assert_sums_agree(&w, "after the person paired a transfer");
 }
 
 #[tokio::test]

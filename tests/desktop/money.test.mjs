@@ -2,7 +2,7 @@
 // two sandbox banks, categorised as it syncs; the person files two salary
 // payments themselves, Saldo proposes a rule (applying nothing by itself),
 // the person adds it, and a report's bar opens the transactions behind it.
-// Screenshots: desktop-30..35.
+// Screenshots: desktop-30..36.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { By } from "selenium-webdriver";
@@ -109,4 +109,19 @@ test("the household is categorised, a rule is proposed from the person's choices
   await waitText("[data-tx] .tx-cp", /My supermarket/);
   await waitText("[data-testid=counterparty]", new RegExp(`At the bank: .*${before.split(" ")[0]}`, "i"));
   await shot("35-counterparty");
+
+  // Transfers: what Saldo would not decide alone, and accounts it does not sync.
+  await click("[data-nav=connections]");
+  await $("[data-testid=transfers]", 30000);
+  const groups = (await driver.findElements(By.css("[data-review-group]"))).length;
+  if (groups > 0) {
+    await click("[data-review-group] [data-action=not-a-transfer]");
+    await waitText("[data-testid=transfers] .banner", /Not a transfer/);
+  }
+  await typeInto("[data-field=own-iban]", "BE62 5100 0754 7061");
+  await typeInto("[data-field=own-name]", "Savings elsewhere");
+  await click("[data-action=add-own]");
+  await waitText("[data-testid=transfers] .banner", /Added\. \d+ more transfer\(s\) found/);
+  await $("[data-own='BE62510007547061']");
+  await shot("36-transfers");
 });

@@ -830,3 +830,13 @@ changed: number,
  * The step to undo (absent on a dry run or when nothing changed).
  */
 step: number | null, };
+
+export type OwnAccountView = { 
+/**
+ * Its IBAN.
+ */
+iban: string, 
+/**
+ * Its name.
+ */
+name: string | null, };

@@ -157,6 +157,27 @@ pub(crate) const OVERLAY_JOINS: &str = "LEFT JOIN labels l ON l.account_id = t.a
     LEFT JOIN categories c ON c.id = l.category_id
     LEFT JOIN aliases al ON al.match_key = t.counterparty_key";
 
+/// A row of a query that selects the list's columns (see [`OVERLAY_COLUMNS`]).
+fn tx_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TxRow> {
+    Ok(TxRow {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        booking_date: r.get(2)?,
+        value_date: r.get(3)?,
+        amount: StoredAmount { minor: r.get(4)?, scale: r.get::<_, u32>(5)? }.to_decimal(),
+        currency: r.get(6)?,
+        counterparty_name: r.get(7)?,
+        counterparty_account: r.get(8)?,
+        description: r.get(9)?,
+        remittance: r.get(10)?,
+        bank_id: r.get(11)?,
+        counterparty_clean: r.get(12)?,
+        category: r.get(13)?,
+        category_reason: r.get(14)?,
+        transfer_id: r.get(15)?,
+    })
+}
+
 /// `text` for a LIKE pattern with `\` as the escape character.
 fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -217,6 +238,19 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// These rows, as the list shows them (oldest first; unknown ids are skipped).
+    pub fn transactions_by_id(&self, ids: &[i64]) -> Result<Vec<TxRow>> {
+        let ids = serde_json::to_string(ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let sql = format!(
+            "SELECT t.id, t.account_id, t.booking_date, t.value_date, t.amount_minor, t.scale, t.currency, t.counterparty_name,
+             t.counterparty_account, t.description, t.remittance, t.bank_id, {OVERLAY_COLUMNS}
+             FROM transactions t {OVERLAY_JOINS} WHERE t.id IN (SELECT value FROM json_each(?1)) ORDER BY t.id"
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let rows = st.query_map([ids], tx_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// One page of the transaction list.
@@ -314,27 +348,8 @@ impl Store {
             sql.push_str(&format!(" ORDER BY {id_expr} {dir} LIMIT {}", limit + 1));
         }
         let mut st = self.conn.prepare_cached(&sql)?;
-        let mut rows: Vec<TxRow> = st
-            .query_map(rusqlite::params_from_iter(args), |r| {
-                Ok(TxRow {
-                    id: r.get(0)?,
-                    account_id: r.get(1)?,
-                    booking_date: r.get(2)?,
-                    value_date: r.get(3)?,
-                    amount: StoredAmount { minor: r.get(4)?, scale: r.get::<_, u32>(5)? }.to_decimal(),
-                    currency: r.get(6)?,
-                    counterparty_name: r.get(7)?,
-                    counterparty_account: r.get(8)?,
-                    description: r.get(9)?,
-                    remittance: r.get(10)?,
-                    bank_id: r.get(11)?,
-                    counterparty_clean: r.get(12)?,
-                    category: r.get(13)?,
-                    category_reason: r.get(14)?,
-                    transfer_id: r.get(15)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut rows: Vec<TxRow> =
+            st.query_map(rusqlite::params_from_iter(args), tx_row)?.collect::<rusqlite::Result<_>>()?;
         let next = if rows.len() > limit as usize {
             rows.truncate(limit as usize);
             rows.last().map(|r| Cursor {

@@ -326,6 +326,17 @@ impl Store {
             )?;
             tx.execute("DELETE FROM not_transfers WHERE account_id = ?1 AND identity = ?2", params![acc, ident])?;
         }
+        // The person pairs them: their earlier category for these rows gives way.
+        let mut days = crate::category_days::Deltas::default();
+        for (acc, ident) in [&out, &inn] {
+            crate::category_days::track(&tx, &mut days, *acc, ident, || {
+                Ok(tx.execute(
+                    "DELETE FROM labels WHERE account_id = ?1 AND identity = ?2 AND reason = 'person'",
+                    params![acc, ident],
+                )?)
+            })?;
+        }
+        days.flush(&tx)?;
         let id = record(&tx, category, Some(out), Some(inn), TransferHow::Person, &now.to_rfc3339())?;
         tx.commit()?;
         Ok(id)

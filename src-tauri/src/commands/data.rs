@@ -7,7 +7,7 @@ use super::{ready, State};
 use crate::error::{IpcCode, IpcError, IpcResult};
 use crate::present;
 use crate::state::AppFile;
-use crate::views::{BalancePoint, Money, MonthView, Overview, TxDetail, TxFilter, TxPageView, TxView};
+use crate::views::{BalancePoint, Money, MonthView, Overview, TxDetail, TxFilter, TxPageView};
 
 /// Totals, accounts with balances, connections.
 #[tauri::command]
@@ -45,28 +45,7 @@ pub async fn transactions(state: State<'_>, filter: TxFilter) -> IpcResult<TxPag
     let q = present::query(&filter)?;
     let mut guard = state.session.lock().await;
     let page = ready(&mut guard)?.store.transactions_page(&q)?;
-    Ok(TxPageView {
-        rows: page
-            .rows
-            .into_iter()
-            .map(|t| TxView {
-                id: t.id,
-                account_id: t.account_id,
-                date: t.booking_date,
-                value_date: t.value_date,
-                amount: t.amount.to_string(),
-                currency: t.currency,
-                counterparty: t.counterparty_name,
-                counterparty_clean: t.counterparty_clean,
-                description: t.description,
-                remittance: t.remittance,
-                category: t.category,
-                category_reason: t.category_reason,
-                transfer_id: t.transfer_id,
-            })
-            .collect(),
-        next: page.next.map(present::cursor),
-    })
+    Ok(TxPageView { rows: page.rows.into_iter().map(present::tx_view).collect(), next: page.next.map(present::cursor) })
 }
 
 /// Every field the bank sent for a transaction.

@@ -10,8 +10,8 @@ use crate::error::IpcResult;
 use crate::error::{IpcCode, IpcError};
 use crate::present;
 use crate::views::{
-    AppliedView, CategoryView, CounterpartyView, LabelStep, MonthView, ProposalView, ReportLineView, ReportRequest,
-    RuleForm, RuleView,
+    AppliedView, CategoryView, CounterpartyView, LabelStep, MonthView, OwnAccountView, ProposalView, ReportLineView,
+    ReportRequest, RuleForm, RuleView, TxView,
 };
 
 /// The category tree.
@@ -161,4 +161,56 @@ pub async fn apply_rules(state: State<'_>, dry_run: bool) -> IpcResult<AppliedVi
     let mut guard = state.session.lock().await;
     let a = saldo_core::money::apply(&mut ready(&mut guard)?.store, dry_run, Utc::now())?;
     Ok(AppliedView { changed: a.changed as u32, step: a.batch })
+}
+
+/// Groups of rows that may be one transfer, for the person to decide.
+#[tauri::command]
+pub async fn transfer_review(state: State<'_>) -> IpcResult<Vec<Vec<TxView>>> {
+    let mut guard = state.session.lock().await;
+    let store = &ready(&mut guard)?.store;
+    let mut out = Vec::new();
+    for group in store.transfer_review()? {
+        out.push(store.transactions_by_id(&group)?.into_iter().map(present::tx_view).collect());
+    }
+    Ok(out)
+}
+
+/// The person pairs two rows as one transfer.
+#[tauri::command]
+pub async fn pair_transfer(state: State<'_>, a: i64, b: i64) -> IpcResult<i64> {
+    let mut guard = state.session.lock().await;
+    ready(&mut guard)?.store.pair_transfer(a, b, Utc::now()).map_err(|e| IpcError::new(IpcCode::Invalid, e.to_string()))
+}
+
+/// The person says a row is not a transfer.
+#[tauri::command]
+pub async fn not_a_transfer(state: State<'_>, id: i64) -> IpcResult<()> {
+    let mut guard = state.session.lock().await;
+    ready(&mut guard)?.store.not_a_transfer(id).map_err(|e| IpcError::new(IpcCode::NotFound, e.to_string()))
+}
+
+/// The person's accounts Saldo does not sync.
+#[tauri::command]
+pub async fn own_accounts(state: State<'_>) -> IpcResult<Vec<OwnAccountView>> {
+    let mut guard = state.session.lock().await;
+    Ok(ready(&mut guard)?.store.own_ibans()?.into_iter().map(|(iban, name)| OwnAccountView { iban, name }).collect())
+}
+
+/// Adds one of the person's other accounts; transfers to it are found at once.
+#[tauri::command]
+pub async fn add_own_account(state: State<'_>, iban: String, name: Option<String>) -> IpcResult<u32> {
+    let mut guard = state.session.lock().await;
+    let store = &mut ready(&mut guard)?.store;
+    store
+        .add_own_iban(&iban, name.as_deref().filter(|n| !n.trim().is_empty()))
+        .map_err(|e| IpcError::new(IpcCode::Invalid, e.to_string()))?;
+    Ok(store.detect_transfers(None, Utc::now())?.transfers as u32)
+}
+
+/// Forgets one of the person's other accounts.
+#[tauri::command]
+pub async fn remove_own_account(state: State<'_>, iban: String) -> IpcResult<()> {
+    let mut guard = state.session.lock().await;
+    ready(&mut guard)?.store.remove_own_iban(&iban)?;
+    Ok(())
 }

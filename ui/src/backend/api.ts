@@ -6,7 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
-  AppliedView, CategoryView, CounterpartyView, LabelStep, RuleView, ProposalView, ReportLineView, ReportRequest, RuleForm,
+  AppliedView, CategoryView, CounterpartyView, LabelStep, OwnAccountView, RuleView, TxView, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
 function isIpcError(e: unknown): e is IpcError {
@@ -66,6 +66,12 @@ export const api = {
   rules: () => call<RuleView[]>("rules"),
   deleteRule: (id: number) => call<void>("delete_rule", { id }),
   applyRules: (dryRun: boolean) => call<AppliedView>("apply_rules", { dryRun }),
+  transferReview: () => call<TxView[][]>("transfer_review"),
+  pairTransfer: (a: number, b: number) => call<number>("pair_transfer", { a, b }),
+  notATransfer: (id: number) => call<void>("not_a_transfer", { id }),
+  ownAccounts: () => call<OwnAccountView[]>("own_accounts"),
+  addOwnAccount: (iban: string, name: string | null) => call<number>("add_own_account", { iban, name }),
+  removeOwnAccount: (iban: string) => call<void>("remove_own_account", { iban }),
 };
 
 export const events = {

@@ -6,6 +6,7 @@ import type { ConnectionStatus, ConnectionView, IpcError, Overview, SyncProgress
 import { api, asError, events } from "../backend/api";
 import { day, when } from "../backend/format";
 import { Amount, Banner, Empty, Loading, Modal } from "./ui";
+import { TransfersCard } from "./transfers";
 
 /** What a person reads for a connection's state (every state named: a new one fails the typecheck). */
 function statusLabel(s: ConnectionStatus): string {
@@ -125,6 +126,9 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
           </article>
         );
       })}
+      {data.connections.length > 0 && (
+        <TransfersCard version={props.version + tick} names={new Map(data.accounts.map((a) => [a.id, a.name]))} onChanged={() => setTick((t) => t + 1)} />
+      )}
       {confirm !== null && (
         <Modal title="Disconnect this bank?" onClose={() => setConfirm(null)}>
           <p>Saldo will revoke its access at the bank and delete this bank's accounts, balances and transactions from this computer. Export them first if you want to keep them.</p>
