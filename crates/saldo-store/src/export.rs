@@ -116,23 +116,26 @@ fn date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
 }
 
 /// Every field of an account's transactions in a range, in id (= date) order.
+/// The rows of an account in a range, with their label's category id and
+/// their merge key; categories, aliases and transfers (few) are looked up
+/// in memory, so the stream joins only the labels.
 const STREAM: &str =
     "SELECT t.id, t.identity, t.bank_id, t.booking_date, t.value_date, t.amount_minor, t.scale, t.currency, t.counterparty_name,
             t.counterparty_account, t.counterparty_bic, t.description, t.remittance, t.creditor_reference,
-            t.bank_transaction_code, coalesce(al.name, nullif(t.counterparty_clean, '')), c.path, c.kind,
-            x.id, CASE WHEN x.out_account = t.account_id AND x.out_identity = t.identity THEN x.in_account ELSE x.out_account END,
-            x.out_account = t.account_id AND x.out_identity = t.identity,
-            x.out_identity IS NOT NULL AND x.in_identity IS NOT NULL, o.booking_date
+            t.bank_transaction_code, nullif(t.counterparty_clean, ''), t.counterparty_key, l.category_id
      FROM transactions t
      LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-     LEFT JOIN categories c ON c.id = l.category_id
-     LEFT JOIN aliases al ON al.match_key = t.counterparty_key
-     LEFT JOIN transfers x ON (x.out_account = t.account_id AND x.out_identity = t.identity)
-                           OR (x.in_account = t.account_id AND x.in_identity = t.identity)
-     LEFT JOIN transactions o ON x.id IS NOT NULL
-           AND ((x.out_account = t.account_id AND x.out_identity = t.identity AND o.account_id = x.in_account AND o.identity = x.in_identity)
-             OR (x.in_account = t.account_id AND x.in_identity = t.identity AND o.account_id = x.out_account AND o.identity = x.out_identity))
      WHERE t.account_id = ?1 AND t.id BETWEEN ?2 AND ?3 ORDER BY t.id";
+
+/// An account's transfer legs by identity.
+const LEGS: &str = "SELECT x.id, x.out_account = ?1 AND x.out_identity IS NOT NULL AND t.identity = x.out_identity,
+        t.identity, o.account_id, o.booking_date, x.out_identity IS NOT NULL AND x.in_identity IS NOT NULL
+     FROM transfers x
+     JOIN transactions t ON t.account_id = ?1 AND ((x.out_account = ?1 AND t.identity = x.out_identity)
+                                                OR (x.in_account = ?1 AND t.identity = x.in_identity))
+     LEFT JOIN transactions o ON (t.identity = x.out_identity AND x.out_account = ?1 AND o.account_id = x.in_account AND o.identity = x.in_identity)
+                              OR (t.identity = x.in_identity AND x.in_account = ?1 AND o.account_id = x.out_account AND o.identity = x.out_identity)
+     WHERE x.out_account = ?1 OR x.in_account = ?1";
 
 impl Store {
     /// Count and first/last date of an account's transactions in a range.
@@ -223,12 +226,42 @@ impl Store {
         mut f: impl FnMut(ExportTx) -> Result<(), E>,
     ) -> Result<(), E> {
         let (lo, hi) = range.bounds();
+        let categories: std::collections::HashMap<i64, (String, CategoryKind)> =
+            self.categories()?.into_iter().map(|c| (c.id, (c.path, c.kind))).collect();
+        let aliases: std::collections::HashMap<String, String> = {
+            let mut st = self.conn.prepare_cached("SELECT match_key, name FROM aliases").map_err(StoreError::from)?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(StoreError::from)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(StoreError::from)?
+        };
+        let legs: std::collections::HashMap<String, TransferLeg> = {
+            let mut st = self.conn.prepare_cached(LEGS).map_err(StoreError::from)?;
+            let rows = st
+                .query_map([account_id], |r| {
+                    Ok((
+                        r.get::<_, String>(2)?,
+                        TransferLeg {
+                            id: r.get(0)?,
+                            outgoing: r.get(1)?,
+                            other_account: r.get(3)?,
+                            other_date: date(r.get(4)?)?,
+                            paired: r.get(5)?,
+                        },
+                    ))
+                })
+                .map_err(StoreError::from)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(StoreError::from)?
+        };
         let mut st = self.conn.prepare_cached(STREAM).map_err(StoreError::from)?;
         let rows = st
             .query_map(rusqlite::params![account_id, lo, hi], |r| {
+                let identity: String = r.get(1)?;
+                let clean: Option<String> = r.get(15)?;
+                let key: Option<String> = r.get(16)?;
+                let category: Option<i64> = r.get(17)?;
                 Ok(ExportTx {
                     id: r.get(0)?,
-                    identity: r.get(1)?,
+                    transfer: legs.get(&identity).copied(),
+                    identity,
                     bank_id: r.get(2)?,
                     booking_date: date(r.get(3)?)?.unwrap_or_default(),
                     value_date: date(r.get(4)?)?,
@@ -241,21 +274,8 @@ impl Store {
                     remittance: r.get(12)?,
                     creditor_reference: r.get(13)?,
                     bank_transaction_code: r.get(14)?,
-                    counterparty_clean: r.get(15)?,
-                    category: match r.get::<_, Option<String>>(16)? {
-                        Some(path) => Some((path, r.get(17)?)),
-                        None => None,
-                    },
-                    transfer: match r.get::<_, Option<i64>>(18)? {
-                        Some(id) => Some(TransferLeg {
-                            id,
-                            other_account: r.get(19)?,
-                            outgoing: r.get(20)?,
-                            paired: r.get(21)?,
-                            other_date: date(r.get(22)?)?,
-                        }),
-                        None => None,
-                    },
+                    counterparty_clean: key.and_then(|k| aliases.get(&k).cloned()).or(clean),
+                    category: category.and_then(|c| categories.get(&c).cloned()),
                 })
             })
             .map_err(StoreError::from)?;
