@@ -90,6 +90,13 @@ test("the household is categorised, a rule is proposed from the person's choices
   await driver.wait(async () => (await count()) === rulesBefore - 1, 10000, "the rule is gone");
   await click("[data-action=preview-rules]");
   await waitText(".banner", /would change category|nothing would change/);
+  // A rule by hand, applied to the past as one step.
+  await typeInto("[data-field=rule-words]", "Studio Noord");
+  const cat = await $("[data-field=rule-category]");
+  await driver.executeScript("arguments[0].value = 'Income/Salary'; arguments[0].dispatchEvent(new Event('change', { bubbles: true }))", cat);
+  await click("[data-action=add-rule]");
+  await waitText(".banner", /Rule added: [1-9]\d* transaction\(s\) filed under Income\/Salary/);
+  assert.equal(await count(), rulesBefore, "the new rule is listed");
   await click("[data-report-group='Food/Groceries']");
   await waitText("h1", /Transactions/);
   await $("[data-tx]", 30000);

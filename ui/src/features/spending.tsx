@@ -3,7 +3,7 @@
 // accounts left out unless they ask for the gross flows. Every bar opens
 // the transactions behind it.
 import { useEffect, useState } from "preact/hooks";
-import type { IpcError, ReportLineView, RuleView } from "../bindings";
+import type { CategoryView, IpcError, ReportLineView, RuleView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Amount, Banner, Empty, Loading } from "./ui";
 import type { Drill } from "./transactions";
@@ -36,6 +36,8 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
   const [pending, setPending] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const [categories, setCategories] = useState<CategoryView[]>([]);
+  const [draft, setDraft] = useState({ words: "", where: "counterparty", category: "" });
 
   useEffect(() => {
     const r = range(period);
@@ -43,6 +45,22 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
     api.report({ by, from: r.from, to: r.to, gross }).then(setLines, (e) => setError(asError(e)));
   }, [by, period, gross, props.version, tick]);
   useEffect(() => { api.rules().then(setRules, (e) => setError(asError(e))); }, [props.version, tick]);
+  useEffect(() => { api.categories().then(setCategories, () => {}); }, [props.version]);
+  // A rule by hand: words of the counterparty or of the text, a category;
+  // added last and applied to past transactions as one step (Undo reverts it).
+  const addRule = (e: Event) => {
+    e.preventDefault();
+    const words = draft.words.trim();
+    if (!words || !draft.category) return;
+    void act(async () => {
+      const step = await api.addRule({
+        name: words, category: draft.category,
+        counterparty: draft.where === "counterparty" ? words : null, text: draft.where === "text" ? words : null,
+      });
+      setDraft({ ...draft, words: "" });
+      return `Rule added: ${step.changed} transaction(s) filed under ${draft.category}. Undo reverts it.`;
+    });
+  };
 
   const act = async (f: () => Promise<string>) => {
     try {
@@ -134,6 +152,18 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
           </div>
         </div>
         <p class="muted small">Tried in order; the first that matches files a transaction, and says so. Your own choices always win. New transactions are filed as they arrive.</p>
+        <form class="row add-rule" onSubmit={addRule} data-testid="add-rule">
+          <select aria-label="Match" value={draft.where} onChange={(e) => setDraft({ ...draft, where: e.currentTarget.value })}>
+            <option value="counterparty">Counterparty has the words</option>
+            <option value="text">Bank text has the words</option>
+          </select>
+          <input aria-label="Words" placeholder="e.g. Bakkerij Jansen" required value={draft.words} onInput={(e) => setDraft({ ...draft, words: e.currentTarget.value })} data-field="rule-words" />
+          <select aria-label="Category of the rule" required value={draft.category} onChange={(e) => setDraft({ ...draft, category: e.currentTarget.value })} data-field="rule-category">
+            <option value="">Category…</option>
+            {categories.map((c) => <option value={c.path}>{c.path}</option>)}
+          </select>
+          <button class="primary small" type="submit" data-action="add-rule">Add rule</button>
+        </form>
         <table class="rules-table small">
           <thead><tr><th>Rule</th><th>When</th><th>Category</th><th /></tr></thead>
           <tbody>
