@@ -52,7 +52,7 @@ fn rows_by_bank_id(w: &World) -> BTreeMap<(String, String), TxRow> {
 fn assert_sums_agree(w: &World, when: &str) {
     let today = Utc::now().date_naive();
     let ranges = [(None, None), (Some(today - chrono::Days::new(90)), Some(today - chrono::Days::new(3)))];
-    for by in [GroupBy::Category, GroupBy::Month] {
+    for by in [GroupBy::Category, GroupBy::Month, GroupBy::Counterparty] {
         for (from, to) in ranges {
             for gross in [false, true] {
                 let q = ReportQuery { from, to, gross, account: None };
@@ -319,8 +319,30 @@ async fn applying_rules_is_one_undoable_step_and_choices_lead_to_a_proposed_rule
     let (party, ids) = by_party.into_iter().find(|(_, ids)| ids.len() >= 3).expect("a pharmacy visited often");
     w.store.ensure_category("Health/Medicine", saldo_store::states::CategoryKind::Expense).unwrap();
     saldo_core::money::categorize(&mut w.store, &ids[..2], Some("Health/Medicine"), now).unwrap();
+    // A name of the person's own, and rows stored before clean names existed
+    // (an upgrade to schema v8): the day sums still equal the rows.
+    w.store.rename_counterparty(&party, None, "My pharmacy").unwrap();
+    assert_sums_agree(&w, "after a rename");
+    {
+        let db = w.store.sql();
+        db.execute_batch(
+            "UPDATE transactions SET counterparty_clean = NULL, counterparty_key = NULL WHERE id % 3 = 0;
+             DELETE FROM category_days;
+             INSERT INTO category_days
+             SELECT t.account_id, t.booking_date, coalesce(l.category_id, 0), coalesce(t.counterparty_key, ''),
+                    coalesce(t.counterparty_clean, ''), t.currency, t.scale,
+                    sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
+                    sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END), count(*)
+             FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+             GROUP BY 1, 2, 3, 4, 5, 6, 7;
+             DELETE FROM settings WHERE key = 'classify:counterparties-filled';",
+        )
+        .unwrap();
+    }
+    assert!(w.store.fill_counterparties().unwrap() > 0, "the rows without a clean name get one");
+    assert_sums_agree(&w, "after clean names were filled in");
     let proposals = w.store.rule_proposals().unwrap();
-    let (p, changes) = proposals.iter().find(|(p, _)| p.rule.name == party).expect("a rule is proposed");
+    let (p, changes) = proposals.iter().find(|(p, _)| p.rule.name == "My pharmacy").expect("a rule is proposed");
     assert_eq!(p.rule.category, "Health/Medicine");
     assert!(*changes >= ids.len() - 2, "its preview counts the other rows of {party}: {changes}");
     assert_eq!(

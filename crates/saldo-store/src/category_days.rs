@@ -11,8 +11,8 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::Result;
 
-/// `(account, day, category, currency, scale)`.
-type Key = (i64, String, i64, String, u32);
+/// `(account, day, category, counterparty key, counterparty, currency, scale)`.
+type Key = (i64, String, i64, String, String, String, u32);
 
 /// Deltas to add, collected over a step and written once.
 #[derive(Debug, Default)]
@@ -26,6 +26,10 @@ pub(crate) struct RowAmount {
     pub(crate) minor: i64,
     pub(crate) currency: String,
     pub(crate) scale: u32,
+    /// Its counterparty's merge key ('' when none or not looked at yet).
+    pub(crate) key: String,
+    /// Its clean counterparty name ('' likewise).
+    pub(crate) clean: String,
 }
 
 impl Deltas {
@@ -34,7 +38,15 @@ impl Deltas {
         let sign = if add { 1 } else { -1 };
         let e = self
             .0
-            .entry((row.account_id, row.day.clone(), category.unwrap_or(0), row.currency.clone(), row.scale))
+            .entry((
+                row.account_id,
+                row.day.clone(),
+                category.unwrap_or(0),
+                row.key.clone(),
+                row.clean.clone(),
+                row.currency.clone(),
+                row.scale,
+            ))
             .or_default();
         if row.minor > 0 {
             e.0 += sign * row.minor;
@@ -55,18 +67,19 @@ impl Deltas {
     /// Writes the deltas.
     pub(crate) fn flush(self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
         let mut up = tx.prepare_cached(
-            "INSERT INTO category_days (account_id, day, category_id, currency, scale, in_minor, out_minor, rows)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (day, account_id, category_id, currency, scale) DO UPDATE SET
+            "INSERT INTO category_days (account_id, day, category_id, counterparty_key, counterparty, currency, scale,
+                                        in_minor, out_minor, rows)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (day, account_id, category_id, counterparty_key, counterparty, currency, scale) DO UPDATE SET
              in_minor = in_minor + excluded.in_minor, out_minor = out_minor + excluded.out_minor, rows = rows + excluded.rows",
         )?;
         let mut empty = false;
-        for ((account, day, category, currency, scale), (inn, out, rows)) in self.0 {
+        for ((account, day, category, key, clean, currency, scale), (inn, out, rows)) in self.0 {
             if (inn, out, rows) == (0, 0, 0) {
                 continue;
             }
             empty |= rows < 0;
-            up.execute(params![account, day, category, currency, scale, inn, out, rows])?;
+            up.execute(params![account, day, category, key, clean, currency, scale, inn, out, rows])?;
         }
         if empty {
             tx.execute("DELETE FROM category_days WHERE rows = 0", [])?;
@@ -83,13 +96,22 @@ pub(crate) fn row_and_category(
 ) -> Result<Option<(RowAmount, Option<i64>)>> {
     Ok(tx
         .prepare_cached(
-            "SELECT t.booking_date, t.amount_minor, t.currency, t.scale, l.category_id FROM transactions t
+            "SELECT t.booking_date, t.amount_minor, t.currency, t.scale, l.category_id, coalesce(t.counterparty_key, ''),
+                    coalesce(t.counterparty_clean, '') FROM transactions t
              LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
              WHERE t.account_id = ?1 AND t.identity = ?2",
         )?
         .query_row(params![account_id, identity], |r| {
             Ok((
-                RowAmount { account_id, day: r.get(0)?, minor: r.get(1)?, currency: r.get(2)?, scale: r.get(3)? },
+                RowAmount {
+                    account_id,
+                    day: r.get(0)?,
+                    minor: r.get(1)?,
+                    currency: r.get(2)?,
+                    scale: r.get(3)?,
+                    key: r.get(5)?,
+                    clean: r.get(6)?,
+                },
                 r.get(4)?,
             ))
         })

@@ -51,6 +51,9 @@ impl Store {
             }
             None => {
                 let key = saldo_classify::counterparty::key(name);
+                if key.is_empty() {
+                    return Err(StoreError::Corrupt(format!("no counterparty is called {name:?}")));
+                }
                 let by_alias: Vec<String> = {
                     let mut st = tx.prepare("SELECT match_key FROM aliases WHERE name = ?1")?;
                     let rows = st.query_map([name.trim()], |r| r.get(0))?;

@@ -163,10 +163,13 @@ impl Row {
     }
 }
 
-const ROW_SQL: &str = "SELECT t.account_id, t.identity, t.booking_date, t.amount_minor, t.scale, t.counterparty_clean,
-    t.counterparty_key, t.counterparty_name, t.counterparty_account, t.description, t.remittance, t.creditor_reference,
-    t.bank_transaction_code, t.mandate, l.category_id, l.reason, l.rule_id
-    FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity";
+/// A row as rules see it: its counterparty is the name the person gave it,
+/// else the clean one.
+const ROW_SQL: &str = "SELECT t.account_id, t.identity, t.booking_date, t.amount_minor, t.scale,
+    coalesce(al.name, t.counterparty_clean), t.counterparty_key, t.counterparty_name, t.counterparty_account,
+    t.description, t.remittance, t.creditor_reference, t.bank_transaction_code, t.mandate, l.category_id, l.reason, l.rule_id
+    FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+    LEFT JOIN aliases al ON al.match_key = t.counterparty_key AND t.counterparty_key <> ''";
 
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let label = match r.get::<_, Option<i64>>(14)? {
@@ -533,6 +536,8 @@ impl Store {
                 let mut set = tx.prepare_cached(
                     "UPDATE transactions SET counterparty_clean = ?2, counterparty_key = ?3 WHERE id = ?1",
                 )?;
+                let mut where_ = tx.prepare_cached("SELECT account_id, identity FROM transactions WHERE id = ?1")?;
+                let mut days = crate::category_days::Deltas::default();
                 for (id, minor, name, description, remittance, holder) in &rows {
                     let party = party_of(
                         *minor < 0,
@@ -542,8 +547,17 @@ impl Store {
                         holder.as_deref(),
                     );
                     let (clean, key) = party.as_ref().map_or(("", ""), |p| (p.clean.as_str(), p.key.as_str()));
+                    // The day sums held the row under no counterparty; now under its own.
+                    let (account, identity): (i64, String) = where_.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    if let Some((row, category)) = crate::category_days::row_and_category(&tx, account, &identity)? {
+                        days.count(&row, category, false);
+                        let named =
+                            crate::category_days::RowAmount { key: key.to_owned(), clean: clean.to_owned(), ..row };
+                        days.count(&named, category, true);
+                    }
                     set.execute(params![id, clean, key])?;
                 }
+                days.flush(&tx)?;
             }
             tx.commit()?;
             filled += rows.len();

@@ -409,26 +409,29 @@ CREATE TABLE own_ibans (
     name TEXT
 ) STRICT;
 
--- Money in and out per account, day and category (0: none), kept with every
+-- Money in and out per account, day, category (0: none) and counterparty, kept with every
 -- row and label change, so reports by category and month read a few
 -- thousand sums instead of a million rows.
 CREATE TABLE category_days (
-    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-    day         TEXT NOT NULL,
-    category_id INTEGER NOT NULL,
-    currency    TEXT NOT NULL,
-    scale       INTEGER NOT NULL,
-    in_minor    INTEGER NOT NULL,
-    out_minor   INTEGER NOT NULL,
-    rows        INTEGER NOT NULL,
-    PRIMARY KEY (day, account_id, category_id, currency, scale)
+    account_id       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    day              TEXT NOT NULL,
+    category_id      INTEGER NOT NULL,
+    counterparty_key TEXT NOT NULL,
+    counterparty     TEXT NOT NULL,
+    currency         TEXT NOT NULL,
+    scale            INTEGER NOT NULL,
+    in_minor         INTEGER NOT NULL,
+    out_minor        INTEGER NOT NULL,
+    rows             INTEGER NOT NULL,
+    PRIMARY KEY (day, account_id, category_id, counterparty_key, counterparty, currency, scale)
 ) STRICT, WITHOUT ROWID;
 INSERT INTO category_days
-SELECT t.account_id, t.booking_date, coalesce(l.category_id, 0), t.currency, t.scale,
+SELECT t.account_id, t.booking_date, coalesce(l.category_id, 0), coalesce(t.counterparty_key, ''),
+       coalesce(t.counterparty_clean, ''), t.currency, t.scale,
        sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
        sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END), count(*)
 FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-GROUP BY 1, 2, 3, 4, 5;
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
 "#,
 ];
 

@@ -155,7 +155,7 @@ pub(crate) const OVERLAY_COLUMNS: &str = "coalesce(al.name, nullif(t.counterpart
 /// The joins [`OVERLAY_COLUMNS`] reads.
 pub(crate) const OVERLAY_JOINS: &str = "LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
     LEFT JOIN categories c ON c.id = l.category_id
-    LEFT JOIN aliases al ON al.match_key = t.counterparty_key";
+    LEFT JOIN aliases al ON al.match_key = t.counterparty_key AND t.counterparty_key <> ''";
 
 /// A row of a query that selects the list's columns (see [`OVERLAY_COLUMNS`]).
 fn tx_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TxRow> {

@@ -60,20 +60,17 @@ const KIND: &str = "CASE WHEN c.kind IS NOT NULL THEN c.kind WHEN t.amount_minor
 
 impl Store {
     /// Income and spending per group and currency, largest spending first
-    /// (by month: in month order). By category and by month from the
-    /// maintained day sums (`category_days`); by counterparty from the rows.
+    /// (by month: in month order), from the maintained day sums
+    /// (`category_days`), a few rows per day and counterparty.
     pub fn report(&self, by: GroupBy, q: &ReportQuery) -> Result<Vec<ReportLine>> {
-        match by {
-            GroupBy::Counterparty => self.report_scan(by, q),
-            GroupBy::Category | GroupBy::Month => self.report_days(by, q),
-        }
+        self.report_days(by, q)
     }
 
     fn report_days(&self, by: GroupBy, q: &ReportQuery) -> Result<Vec<ReportLine>> {
         let (group, income, spending) = match by {
             GroupBy::Month => ("substr(d.day, 1, 7)", "d.in_minor", "-d.out_minor"),
             _ => (
-                "c.path",
+                if by == GroupBy::Counterparty { "coalesce(al.name, nullif(d.counterparty, ''))" } else { "c.path" },
                 "CASE WHEN c.kind IS NULL THEN d.in_minor WHEN c.kind = 'income' THEN d.in_minor + d.out_minor
                       WHEN c.kind = 'expense' THEN 0 ELSE d.in_minor END",
                 "CASE WHEN c.kind IS NULL THEN -d.out_minor WHEN c.kind = 'expense' THEN -(d.in_minor + d.out_minor)
@@ -83,6 +80,7 @@ impl Store {
         let sql = format!(
             "SELECT {group}, d.currency, d.scale, sum({income}), sum({spending}), sum(d.rows)
              FROM category_days d LEFT JOIN categories c ON c.id = d.category_id
+             LEFT JOIN aliases al ON al.match_key = d.counterparty_key AND d.counterparty_key <> ''
              WHERE d.day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR d.account_id = ?3)
                AND (?4 OR c.kind IS NULL OR c.kind IN ('income', 'expense'))
              GROUP BY 1, 2, 3"
@@ -99,7 +97,7 @@ impl Store {
     }
 
     /// The same report, summed from the rows themselves (the reference the
-    /// maintained sums are tested against; the counterparty report).
+    /// maintained sums are tested against).
     pub fn report_scan(&self, by: GroupBy, q: &ReportQuery) -> Result<Vec<ReportLine>> {
         let group = match by {
             GroupBy::Category => "c.path",
@@ -125,7 +123,7 @@ impl Store {
              FROM transactions t
              LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
              LEFT JOIN categories c ON c.id = l.category_id
-             LEFT JOIN aliases al ON al.match_key = t.counterparty_key
+             LEFT JOIN aliases al ON al.match_key = t.counterparty_key AND t.counterparty_key <> ''
              WHERE t.id BETWEEN ?1 AND ?2 AND (?3 IS NULL OR t.account_id = ?3)
                AND (?4 OR {KIND} IN ('income', 'expense'))
              GROUP BY 1, 2, 3"

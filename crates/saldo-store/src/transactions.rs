@@ -112,7 +112,7 @@ pub struct Checkpoint {
 /// What an ingest learns of a stored row with the identity it claims: whether
 /// its raw JSON equals the new one (compared inside SQLite: no copy), and its
 /// amount (minor units, scale, currency) and booking date.
-type StoredRow = (bool, i64, u32, String, String);
+type StoredRow = (bool, i64, u32, String, String, String, String);
 
 /// Adds (or, with `remove`, takes back) an amount in the page's monthly
 /// income/expense sums; its sign decides the side.
@@ -184,6 +184,12 @@ impl Store {
             .query_row("SELECT owner_name FROM accounts WHERE id = ?1", [page.account_id], |r| r.get(0))
             .optional()?
             .flatten();
+        // Rules see the name the person gave a counterparty.
+        let aliases: HashMap<String, String> = {
+            let mut st = self.conn.prepare_cached("SELECT match_key, name FROM aliases")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(user) = page.user_context {
             tx.execute(
@@ -236,8 +242,8 @@ impl Store {
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
             let mut claimed = tx.prepare_cached(
-                "SELECT raw = ?3, amount_minor, scale, currency, booking_date FROM transactions
-                 WHERE account_id = ?1 AND identity = ?2",
+                "SELECT raw = ?3, amount_minor, scale, currency, booking_date, coalesce(counterparty_key, ''),
+                 coalesce(counterparty_clean, '') FROM transactions WHERE account_id = ?1 AND identity = ?2",
             )?;
             let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
             // What the v2 view `transactions_search` indexes (see migration v5).
@@ -348,7 +354,7 @@ impl Store {
                 if !(expect_new && insert.execute(new_row)? == 1) {
                     stored = claimed
                         .query_row(params![page.account_id, identity, raw], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
                         })
                         .optional()?;
                     match &stored {
@@ -361,7 +367,7 @@ impl Store {
                             expect_new = false;
                             continue;
                         }
-                        Some((_, old_minor, old_scale, old_currency, old_booking)) => {
+                        Some((_, old_minor, old_scale, old_currency, old_booking, old_key, old_clean)) => {
                             // The bank amended a transaction it identifies (a card
                             // payment settling, a corrected text): the new version
                             // replaces the stored one, under the same identity.
@@ -373,6 +379,8 @@ impl Store {
                                 minor: *old_minor,
                                 currency: old_currency.clone(),
                                 scale: *old_scale,
+                                key: old_key.clone(),
+                                clean: old_clean.clone(),
                             };
                             days.count(&old_row, old_category, false);
                             replace.execute(params![page.account_id, identity])?;
@@ -388,7 +396,10 @@ impl Store {
                     account_id: page.account_id,
                     booking_date: Some(booking),
                     amount: amount.to_decimal(),
-                    counterparty: party.as_ref().map(|p| p.clean.as_str()),
+                    counterparty: aliases
+                        .get(party_key)
+                        .map(String::as_str)
+                        .or(party.as_ref().map(|p| p.clean.as_str())),
                     counterparty_raw: t.counterpart_name.as_deref(),
                     iban: t.counterpart_reference.as_deref(),
                     description: t.description.as_deref(),
@@ -426,6 +437,8 @@ impl Store {
                         minor: amount.minor,
                         currency: currency.clone(),
                         scale: amount.scale,
+                        key: party_key.to_owned(),
+                        clean: clean.to_owned(),
                     },
                     category,
                     true,
