@@ -96,7 +96,7 @@ test("the household is categorised, a rule is proposed from the person's choices
   await driver.executeScript("arguments[0].value = 'Income/Salary'; arguments[0].dispatchEvent(new Event('change', { bubbles: true }))", cat);
   await click("[data-action=add-rule]");
   await waitText(".banner", /Rule added: [1-9]\d* transaction\(s\) filed under Income\/Salary/);
-  assert.equal(await count(), rulesBefore, "the new rule is listed");
+  await driver.wait(async () => (await count()) === rulesBefore, 10000, "the new rule is listed");
   await click("[data-report-group='Food/Groceries']");
   await waitText("h1", /Transactions/);
   await $("[data-tx]", 30000);
