@@ -120,15 +120,28 @@ async fn connect_loopback(data: &Path, pass: &Path, connector: &str) -> Vec<Stri
     rest
 }
 
+/// Enables every account and syncs once (`gw`: a gateway, else the embedded sandbox).
+fn enable_all_and_sync(data: &Path, pass: &Path, gw: Option<&str>) {
+    let cli = || saldo(data, pass, gw);
+    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
+        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
+    }
+    assert!(run(cli().arg("sync")).status.success());
+}
+
+/// Connects a sandbox bank at `gw` in deep-link mode, the person approving at the bank.
+async fn connect_deeplink(data: &Path, pass: &Path, gw: &str, connector: &str) {
+    let o = run(saldo(data, pass, Some(gw)).args(["connect", connector, "--redirect", "deeplink", "--no-browser"]));
+    let url = stdout(&o).lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
+    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
+    assert!(run(saldo(data, pass, Some(gw)).args(["callback", &cb])).status.success());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn export_writes_files_atomically_streams_to_stdout_and_refuses_bad_options() {
     let (_home, data, pass) = home();
     connect_loopback(&data, &pass, "-1").await;
-    for a in json(&run(saldo(&data, &pass, None).args(["accounts", "--json"]))).as_array().unwrap() {
-        let id = a["id"].as_i64().unwrap().to_string();
-        assert!(run(saldo(&data, &pass, None).args(["accounts", "enable", &id])).status.success());
-    }
-    assert!(run(saldo(&data, &pass, None).arg("sync")).status.success());
+    enable_all_and_sync(&data, &pass, None);
     let n = json(&run(saldo(&data, &pass, None).args(["transactions", "--limit", "1000", "--json"])))
         .as_array()
         .unwrap()
@@ -621,14 +634,8 @@ async fn accounts_show_the_stretches_the_gateway_says_may_be_missing() {
     let gw = sb.base_url().to_owned();
     let (_home, data, pass) = home();
     let cli = || saldo(&data, &pass, Some(&gw));
-    let o = run(cli().args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
-    let url = stdout(&o).lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
-    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
-    assert!(run(cli().args(["callback", &cb])).status.success());
-    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
-        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
-    }
-    assert!(run(cli().arg("sync")).status.success());
+    connect_deeplink(&data, &pass, &gw, "-1").await;
+    enable_all_and_sync(&data, &pass, Some(&gw));
     let shown = stdout(&run(cli().arg("accounts")));
     assert!(shown.contains("possibly missing transactions between "), "{shown}");
     let listed = json(&run(cli().args(["accounts", "--json"])));
@@ -645,14 +652,8 @@ async fn a_consent_lost_only_through_http_206_ends_the_sync_as_reconnect_and_kee
     let gw = sb.base_url().to_owned();
     let (home, data, pass) = home();
     let cli = || saldo(&data, &pass, Some(&gw));
-    let o = run(cli().args(["connect", "-1", "--redirect", "deeplink", "--no-browser"]));
-    let url = stdout(&o).lines().find_map(|l| l.strip_prefix("Continue at your bank: ")).unwrap().to_owned();
-    let Outcome::Redirected(cb) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else { panic!() };
-    assert!(run(cli().args(["callback", &cb])).status.success());
-    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
-        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
-    }
-    assert!(run(cli().arg("sync")).status.success());
+    connect_deeplink(&data, &pass, &gw, "-1").await;
+    enable_all_and_sync(&data, &pass, Some(&gw));
     let file = home.path().join("all.jsonl");
     let stored = || {
         let o = run(cli().args(["export", "--format", "jsonl", "-o"]).arg(&file).arg("--json"));
@@ -744,10 +745,7 @@ async fn where_the_money_goes_from_the_command_line_with_exact_reports_rules_und
     let (home, data, pass) = home();
     let cli = || saldo(&data, &pass, None);
     connect_loopback(&data, &pass, "201").await; // the household's Belgian bank: checking and savings
-    for a in json(&run(cli().args(["accounts", "--json"]))).as_array().unwrap() {
-        assert!(run(cli().args(["accounts", "enable", &a["id"].to_string()])).status.success());
-    }
-    assert!(run(cli().arg("sync")).status.success());
+    enable_all_and_sync(&data, &pass, None);
 
     let cats = json(&run(cli().args(["categories", "--json"])));
     assert!(
