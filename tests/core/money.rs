@@ -327,18 +327,11 @@ async fn applying_rules_is_one_undoable_step_and_choices_lead_to_a_proposed_rule
         let db = w.store.sql();
         db.execute_batch(
             "UPDATE transactions SET counterparty_clean = NULL, counterparty_key = NULL WHERE id % 3 = 0;
-             DELETE FROM category_days;
-             INSERT INTO category_days
-             SELECT t.account_id, t.booking_date, coalesce(l.category_id, 0), coalesce(t.counterparty_key, ''),
-                    coalesce(t.counterparty_clean, ''), t.currency, t.scale,
-                    sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
-                    sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END), count(*)
-             FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-             GROUP BY 1, 2, 3, 4, 5, 6, 7;
              DELETE FROM settings WHERE key = 'classify:counterparties-filled';",
         )
         .unwrap();
     }
+    w.store.rebuild_category_days().unwrap();
     assert!(w.store.fill_counterparties().unwrap() > 0, "the rows without a clean name get one");
     assert_sums_agree(&w, "after clean names were filled in");
     let proposals = w.store.rule_proposals().unwrap();

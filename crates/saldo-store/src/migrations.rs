@@ -8,6 +8,21 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
+/// The day sums (`category_days`) computed from the rows: how schema v8
+/// fills them, and how tests rebuild them as an upgrade would.
+macro_rules! category_days_from_rows {
+    () => {
+        "INSERT INTO category_days
+SELECT t.account_id, t.booking_date, coalesce(l.category_id, 0), coalesce(t.counterparty_key, ''),
+       coalesce(t.counterparty_clean, ''), t.currency, t.scale,
+       sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
+       sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END), count(*)
+FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
+"
+    };
+}
+
 /// Migration `i` takes the schema from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
     // v1: the whole domain.
@@ -322,7 +337,8 @@ ALTER TABLE connections ADD COLUMN gateway TEXT;
     // - aliases: the name the person gave a counterparty key or an IBAN;
     // - transfers between own accounts (either leg may be missing) and the
     //   person's "not a transfer"; IBANs of own accounts Saldo does not sync.
-    r#"
+    concat!(
+        r#"
 ALTER TABLE transactions ADD COLUMN counterparty_clean TEXT;
 ALTER TABLE transactions ADD COLUMN counterparty_key TEXT;
 ALTER TABLE transactions ADD COLUMN mandate TEXT;
@@ -425,14 +441,9 @@ CREATE TABLE category_days (
     rows             INTEGER NOT NULL,
     PRIMARY KEY (day, account_id, category_id, counterparty_key, counterparty, currency, scale)
 ) STRICT, WITHOUT ROWID;
-INSERT INTO category_days
-SELECT t.account_id, t.booking_date, coalesce(l.category_id, 0), coalesce(t.counterparty_key, ''),
-       coalesce(t.counterparty_clean, ''), t.currency, t.scale,
-       sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
-       sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END), count(*)
-FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-GROUP BY 1, 2, 3, 4, 5, 6, 7;
 "#,
+        category_days_from_rows!()
+    ),
 ];
 
 /// The schema version of a fresh database.
@@ -457,4 +468,14 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         tracing::info!(version = version + 1, "database migrated");
     }
     Ok(())
+}
+
+#[cfg(feature = "test-support")]
+impl crate::Store {
+    /// Rebuilds the day sums from the rows with schema v8's own statement
+    /// (tests: the state an upgrade leaves).
+    pub fn rebuild_category_days(&self) -> Result<()> {
+        self.conn.execute_batch(concat!("DELETE FROM category_days;\n", category_days_from_rows!()))?;
+        Ok(())
+    }
 }
