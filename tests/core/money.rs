@@ -59,7 +59,7 @@ fn assert_sums_agree(w: &World, when: &str) {
                 assert_eq!(
                     w.store.report(by, &q).unwrap(),
                     w.store.report_scan(by, &q).unwrap(),
-                    "{when}: {by:?} {from:?}..{to:?} gross {gross}: the day sums equal the rows"
+                    "R17: {when}: {by:?} {from:?}..{to:?} gross {gross}: the day sums equal the rows"
                 );
             }
         }
@@ -85,7 +85,7 @@ async fn household() -> (World, Vec<i64>, household::Truth) {
 async fn every_transfer_of_the_household_is_found_and_none_invented() {
     let (w, _, truth) = household().await;
     let rows = rows_by_bank_id(&w);
-    assert_eq!(rows.len(), truth.labels.len(), "every row of the three accounts is stored");
+    assert_eq!(rows.len(), truth.labels.len(), "R16: every row of the three accounts is stored once");
     for (out, inn) in &truth.transfers {
         let (o, i) = (&rows[out], &rows[inn]);
         if o.transfer_id != i.transfer_id {
@@ -142,8 +142,8 @@ async fn income_and_spending_without_transfers_equal_the_truth_to_the_cent() {
         *income.entry(m.currency.clone()).or_default() += m.income;
         *spending.entry(m.currency.clone()).or_default() += m.spending;
     }
-    assert_eq!(income, truth.income, "income, transfers left out, exact");
-    assert_eq!(spending, truth.spending, "spending, transfers left out, exact");
+    assert_eq!(income, truth.income, "R17: income, transfers left out, exact");
+    assert_eq!(spending, truth.spending, "R17: spending, transfers left out, exact");
     let gross =
         saldo_core::money::report(&w.store, GroupBy::Month, &ReportQuery { gross: true, ..ReportQuery::default() })
             .unwrap();
@@ -152,7 +152,7 @@ async fn income_and_spending_without_transfers_equal_the_truth_to_the_cent() {
     // The category report nets refunds into their categories: the same net.
     let by_category = saldo_core::money::report(&w.store, GroupBy::Category, &ReportQuery::default()).unwrap();
     let net = |lines: &[saldo_store::reports::ReportLine]| lines.iter().map(|l| l.income - l.spending).sum::<Decimal>();
-    assert_eq!(net(&by_category), net(&months), "grouped by category, the net is the same to the cent");
+    assert_eq!(net(&by_category), net(&months), "R17: grouped by category, the net is the same to the cent");
 }
 
 #[tokio::test]
@@ -267,7 +267,7 @@ async fn a_persons_category_survives_an_amendment_and_a_resync_and_undo_restores
     assert_eq!(
         amended.category.as_deref(),
         Some("Leisure/Hobbies"),
-        "the person's category survives amendment and re-sync"
+        "R16: an amendment keeps the identity, so the person's category survives it and the re-syncs"
     );
     // Rules applied to the past never take a person's choice.
     saldo_core::money::apply(&mut w.store, false, Utc::now()).unwrap();
