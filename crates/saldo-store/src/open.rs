@@ -55,6 +55,61 @@ fn make_private(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// SQLCipher's codec attach (the first `PRAGMA key` of a connection, and
+/// SQLCipher's one-time initialisation behind it) is not safe when several
+/// connections of one process key at the same moment: one of them then fails
+/// with "PRAGMA key requires a key of one or more characters" although its key
+/// is 32 good bytes. Keying is therefore serialised process-wide (opens are
+/// rare; the lock costs nothing in practice).
+static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// How often a codec that would not start is tried again (SQLCipher retries
+/// its initialisation on the next call) before the open fails.
+const CODEC_ATTEMPTS: u32 = 3;
+
+/// The text SQLCipher gives when `sqlite3_key_v2` fails: an empty key (never
+/// ours: the literal is 64 hex digits) or a codec that would not start.
+fn is_codec_failure(e: &rusqlite::Error) -> bool {
+    e.to_string().contains("An error occurred with PRAGMA key")
+}
+
+/// A connection with the key applied and proven: a wrong key is
+/// [`StoreError::WrongKey`], a codec that would not start is said as such
+/// (not as SQLCipher's sentence, which blames the key).
+fn open_keyed(path: &Path, key: &DbKey) -> Result<Connection> {
+    let _serial = KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut attempt = 1;
+    loop {
+        let conn = Connection::open(path)?;
+        // The key comes before any other statement (SQLCipher reads nothing until
+        // then). SQLCipher's own logger would print decryption failures to stderr;
+        // a wrong key is reported as StoreError::WrongKey instead.
+        match conn.execute_batch(&format!(
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = {};",
+            key.sqlcipher_literal().expose()
+        )) {
+            Ok(()) => {}
+            Err(e) if is_codec_failure(&e) && attempt < CODEC_ATTEMPTS => {
+                drop(conn);
+                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                attempt += 1;
+                continue;
+            }
+            Err(e) if is_codec_failure(&e) => {
+                return Err(StoreError::Io(format!(
+                    "the encryption layer (SQLCipher) would not start after {CODEC_ATTEMPTS} attempts; the database was not touched"
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        return match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Ok(_) => Ok(conn),
+            Err(e) if is_not_a_database(&e) => Err(StoreError::WrongKey),
+            Err(e) => Err(e.into()),
+        };
+    }
+}
+
 fn is_not_a_database(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::NotADatabase)
 }
@@ -70,19 +125,7 @@ impl Store {
             }
         }
         make_private(path)?;
-        let mut conn = Connection::open(path)?;
-        // The key comes before any other statement (SQLCipher reads nothing until
-        // then). SQLCipher's own logger would print decryption failures to stderr;
-        // a wrong key is reported as StoreError::WrongKey instead.
-        conn.execute_batch(&format!(
-            "PRAGMA cipher_log_level = NONE; PRAGMA key = {};",
-            key.sqlcipher_literal().expose()
-        ))?;
-        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
-            Ok(_) => {}
-            Err(e) if is_not_a_database(&e) => return Err(StoreError::WrongKey),
-            Err(e) => return Err(e.into()),
-        }
+        let mut conn = open_keyed(path, key)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
@@ -125,6 +168,14 @@ impl Store {
     /// The schema version.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// A bare keyed connection to `path` (no pragmas, no migrations), keyed
+    /// the way [`Store::open`] keys (serialised): for tests that build an old
+    /// schema by hand (the `test-support` feature; never in a shipped build).
+    #[cfg(any(test, feature = "test-support"))]
+    pub fn keyed_connection(path: &Path, key: &DbKey) -> Result<Connection> {
+        open_keyed(path, key)
     }
 
     /// Direct SQL access, for tests that look under the API (the
