@@ -213,19 +213,25 @@ pub fn defaults() -> RuleFile {
 /// `"societe generale"`).
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    fold_append(text, &mut out);
+    out
+}
+
+/// [`fold`] appended to `out` (no allocation of its own).
+fn fold_append(text: &str, out: &mut String) {
+    let start = out.len();
     let mut space = true;
     for c in text.chars() {
-        if fold_into(c, &mut out) {
+        if fold_into(c, out) {
             space = false;
         } else if !space {
             out.push(' ');
             space = true;
         }
     }
-    if out.ends_with(' ') {
+    if out.len() > start && out.ends_with(' ') {
         out.pop();
     }
-    out
 }
 
 /// Appends `c` folded (lower case, common accents removed) to `out`;
@@ -300,16 +306,18 @@ struct Folded {
 
 impl Folded {
     fn of(f: &Facts<'_>, needles: &Needles) -> Self {
-        let mut text = String::with_capacity(160);
-        for t in [f.description, f.remittance, f.counterparty_raw, f.counterparty].into_iter().flatten() {
+        let mut text = String::with_capacity(192);
+        for t in [f.description, f.remittance, f.counterparty_raw].into_iter().flatten() {
             text.push(' ');
-            text.push_str(&fold(t));
+            fold_append(t, &mut text);
         }
+        // The counterparty once, at the end of the text: its folded form is
+        // also the counterparty haystack.
         text.push(' ');
-        let mut counterparty = String::with_capacity(40);
-        counterparty.push(' ');
-        counterparty.push_str(&fold(f.counterparty.unwrap_or_default()));
-        counterparty.push(' ');
+        let party_start = text.len() - 1;
+        fold_append(f.counterparty.unwrap_or_default(), &mut text);
+        text.push(' ');
+        let counterparty = &text[party_start..];
         let hits = |ac: &Option<aho_corasick::AhoCorasick>, n: usize, hay: &str| {
             let mut v = vec![false; n];
             if let Some(ac) = ac {
@@ -321,7 +329,7 @@ impl Folded {
         };
         Self {
             text_hits: hits(&needles.text, needles.text_count, &text),
-            party_hits: hits(&needles.party, needles.party_count, &counterparty),
+            party_hits: hits(&needles.party, needles.party_count, counterparty),
         }
     }
 }

@@ -54,8 +54,8 @@ pub struct Imported {
 #[derive(Debug)]
 pub(crate) struct CompiledRules {
     pub(crate) set: RuleSet,
-    /// Rule id → (name, category id).
-    pub(crate) meta: std::collections::HashMap<i64, (String, i64)>,
+    /// Rule id → (the reason to show, "rule NAME"; category id).
+    pub(crate) meta: std::collections::HashMap<i64, (Arc<str>, i64)>,
 }
 
 /// The compiled rules and the database state they were read at.
@@ -237,7 +237,7 @@ impl Store {
         let rules = self.rules()?;
         let compiled = Arc::new(CompiledRules {
             set: RuleSet::new(rules.iter().map(|r| (r.id, &r.when))),
-            meta: rules.iter().map(|r| (r.id, (r.name.clone(), r.category_id))).collect(),
+            meta: rules.iter().map(|r| (r.id, (Arc::from(format!("rule {}", r.name)), r.category_id))).collect(),
         });
         self.rules_cache = RulesCache { at: Some(version), rules: Some(compiled.clone()) };
         Ok(compiled)

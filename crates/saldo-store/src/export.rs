@@ -228,11 +228,7 @@ impl Store {
         let (lo, hi) = range.bounds();
         let categories: std::collections::HashMap<i64, (String, CategoryKind)> =
             self.categories()?.into_iter().map(|c| (c.id, (c.path, c.kind))).collect();
-        let aliases: std::collections::HashMap<String, String> = {
-            let mut st = self.conn.prepare_cached("SELECT match_key, name FROM aliases").map_err(StoreError::from)?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(StoreError::from)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(StoreError::from)?
-        };
+        let aliases = self.alias_names()?;
         let legs: std::collections::HashMap<String, TransferLeg> = {
             let mut st = self.conn.prepare_cached(LEGS).map_err(StoreError::from)?;
             let rows = st

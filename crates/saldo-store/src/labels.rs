@@ -5,10 +5,10 @@
 //! applied to the past, a person's choice over many rows) can be undone.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
-use rust_decimal::Decimal;
 use saldo_classify::rules::{self, Conditions, Facts, Proposal, RuleSet};
 
 use crate::categories::CompiledRules;
@@ -25,13 +25,14 @@ pub(crate) struct Decision {
     pub(crate) category_id: i64,
     pub(crate) reason: LabelReason,
     pub(crate) rule_id: Option<i64>,
-    pub(crate) detail: String,
+    /// The reason in words (shared: a million rows say a few hundred things).
+    pub(crate) detail: Arc<str>,
 }
 
 /// Counterparty keys the person categorised consistently: key → (category,
-/// rows, the name to say).
+/// the reason for a payment to it, the reason for a payment from it).
 #[derive(Debug, Default)]
-pub(crate) struct Similar(HashMap<String, (i64, usize, String)>);
+pub(crate) struct Similar(HashMap<String, (i64, Arc<str>, Arc<str>)>);
 
 impl Similar {
     /// Read from the person's labels.
@@ -56,7 +57,14 @@ impl Similar {
             by_key
                 .into_iter()
                 .filter_map(|(k, v)| match v.as_slice() {
-                    [(c, n, name)] if *n >= SIMILAR_EVIDENCE => Some((k, (*c, *n, name.clone()))),
+                    [(c, n, name)] if *n >= SIMILAR_EVIDENCE => Some((
+                        k,
+                        (
+                            *c,
+                            Arc::from(format!("like {n} earlier payments to {name}")),
+                            Arc::from(format!("like {n} earlier payments from {name}")),
+                        ),
+                    )),
                     _ => None,
                 })
                 .collect(),
@@ -72,21 +80,20 @@ pub(crate) fn decide(
     counterparty_key: Option<&str>,
 ) -> Option<Decision> {
     if let Some(id) = rules.set.first_match(facts) {
-        let (name, category_id) = rules.meta.get(&id)?;
+        let (detail, category_id) = rules.meta.get(&id)?;
         return Some(Decision {
             category_id: *category_id,
             reason: LabelReason::Rule,
             rule_id: Some(id),
-            detail: format!("rule {name}"),
+            detail: detail.clone(),
         });
     }
-    let (category_id, n, name) = similar.0.get(counterparty_key?)?;
-    let kind = if facts.amount.is_sign_negative() { "payments to" } else { "payments from" };
+    let (category_id, to, from) = similar.0.get(counterparty_key?)?;
     Some(Decision {
         category_id: *category_id,
         reason: LabelReason::Similar,
         rule_id: None,
-        detail: format!("like {n} earlier {kind} {name}"),
+        detail: if facts.amount.is_sign_negative() { to.clone() } else { from.clone() },
     })
 }
 
@@ -127,71 +134,79 @@ pub struct Batch {
     pub created_at: String,
 }
 
-/// One stored row's facts, read for the rules.
-struct Row {
+/// The rows the rules read, with their labels (the person's aliases are
+/// applied from memory), and what undo and the day sums need.
+const APPLY_SQL: &str = "SELECT t.account_id, t.identity, t.booking_date, t.amount_minor, t.scale,
+    t.counterparty_clean, t.counterparty_key, t.counterparty_name, t.counterparty_account,
+    t.description, t.remittance, t.creditor_reference, t.bank_transaction_code, t.mandate, l.category_id, l.reason, l.rule_id,
+    l.detail, l.set_at, t.currency
+    FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity";
+
+/// One row's label change: (category, reason, rule, detail, set at) before.
+struct Change {
     account_id: i64,
     identity: String,
-    booking_date: Option<NaiveDate>,
-    amount: Decimal,
-    clean: Option<String>,
-    key: Option<String>,
-    raw: Option<String>,
-    iban: Option<String>,
-    description: Option<String>,
-    remittance: Option<String>,
-    reference: Option<String>,
-    bank_code: Option<String>,
-    mandate: Option<String>,
+    before: Option<(i64, LabelReason, Option<i64>, String, String)>,
+    after: Option<Decision>,
+}
+
+/// One row as the rules see it, read in place by [`scan`].
+struct Scanned<'a> {
+    account_id: i64,
+    booking: &'a str,
+    minor: i64,
+    scale: u32,
+    clean: Option<&'a str>,
+    key: Option<&'a str>,
+    /// Its label: (category, reason, rule).
     label: Option<(i64, LabelReason, Option<i64>)>,
+    facts: Facts<'a>,
 }
 
-impl Row {
-    fn facts(&self) -> Facts<'_> {
-        Facts {
-            account_id: self.account_id,
-            booking_date: self.booking_date,
-            amount: self.amount,
-            counterparty: self.clean.as_deref(),
-            counterparty_raw: self.raw.as_deref(),
-            iban: self.iban.as_deref(),
-            description: self.description.as_deref(),
-            remittance: self.remittance.as_deref(),
-            reference: self.reference.as_deref(),
-            bank_code: self.bank_code.as_deref(),
-            mandate: self.mandate.as_deref(),
-        }
+/// Calls `f` for every row (with its [`APPLY_SQL`] row, for the columns
+/// only a change needs); a row's counterparty is the name the person gave
+/// it, else the clean one.
+fn scan(
+    conn: &rusqlite::Connection,
+    aliases: &HashMap<String, String>,
+    mut f: impl FnMut(&Scanned<'_>, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut st = conn.prepare(APPLY_SQL)?;
+    let mut it = st.query([])?;
+    while let Some(r) = it.next()? {
+        let text = |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
+        let account_id: i64 = r.get(0)?;
+        let (minor, scale): (i64, u32) = (r.get(3)?, r.get(4)?);
+        let booking = text(2)?.unwrap_or_default();
+        let (clean, key) = (text(5)?, text(6)?);
+        let row = Scanned {
+            account_id,
+            booking,
+            minor,
+            scale,
+            clean,
+            key,
+            label: match r.get::<_, Option<i64>>(14)? {
+                Some(c) => Some((c, r.get(15)?, r.get(16)?)),
+                None => None,
+            },
+            facts: Facts {
+                account_id,
+                booking_date: booking.parse().ok(),
+                amount: crate::StoredAmount { minor, scale }.to_decimal(),
+                counterparty: key.and_then(|k| aliases.get(k)).map(String::as_str).or(clean),
+                counterparty_raw: text(7)?,
+                iban: text(8)?,
+                description: text(9)?,
+                remittance: text(10)?,
+                reference: text(11)?,
+                bank_code: text(12)?,
+                mandate: text(13)?,
+            },
+        };
+        f(&row, r)?;
     }
-}
-
-/// A row as rules see it: its counterparty is the name the person gave it,
-/// else the clean one.
-const ROW_SQL: &str = "SELECT t.account_id, t.identity, t.booking_date, t.amount_minor, t.scale,
-    coalesce(al.name, t.counterparty_clean), t.counterparty_key, t.counterparty_name, t.counterparty_account,
-    t.description, t.remittance, t.creditor_reference, t.bank_transaction_code, t.mandate, l.category_id, l.reason, l.rule_id
-    FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-    LEFT JOIN aliases al ON al.match_key = t.counterparty_key AND t.counterparty_key <> ''";
-
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
-    let label = match r.get::<_, Option<i64>>(14)? {
-        Some(c) => Some((c, r.get(15)?, r.get(16)?)),
-        None => None,
-    };
-    Ok(Row {
-        account_id: r.get(0)?,
-        identity: r.get(1)?,
-        booking_date: r.get::<_, String>(2)?.parse().ok(),
-        amount: crate::StoredAmount { minor: r.get(3)?, scale: r.get::<_, u32>(4)? }.to_decimal(),
-        clean: r.get(5)?,
-        key: r.get(6)?,
-        raw: r.get(7)?,
-        iban: r.get(8)?,
-        description: r.get(9)?,
-        remittance: r.get(10)?,
-        reference: r.get(11)?,
-        bank_code: r.get(12)?,
-        mandate: r.get(13)?,
-        label,
-    })
+    Ok(())
 }
 
 /// Writes `decision` for a row, recording what it replaces under `batch`.
@@ -231,7 +246,7 @@ fn write_label_only(
                  ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
                  reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
             )?
-            .execute(params![account_id, identity, d.category_id, d.reason, d.rule_id, d.detail, now])?,
+            .execute(params![account_id, identity, d.category_id, d.reason, d.rule_id, &*d.detail, now])?,
         None => tx
             .prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?
             .execute(params![account_id, identity])?,
@@ -284,7 +299,7 @@ impl Store {
             category_id,
             reason: LabelReason::Person,
             rule_id: None,
-            detail: "you".into(),
+            detail: Arc::from("you"),
         });
         let mut changed = 0;
         let mut days = crate::category_days::Deltas::default();
@@ -334,33 +349,59 @@ impl Store {
     pub fn apply_rules(&mut self, dry_run: bool, now: DateTime<Utc>) -> Result<Applied> {
         let rules = self.compiled_rules()?;
         let similar = Similar::load(&self.conn)?;
+        let aliases = self.alias_names()?;
         let now_s = now.to_rfc3339();
         let tx = self.conn.transaction()?;
-        let mut changes: Vec<(i64, String, Option<Decision>)> = Vec::new();
+        // One pass over the rows, reading each in place (no copy unless it
+        // changes); what changes is known from the pass itself, so writing
+        // it takes two statements per row and no lookups.
+        let mut changes: Vec<Change> = Vec::new();
+        let mut days = crate::category_days::Deltas::default();
         let (mut examined, mut recategorised) = (0, 0);
-        {
-            let mut st = tx.prepare(ROW_SQL)?;
-            let mut it = st.query([])?;
-            while let Some(r) = it.next()? {
-                let row = read_row(r)?;
-                examined += 1;
-                if matches!(row.label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
-                    continue;
-                }
-                let d = decide(&rules, &similar, &row.facts(), row.key.as_deref());
-                let (same, same_category) = match (&d, &row.label) {
-                    (None, None) => (true, true),
-                    (Some(d), Some((c, reason, rule))) => {
-                        (d.category_id == *c && d.reason == *reason && d.rule_id == *rule, d.category_id == *c)
-                    }
-                    _ => (false, false),
-                };
-                recategorised += usize::from(!same_category);
-                if !same {
-                    changes.push((row.account_id, row.identity, d));
-                }
+        scan(&tx, &aliases, |row, r| {
+            examined += 1;
+            let label = row.label;
+            if matches!(label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
+                return Ok(());
             }
-        }
+            let d = decide(&rules, &similar, &row.facts, row.key.filter(|k| !k.is_empty()));
+            let same_category = d.as_ref().map(|d| d.category_id) == label.map(|l| l.0);
+            let same = same_category
+                && match (&d, &label) {
+                    (Some(d), Some((_, reason, rule))) => d.reason == *reason && d.rule_id == *rule,
+                    _ => true,
+                };
+            recategorised += usize::from(!same_category);
+            if same || dry_run {
+                return Ok(());
+            }
+            let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or_default()) };
+            if !same_category {
+                days.moved(
+                    &crate::category_days::RowAmount {
+                        account_id: row.account_id,
+                        day: row.booking.to_owned(),
+                        minor: row.minor,
+                        currency: text(19)?.to_owned(),
+                        scale: row.scale,
+                        key: row.key.unwrap_or_default().to_owned(),
+                        clean: row.clean.unwrap_or_default().to_owned(),
+                    },
+                    label.map(|l| l.0),
+                    d.as_ref().map(|d| d.category_id),
+                );
+            }
+            changes.push(Change {
+                account_id: row.account_id,
+                identity: text(1)?.to_owned(),
+                before: match label {
+                    Some((c, reason, rule)) => Some((c, reason, rule, r.get(17)?, r.get(18)?)),
+                    None => None,
+                },
+                after: d,
+            });
+            Ok(())
+        })?;
         let mut out = Applied { examined, changed: recategorised, batch: None };
         if dry_run || changes.is_empty() {
             return Ok(out);
@@ -368,9 +409,39 @@ impl Store {
         // Rows whose reason changes (another rule, the same category) are
         // rewritten too: the reason shown is the rule that decides now.
         let batch = new_batch(&tx, &format!("rules applied: {recategorised} row(s) changed category"), &now_s)?;
-        let mut days = crate::category_days::Deltas::default();
-        for (account_id, identity, d) in &changes {
-            write_label(&tx, &mut days, batch, *account_id, identity, d.as_ref(), &now_s)?;
+        // In the labels' key order: each insert lands next to the last one.
+        changes.sort_unstable_by(|a, b| (a.account_id, &a.identity).cmp(&(b.account_id, &b.identity)));
+        {
+            let mut undo = tx.prepare_cached(
+                "INSERT INTO label_undo (batch_id, account_id, identity, category_id, reason, rule_id, detail, set_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let mut set = tx.prepare_cached(
+                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
+                 reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
+            )?;
+            let mut unset = tx.prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?;
+            for c in &changes {
+                let (category, reason, rule, detail, set_at) = match &c.before {
+                    Some((a, b, r, d, s)) => (Some(*a), Some(*b), *r, Some(d.as_str()), Some(s.as_str())),
+                    None => (None, None, None, None, None),
+                };
+                undo.execute(params![batch, c.account_id, c.identity, category, reason, rule, detail, set_at])?;
+                match &c.after {
+                    Some(d) => set.execute(params![
+                        c.account_id,
+                        c.identity,
+                        d.category_id,
+                        d.reason,
+                        d.rule_id,
+                        &*d.detail,
+                        now_s
+                    ])?,
+                    None => unset.execute(params![c.account_id, c.identity])?,
+                };
+            }
         }
         days.flush(&tx)?;
         tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changes.len() as i64])?;
@@ -379,26 +450,32 @@ impl Store {
         Ok(out)
     }
 
+    /// The names the person gave counterparties, by merge key.
+    pub(crate) fn alias_names(&self) -> Result<HashMap<String, String>> {
+        let mut st = self.conn.prepare_cached("SELECT match_key, name FROM aliases")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// How many rows one rule would categorise (rows the person or a
     /// transfer already decided are not counted), and how many of those
     /// would change category.
     pub fn preview_rule(&self, when: &Conditions, category_id: i64) -> Result<(usize, usize)> {
         let set = RuleSet::new([(0, when)]);
-        let mut st = self.conn.prepare(ROW_SQL)?;
-        let mut it = st.query([])?;
+        let aliases = self.alias_names()?;
         let (mut matched, mut changed) = (0, 0);
-        while let Some(r) = it.next()? {
-            let row = read_row(r)?;
+        scan(&self.conn, &aliases, |row, _| {
             if matches!(row.label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
-                continue;
+                return Ok(());
             }
-            if set.first_match(&row.facts()).is_some() {
+            if set.first_match(&row.facts).is_some() {
                 matched += 1;
                 if row.label.is_none_or(|(c, ..)| c != category_id) {
                     changed += 1;
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok((matched, changed))
     }
 

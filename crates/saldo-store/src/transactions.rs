@@ -185,11 +185,7 @@ impl Store {
             .optional()?
             .flatten();
         // Rules see the name the person gave a counterparty.
-        let aliases: HashMap<String, String> = {
-            let mut st = self.conn.prepare_cached("SELECT match_key, name FROM aliases")?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
+        let aliases = self.alias_names()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some(user) = page.user_context {
             tx.execute(
@@ -418,7 +414,7 @@ impl Store {
                         d.category_id,
                         d.reason,
                         d.rule_id,
-                        d.detail,
+                        &*d.detail,
                         now_s
                     ])? == 1;
                     stats.categorised += u64::from(labelled);
