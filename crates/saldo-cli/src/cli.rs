@@ -289,6 +289,29 @@ pub enum Command {
         #[arg(long, conflicts_with = "json")]
         csv: bool,
     },
+    /// Make a new recovery code and print it once. With a backup, it unlocks
+    /// your data on another computer; the previous code stops working for
+    /// backups made from now on.
+    RecoveryCode,
+    /// Write an encrypted backup (to the backup folder, default
+    /// `<data dir>/backups`) and print its path.
+    Backup {
+        /// Write it into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+    },
+    /// Restore a backup into the data directory (a new computer's, or this
+    /// one's). Asks for the recovery code or the passphrase on the terminal,
+    /// or reads it from standard input — never from the command line. With
+    /// --passphrase-file the restored data is protected by that passphrase,
+    /// else by this computer's keyring. The replaced database is kept aside.
+    Restore {
+        /// The `.saldo-backup` file.
+        file: PathBuf,
+        /// Replace data that changed after the backup was made without asking.
+        #[arg(long)]
+        overwrite_newer: bool,
+    },
     /// Write your data in a format other tools read (streams; any size).
     Export {
         /// csv, json, jsonl, ofx, qif, beancount or ledger (hledger).

@@ -26,8 +26,15 @@ use commands::Ctx;
 use exit::Fail;
 
 async fn run(cli: Cli) -> Result<(), Fail> {
+    if let Command::Restore { file, overwrite_newer } = &cli.command {
+        // No session: there may be no database, or no key for it, yet.
+        return commands::backup::restore(&cli, file, *overwrite_newer).await;
+    }
     let mut ctx = Ctx::open(&cli).await?;
     match cli.command {
+        Command::Restore { .. } => Ok(()), // done above, before any session
+        Command::RecoveryCode => commands::backup::recovery_code(&ctx).await,
+        Command::Backup { to } => commands::backup::backup(&ctx, to.as_deref()),
         Command::Gateway => commands::connect::test_gateway(&mut ctx).await,
         Command::Terms { language } => commands::connect::terms(&mut ctx, &language).await,
         Command::Register { first_name, last_name, email, date_of_birth, phone, accept_terms } => {

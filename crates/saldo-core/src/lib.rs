@@ -6,6 +6,7 @@
 //! ([`manage`]), exporting ([`export`]) and what the overview draws
 //! ([`insights`]). A shell opens everything through one [`session::Session`].
 
+pub mod backup;
 pub mod connect;
 pub mod export;
 pub mod iban;
@@ -76,7 +77,13 @@ impl CoreError {
 
     /// Whether the key (passphrase) does not open the database.
     pub fn is_wrong_key(&self) -> bool {
-        matches!(self, CoreError::Store(saldo_store::StoreError::WrongKey))
+        matches!(
+            self,
+            CoreError::Store(
+                saldo_store::StoreError::WrongKey
+                    | saldo_store::StoreError::Vault(saldo_vault::VaultError::WrongRecoveryCode)
+            )
+        )
     }
 }
 

@@ -193,6 +193,11 @@ impl Session {
         self.protection
     }
 
+    /// Records a change of protection (`backup::switch_to_*`).
+    pub(crate) fn set_protection(&mut self, protection: Protection) {
+        self.protection = protection;
+    }
+
     /// Where per-connection lock files live (shared by every process on this
     /// data directory, R3).
     pub fn lock_dir(&self) -> PathBuf {
@@ -232,6 +237,8 @@ fn db_path(dir: &Path) -> Result<PathBuf> {
 /// passphrase change, a move to the keyring) is finished here.
 pub fn open_store(dir: &Path, key: KeySource, keyring: &dyn SecretStore) -> Result<(Store, Protection)> {
     let db = db_path(dir)?;
+    // A restore killed after its new database was complete: finish it first.
+    crate::backup::finish_interrupted_restore(dir)?;
     let exists = db.exists() && std::fs::metadata(&db).map(|m| m.len() > 0).unwrap_or(false);
     let kdf = PassphraseFile::load(&db)?;
     match key {

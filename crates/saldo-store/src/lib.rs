@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod amount;
+pub mod backup;
 pub mod balances;
 pub mod categories;
 mod category_days;

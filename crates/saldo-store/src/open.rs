@@ -16,7 +16,7 @@ pub struct Store {
     path: PathBuf,
     /// Kept to open more connections to the same file ([`Store::reopen`]);
     /// its `Debug` is redacted and it is never written anywhere.
-    key: DbKey,
+    pub(crate) key: DbKey,
     /// Per account, the fetch in progress in this process: identity
     /// occurrences it has consumed (see `transactions`).
     pub(crate) fetches: std::collections::HashMap<i64, crate::fetch_claims::FetchClaims>,
@@ -76,7 +76,7 @@ fn is_codec_failure(e: &rusqlite::Error) -> bool {
 /// A connection with the key applied and proven: a wrong key is
 /// [`StoreError::WrongKey`], a codec that would not start is said as such
 /// (not as SQLCipher's sentence, which blames the key).
-fn open_keyed(path: &Path, key: &DbKey) -> Result<Connection> {
+pub(crate) fn open_keyed(path: &Path, key: &DbKey) -> Result<Connection> {
     let _serial = KEYING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut attempt = 1;
     loop {

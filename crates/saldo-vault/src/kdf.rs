@@ -56,6 +56,12 @@ impl KdfParams {
 
     /// Derives the database key from a passphrase.
     pub fn derive(&self, passphrase: &Passphrase) -> Result<DbKey, VaultError> {
+        let out = self.derive_bytes(passphrase.expose().as_bytes())?;
+        Ok(DbKey::from_bytes(*out.expose()))
+    }
+
+    /// Argon2id over any secret: 32 bytes (the recovery code's key pair uses it too).
+    pub(crate) fn derive_bytes(&self, secret: &[u8]) -> Result<crate::Sensitive<[u8; 32]>, VaultError> {
         if self.algorithm != "argon2id" || self.version != 19 {
             return Err(VaultError::Kdf(format!("unsupported KDF {} v{}", self.algorithm, self.version)));
         }
@@ -64,13 +70,16 @@ impl KdfParams {
             .map_err(|e| VaultError::Kdf(format!("salt: {e}")))?;
         let params =
             Params::new(self.m_cost, self.t_cost, self.p_cost, Some(32)).map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let mut out = [0u8; 32];
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(passphrase.expose().as_bytes(), &salt, &mut out)
-            .map_err(|e| VaultError::Kdf(e.to_string()))?;
-        let key = DbKey::from_bytes(out);
-        zeroize::Zeroize::zeroize(&mut out);
-        Ok(key)
+        let mut out = crate::Sensitive::new([0u8; 32]);
+        let mut buf = [0u8; 32];
+        let result = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(secret, &salt, &mut buf)
+            .map_err(|e| VaultError::Kdf(e.to_string()));
+        if result.is_ok() {
+            out = crate::Sensitive::new(buf);
+        }
+        zeroize::Zeroize::zeroize(&mut buf);
+        result.map(|()| out)
     }
 }
 

@@ -12,10 +12,12 @@
 mod kdf;
 mod keyring_store;
 pub mod private;
+pub mod recovery;
 mod sensitive;
 
 pub use kdf::{KdfParams, PassphraseFile, KDF_FILE_SUFFIX};
 pub use keyring_store::{KeyringStore, MemoryStore, SecretStore};
+pub use recovery::{RecoveryCode, RecoveryFile, RecoveryPublic, SealedData, SealedKey};
 pub use sensitive::{DbKey, Passphrase, Sensitive};
 
 /// Why the key could not be had.
@@ -52,4 +54,21 @@ pub enum VaultError {
     /// Argon2 rejected its parameters.
     #[error("key derivation failed: {0}")]
     Kdf(String),
+    /// What was typed is not a recovery code (length, a character, the checksum).
+    #[error("this is not a valid recovery code ({0})")]
+    InvalidRecoveryCode(String),
+    /// A well-formed recovery code that is not the one the key was sealed to.
+    #[error("this recovery code does not open it: it is not the code that was current when it was made; nothing was changed")]
+    WrongRecoveryCode,
+    /// A sealed key or sealed data is damaged or of an unknown kind.
+    #[error("sealed key: {0}")]
+    Sealed(String),
+    /// The recovery file is unreadable or damaged.
+    #[error("recovery file {path}: {reason}")]
+    RecoveryFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }

@@ -39,6 +39,34 @@ pub fn create_replacing_stale(tmp: &Path, mode: u32) -> io::Result<File> {
     create_new(tmp, mode)
 }
 
+/// Writes `bytes` to `path` atomically: a private temporary file beside it
+/// (`<path>.tmp`), fsynced, renamed over `path`, the directory fsynced.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = Path::new(&tmp);
+    let mut f = create_replacing_stale(tmp, PRIVATE_MODE)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(tmp, path)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Fsyncs a directory, so a rename in it survives a power cut (a no-op
+/// where directories cannot be opened, e.g. Windows).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 /// Sets a file's permission bits (Unix; elsewhere the OS's own ACLs apply).
 pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
     #[cfg(unix)]

@@ -54,6 +54,11 @@ impl DbKey {
         Some(Self::from_bytes(bytes))
     }
 
+    /// The raw bytes, for sealing the key (`recovery`); never leaves the crate.
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        self.0.expose()
+    }
+
     /// The hex form, for the keyring.
     pub fn to_hex(&self) -> Sensitive<String> {
         Sensitive::new(hex::encode(self.0.expose()))

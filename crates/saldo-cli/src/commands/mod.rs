@@ -1,5 +1,6 @@
 //! One module per area; each command: state → one core call → present.
 
+pub mod backup;
 pub mod connect;
 pub mod data;
 pub mod money;

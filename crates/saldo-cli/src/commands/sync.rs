@@ -43,6 +43,15 @@ pub async fn sync(ctx: &mut Ctx, selection: Selection, scope: Scope) -> Result<(
     if ctx.json {
         print_json(&reports);
     }
+    if daily && reports.iter().any(|r| matches!(r.outcome, Outcome::Completed { .. })) {
+        // The automatic backup of a successful sync day (at most one a day);
+        // its failure never fails the sync.
+        match saldo_core::backup::backup_after_sync(&ctx.session) {
+            Ok(Some(info)) if !ctx.json => println!("Backup: {}", inert(&info.path.display().to_string(), false)),
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: no automatic backup: {}", inert(&e.to_string(), false)),
+        }
+    }
     let failed = reports.iter().filter(|r| matches!(r.outcome, Outcome::Failed { .. })).count();
     let reconnect = reports.iter().filter(|r| matches!(r.outcome, Outcome::NeedsReconnect { .. })).count();
     if failed > 0 {
