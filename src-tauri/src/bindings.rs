@@ -56,6 +56,11 @@ pub fn generate() -> String {
         RuleView::decl(),
         AppliedView::decl(),
         OwnAccountView::decl(),
+        BackupItem::decl(),
+        BackupStatus::decl(),
+        RecoveryCodeView::decl(),
+        BackupToRestore::decl(),
+        RestoreRequest::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (src/bindings.rs). Do not edit.\n\

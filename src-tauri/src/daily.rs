@@ -3,6 +3,7 @@
 //! last 24 hours — unattended, never prompting (a bank that wants SCA leaves
 //! the connection needing a reconnect, which the overview offers). The
 //! decision of what is due is the core's, shared with `saldo sync --due`.
+//! A day with a successful sync also writes the day's backup.
 
 use std::time::Duration;
 
@@ -35,8 +36,24 @@ async fn check(app: &AppHandle) {
         return;
     }
     match run(app, &state, Selection::Due, true).await {
-        Ok(done) if !done.is_empty() => tracing::info!("daily sync: {} connection(s) synced", done.len()),
+        Ok(done) if !done.is_empty() => {
+            tracing::info!("daily sync: {} connection(s) synced", done.len());
+            backup_after_sync(&state).await;
+        }
         Ok(_) => {}
         Err(e) => tracing::warn!("daily sync skipped: {}", e.message),
+    }
+}
+
+/// The automatic backup of a successful sync day (at most one a day, kept
+/// 7 daily, 4 weekly, 12 monthly); its failure never fails the sync and is
+/// logged without the path's contents.
+async fn backup_after_sync(state: &AppState) {
+    let guard = state.session.lock().await;
+    let Some(unlocked) = guard.as_ref() else { return };
+    match saldo_core::backup::backup_after_sync(&unlocked.session) {
+        Ok(Some(info)) => tracing::info!("automatic backup written ({} bytes)", info.bytes),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("no automatic backup: {e}"),
     }
 }

@@ -133,13 +133,17 @@ pub struct Settings {
     /// The app name to give the gateway; `None`: `Saldo/<version>`.
     #[serde(default)]
     pub app_name: Option<String>,
+    /// Lock a passphrase-protected Saldo after this many minutes without
+    /// input (`None`: never).
+    #[serde(default)]
+    pub lock_after_minutes: Option<u32>,
 }
 
 impl Default for Settings {
     /// A new installation: the daily sync on, the system's theme, the
     /// build's name at the gateway.
     fn default() -> Self {
-        Self { auto_sync: true, theme: Theme::System, tpp_id: None, app_name: None }
+        Self { auto_sync: true, theme: Theme::System, tpp_id: None, app_name: None, lock_after_minutes: None }
     }
 }
 
@@ -561,6 +565,88 @@ pub struct ExportResult {
     pub accounts: u32,
     /// Transactions written.
     pub transactions: u64,
+}
+
+/// One backup file.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BackupItem {
+    /// Its path.
+    pub path: String,
+    /// Its file name.
+    pub name: String,
+    /// When it was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// Backups and the recovery code, for Settings.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BackupStatus {
+    /// Whether a recovery code exists (it is never stored; its public half is).
+    pub has_recovery_code: bool,
+    /// Where backups go.
+    pub folder: String,
+    /// How many backups the folder holds.
+    pub count: u32,
+    /// The newest few.
+    pub backups: Vec<BackupItem>,
+}
+
+/// A recovery code, shown once.
+#[derive(Clone, Serialize, TS)]
+pub struct RecoveryCodeView {
+    /// The code, in groups.
+    pub code: String,
+}
+
+impl std::fmt::Debug for RecoveryCodeView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecoveryCodeView { code: <redacted> }")
+    }
+}
+
+/// A backup file chosen for a restore.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct BackupToRestore {
+    /// Its path.
+    pub path: String,
+    /// When it was made.
+    pub created_at: String,
+    /// The Saldo that made it.
+    pub app_version: String,
+    /// Whether the recovery code opens it.
+    pub opens_with_code: bool,
+    /// Whether the passphrase of the time opens it.
+    pub opens_with_passphrase: bool,
+    /// Whether the data here changed after it was made (restoring replaces that).
+    pub replaces_newer: bool,
+}
+
+/// What to restore and how to protect it.
+#[derive(Clone, Deserialize, TS)]
+pub struct RestoreRequest {
+    /// The backup file.
+    pub path: String,
+    /// The recovery code, or the backup's passphrase.
+    pub secret: String,
+    /// A passphrase for the restored data (`None`: the keyring).
+    pub passphrase: Option<String>,
+    /// Replace data here that is newer than the backup.
+    pub overwrite_newer: bool,
+    /// On a first run: demo banks or a gateway.
+    pub mode: Option<Mode>,
+    /// On a first run in gateway mode: its address.
+    pub gateway_url: Option<String>,
+}
+
+impl std::fmt::Debug for RestoreRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestoreRequest")
+            .field("path", &self.path)
+            .field("overwrite_newer", &self.overwrite_newer)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

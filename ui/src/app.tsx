@@ -68,6 +68,21 @@ export function App() {
     return () => void un.then((f) => f());
   }, []);
 
+  // Lock after the chosen minutes without input (passphrase-protected only:
+  // a keyring install would open again by itself).
+  const idleMinutes = status?.phase === "ready" && status.protection === "passphrase" ? status.settings.lock_after_minutes : null;
+  useEffect(() => {
+    if (!idleMinutes) return;
+    let last = Date.now();
+    const seen = () => { last = Date.now(); };
+    const kinds = ["keydown", "pointerdown", "pointermove", "wheel"] as const;
+    kinds.forEach((k) => window.addEventListener(k, seen, { passive: true }));
+    const timer = window.setInterval(() => {
+      if (Date.now() - last >= idleMinutes * 60_000) api.lock().then(setStatus, (e) => setError(asError(e)));
+    }, 15_000);
+    return () => { window.clearInterval(timer); kinds.forEach((k) => window.removeEventListener(k, seen)); };
+  }, [idleMinutes]);
+
   if (!status) {
     return error ? <div class="center"><Banner kind="error" title="Saldo could not start">{error.message}</Banner></div> : <div class="center muted">Opening Saldo…</div>;
   }

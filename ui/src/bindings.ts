@@ -93,7 +93,12 @@ tpp_id: string | null,
 /**
  * The app name to give the gateway; `None`: `Saldo/<version>`.
  */
-app_name: string | null, };
+app_name: string | null, 
+/**
+ * Lock a passphrase-protected Saldo after this many minutes without
+ * input (`None`: never).
+ */
+lock_after_minutes: number | null, };
 
 export type GatewayTest = { 
 /**
@@ -840,3 +845,97 @@ iban: string,
  * Its name.
  */
 name: string | null, };
+
+export type BackupItem = { 
+/**
+ * Its path.
+ */
+path: string, 
+/**
+ * Its file name.
+ */
+name: string, 
+/**
+ * When it was made (RFC 3339, UTC).
+ */
+created_at: string, 
+/**
+ * Its size in bytes.
+ */
+bytes: number, };
+
+export type BackupStatus = { 
+/**
+ * Whether a recovery code exists (it is never stored; its public half is).
+ */
+has_recovery_code: boolean, 
+/**
+ * Where backups go.
+ */
+folder: string, 
+/**
+ * How many backups the folder holds.
+ */
+count: number, 
+/**
+ * The newest few.
+ */
+backups: Array<BackupItem>, };
+
+export type RecoveryCodeView = { 
+/**
+ * The code, in groups.
+ */
+code: string, };
+
+export type BackupToRestore = { 
+/**
+ * Its path.
+ */
+path: string, 
+/**
+ * When it was made.
+ */
+created_at: string, 
+/**
+ * The Saldo that made it.
+ */
+app_version: string, 
+/**
+ * Whether the recovery code opens it.
+ */
+opens_with_code: boolean, 
+/**
+ * Whether the passphrase of the time opens it.
+ */
+opens_with_passphrase: boolean, 
+/**
+ * Whether the data here changed after it was made (restoring replaces that).
+ */
+replaces_newer: boolean, };
+
+export type RestoreRequest = { 
+/**
+ * The backup file.
+ */
+path: string, 
+/**
+ * The recovery code, or the backup's passphrase.
+ */
+secret: string, 
+/**
+ * A passphrase for the restored data (`None`: the keyring).
+ */
+passphrase: string | null, 
+/**
+ * Replace data here that is newer than the backup.
+ */
+overwrite_newer: boolean, 
+/**
+ * On a first run: demo banks or a gateway.
+ */
+mode: Mode | null, 
+/**
+ * On a first run in gateway mode: its address.
+ */
+gateway_url: string | null, };

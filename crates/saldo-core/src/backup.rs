@@ -413,6 +413,14 @@ fn read_header(file: &Path) -> Result<(BackupHeader, u64)> {
     Ok((header, (magic.len() + line.len()) as u64))
 }
 
+/// Whether `typed` (the recovery code, or else the passphrase of the time)
+/// opens the backup `file`: checked before a window closes its database to
+/// restore, so a wrong code changes nothing, not even the window's state.
+pub fn check_secret(file: &Path, typed: &Sensitive<String>) -> Result<()> {
+    let (header, _) = read_header(file)?;
+    unseal(&header, Secret::Typed(Sensitive::new(typed.expose().to_owned()))).map(drop)
+}
+
 /// Whether the install in `data_dir` changed after `created_at` (its
 /// database or write-ahead log was written later): restoring would lose
 /// that, so it needs the person's confirmation.

@@ -16,6 +16,7 @@ pub mod export;
 mod fetch_claims;
 pub mod flows;
 pub mod gaps;
+pub mod imported;
 pub mod labels;
 mod migrations;
 mod open;

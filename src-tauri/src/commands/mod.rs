@@ -2,6 +2,7 @@
 //! the error. One file per area.
 
 pub mod app;
+pub mod backup;
 pub mod connect;
 pub mod data;
 pub mod export;

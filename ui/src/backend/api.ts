@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
+  BackupItem, BackupStatus, BackupToRestore, RecoveryCodeView, RestoreRequest,
   AppliedView, CategoryView, CounterpartyView, LabelStep, OwnAccountView, RuleView, TxView, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
@@ -33,6 +34,13 @@ export const api = {
   unlock: (passphrase: string | null) => call<AppStatus>("unlock", { passphrase }),
   lock: () => call<AppStatus>("lock"),
   saveSettings: (settings: Settings) => call<AppStatus>("save_settings", { settings }),
+  backupStatus: () => call<BackupStatus>("backup_status"),
+  makeRecoveryCode: () => call<RecoveryCodeView>("make_recovery_code"),
+  chooseBackupFolder: () => call<BackupStatus | null>("choose_backup_folder"),
+  backupNow: () => call<BackupItem>("backup_now"),
+  chooseBackupFile: () => call<BackupToRestore | null>("choose_backup_file"),
+  restoreBackup: (request: RestoreRequest) => call<AppStatus>("restore_backup", { request }),
+  changeProtection: (current: string | null, next: string | null) => call<AppStatus>("change_protection", { current, new: next }),
   testGateway: (url: string) => call<GatewayTest>("test_gateway", { url }),
   changeGateway: (mode: Mode, url: string | null) => call<AppStatus>("change_gateway", { mode, url }),
   gatewayTerms: (language: string) => call<TermsView>("gateway_terms", { language }),

@@ -1,8 +1,9 @@
-// Settings: gateway (shown), automatic daily sync, theme, lock.
+// Settings: gateway (shown), automatic daily sync, theme, the key, backups.
 import { useState } from "preact/hooks";
 import type { AppStatus, IpcError, Theme } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
+import { BackupCard, KeyCard } from "./backups";
 
 const THEMES: readonly Theme[] = ["system", "light", "dark"];
 
@@ -50,11 +51,9 @@ export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStat
             <label class="check"><input type="radio" name="theme" checked={s.settings.theme === t} onChange={() => save({ theme: t })} data-theme-choice={t} /> {t === "system" ? "Follow the system" : t[0]?.toUpperCase() + t.slice(1)}</label>
           ))}
         </div>
-        <h2>Security</h2>
-        <p>Your data is encrypted with {s.protection === "passphrase" ? "your passphrase" : "a key in your system keyring"}.</p>
-        <p class="muted small">Data folder: <span class="mono">{s.data_dir}</span></p>
-        {s.protection === "passphrase" && <button data-action="lock" onClick={() => api.lock().then(props.onStatus, (e) => setError(asError(e)))}>Lock now</button>}
       </div>
+      <KeyCard status={s} onStatus={props.onStatus} />
+      <BackupCard status={s} onStatus={props.onStatus} />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import type { AppStatus, IpcError, Mode } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
+import { RestoreForm } from "./backups";
 
 export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void }) {
   const [mode, setMode] = useState<Mode>("sandbox");
@@ -12,6 +13,7 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
   const [pass2, setPass2] = useState("");
   const [error, setError] = useState<IpcError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [restore, setRestore] = useState(false);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -29,6 +31,26 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
       setBusy(false);
     }
   };
+
+  if (restore) {
+    return (
+      <div class="welcome">
+        <div class="card setup" data-testid="setup-restore">
+          <div class="brand big"><span class="logo" aria-hidden="true">S</span> Restore from a backup</div>
+          <p class="muted">Your accounts, history, categories and bank connections come back from the backup. Banks may ask you to reconnect.</p>
+          <p class="small">Banks through: <label class="check inline"><input type="radio" name="rmode" checked={mode === "sandbox"} onChange={() => setMode("sandbox")} /> the demo banks</label>{" "}
+            <label class="check inline"><input type="radio" name="rmode" checked={mode === "gateway"} onChange={() => setMode("gateway")} /> my gateway</label></p>
+          {mode === "gateway" && (
+            <label class="field">Gateway address
+              <input type="url" placeholder="https://gateway.example" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+            </label>
+          )}
+          <RestoreForm status={props.status} mode={mode} gatewayUrl={mode === "gateway" ? url : undefined} onDone={props.onDone} />
+          <button type="button" class="ghost small" onClick={() => setRestore(false)}>Start fresh instead</button>
+        </div>
+      </div>
+    );
+  }
 
   return (
     <div class="welcome">
@@ -71,6 +93,7 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
         </fieldset>
         {error && <Banner kind="error" title="Not set up yet">{error.message}</Banner>}
         <button class="primary wide" type="submit" disabled={busy} data-action="start">{busy ? "Setting up…" : "Start using Saldo"}</button>
+        <button type="button" class="ghost wide" onClick={() => setRestore(true)} data-action="setup-restore">Restore from a backup…</button>
         <p class="muted small">Data folder: {props.status.data_dir}</p>
       </form>
     </div>
