@@ -428,6 +428,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if reset {
         put("export_rss_growth_bytes", json!(peak_rss().saturating_sub(rss_before)));
     }
+    // Nothing lost (issue 16): an online backup of the whole database (the
+    // SQLite backup API, its manifest computed from the copy), and what a
+    // restore does with it before switching: copy it out and verify it
+    // (integrity check, counts and exact sums against the manifest).
+    {
+        let copy = dir.join("backup.db");
+        let (manifest, d) = timed(|| store.backup_to(&copy, now));
+        let manifest = manifest?;
+        put("backup_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
+        put("backup_bytes", json!(file_size(&copy)));
+        let extracted = dir.join("restored.db");
+        let (r, d) = timed(|| -> Result<(), Box<dyn std::error::Error>> {
+            std::fs::copy(&copy, &extracted)?;
+            std::fs::File::open(&extracted)?.sync_all()?;
+            saldo_store::backup::verify(&extracted, &key, &manifest)?;
+            Ok(())
+        });
+        r?;
+        put("restore_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
+        std::fs::remove_file(&copy).ok();
+        std::fs::remove_file(&extracted).ok();
+    }
     // Categorising as rows arrive: the same ingest into a store with the 200 rules.
     {
         let mut ruled = Store::open(&dir.join("ruled.db"), &key)?;

@@ -70,31 +70,36 @@ impl World {
     /// Connects a bank (redirects approved, the first SCA option chosen) and
     /// enables the given accounts (by gateway id; all when empty).
     pub async fn connect(&mut self, connector: i64, enable: &[&str]) -> i64 {
-        let req = request(connector);
-        let mut next = connect::start(&mut self.store, &self.client, &req, Utc::now()).await.unwrap();
-        loop {
-            next = match &next {
-                Next::OpenBrowser { url, .. } => {
-                    let Page::Redirected(cb) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else {
-                        panic!("the sandbox bank redirects back")
-                    };
-                    connect::handle_callback(&mut self.store, &self.client, &cb, Utc::now()).await.unwrap()
-                }
-                Next::ChooseOption { flow_id, options } => {
-                    let key = options.keys().next().unwrap().clone();
-                    connect::choose_option(&mut self.store, &self.client, flow_id, &key, Utc::now()).await.unwrap()
-                }
-                _ => break,
-            };
-        }
-        let Next::Connected { connection_id, .. } = next else { panic!("not connected: {next:?}") };
-        for a in self.store.accounts(Some(connection_id), false).unwrap() {
-            if enable.is_empty() || enable.contains(&a.gateway_id.as_str()) {
-                self.store.set_account_enabled(a.id, true, Utc::now()).unwrap();
-            }
-        }
-        connection_id
+        connect_store(&mut self.store, &self.client, connector, enable).await
     }
+}
+
+/// [`World::connect`] on any store and client (a session's, say).
+pub async fn connect_store(store: &mut Store, client: &GatewayClient, connector: i64, enable: &[&str]) -> i64 {
+    let req = request(connector);
+    let mut next = connect::start(store, client, &req, Utc::now()).await.unwrap();
+    loop {
+        next = match &next {
+            Next::OpenBrowser { url, .. } => {
+                let Page::Redirected(cb) = Browser::new().authorize(url, Decision::Approve).await.unwrap() else {
+                    panic!("the sandbox bank redirects back")
+                };
+                connect::handle_callback(store, client, &cb, Utc::now()).await.unwrap()
+            }
+            Next::ChooseOption { flow_id, options } => {
+                let key = options.keys().next().unwrap().clone();
+                connect::choose_option(store, client, flow_id, &key, Utc::now()).await.unwrap()
+            }
+            _ => break,
+        };
+    }
+    let Next::Connected { connection_id, .. } = next else { panic!("not connected: {next:?}") };
+    for a in store.accounts(Some(connection_id), false).unwrap() {
+        if enable.is_empty() || enable.contains(&a.gateway_id.as_str()) {
+            store.set_account_enabled(a.id, true, Utc::now()).unwrap();
+        }
+    }
+    connection_id
 }
 
 // The external tools that read exports back (see tests/validators).
