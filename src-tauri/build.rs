@@ -42,6 +42,8 @@ const COMMANDS: &[&str] = &[
     "undo_categories",
     "rule_proposals",
     "add_rule",
+    "move_rule",
+    "networth",
     "report",
     "counterparty",
     "rename_counterparty",

@@ -56,6 +56,7 @@ pub fn generate() -> String {
         RuleView::decl(),
         AppliedView::decl(),
         OwnAccountView::decl(),
+        NetWorthView::decl(),
         BackupItem::decl(),
         BackupStatus::decl(),
         RecoveryCodeView::decl(),

@@ -115,6 +115,8 @@ pub fn run() {
             commands::money::undo_categories,
             commands::money::rule_proposals,
             commands::money::add_rule,
+            commands::money::move_rule,
+            commands::money::networth,
             commands::money::report,
             commands::money::counterparty,
             commands::money::rename_counterparty,

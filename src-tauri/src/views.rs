@@ -729,6 +729,21 @@ pub struct RuleForm {
     pub counterparty: Option<String>,
     /// Words in the bank's text.
     pub text: Option<String>,
+    /// Money in or out only (`in` / `out`).
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// At least this much (the amount's size, a decimal string).
+    #[serde(default)]
+    pub min: Option<String>,
+    /// At most this much.
+    #[serde(default)]
+    pub max: Option<String>,
+    /// The counterparty's account number.
+    #[serde(default)]
+    pub iban: Option<String>,
+    /// Only this account.
+    #[serde(default)]
+    pub account: Option<i64>,
 }
 
 /// One line of a report.
@@ -789,6 +804,15 @@ pub struct RuleView {
     pub category: String,
     /// Its conditions in words ("counterparty Albert Heijn, money out").
     pub when: String,
+}
+
+/// Net worth in one currency at each month's end.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct NetWorthView {
+    /// Currency.
+    pub currency: String,
+    /// The month ends (the last one: today), oldest first.
+    pub points: Vec<BalancePoint>,
 }
 
 /// What applying the rules to stored rows does (or would do).

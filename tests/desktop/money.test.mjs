@@ -81,11 +81,15 @@ test("the household is categorised, a rule is proposed from the person's choices
   await click("[data-nav=spending]");
   await $("[data-report-group='Food/Groceries']", 30000);
   await shot("33-spending");
+  // Net worth at each month's end, drawn from the accounts' history.
+  await waitText("[data-testid=networth][data-currency=EUR]", /Net worth in EUR/);
+  const dots = await driver.executeScript("return document.querySelectorAll('[data-testid=networth][data-currency=EUR] circle').length");
+  assert.ok(dots >= 2, `a point per month end: ${dots}`);
   // The rules are listed; one can go; applying them to the past is previewed first.
   const count = async () => (await driver.findElements(By.css("[data-rule]"))).length;
   const rulesBefore = await count();
   assert.ok(rulesBefore > 100, `Saldo's default rules and the added one are listed (${rulesBefore})`);
-  await click("[data-rule] button");
+  await click("[data-rule] button[aria-label^='Delete rule']");
   await waitText(".banner", /deleted; its transactions keep their category/);
   await driver.wait(async () => (await count()) === rulesBefore - 1, 10000, "the rule is gone");
   await click("[data-action=preview-rules]");
@@ -97,6 +101,23 @@ test("the household is categorised, a rule is proposed from the person's choices
   await click("[data-action=add-rule]");
   await waitText(".banner", /Rule added: [1-9]\d* transaction\(s\) filed under Income\/Salary/);
   await driver.wait(async () => (await count()) === rulesBefore, 10000, "the new rule is listed");
+  // The order is the person's: the new rule (last) moves up one place.
+  const order = () => driver.executeScript("return [...document.querySelectorAll('[data-rule]')].map((e) => e.dataset.rule)");
+  const was = await order();
+  await click(`[data-rule='${was.at(-1)}'] [data-action=rule-up]`);
+  await waitText(".banner", /is now tried at place \d+/);
+  await driver.wait(async () => (await order()).at(-2) === was.at(-1), 10000, "the rule moved up one place");
+  assert.deepEqual((await order()).slice(0, -2), was.slice(0, -2), "the others keep their order");
+  // A rule with conditions beyond words: large payments in.
+  await click("[data-testid=rule-more] summary");
+  const dir = await $("[data-field=rule-direction]");
+  await driver.executeScript("arguments[0].value = 'in'; arguments[0].dispatchEvent(new Event('change', { bubbles: true }))", dir);
+  await typeInto("[data-field=rule-min]", "2500");
+  await driver.executeScript("arguments[0].value = 'Income/Salary'; arguments[0].dispatchEvent(new Event('change', { bubbles: true }))", cat);
+  await click("[data-action=add-rule]");
+  await waitText(".banner", /Rule added: \d+ transaction\(s\) filed under Income\/Salary/);
+  await waitText("[data-rule]", /money in, from 2500/);
+  await shot("33b-rules-ordered-and-conditions");
   await click("[data-report-group='Food/Groceries']");
   await waitText("h1", /Transactions/);
   await $("[data-tx]", 30000);

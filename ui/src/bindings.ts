@@ -736,7 +736,27 @@ counterparty: string | null,
 /**
  * Words in the bank's text.
  */
-text: string | null, };
+text: string | null, 
+/**
+ * Money in or out only (`in` / `out`).
+ */
+direction: string | null, 
+/**
+ * At least this much (the amount's size, a decimal string).
+ */
+min: string | null, 
+/**
+ * At most this much.
+ */
+max: string | null, 
+/**
+ * The counterparty's account number.
+ */
+iban: string | null, 
+/**
+ * Only this account.
+ */
+account: number | null, };
 
 export type ReportLineView = { 
 /**
@@ -845,6 +865,16 @@ iban: string,
  * Its name.
  */
 name: string | null, };
+
+export type NetWorthView = { 
+/**
+ * Currency.
+ */
+currency: string, 
+/**
+ * The month ends (the last one: today), oldest first.
+ */
+points: Array<BalancePoint>, };
 
 export type BackupItem = { 
 /**

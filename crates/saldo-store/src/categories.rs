@@ -154,6 +154,31 @@ impl Store {
         Ok(id)
     }
 
+    /// Moves a rule to `position` (1: tried first; past the end: last), the
+    /// others keeping their order. Whether it existed. Rows keep their
+    /// categories until the rules are applied again.
+    pub fn move_rule(&mut self, id: i64, position: i64) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM rules ORDER BY position, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(from) = ids.iter().position(|&r| r == id) else { return Ok(false) };
+        let mut order = ids;
+        order.remove(from);
+        let to = usize::try_from(position.saturating_sub(1)).unwrap_or(0).min(order.len());
+        order.insert(to, id);
+        // Positions are unique only by convention: renumber them all, 1..n.
+        let mut set = tx.prepare("UPDATE rules SET position = ?2 WHERE id = ?1")?;
+        for (i, rule) in order.iter().enumerate() {
+            set.execute(params![rule, i as i64 + 1])?;
+        }
+        drop(set);
+        tx.commit()?;
+        self.rules_cache = RulesCache::default();
+        Ok(true)
+    }
+
     /// Deletes a rule (rows it categorised keep their category until the
     /// rules are applied again). Whether it existed.
     pub fn delete_rule(&mut self, id: i64) -> Result<bool> {

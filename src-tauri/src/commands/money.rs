@@ -55,17 +55,85 @@ pub async fn rule_proposals(state: State<'_>) -> IpcResult<Vec<ProposalView>> {
         .collect())
 }
 
+/// A rule from the window's form: empty fields are no condition; amounts
+/// are exact decimals (a comma is a decimal separator).
+fn rule_def(rule: RuleForm) -> IpcResult<RuleDef> {
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let amount = |v: Option<String>, what: &str| -> IpcResult<Option<rust_decimal::Decimal>> {
+        given(v)
+            .map(|v| {
+                v.replace(',', ".")
+                    .parse::<rust_decimal::Decimal>()
+                    .ok()
+                    .filter(|d| !d.is_sign_negative())
+                    .ok_or_else(|| IpcError::new(IpcCode::Invalid, format!("the {what} amount {v:?} is not a number like 12.50")))
+            })
+            .transpose()
+    };
+    let direction = match given(rule.direction).as_deref() {
+        None => None,
+        Some("in") => Some(saldo_classify::rules::Direction::In),
+        Some("out") => Some(saldo_classify::rules::Direction::Out),
+        Some(other) => return Err(IpcError::new(IpcCode::Invalid, format!("{other:?} is neither in nor out"))),
+    };
+    let when = Conditions {
+        counterparty: given(rule.counterparty),
+        text: given(rule.text),
+        iban: given(rule.iban),
+        min: amount(rule.min, "smallest")?,
+        max: amount(rule.max, "largest")?,
+        direction,
+        account: rule.account,
+        ..Conditions::default()
+    };
+    if when.min.zip(when.max).is_some_and(|(lo, hi)| lo > hi) {
+        return Err(IpcError::new(IpcCode::Invalid, "the smallest amount is larger than the largest"));
+    }
+    if when.is_empty() {
+        return Err(IpcError::new(IpcCode::Invalid, "a rule needs at least one condition"));
+    }
+    Ok(RuleDef { name: rule.name.trim().to_owned(), category: rule.category, when })
+}
+
+/// Net worth over the last twelve months, per currency (enabled accounts,
+/// rebuilt from their history and anchored on the bank's balance).
+#[tauri::command]
+pub async fn networth(state: State<'_>) -> IpcResult<Vec<crate::views::NetWorthView>> {
+    let mut guard = state.session.lock().await;
+    let store = &ready(&mut guard)?.store;
+    let today = Utc::now().date_naive();
+    let mut out: Vec<crate::views::NetWorthView> = Vec::new();
+    for m in saldo_core::money::networth(store, None, today)? {
+        let end = chrono::NaiveDate::parse_from_str(&format!("{}-01", m.month), "%Y-%m-%d")
+            .ok()
+            .and_then(|first| (first + chrono::Months::new(1)).pred_opt())
+            .map_or(today, |last| last.min(today));
+        let point = crate::views::BalancePoint { date: end.to_string(), amount: m.total.to_string() };
+        match out.iter_mut().find(|v| v.currency == m.currency) {
+            Some(v) => v.points.push(point),
+            None => out.push(crate::views::NetWorthView { currency: m.currency, points: vec![point] }),
+        }
+    }
+    Ok(out)
+}
+
+/// Moves a rule (1: tried first).
+#[tauri::command]
+pub async fn move_rule(state: State<'_>, id: i64, position: i64) -> IpcResult<()> {
+    let mut guard = state.session.lock().await;
+    if !ready(&mut guard)?.store.move_rule(id, position)? {
+        return Err(IpcError::new(IpcCode::NotFound, format!("there is no rule {id}")));
+    }
+    Ok(())
+}
+
 /// Adds a rule and applies the rules to every stored row, as one undoable step.
 #[tauri::command]
 pub async fn add_rule(state: State<'_>, rule: RuleForm) -> IpcResult<LabelStep> {
     let mut guard = state.session.lock().await;
     let store = &mut ready(&mut guard)?.store;
     let now = Utc::now();
-    let def = RuleDef {
-        name: rule.name,
-        category: rule.category,
-        when: Conditions { counterparty: rule.counterparty, text: rule.text, ..Conditions::default() },
-    };
+    let def = rule_def(rule)?;
     saldo_core::money::add_rule(store, &def, None, now)?;
     let applied = saldo_core::money::apply(store, false, now)?;
     Ok(LabelStep { step: applied.batch.unwrap_or_default(), changed: applied.changed as u32 })

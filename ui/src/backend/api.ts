@@ -6,7 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
-  BackupItem, BackupStatus, BackupToRestore, RecoveryCodeView, RestoreRequest,
+  NetWorthView, BackupItem, BackupStatus, BackupToRestore, RecoveryCodeView, RestoreRequest,
   AppliedView, CategoryView, CounterpartyView, LabelStep, OwnAccountView, RuleView, TxView, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
@@ -73,6 +73,8 @@ export const api = {
   renameCounterparty: (name: string, to: string) => call<number>("rename_counterparty", { name, to }),
   rules: () => call<RuleView[]>("rules"),
   deleteRule: (id: number) => call<void>("delete_rule", { id }),
+  moveRule: (id: number, position: number) => call<void>("move_rule", { id, position }),
+  networth: () => call<NetWorthView[]>("networth"),
   applyRules: (dryRun: boolean) => call<AppliedView>("apply_rules", { dryRun }),
   transferReview: () => call<TxView[][]>("transfer_review"),
   pairTransfer: (a: number, b: number) => call<number>("pair_transfer", { a, b }),

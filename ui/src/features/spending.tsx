@@ -3,9 +3,10 @@
 // accounts left out unless they ask for the gross flows. Every bar opens
 // the transactions behind it.
 import { useEffect, useState } from "preact/hooks";
-import type { CategoryView, IpcError, ReportLineView, RuleView } from "../bindings";
+import type { CategoryView, IpcError, NetWorthView, ReportLineView, RuleView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Amount, Banner, Empty, Loading } from "./ui";
+import { BalanceChart } from "./charts";
 import type { Drill } from "./transactions";
 
 type Period = "30d" | "year" | "12m" | "all";
@@ -37,7 +38,7 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
   const [notice, setNotice] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const [categories, setCategories] = useState<CategoryView[]>([]);
-  const [draft, setDraft] = useState({ words: "", where: "counterparty", category: "" });
+  const [draft, setDraft] = useState({ words: "", where: "counterparty", category: "", direction: "", min: "", max: "", iban: "" });
 
   useEffect(() => {
     const r = range(period);
@@ -46,18 +47,23 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
   }, [by, period, gross, props.version, tick]);
   useEffect(() => { api.rules().then(setRules, (e) => setError(asError(e))); }, [props.version, tick]);
   useEffect(() => { api.categories().then(setCategories, () => {}); }, [props.version]);
+  const [worth, setWorth] = useState<NetWorthView[]>([]);
+  useEffect(() => { api.networth().then(setWorth, (e) => setError(asError(e))); }, [props.version]);
   // A rule by hand: words of the counterparty or of the text, a category;
   // added last and applied to past transactions as one step (Undo reverts it).
   const addRule = (e: Event) => {
     e.preventDefault();
     const words = draft.words.trim();
-    if (!words || !draft.category) return;
+    const extra = [draft.direction, draft.min.trim(), draft.max.trim(), draft.iban.trim()].some((v) => v !== "");
+    if ((!words && !extra) || !draft.category) return;
+    const name = words || [draft.direction && (draft.direction === "in" ? "Money in" : "Money out"), draft.iban.trim(), draft.min.trim() && `from ${draft.min.trim()}`, draft.max.trim() && `up to ${draft.max.trim()}`].filter(Boolean).join(", ");
     void act(async () => {
       const step = await api.addRule({
-        name: words, category: draft.category,
-        counterparty: draft.where === "counterparty" ? words : null, text: draft.where === "text" ? words : null,
+        name, category: draft.category,
+        counterparty: words && draft.where === "counterparty" ? words : null, text: words && draft.where === "text" ? words : null,
+        direction: draft.direction || null, min: draft.min.trim() || null, max: draft.max.trim() || null, iban: draft.iban.trim() || null, account: null,
       });
-      setDraft({ ...draft, words: "" });
+      setDraft({ ...draft, words: "", direction: "", min: "", max: "", iban: "" });
       return `Rule added: ${step.changed} transaction(s) filed under ${draft.category}. Undo reverts it.`;
     });
   };
@@ -70,6 +76,11 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
       setError(asError(e));
     }
   };
+  // Positions are 1-based: moving up from index i puts the rule at position i.
+  const move = (r: RuleView, position: number) => act(async () => {
+    await api.moveRule(r.id, position);
+    return `Rule ${r.name} is now tried ${position === 1 ? "first" : `at place ${position}`}. Apply to past transactions to refile them.`;
+  });
   const preview = () => act(async () => {
     const a = await api.applyRules(true);
     setPending(a.changed);
@@ -143,6 +154,13 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
           </article>
         );
       })}
+      {worth.map((w) => (
+        <article class="card" data-testid="networth" data-currency={w.currency}>
+          <h2>Net worth in {w.currency}</h2>
+          <p class="muted small">Your synced accounts' balances at each month's end, rebuilt from their history and anchored on what the bank last said.</p>
+          <BalanceChart points={w.points} currency={w.currency} />
+        </article>
+      ))}
       <article class="card rules" data-testid="rules">
         <div class="card-head">
           <h2>Rules</h2>
@@ -157,22 +175,40 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
             <option value="counterparty">Counterparty has the words</option>
             <option value="text">Bank text has the words</option>
           </select>
-          <input aria-label="Words" placeholder="e.g. Bakkerij Jansen" required value={draft.words} onInput={(e) => setDraft({ ...draft, words: e.currentTarget.value })} data-field="rule-words" />
+          <input aria-label="Words" placeholder="e.g. Bakkerij Jansen" value={draft.words} onInput={(e) => setDraft({ ...draft, words: e.currentTarget.value })} data-field="rule-words" />
           <select aria-label="Category of the rule" required value={draft.category} onChange={(e) => setDraft({ ...draft, category: e.currentTarget.value })} data-field="rule-category">
             <option value="">Category…</option>
             {categories.map((c) => <option value={c.path}>{c.path}</option>)}
           </select>
           <button class="primary small" type="submit" data-action="add-rule">Add rule</button>
+          <details class="rule-more small" data-testid="rule-more">
+            <summary>More conditions</summary>
+            <div class="row">
+              <select aria-label="Money in or out" value={draft.direction} onChange={(e) => setDraft({ ...draft, direction: e.currentTarget.value })} data-field="rule-direction">
+                <option value="">Money in or out</option>
+                <option value="out">Money out only</option>
+                <option value="in">Money in only</option>
+              </select>
+              <input aria-label="Smallest amount" inputMode="decimal" placeholder="at least" size={10} value={draft.min} onInput={(e) => setDraft({ ...draft, min: e.currentTarget.value })} data-field="rule-min" />
+              <input aria-label="Largest amount" inputMode="decimal" placeholder="at most" size={10} value={draft.max} onInput={(e) => setDraft({ ...draft, max: e.currentTarget.value })} data-field="rule-max" />
+              <input aria-label="Counterparty account (IBAN)" placeholder="their IBAN" value={draft.iban} onInput={(e) => setDraft({ ...draft, iban: e.currentTarget.value })} data-field="rule-iban" />
+            </div>
+            <p class="muted">Every condition given must hold. Amounts are sizes: 50 means 50 in or out.</p>
+          </details>
         </form>
         <table class="rules-table small">
           <thead><tr><th>Rule</th><th>When</th><th>Category</th><th /></tr></thead>
           <tbody>
-            {rules.map((r) => (
-              <tr data-rule={r.id}>
+            {rules.map((r, i) => (
+              <tr key={r.id} data-rule={r.id}>
                 <td>{r.name}</td>
                 <td class="muted">{r.when}</td>
                 <td>{r.category}</td>
-                <td><button class="ghost small" aria-label={`Delete rule ${r.name}`} onClick={() => remove(r)}>✕</button></td>
+                <td class="rule-actions">
+                  <button class="ghost small" aria-label={`Try rule ${r.name} earlier`} disabled={i === 0} onClick={() => move(r, i)} data-action="rule-up">↑</button>
+                  <button class="ghost small" aria-label={`Try rule ${r.name} later`} disabled={i === rules.length - 1} onClick={() => move(r, i + 2)} data-action="rule-down">↓</button>
+                  <button class="ghost small" aria-label={`Delete rule ${r.name}`} onClick={() => remove(r)}>✕</button>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -147,7 +147,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
   };
   const accept = async (p: ProposalView) => {
     try {
-      const step = await api.addRule({ name: p.counterparty, category: p.category, counterparty: p.counterparty, text: null });
+      const step = await api.addRule({ name: p.counterparty, category: p.category, counterparty: p.counterparty, text: null, direction: null, min: null, max: null, iban: null, account: null });
       setNotice(`Rule added: ${step.changed} transaction(s) of ${p.counterparty} filed under ${p.category}.`);
       setUndoable(true);
       setProposals((ps) => ps.filter((x) => x !== p));
