@@ -339,6 +339,32 @@ pub enum Command {
         #[arg(long, value_name = "ACCOUNT")]
         income_account: Option<String>,
     },
+    /// Import data into an empty install (no connection, account or
+    /// transaction yet): everything is written, or nothing.
+    /// `--format saldo-json` reads Saldo's own export (`json` or `jsonl`).
+    Import {
+        /// What the file holds.
+        #[arg(long, value_enum)]
+        format: ImportFormatArg,
+        /// The file, or `-` for standard input.
+        file: PathBuf,
+    },
+}
+
+/// What `saldo import` reads.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ImportFormatArg {
+    /// Saldo's own export (`saldo export --format json` or `jsonl`).
+    SaldoJson,
+}
+
+impl ImportFormatArg {
+    /// The core's format.
+    pub fn format(self) -> saldo_core::import::ImportFormat {
+        match self {
+            ImportFormatArg::SaldoJson => saldo_core::import::ImportFormat::SaldoJson,
+        }
+    }
 }
 
 /// What `saldo categories` does.

@@ -112,6 +112,7 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             }
             commands::data::export(&ctx, &opts, &output)
         }
+        Command::Import { format, file } => commands::import::import(&mut ctx, format.format(), &file),
     }
 }
 

@@ -205,9 +205,12 @@ pub async fn start(
         // Moving a connection to another gateway: its contexts mean nothing
         // there, so the person starts afresh at this one (the data stays).
         Some(conn) if store.connection(conn)?.and_then(|c| c.gateway).is_some_and(|g| g != client.label()) => None,
-        Some(conn) => Some(
-            store.user_context(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?,
-        ),
+        Some(conn) => match store.user_context(conn)? {
+            Some(user) => Some(user),
+            // Imported from an export: no context was ever here (R5); it
+            // starts afresh, like a new connection of this person.
+            None => crate::onboarding::registration(store, client.label())?.and_then(|r| r.user_context),
+        },
         // A registered person's connections start from the registration's context (R1).
         None => crate::onboarding::registration(store, client.label())?.and_then(|r| r.user_context),
     };

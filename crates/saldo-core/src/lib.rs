@@ -10,6 +10,7 @@ pub mod backup;
 pub mod connect;
 pub mod export;
 pub mod iban;
+pub mod import;
 pub mod insights;
 pub mod loopback;
 pub mod manage;

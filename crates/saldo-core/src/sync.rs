@@ -359,12 +359,18 @@ pub async fn sync_connection(
     let run = store.start_sync_run(conn, scope, opts.trigger, Utc::now())?;
     let mut span = None;
     let elsewhere = connection.gateway.as_deref().filter(|g| *g != client.label());
+    let no_access = store.user_context(conn)?.is_none();
     let result = match elsewhere {
         // Its contexts belong to another gateway: no call is made with them here.
         Some(other) => Ok(Outcome::NeedsReconnect {
             reason: format!(
                 "this connection was made through another gateway ({other}); reconnect it through this one"
             ),
+        }),
+        // Imported from an export (no context ever reached this install): the
+        // bank must be reconnected before any call (R5).
+        None if no_access => Ok(Outcome::NeedsReconnect {
+            reason: "this connection has no bank access here yet (it was imported); reconnect it".into(),
         }),
         None => execute(store, client, conn, connection.connector_id, (run, &mut span), scope, opts).await,
     };

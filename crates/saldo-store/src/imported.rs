@@ -54,6 +54,9 @@ use crate::transactions::day_base;
 use crate::transfers::TRANSFER_CATEGORY;
 use crate::{Result, Store, StoreError, StoredAmount};
 
+/// Rows between two writes of the day sums' deltas.
+const DAYS_FLUSH: u64 = 10_000;
+
 /// What an install already holds: an import goes only into an empty one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Occupancy {
@@ -309,8 +312,8 @@ fn country_of(a: &RestoredAccount) -> Option<String> {
 /// The gateway transaction a row's exported fields describe (what `raw`
 /// holds for a restored row; ingest keeps the bank's own).
 pub fn gateway_transaction(t: &RestoredTx) -> Transaction {
-    let remittance_information = (t.remittance.is_some() || t.creditor_reference.is_some()).then(|| {
-        RemittanceInformation {
+    let remittance_information =
+        (t.remittance.is_some() || t.creditor_reference.is_some()).then(|| RemittanceInformation {
             structured: t.creditor_reference.as_ref().map(|r| StructuredRemittance {
                 creditor_reference_information: Some(CreditorReferenceInformation {
                     kind: None,
@@ -318,8 +321,7 @@ pub fn gateway_transaction(t: &RestoredTx) -> Transaction {
                 }),
             }),
             unstructured: t.remittance.clone(),
-        }
-    });
+        });
     let bank_transaction_code = t.bank_transaction_code.as_deref().map(|code| {
         let part = |p: &str| (!p.is_empty()).then(|| p.to_owned());
         match code.split('-').collect::<Vec<_>>().as_slice() {
@@ -390,7 +392,8 @@ impl Restore<'_> {
         )?;
         if self.countries.get(&a.connection_id) == Some(&false) {
             if let Some(country) = country_of(a) {
-                self.tx.execute("UPDATE connections SET country = ?2 WHERE id = ?1", params![a.connection_id, country])?;
+                self.tx
+                    .execute("UPDATE connections SET country = ?2 WHERE id = ?1", params![a.connection_id, country])?;
                 self.countries.insert(a.connection_id, true);
             }
         }
@@ -442,9 +445,8 @@ impl Restore<'_> {
             let id = match self.categories.get(&so_far) {
                 Some(id) => {
                     if !self.created.contains_key(id) {
-                        inherited = Some(self.tx.query_row("SELECT kind FROM categories WHERE id = ?1", [id], |r| {
-                            r.get(0)
-                        })?);
+                        inherited =
+                            Some(self.tx.query_row("SELECT kind FROM categories WHERE id = ?1", [id], |r| r.get(0))?);
                     }
                     *id
                 }
@@ -549,9 +551,9 @@ impl Restore<'_> {
             .prepare_cached(
                 "INSERT INTO transactions (id, account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor,
                  scale, currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance,
-                 creditor_reference, bank_transaction_code, raw, first_seen_run, last_seen_run, created_at,
+                 creditor_reference, bank_transaction_code, first_seen_run, last_seen_run, created_at,
                  counterparty_clean, counterparty_key, mandate)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL, NULL, ?19, ?20, ?21, NULL)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL, NULL, ?18, ?19, ?20, NULL)",
             )?
             .execute(params![
                 id,
@@ -571,11 +573,12 @@ impl Restore<'_> {
                 t.remittance,
                 t.creditor_reference,
                 t.bank_transaction_code,
-                raw,
                 self.now,
                 clean,
                 party_key,
             ])?;
+        // The bank's JSON beside the row (schema v9).
+        self.tx.prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?.execute(params![id, raw])?;
         // Indexed for search as ingest indexes (see migration v5).
         self.tx
             .prepare_cached(
@@ -606,7 +609,12 @@ impl Restore<'_> {
         );
         let m = self
             .monthly
-            .entry((t.account_id, booking_s.get(..7).unwrap_or(&booking_s).to_owned(), t.currency.clone(), amount.scale))
+            .entry((
+                t.account_id,
+                booking_s.get(..7).unwrap_or(&booking_s).to_owned(),
+                t.currency.clone(),
+                amount.scale,
+            ))
             .or_default();
         if amount.minor > 0 {
             m.0 += amount.minor;
@@ -614,6 +622,11 @@ impl Restore<'_> {
             m.1 += amount.minor;
         }
         self.summary.transactions += 1;
+        // The day sums grow with the distinct (day, category, counterparty)
+        // seen: written now and then, so a million rows need no more memory.
+        if self.summary.transactions.is_multiple_of(DAYS_FLUSH) {
+            std::mem::take(&mut self.days).flush(&self.tx)?;
+        }
         Ok(Written::Stored)
     }
 
@@ -740,5 +753,281 @@ impl Restore<'_> {
         // Categories changed: rules are compiled again on next use.
         *rules_cache = RulesCache::default();
         Ok(summary)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::queries::TxQuery;
+    use crate::reports::{GroupBy, ReportQuery};
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let tmp = tempfile::Builder::new().prefix("saldo-imported-").tempdir().unwrap();
+        let mut s = Store::open(&tmp.path().join("i.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap();
+        s.seed_default_rules(Utc::now()).unwrap();
+        (tmp, s)
+    }
+
+    fn connection() -> RestoredConnection {
+        RestoredConnection { id: 4, connector_id: 201, bank_name: "Huisbank".into() }
+    }
+
+    fn account(id: i64, iban: &str) -> RestoredAccount {
+        RestoredAccount {
+            id,
+            connection_id: 4,
+            gateway_id: format!("G{id}"),
+            iban: Some(iban.into()),
+            description: None,
+            product: None,
+            owner_name: Some("Anna Peeters".into()),
+            bic: None,
+            cash_account_type: None,
+            currency: "EUR".into(),
+            enabled: true,
+            disappeared_at: None,
+        }
+    }
+
+    fn row(account_id: i64, identity: &str, day: &str, amount: &str, name: &str, category: Option<&str>) -> RestoredTx {
+        RestoredTx {
+            account_id,
+            identity: identity.into(),
+            bank_id: identity.strip_prefix("b:").and_then(|i| i.split('#').next()).map(str::to_owned),
+            booking_date: day.parse().unwrap(),
+            value_date: None,
+            amount: Decimal::from_str(amount).unwrap(),
+            currency: "EUR".into(),
+            counterparty_name: Some(name.into()),
+            counterparty_account: None,
+            counterparty_bic: None,
+            description: Some(format!("BETALING {name}")),
+            remittance: None,
+            creditor_reference: None,
+            bank_transaction_code: None,
+            category: category.map(str::to_owned),
+            counterparty_clean: None,
+            transfer_leg: false,
+        }
+    }
+
+    /// The clean name ingest computes for `t` (what a plain export shows).
+    fn shown(mut t: RestoredTx) -> RestoredTx {
+        let debit = t.amount.is_sign_negative();
+        t.counterparty_clean =
+            crate::labels::party_of(debit, t.counterparty_name.as_deref(), None, None, Some("Anna Peeters"))
+                .map(|p| p.clean);
+        t
+    }
+
+    #[test]
+    fn a_restore_goes_only_into_an_empty_install_and_an_unfinished_one_writes_nothing() {
+        let (_tmp, mut s) = store();
+        {
+            let mut r = s.begin_restore(Utc::now()).unwrap().unwrap();
+            r.connection(&connection()).unwrap();
+            r.account(&account(7, "BE68539007547034")).unwrap();
+            let t = row(7, "b:1#0", "2026-01-05", "-3.10", "COLRUYT", Some("Food/Groceries"));
+            assert_eq!(r.transaction(&t).unwrap(), Written::Stored);
+            assert_eq!(r.transaction(&t).unwrap(), Written::Duplicate, "R16: one identity per account");
+            // Dropped without `finish`: a malformed file found here leaves nothing.
+        }
+        assert!(s.occupancy().unwrap().is_empty(), "an unfinished restore writes nothing");
+        assert!(s.balance_history(7).unwrap().is_empty());
+
+        let mut r = s.begin_restore(Utc::now()).unwrap().unwrap();
+        r.connection(&connection()).unwrap();
+        r.account(&account(7, "BE68539007547034")).unwrap();
+        r.transaction(&row(7, "b:1#0", "2026-01-05", "-3.10", "COLRUYT", None)).unwrap();
+        r.finish().unwrap();
+        assert_eq!(s.occupancy().unwrap(), Occupancy { connections: 1, accounts: 1, transactions: 1 });
+        let conn = s.connection(4).unwrap().unwrap();
+        assert_eq!(
+            (conn.status, conn.country.as_str()),
+            (ConnectionStatus::NeedsReconnect, "BE"),
+            "R5: no context travels; the country is the IBAN's"
+        );
+        assert!(s.user_context(4).unwrap().is_none(), "R5: an export holds no secret");
+        match s.begin_restore(Utc::now()).unwrap() {
+            Err(held) => assert_eq!(held.transactions, 1, "a second restore is refused with what is there"),
+            Ok(_) => panic!("a restore into a non-empty install must be refused"),
+        }
+        assert_eq!(s.occupancy().unwrap().transactions, 1, "and changes nothing");
+    }
+
+    #[test]
+    fn restored_rows_are_numbered_summed_and_indexed_as_ingest_does() {
+        let (_tmp, mut s) = store();
+        let mut r = s.begin_restore(Utc::now()).unwrap().unwrap();
+        r.connection(&connection()).unwrap();
+        r.account(&account(1, "BE68539007547034")).unwrap();
+        r.account(&account(2, "BE71096123456769")).unwrap();
+        let rows = [
+            row(1, "b:a#0", "2026-01-05", "-3.10", "COLRUYT", Some("Food/Groceries")),
+            row(1, "f:00ff#0", "2026-01-05", "-3.10", "COLRUYT", Some("Food/Groceries")),
+            row(1, "f:00ff#1", "2026-01-05", "-3.10", "COLRUYT", Some("Food/Groceries")),
+            row(2, "b:c#0", "2026-01-05", "0.005", "Bank", None),
+            row(1, "b:d#0", "2026-02-01", "2500.00", "ACME Belgium NV", Some("Income/Salary")),
+            row(2, "b:e#0", "2026-02-03", "-1070.39", "Marc Claes", Some("Housing/Rent")),
+        ];
+        for t in &rows {
+            let t = shown(t.clone());
+            assert_eq!(r.transaction(&t).unwrap(), Written::Stored, "R16: genuine twins stay two");
+        }
+        r.finish().unwrap();
+
+        let page = s.transactions_page(&TxQuery { limit: 100, ..TxQuery::default() }).unwrap();
+        let mut ids: Vec<i64> = page.rows.iter().map(|t| t.id).collect();
+        ids.sort_unstable();
+        let day = |d: &str| day_base(d.parse().unwrap());
+        assert_eq!(
+            ids,
+            [
+                day("2026-01-05"),
+                day("2026-01-05") + 1,
+                day("2026-01-05") + 2,
+                day("2026-01-05") + 3,
+                day("2026-02-01"),
+                day("2026-02-03")
+            ],
+            "ids are the day's next free number, as ingest gives them"
+        );
+        let found = s.transactions_page(&TxQuery { text: Some("colruyt".into()), limit: 10, ..TxQuery::default() });
+        assert_eq!(found.unwrap().rows.len(), 3, "the full-text index holds restored rows");
+        let monthly = s.monthly(None).unwrap();
+        assert_eq!(
+            monthly.iter().map(|m| (m.month.as_str(), m.income, m.expense)).collect::<Vec<_>>(),
+            [
+                ("2026-01", Decimal::from_str("0.005").unwrap(), Decimal::from_str("-9.30").unwrap()),
+                ("2026-02", Decimal::from_str("2500.00").unwrap(), Decimal::from_str("-1070.39").unwrap()),
+            ],
+            "R17: monthly totals, exact"
+        );
+        for by in [GroupBy::Category, GroupBy::Counterparty, GroupBy::Month] {
+            for gross in [false, true] {
+                let q = ReportQuery { gross, ..ReportQuery::default() };
+                let days = s.report(by, &q).unwrap();
+                assert_eq!(days, s.report_scan(by, &q).unwrap(), "R17: the day sums are the rows' ({by:?})");
+                s.rebuild_category_days().unwrap();
+                assert_eq!(s.report(by, &q).unwrap(), days, "and what a rebuild from the rows gives ({by:?})");
+            }
+        }
+    }
+
+    #[test]
+    fn new_categories_take_their_parents_kind_else_what_their_rows_suggest_and_labels_say_why() {
+        let (_tmp, mut s) = store();
+        let mut r = s.begin_restore(Utc::now()).unwrap().unwrap();
+        r.connection(&connection()).unwrap();
+        r.account(&account(1, "BE68539007547034")).unwrap();
+        let mut leg = row(1, "b:t#0", "2026-01-07", "-500.00", "Anna Peeters", Some("Moves/Savings"));
+        leg.transfer_leg = true;
+        let mut filed = row(1, "b:x#0", "2026-01-08", "-50.00", "Anna Peeters", Some("Transfers"));
+        filed.transfer_leg = true;
+        for t in [
+            row(1, "b:a#0", "2026-01-05", "-3.10", "COLRUYT", Some("Food/Groceries")),
+            row(1, "b:b#0", "2026-01-05", "-4.10", "COLRUYT", Some("Food/Bakery")),
+            row(1, "b:r#0", "2026-01-06", "4.10", "COLRUYT", Some("Food/Bakery")),
+            row(1, "b:g#0", "2026-01-06", "120.00", "Studio Noord", Some("Side/Gigs")),
+            row(1, "b:h#0", "2026-01-06", "-12.00", "Climbing Hall", Some("Hobbies/Climbing")),
+            leg,
+            filed,
+        ] {
+            r.transaction(&t).unwrap();
+        }
+        r.transfer(3, Some((1, "b:t#0")), None).unwrap();
+        r.transfer(4, Some((1, "b:x#0")), None).unwrap();
+        let summary = r.finish().unwrap();
+        assert_eq!(
+            summary.categories, 7,
+            "Food/Bakery, Side, Side/Gigs, Hobbies, Hobbies/Climbing, Moves, Moves/Savings"
+        );
+        let kind = |p: &str| s.category_by_path(p).unwrap().unwrap().kind;
+        assert_eq!(kind("Food/Bakery"), CategoryKind::Expense, "under an existing category: its kind, refunds or not");
+        assert_eq!(kind("Side/Gigs"), CategoryKind::Income, "money in: income");
+        assert_eq!(kind("Side"), CategoryKind::Income, "a new parent counts its children's rows");
+        assert_eq!(kind("Hobbies/Climbing"), CategoryKind::Expense, "money out: expense");
+        assert_eq!(kind("Moves/Savings"), CategoryKind::Transfer, "only transfer legs: a transfer category");
+
+        let reason = |identity: &str| -> (LabelReason, String) {
+            s.conn
+                .query_row("SELECT reason, detail FROM labels WHERE identity = ?1", [identity], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+        };
+        assert_eq!(reason("b:a#0").0, LabelReason::Rule, "the rules give it that category anyway: a rule's label");
+        assert_eq!(reason("b:b#0"), (LabelReason::Person, "you".into()), "another category: the person's choice");
+        assert_eq!(reason("b:x#0").0, LabelReason::Transfer, "a transfer leg filed as a transfer");
+        assert_eq!(reason("b:t#0").0, LabelReason::Person, "a transfer leg the person filed elsewhere");
+        assert_eq!(s.transfers().unwrap().len(), 2, "transfers keep their ids");
+        assert!(s.transfers().unwrap().iter().any(|t| t.id == 3 && t.in_row.is_none()));
+    }
+
+    #[test]
+    fn a_name_the_person_gave_a_counterparty_is_kept_and_becomes_its_alias() {
+        let (_tmp, mut s) = store();
+        let mut r = s.begin_restore(Utc::now()).unwrap().unwrap();
+        r.connection(&connection()).unwrap();
+        r.account(&account(1, "BE68539007547034")).unwrap();
+        let named = |identity: &str, name: &str, shown: Option<&str>| {
+            let mut t = row(1, identity, "2026-01-05", "-3.10", name, None);
+            t.counterparty_clean = shown.map(str::to_owned);
+            t
+        };
+        // Every row of Colruyt's key shows the person's name: an alias.
+        r.transaction(&named("b:1#0", "COLRUYT", Some("My Shop"))).unwrap();
+        r.transaction(&named("b:2#0", "COLRUYT GENT", Some("My Shop"))).unwrap();
+        // Two names for one key: each row keeps its own, no alias.
+        r.transaction(&named("b:3#0", "DELHAIZE", Some("Delhaize"))).unwrap();
+        r.transaction(&named("b:4#0", "DELHAIZE", Some("Other"))).unwrap();
+        let summary = r.finish().unwrap();
+        assert_eq!(summary.aliases, 1, "{summary:?}");
+        let mut shown: Vec<(String, Option<String>)> = Vec::new();
+        s.for_each_transaction::<StoreError>(1, crate::export::DateRange::default(), |t| {
+            shown.push((t.identity, t.counterparty_clean));
+            Ok(())
+        })
+        .unwrap();
+        shown.sort();
+        assert_eq!(
+            shown,
+            [
+                ("b:1#0".to_owned(), Some("My Shop".to_owned())),
+                ("b:2#0".to_owned(), Some("My Shop".to_owned())),
+                ("b:3#0".to_owned(), Some("Delhaize".to_owned())),
+                ("b:4#0".to_owned(), Some("Other".to_owned())),
+            ],
+            "the export shows what the file showed"
+        );
+        assert_eq!(s.alias_names().unwrap().values().collect::<Vec<_>>(), ["My Shop"]);
+    }
+
+    #[test]
+    fn a_restored_rows_raw_is_the_gateway_transaction_its_fields_describe() {
+        let mut t = row(1, "b:9#0", "2026-01-05", "-1.50", "ENGIE", None);
+        t.value_date = Some("2026-01-04".parse().unwrap());
+        t.remittance = Some("Factuur".into());
+        t.creditor_reference = Some("+++123/4567/89012+++".into());
+        t.bank_transaction_code = Some("PMNT-RDDT-ESDD".into());
+        let g = gateway_transaction(&t);
+        assert_eq!(g.id.as_deref(), Some("9"));
+        assert_eq!(g.amount.0, Decimal::from_str("-1.50").unwrap(), "R17: exact");
+        assert_eq!(g.execution_date.map(|d| d.date()), Some(t.booking_date));
+        let code = g.bank_transaction_code.unwrap();
+        assert_eq!(
+            (code.domain.as_deref(), code.family.as_deref(), code.sub_family.as_deref()),
+            (Some("PMNT"), Some("RDDT"), Some("ESDD"))
+        );
+        let reference = g.remittance_information.unwrap().structured.unwrap().creditor_reference_information;
+        assert_eq!(reference.unwrap().reference.as_deref(), Some("+++123/4567/89012+++"));
+        assert_eq!(match_key("b:9#0"), Some("b:9"));
+        assert_eq!(match_key("f:ab#12"), Some("f:ab"));
+        assert_eq!(match_key("b:9"), None);
+        assert_eq!(match_key("#1"), None);
     }
 }

@@ -365,7 +365,7 @@ impl Store {
     /// Everything the bank sent for one transaction (the raw JSON).
     pub fn transaction_raw(&self, id: i64) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.query_row("SELECT raw FROM transactions WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+        Ok(self.conn.query_row("SELECT raw FROM transaction_raw WHERE id = ?1", [id], |r| r.get(0)).optional()?)
     }
 
     /// Monthly income and spending per currency, for one account or all.

@@ -232,14 +232,17 @@ impl Store {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
                  currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
-                 bank_transaction_code, raw, first_seen_run, last_seen_run, created_at, id, counterparty_clean, counterparty_key,
+                 bank_transaction_code, first_seen_run, last_seen_run, created_at, id, counterparty_clean, counterparty_key,
                  mandate)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21, ?22, ?23)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20, ?21, ?22)
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
+            // The bank's JSON beside the row (schema v9).
+            let mut insert_raw = tx.prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?;
             let mut claimed = tx.prepare_cached(
-                "SELECT raw = ?3, amount_minor, scale, currency, booking_date, coalesce(counterparty_key, ''),
-                 coalesce(counterparty_clean, '') FROM transactions WHERE account_id = ?1 AND identity = ?2",
+                "SELECT (SELECT r.raw FROM transaction_raw r WHERE r.id = t.id) = ?3, t.amount_minor, t.scale, t.currency,
+                 t.booking_date, coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, '')
+                 FROM transactions t WHERE t.account_id = ?1 AND t.identity = ?2",
             )?;
             let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
             // What the v2 view `transactions_search` indexes (see migration v5).
@@ -335,7 +338,6 @@ impl Store {
                     remittance,
                     creditor_reference(t),
                     btc,
-                    raw,
                     page.run_id,
                     now_s,
                     id,
@@ -385,6 +387,7 @@ impl Store {
                         }
                     }
                 }
+                insert_raw.execute(params![id, raw])?;
                 index.execute(params![id, t.counterpart_name, t.description, remittance])?;
                 next_id.insert(booking, id + 1);
                 let reference = creditor_reference(t);

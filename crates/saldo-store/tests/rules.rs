@@ -12,7 +12,11 @@ use saldo_store::transactions::PageCommit;
 use support::{now, seeded, store, tx};
 
 fn rule(name: &str, category: &str, text: &str) -> RuleDef {
-    RuleDef { name: name.into(), category: category.into(), when: Conditions { text: Some(text.into()), ..Conditions::default() } }
+    RuleDef {
+        name: name.into(),
+        category: category.into(),
+        when: Conditions { text: Some(text.into()), ..Conditions::default() },
+    }
 }
 
 #[test]
@@ -32,7 +36,10 @@ fn moving_a_rule_changes_which_one_files_a_row() {
     s.commit_page(&PageCommit::new(conn, accts[0], run, &rows), now()).unwrap();
     let id = s.sql().query_row("SELECT id FROM transactions", [], |r| r.get::<_, i64>(0)).unwrap();
     let label = s.label(id).unwrap().unwrap();
-    assert_eq!((label.category.as_str(), label.reason, label.detail.as_str()), ("Food", LabelReason::Rule, "rule Station kiosk"));
+    assert_eq!(
+        (label.category.as_str(), label.reason, label.detail.as_str()),
+        ("Food", LabelReason::Rule, "rule Station kiosk")
+    );
 
     // The person puts "Station" first: the next application files the row under Transport.
     assert!(s.move_rule(b, 1).unwrap());

@@ -126,7 +126,8 @@ pub async fn choose_backup_file(app: AppHandle, state: State<'_>) -> IpcResult<O
     let file = match test_seam("SALDO_RESTORE_PATH") {
         Some(p) => Some(p),
         None => {
-            let dialog = app.dialog().file().set_title("Which backup?").add_filter("Saldo backup", &[backup::EXTENSION]);
+            let dialog =
+                app.dialog().file().set_title("Which backup?").add_filter("Saldo backup", &[backup::EXTENSION]);
             tokio::task::spawn_blocking(move || dialog.blocking_pick_file())
                 .await
                 .map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))?
@@ -158,7 +159,10 @@ pub async fn restore_backup(state: State<'_>, request: RestoreRequest) -> IpcRes
     let protect = match &new_pass {
         Some(p) => Protect::Passphrase(session::new_passphrase(p.clone())?),
         None if !state.keyring_available() => {
-            return Err(IpcError::new(IpcCode::Invalid, "there is no keyring here: choose a passphrase for the restored data"))
+            return Err(IpcError::new(
+                IpcCode::Invalid,
+                "there is no keyring here: choose a passphrase for the restored data",
+            ))
         }
         None => Protect::Keyring,
     };
@@ -185,8 +189,8 @@ pub async fn restore_backup(state: State<'_>, request: RestoreRequest) -> IpcRes
             .await
             .map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))??;
     }
-    let was_keyring = state.session.lock().await.as_ref().map(|u| u.session.protection())
-        == Some(session::Protection::Keyring);
+    let was_keyring =
+        state.session.lock().await.as_ref().map(|u| u.session.protection()) == Some(session::Protection::Keyring);
     state.lock().await;
     let data_dir = state.data_dir.clone();
     let options = RestoreOptions { protect, overwrite_newer: request.overwrite_newer, kdf_costs: test_costs() };
@@ -234,7 +238,10 @@ pub async fn change_protection(state: State<'_>, current: Option<String>, new: O
         match new.filter(|p| !p.is_empty()) {
             Some(p) => backup::switch_to_passphrase(session, Passphrase::new(p)?)?,
             None if !state.keyring_available() => {
-                return Err(IpcError::new(IpcCode::Invalid, "there is no keyring here: a passphrase must protect your data"))
+                return Err(IpcError::new(
+                    IpcCode::Invalid,
+                    "there is no keyring here: a passphrase must protect your data",
+                ))
             }
             None => backup::switch_to_keyring(session)?,
         }

@@ -62,11 +62,9 @@ fn rule_def(rule: RuleForm) -> IpcResult<RuleDef> {
     let amount = |v: Option<String>, what: &str| -> IpcResult<Option<rust_decimal::Decimal>> {
         given(v)
             .map(|v| {
-                v.replace(',', ".")
-                    .parse::<rust_decimal::Decimal>()
-                    .ok()
-                    .filter(|d| !d.is_sign_negative())
-                    .ok_or_else(|| IpcError::new(IpcCode::Invalid, format!("the {what} amount {v:?} is not a number like 12.50")))
+                v.replace(',', ".").parse::<rust_decimal::Decimal>().ok().filter(|d| !d.is_sign_negative()).ok_or_else(
+                    || IpcError::new(IpcCode::Invalid, format!("the {what} amount {v:?} is not a number like 12.50")),
+                )
             })
             .transpose()
     };

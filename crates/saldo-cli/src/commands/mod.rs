@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod connect;
 pub mod data;
+pub mod import;
 pub mod money;
 pub mod sync;
 
