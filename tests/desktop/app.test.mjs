@@ -37,6 +37,11 @@ test("a new user sets up, connects a bank, syncs, browses, exports and disconnec
     await shot("01-setup");
     await click("[data-action=start]");
     await waitText("h1", /Overview/);
+    // The first run offers a recovery code; this test takes it later.
+    await $("[data-action=recovery-later]");
+    await shot("02a-recovery-offer");
+    await click("[data-action=recovery-later]");
+    await driver.wait(async () => (await driver.findElements(By.css(".modal"))).length === 0, 10000, "the offer closes");
     await shot("02-overview-empty");
     assert.ok(fs.existsSync(path.join(dataDir, "saldo.db")), "the encrypted database is created in the data dir");
   });

@@ -4,6 +4,7 @@
 // like app.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { By } from "selenium-webdriver";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -38,6 +39,9 @@ test("a passphrase protects the data: set up, lock, wrong passphrase refused, un
     await shot("13-setup-passphrase");
     await click("[data-action=start]");
     await waitText("h1", /Overview/);
+    // The first run offers a recovery code; this test takes it later.
+    await click("[data-action=recovery-later]");
+    await session.driver.wait(async () => (await session.driver.findElements(By.css(".modal"))).length === 0, 10000, "the offer closes");
     assert.ok(fs.existsSync(path.join(dataDir, "saldo.db.kdf.json")), "the key derivation parameters sit beside the database");
   });
 

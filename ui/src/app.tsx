@@ -9,6 +9,7 @@ import { ConnectionsScreen } from "./features/connections";
 import { AddBank } from "./features/addbank";
 import { ExportScreen } from "./features/export";
 import { SettingsScreen } from "./features/settings";
+import { RecoveryOffer } from "./features/backups";
 import { Banner } from "./features/ui";
 
 export type Screen = "overview" | "transactions" | "spending" | "connections" | "export" | "settings";
@@ -36,6 +37,7 @@ export function App() {
   const [version, setVersion] = useState(0);
   const [accountFilter, setAccountFilter] = useState<number | null>(null);
   const [drill, setDrill] = useState<Drill | null>(null);
+  const [offerRecovery, setOfferRecovery] = useState(false);
 
   const refresh = () => setVersion((v) => v + 1);
 
@@ -86,7 +88,7 @@ export function App() {
   if (!status) {
     return error ? <div class="center"><Banner kind="error" title="Saldo could not start">{error.message}</Banner></div> : <div class="center muted">Opening Saldo…</div>;
   }
-  if (status.phase === "setup") return <Setup status={status} onDone={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />;
+  if (status.phase === "setup") return <Setup status={status} onDone={(s) => { setStatus(s); applyTheme(s.settings.theme); setOfferRecovery(true); }} />;
   if (status.phase === "locked") return <Unlock status={status} onDone={setStatus} />;
 
   const open = (s: Screen, account: number | null = null) => {
@@ -135,6 +137,7 @@ export function App() {
         {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />}
       </main>
       {adding && <AddBank reconnect={adding.reconnect} onClose={() => { setAdding(null); refresh(); }} />}
+      {offerRecovery && <RecoveryOffer onDone={() => setOfferRecovery(false)} />}
     </div>
   );
 }

@@ -31,7 +31,7 @@ function when(rfc3339: string): string {
 }
 
 /** The code, once: it closes only when the person typed it back. */
-function RecoveryCodeDialog(props: { code: string; onDone: () => void }) {
+export function RecoveryCodeDialog(props: { code: string; onDone: () => void }) {
   const [typed, setTyped] = useState("");
   const [nudge, setNudge] = useState(false);
   const ok = sameCode(typed, props.code);
@@ -251,5 +251,29 @@ export function KeyCard(props: { status: AppStatus; onStatus: (s: AppStatus) => 
       )}
       {!open && error && <Banner kind="error" title="Not changed" onClose={() => setError(null)}>{error.message}</Banner>}
     </div>
+  );
+}
+
+/** Right after the first run: offer the recovery code (a restored install
+ *  already has one and is not asked). */
+export function RecoveryOffer(props: { onDone: () => void }) {
+  const [code, setCode] = useState<string | null>(null);
+  const [error, setError] = useState<IpcError | null>(null);
+  const [needed, setNeeded] = useState<boolean | null>(null);
+  useEffect(() => {
+    api.backupStatus().then((b) => { setNeeded(!b.has_recovery_code); if (b.has_recovery_code) props.onDone(); }, () => { setNeeded(false); props.onDone(); });
+  }, []);
+  if (!needed) return null;
+  if (code) return <RecoveryCodeDialog code={code} onDone={props.onDone} />;
+  return (
+    <Modal title="Keep your history safe" onClose={props.onDone}>
+      <p>Banks give only a few months of history again. If this computer is lost or its keyring reset, a recovery code and a backup bring all of it back — on this computer or a new one.</p>
+      <p class="muted small">Saldo shows the code once; you write it down or print it. Backups go to a folder you choose in Settings.</p>
+      {error && <Banner kind="error" title="No code made">{error.message}</Banner>}
+      <div class="row">
+        <button class="primary" data-action="recovery-now" onClick={() => api.makeRecoveryCode().then((c) => setCode(c.code), (e) => setError(asError(e)))}>Make my recovery code</button>
+        <button data-action="recovery-later" onClick={props.onDone}>Later (Settings → Backups)</button>
+      </div>
+    </Modal>
   );
 }

@@ -22,23 +22,53 @@ use saldo_store::export::ExportTx;
 use super::{AccountInfo, Writer};
 use crate::Result;
 
-pub struct Csv;
-
 /// The header row.
 pub const HEADER: &str = "date,value_date,amount,currency,counterparty,counterparty_account,description,remittance,bank_id,bank_transaction_code,account_iban,account_name,bank,transaction_id,category,counterparty_clean,transfer_id";
 
+/// The CSV writer; the account's own cells are written once per account.
+#[derive(Default)]
+pub struct Csv {
+    /// `account_iban,account_name,bank` of the account being written.
+    account_cells: Option<(i64, String)>,
+}
+
 /// A text cell, neutralised and quoted as needed.
 pub fn cell(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
+    let mut out = Vec::with_capacity(s.len() + 2);
+    // Writing into a Vec cannot fail.
+    let _ = write_cell(&mut out, s);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`cell`] written straight to `out` (no allocation when nothing needs quoting).
+fn write_cell(out: &mut dyn Write, s: &str) -> std::io::Result<()> {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = s.contains([',', '"', '\n', '\r']);
+    if quote {
+        out.write_all(b"\"")?;
+    }
+    if formula {
+        out.write_all(b"'")?;
+    }
+    if quote {
+        for (i, part) in s.split('"').enumerate() {
+            if i > 0 {
+                out.write_all(b"\"\"")?;
+            }
+            out.write_all(part.as_bytes())?;
+        }
+        out.write_all(b"\"")
     } else {
-        guarded
+        out.write_all(s.as_bytes())
     }
 }
 
-fn opt(s: &Option<String>) -> String {
-    s.as_deref().map(cell).unwrap_or_default()
+/// An optional text cell, then the separator.
+fn opt(out: &mut dyn Write, s: Option<&str>) -> std::io::Result<()> {
+    if let Some(s) = s {
+        write_cell(out, s)?;
+    }
+    out.write_all(b",")
 }
 
 impl Writer for Csv {
@@ -52,27 +82,37 @@ impl Writer for Csv {
     }
 
     fn transaction(&mut self, out: &mut dyn Write, a: &AccountInfo, t: &ExportTx) -> Result<()> {
-        write!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
-            t.booking_date,
-            t.value_date.map(|d| d.to_string()).unwrap_or_default(),
-            t.amount,
-            cell(&t.currency),
-            opt(&t.counterparty_name),
-            opt(&t.counterparty_account),
-            opt(&t.description),
-            opt(&t.remittance),
-            opt(&t.bank_id),
-            opt(&t.bank_transaction_code),
-            opt(&a.account.iban),
-            cell(&a.label),
-            cell(&a.bank_name),
-            cell(&t.identity),
-            t.category.as_ref().map(|(path, _)| cell(path)).unwrap_or_default(),
-            opt(&t.counterparty_clean),
-            t.transfer.map(|x| x.id.to_string()).unwrap_or_default(),
-        )?;
+        if self.account_cells.as_ref().is_none_or(|(id, _)| *id != a.account.id) {
+            let mut cells = a.account.iban.as_deref().map(cell).unwrap_or_default();
+            cells.push(',');
+            cells.push_str(&cell(&a.label));
+            cells.push(',');
+            cells.push_str(&cell(&a.bank_name));
+            cells.push(',');
+            self.account_cells = Some((a.account.id, cells));
+        }
+        write!(out, "{},", t.booking_date)?;
+        if let Some(d) = t.value_date {
+            write!(out, "{d}")?;
+        }
+        write!(out, ",{},", t.amount)?;
+        opt(out, Some(&t.currency))?;
+        opt(out, t.counterparty_name.as_deref())?;
+        opt(out, t.counterparty_account.as_deref())?;
+        opt(out, t.description.as_deref())?;
+        opt(out, t.remittance.as_deref())?;
+        opt(out, t.bank_id.as_deref())?;
+        opt(out, t.bank_transaction_code.as_deref())?;
+        if let Some((_, cells)) = &self.account_cells {
+            out.write_all(cells.as_bytes())?;
+        }
+        opt(out, Some(&t.identity))?;
+        opt(out, t.category.as_ref().map(|(path, _)| path.as_str()))?;
+        opt(out, t.counterparty_clean.as_deref())?;
+        if let Some(x) = t.transfer {
+            write!(out, "{}", x.id)?;
+        }
+        out.write_all(b"\r\n")?;
         Ok(())
     }
 }

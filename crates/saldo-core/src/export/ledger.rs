@@ -168,11 +168,6 @@ impl Ledger {
         self.dialect == Dialect::Beancount
     }
 
-    /// A double-quoted beancount string.
-    fn quoted(s: &str) -> String {
-        format!("\"{}\"", one_line(s).replace('\\', "\\\\").replace('"', "\\\""))
-    }
-
     fn opening_date(a: &AccountInfo) -> Option<NaiveDate> {
         a.opening?;
         [a.span.first, a.booked_points.first().map(|p| p.date)].into_iter().flatten().min()
@@ -328,15 +323,19 @@ impl Writer for Ledger {
         let (cur, amount) = (&commodity(&t.currency), t.amount);
         let neg = if amount.is_zero() { amount } else { -amount };
         if self.dialect == Dialect::Beancount {
-            let head = match payee {
-                Some(p) => format!("{} {}", Self::quoted(p), Self::quoted(narration)),
-                None => Self::quoted(narration),
-            };
-            writeln!(out, "{} * {head}", t.booking_date)?;
-            if let Some(id) = &t.bank_id {
-                writeln!(out, "  bank_id: {}", Self::quoted(id))?;
+            write!(out, "{} * ", t.booking_date)?;
+            if let Some(p) = payee {
+                write_quoted(out, p)?;
+                out.write_all(b" ")?;
             }
-            writeln!(out, "  saldo_id: {}", Self::quoted(&t.identity))?;
+            write_quoted(out, narration)?;
+            if let Some(id) = &t.bank_id {
+                out.write_all(b"\n  bank_id: ")?;
+                write_quoted(out, id)?;
+            }
+            out.write_all(b"\n  saldo_id: ")?;
+            write_quoted(out, &t.identity)?;
+            out.write_all(b"\n")?;
             if let Some(v) = t.value_date.filter(|v| *v != t.booking_date) {
                 writeln!(out, "  value_date: {v}")?;
             }
@@ -365,6 +364,21 @@ impl Writer for Ledger {
         self.current = None;
         Ok(())
     }
+}
+
+/// `s` on one line as a double-quoted beancount string (backslashes and
+/// quotes escaped), written straight to `out`.
+fn write_quoted(out: &mut dyn Write, s: &str) -> std::io::Result<()> {
+    out.write_all(b"\"")?;
+    let line = one_line(s);
+    let mut rest = line.as_str();
+    while let Some(i) = rest.find(['\\', '"']) {
+        out.write_all(rest[..i].as_bytes())?;
+        out.write_all(if rest.as_bytes()[i] == b'"' { b"\\\"" } else { b"\\\\" })?;
+        rest = &rest[i + 1..];
+    }
+    out.write_all(rest.as_bytes())?;
+    out.write_all(b"\"")
 }
 
 /// A currency as a journal commodity: the stored code, or `XXX` for anything

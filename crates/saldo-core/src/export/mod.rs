@@ -197,7 +197,7 @@ pub fn export(store: &Store, opts: &ExportOptions, out: &mut dyn Write) -> Resul
     }
     let accounts = prepare(store, opts)?;
     let mut writer: Box<dyn Writer> = match opts.format {
-        Format::Csv => Box::new(csv::Csv),
+        Format::Csv => Box::new(csv::Csv::default()),
         Format::Json => Box::new(json::Json::document(opts)),
         Format::Jsonl => Box::new(json::Json::lines(opts)),
         Format::Ofx => Box::new(ofx::Ofx::new(opts)),
