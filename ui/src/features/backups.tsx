@@ -267,7 +267,7 @@ export function RecoveryOffer(props: { onDone: () => void }) {
   if (code) return <RecoveryCodeDialog code={code} onDone={props.onDone} />;
   return (
     <Modal title="Keep your history safe" onClose={props.onDone}>
-      <p>Banks give only a few months of history again. If this computer is lost or its keyring reset, a recovery code and a backup bring all of it back — on this computer or a new one.</p>
+      <p>Your bank gives back only a few months of history if you have to connect it again. If this computer is lost or its keyring reset, a recovery code and a backup bring all of it back — here or on a new computer.</p>
       <p class="muted small">Saldo shows the code once; you write it down or print it. Backups go to a folder you choose in Settings.</p>
       {error && <Banner kind="error" title="No code made">{error.message}</Banner>}
       <div class="row">
