@@ -373,7 +373,7 @@ fn write_quoted(out: &mut dyn Write, s: &str) -> std::io::Result<()> {
     let line = one_line(s);
     let mut rest = line.as_str();
     while let Some(i) = rest.find(['\\', '"']) {
-        out.write_all(rest[..i].as_bytes())?;
+        out.write_all(&rest.as_bytes()[..i])?;
         out.write_all(if rest.as_bytes()[i] == b'"' { b"\\\"" } else { b"\\\\" })?;
         rest = &rest[i + 1..];
     }
