@@ -339,6 +339,20 @@ pub enum Command {
         #[arg(long, value_name = "ACCOUNT")]
         income_account: Option<String>,
     },
+    /// What a bank statement file holds (camt.052/053/054, MT940/MT942, CODA,
+    /// OFX/QFX, QIF, CSV) and whether its balances add up — read only, before
+    /// any import; needs no database.
+    Statement {
+        /// The file.
+        file: PathBuf,
+        /// Its format (default: told from its first bytes): camt, mt940, coda, ofx, qif or csv.
+        #[arg(long)]
+        format: Option<String>,
+        /// For CSV: a built-in bank profile (part of its name, e.g. `n26`) or a
+        /// saved profile (`FILE.json`); default: guessed from the data.
+        #[arg(long)]
+        profile: Option<String>,
+    },
     /// Import data into an empty install (no connection, account or
     /// transaction yet): everything is written, or nothing.
     /// `--format saldo-json` reads Saldo's own export (`json` or `jsonl`).

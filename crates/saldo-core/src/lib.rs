@@ -17,6 +17,7 @@ pub mod manage;
 pub mod money;
 pub mod onboarding;
 pub mod session;
+pub mod statements;
 pub mod sync;
 
 /// Why a use case failed: the core's own vocabulary. Each shell maps it to

@@ -1,0 +1,115 @@
+//! `saldo statement FILE`: what a bank statement file holds and whether its
+//! balances add up, before anything is imported (issue 17). Reads only the
+//! file: no database, no key, no gateway.
+
+use std::path::Path;
+
+use saldo_core::statements::{self, Check, Kind};
+use saldo_statements::Statement;
+use serde::Serialize;
+
+use crate::cli::Cli;
+use crate::exit::Fail;
+use crate::output::{inert, print_json};
+
+#[derive(Serialize)]
+struct Out<'a> {
+    profile: Option<&'a str>,
+    notes: &'a [String],
+    statements: Vec<OutStatement<'a>>,
+}
+
+#[derive(Serialize)]
+struct OutStatement<'a> {
+    #[serde(flatten)]
+    statement: &'a Statement,
+    check: &'a Check,
+}
+
+/// Reads `file` and prints its statements and their balance checks.
+pub fn statement(cli: &Cli, file: &Path, format: Option<&str>, profile: Option<&str>) -> Result<(), Fail> {
+    let kind = format.map(str::parse::<Kind>).transpose()?;
+    let profile = match profile {
+        None => None,
+        Some(p) if p.ends_with(".json") => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| Fail::usage(format!("cannot read the profile {p}: {e}")))?;
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| Fail::usage(format!("the profile {p} is not a CSV profile: {e}")))?,
+            )
+        }
+        Some(name) => Some(statements::builtin_profile(name)?),
+    };
+    let read = statements::read_file(file, kind, profile)?;
+    let checks = statements::check(&read.statements);
+    if cli.json {
+        print_json(&Out {
+            profile: read.profile.as_deref(),
+            notes: &read.notes,
+            statements: read
+                .statements
+                .iter()
+                .zip(&checks)
+                .map(|(statement, check)| OutStatement { statement, check })
+                .collect(),
+        });
+        return Ok(());
+    }
+    if let Some(p) = &read.profile {
+        println!("Read as CSV with the profile {}.", inert(p, false));
+    }
+    if read.statements.is_empty() {
+        println!("The file holds no statement.");
+    }
+    for (s, c) in read.statements.iter().zip(&checks) {
+        let account = s
+            .account
+            .iban
+            .as_deref()
+            .or(s.account.number.as_deref())
+            .or(s.account.name.as_deref())
+            .unwrap_or("an unnamed account");
+        let currency = s.account.currency.as_deref().map(|c| format!(" {}", inert(c, false))).unwrap_or_default();
+        println!(
+            "{:?} · {}{}{}",
+            s.format,
+            inert(account, false),
+            currency,
+            s.id.as_deref().map(|id| format!(" · statement {}", inert(id, false))).unwrap_or_default()
+        );
+        let balance = |b: &Option<saldo_statements::Balance>| {
+            b.as_ref().map_or_else(|| "not given".to_owned(), |b| format!("{} on {}", b.amount, b.date))
+        };
+        println!("  opening {} · closing {}", balance(&s.opening), balance(&s.closing));
+        let pending = if c.pending > 0 { format!(" and {} pending", c.pending) } else { String::new() };
+        println!(
+            "  {} booked entr{}{pending}, summing to {}",
+            c.entries,
+            if c.entries == 1 { "y" } else { "ies" },
+            c.sum
+        );
+        if let (Some(first), Some(last)) = (s.entries.first(), s.entries.last()) {
+            println!(
+                "  from {} to {}",
+                first.booking_date.min(last.booking_date),
+                first.booking_date.max(last.booking_date)
+            );
+        }
+        match c.difference {
+            Some(d) if d.is_zero() => println!("  The balances add up: opening + entries = closing."),
+            Some(d) => println!("  The balances do NOT add up: opening + entries − closing = {d}."),
+            None => println!("  No opening and closing balance to check."),
+        }
+        match c.gap_before {
+            Some(g) if !g.is_zero() => println!(
+                "  Gap: this statement opens {g} away from where the previous one of this account closed (a missing statement, or a wrong sign)."
+            ),
+            _ => {}
+        }
+    }
+    for n in &read.notes {
+        println!("Note: {}", inert(n, false));
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! Bank statement files (issue 17): any supported format read into the one
+//! shape of `saldo_statements`, and what their balances say before anything
+//! is imported — a statement whose opening balance plus its booked entries
+//! is not its closing balance, or a gap between two statements of one
+//! account, is flagged with the exact difference (a missing statement, a
+//! wrong sign).
+
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use saldo_statements::{Format, Statement};
+use saldo_statements_files::csv::CsvProfile;
+use saldo_statements_files::qif::QifOptions;
+use serde::Serialize;
+
+use crate::{CoreError, Result};
+
+/// The file kinds `read` tells apart (camt covers 052/053/054, MT940 covers MT942).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// ISO 20022 camt.052/053/054.
+    Camt,
+    /// SWIFT MT940/MT942.
+    Mt940,
+    /// Belgian CODA.
+    Coda,
+    /// OFX/QFX.
+    Ofx,
+    /// QIF.
+    Qif,
+    /// CSV (needs a column profile: a built-in bank's, a saved one, or a guess).
+    Csv,
+}
+
+impl std::str::FromStr for Kind {
+    type Err = CoreError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "camt" | "camt052" | "camt053" | "camt054" | "camt.052" | "camt.053" | "camt.054" => Self::Camt,
+            "mt940" | "mt942" | "sta" => Self::Mt940,
+            "coda" | "cod" => Self::Coda,
+            "ofx" | "qfx" => Self::Ofx,
+            "qif" => Self::Qif,
+            "csv" => Self::Csv,
+            other => {
+                return Err(CoreError::Invalid(format!(
+                    "unknown statement format {other:?}; use camt, mt940, coda, ofx, qif or csv"
+                )))
+            }
+        })
+    }
+}
+
+/// What the file's first bytes say it is.
+pub fn detect(bytes: &[u8]) -> Kind {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('<') && head.contains("camt.05") {
+        Kind::Camt
+    } else if saldo_statements_files::ofx::sniff(bytes) {
+        Kind::Ofx
+    } else if saldo_statements_files::qif::sniff(bytes) {
+        Kind::Qif
+    } else if trimmed.starts_with("0000") && trimmed.lines().next().is_some_and(|l| l.trim_end().chars().count() >= 120)
+    {
+        Kind::Coda
+    } else if trimmed.starts_with("{1:")
+        || trimmed.starts_with(":20:")
+        || head.contains("\n:20:")
+        || head.contains("\n:25:")
+    {
+        Kind::Mt940
+    } else {
+        Kind::Csv
+    }
+}
+
+/// A file read: its statements and what the reader skipped or guessed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Read {
+    /// The statements, in the file's order.
+    pub statements: Vec<Statement>,
+    /// Notes (an investment account skipped, a balance column that does not add up).
+    pub notes: Vec<String>,
+    /// The CSV profile used, when the file was CSV.
+    pub profile: Option<String>,
+}
+
+/// Reads `bytes` as `kind` (else as detected). A CSV file uses `profile`
+/// (else the built-in bank profile whose name contains `profile_name`,
+/// else a guess from the data).
+pub fn read(bytes: &[u8], kind: Option<Kind>, profile: Option<CsvProfile>) -> Result<Read> {
+    let bad = |e: saldo_statements::ReadError| CoreError::Invalid(format!("the file cannot be read: {e}"));
+    let kind = kind.unwrap_or_else(|| detect(bytes));
+    let plain = |statements| Read { statements, notes: Vec::new(), profile: None };
+    let notes = |n: Vec<saldo_statements_files::Note>| {
+        n.into_iter().map(|n| n.line.map_or(n.message.clone(), |l| format!("line {l}: {}", n.message))).collect()
+    };
+    Ok(match kind {
+        Kind::Camt => plain(saldo_statements_iso::read_camt(bytes).map_err(bad)?),
+        Kind::Mt940 => plain(saldo_statements_iso::read_mt940(bytes).map_err(bad)?),
+        Kind::Coda => plain(saldo_statements_iso::read_coda(bytes).map_err(bad)?),
+        Kind::Ofx => {
+            let r = saldo_statements_files::ofx::read_with_notes(bytes).map_err(bad)?;
+            Read { statements: r.statements, notes: notes(r.notes), profile: None }
+        }
+        Kind::Qif => {
+            let r = saldo_statements_files::qif::read_with_notes(bytes, &QifOptions::default()).map_err(bad)?;
+            Read { statements: r.statements, notes: notes(r.notes), profile: None }
+        }
+        Kind::Csv => {
+            let profile = profile.unwrap_or_else(|| saldo_statements_files::csv::guess_profile(bytes));
+            let r = saldo_statements_files::csv::read_with_notes(bytes, &profile).map_err(bad)?;
+            Read { statements: r.statements, notes: notes(r.notes), profile: Some(profile.name) }
+        }
+    })
+}
+
+/// A built-in CSV profile by (part of) its bank's name, case-insensitive.
+pub fn builtin_profile(name: &str) -> Result<CsvProfile> {
+    let wanted = name.to_lowercase();
+    let all = saldo_statements_files::csv::builtin_profiles()
+        .map_err(|e| CoreError::Local(format!("the built-in CSV profiles are damaged: {e}")))?;
+    let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
+    all.into_iter().find(|p| p.name.to_lowercase().contains(&wanted)).ok_or_else(|| {
+        CoreError::Invalid(format!("no built-in CSV profile matches {name:?}; there are: {}", names.join(", ")))
+    })
+}
+
+/// Reads a file (see [`read`]).
+pub fn read_file(path: &Path, kind: Option<Kind>, profile: Option<CsvProfile>) -> Result<Read> {
+    let bytes = std::fs::read(path).map_err(|e| CoreError::Local(format!("cannot read {}: {e}", path.display())))?;
+    read(&bytes, kind, profile)
+}
+
+/// What one statement's balances say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// The statement's position in the file (0-based).
+    pub statement: usize,
+    /// Its format.
+    pub format: Format,
+    /// Booked entries.
+    pub entries: usize,
+    /// Pending entries (not in the sums).
+    pub pending: usize,
+    /// The exact sum of its booked entries.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub sum: Decimal,
+    /// Opening + booked entries − closing, when both balances are given
+    /// (zero: they add up).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub difference: Option<Decimal>,
+    /// This opening − the previous statement's closing, for consecutive
+    /// statements of the same account (not zero: a statement is missing
+    /// between them, or a sign is wrong).
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub gap_before: Option<Decimal>,
+}
+
+/// Checks every statement's balances, and the chain between consecutive
+/// statements of the same account (R17: exact, no rounding).
+pub fn check(statements: &[Statement]) -> Vec<Check> {
+    let mut out: Vec<Check> = Vec::with_capacity(statements.len());
+    for (i, s) in statements.iter().enumerate() {
+        let booked = s.entries.iter().filter(|e| e.booked);
+        let sum: Decimal = booked.clone().map(|e| e.amount).sum();
+        let entries = booked.count();
+        let difference = s.opening.as_ref().zip(s.closing.as_ref()).map(|(o, c)| o.amount + sum - c.amount);
+        let previous = statements[..i].iter().rev().find(|p| p.account == s.account);
+        let gap_before = previous
+            .and_then(|p| p.closing.as_ref())
+            .zip(s.opening.as_ref())
+            .map(|(closing, opening)| opening.amount - closing.amount);
+        out.push(Check {
+            statement: i,
+            format: s.format,
+            entries,
+            pending: s.entries.len() - entries,
+            sum,
+            difference,
+            gap_before,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use saldo_statements::{AccountRef, Balance, Entry};
+
+    fn statement(opening: &str, amounts: &[&str], closing: &str) -> Statement {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let bal = |a: &str| Some(Balance { date: day, amount: a.parse().unwrap_or_default(), currency: None });
+        Statement {
+            format: Format::Camt053,
+            id: None,
+            account: AccountRef { iban: Some("BE68539007547034".into()), ..AccountRef::default() },
+            opening: bal(opening),
+            closing: bal(closing),
+            entries: amounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Entry {
+                    position: i + 1,
+                    booking_date: day,
+                    amount: a.parse().unwrap_or_default(),
+                    booked: true,
+                    ..Entry::default()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn balances_that_add_up_and_a_missing_statement_are_told_apart_to_the_cent() {
+        let checks = check(&[statement("100.00", &["-20.50", "5"], "84.50"), statement("90.00", &["-0.01"], "89.98")]);
+        assert_eq!(checks[0].difference, Some(Decimal::ZERO), "100 − 20.50 + 5 = 84.50");
+        assert_eq!(checks[0].gap_before, None);
+        assert_eq!(checks[1].gap_before, Some("5.50".parse().unwrap_or_default()), "90.00 opens after 84.50 closed");
+        assert_eq!(checks[1].difference, Some("0.01".parse().unwrap_or_default()), "the exact difference");
+    }
+
+    #[test]
+    fn formats_are_detected_from_their_first_bytes() {
+        assert_eq!(
+            detect(b"<?xml version=\"1.0\"?><Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">"),
+            Kind::Camt
+        );
+        assert_eq!(detect(b":20:STARTUMS\r\n:25:12345678/1234567890\r\n"), Kind::Mt940);
+        assert_eq!(detect(b"{1:F01BANKBEBBAXXX0000000000}{2:I940BANKBEBBXXXXN}{4:\r\n:20:X\r\n"), Kind::Mt940);
+        assert_eq!(detect(b"!Type:Bank\nD1/2/2020\nT-1.00\n^\n"), Kind::Qif);
+        assert_eq!(detect(b"OFXHEADER:100\nDATA:OFXSGML\n<OFX>"), Kind::Ofx);
+        assert_eq!(detect(b"date;amount\n01.02.2026;-1,00\n"), Kind::Csv);
+    }
+}
