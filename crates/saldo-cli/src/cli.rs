@@ -339,6 +339,12 @@ pub enum Command {
         #[arg(long, value_name = "ACCOUNT")]
         income_account: Option<String>,
     },
+    /// The daily sync while Saldo is not running (Linux): a systemd user timer
+    /// that runs `saldo sync --due` once a day on this data directory.
+    Schedule {
+        #[command(subcommand)]
+        action: ScheduleAction,
+    },
     /// What a bank statement file holds (camt.052/053/054, MT940/MT942, CODA,
     /// OFX/QFX, QIF, CSV) and whether its balances add up — read only, before
     /// any import; needs no database.
@@ -574,4 +580,15 @@ fn parse_format(s: &str) -> Result<Format, String> {
 
 fn parse_gateway(s: &str) -> Result<url::Url, String> {
     saldo_core::session::gateway_url(s).map_err(|e| e.to_string())
+}
+
+/// `saldo schedule …`.
+#[derive(Subcommand)]
+pub enum ScheduleAction {
+    /// Write the timer and its service, and start it.
+    Install,
+    /// Stop the timer and delete its units.
+    Remove,
+    /// Whether it is installed.
+    Status,
 }

@@ -30,13 +30,17 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         // No session: there may be no database, or no key for it, yet.
         return commands::backup::restore(&cli, file, *overwrite_newer).await;
     }
+    if let Command::Schedule { action } = &cli.command {
+        // Writes systemd units: no session.
+        return commands::schedule::schedule(&cli, action);
+    }
     if let Command::Statement { file, format, profile } = &cli.command {
         // Reads only the file: no session.
         return commands::statement::statement(&cli, file, format.as_deref(), profile.as_deref());
     }
     let mut ctx = Ctx::open(&cli).await?;
     match cli.command {
-        Command::Restore { .. } | Command::Statement { .. } => Ok(()), // done above, before any session
+        Command::Restore { .. } | Command::Statement { .. } | Command::Schedule { .. } => Ok(()), // done above, before any session
         Command::RecoveryCode => commands::backup::recovery_code(&ctx).await,
         Command::Backup { to } => commands::backup::backup(&ctx, to.as_deref()),
         Command::Gateway => commands::connect::test_gateway(&mut ctx).await,

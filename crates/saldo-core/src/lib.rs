@@ -16,6 +16,7 @@ pub mod loopback;
 pub mod manage;
 pub mod money;
 pub mod onboarding;
+pub mod schedule;
 pub mod session;
 pub mod statements;
 pub mod sync;

@@ -5,6 +5,7 @@ pub mod connect;
 pub mod data;
 pub mod import;
 pub mod money;
+pub mod schedule;
 pub mod statement;
 pub mod sync;
 
