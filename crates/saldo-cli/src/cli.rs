@@ -358,6 +358,14 @@ pub enum Command {
         /// saved profile (`FILE.json`); default: guessed from the data.
         #[arg(long)]
         profile: Option<String>,
+        /// Compare each entry with what is stored (new, already here, or a
+        /// conflict), in the account whose IBAN the statement names — nothing
+        /// is written.
+        #[arg(long = "match")]
+        compare: bool,
+        /// Compare with this account instead (implies --match).
+        #[arg(long)]
+        account: Option<i64>,
     },
     /// Import data into an empty install (no connection, account or
     /// transaction yet): everything is written, or nothing.

@@ -34,13 +34,21 @@ async fn run(cli: Cli) -> Result<(), Fail> {
         // Writes systemd units: no session.
         return commands::schedule::schedule(&cli, action);
     }
-    if let Command::Statement { file, format, profile } = &cli.command {
+    if let Command::Statement { file, format, profile, compare: false, account: None } = &cli.command {
         // Reads only the file: no session.
-        return commands::statement::statement(&cli, file, format.as_deref(), profile.as_deref());
+        return commands::statement::statement(&cli, None, file, format.as_deref(), profile.as_deref(), None);
     }
     let mut ctx = Ctx::open(&cli).await?;
     match cli.command {
-        Command::Restore { .. } | Command::Statement { .. } | Command::Schedule { .. } => Ok(()), // done above, before any session
+        Command::Statement { ref file, ref format, ref profile, account, .. } => commands::statement::statement(
+            &cli,
+            Some(&ctx.session.store),
+            file,
+            format.as_deref(),
+            profile.as_deref(),
+            account,
+        ),
+        Command::Restore { .. } | Command::Schedule { .. } => Ok(()), // done above, before any session
         Command::RecoveryCode => commands::backup::recovery_code(&ctx).await,
         Command::Backup { to } => commands::backup::backup(&ctx, to.as_deref()),
         Command::Gateway => commands::connect::test_gateway(&mut ctx).await,

@@ -4,11 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use saldo_sandbox::psu::{Browser, Decision, Outcome};
 use saldo_store::reports::{GroupBy, ReportQuery};
 
 mod support;
@@ -42,27 +40,9 @@ async fn connect(data: &Path, pass: &Path, connector: &str) {
 
 /// `saldo connect ARGS… --no-browser`, the person approving at the bank.
 async fn connect_with(data: &Path, pass: &Path, args: &[&str]) {
-    let mut child = saldo(data, pass)
-        .arg("connect")
-        .args(args)
-        .arg("--no-browser")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the CLI prints the bank's address").unwrap();
-        if let Some(u) = line.strip_prefix("Continue at your bank: ") {
-            break u.to_owned();
-        }
-    };
-    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
-        panic!("the sandbox bank sends the person back")
-    };
-    reqwest::get(&location).await.unwrap().text().await.unwrap();
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    assert!(child.wait().unwrap().success(), "connect succeeds: {rest:?}");
+    let mut c = saldo(data, pass);
+    c.arg("connect").args(args);
+    support::approve_connect(c).await;
 }
 
 /// The export of an install in `format`, as text.

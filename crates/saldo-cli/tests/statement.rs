@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -83,4 +85,101 @@ fn a_file_that_is_not_a_statement_is_refused_clearly() {
     let o = saldo(&["statement", "--format", "pdf", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown statement format"));
+}
+
+/// `saldo` on a passphrase-protected install (the suite's cheap one).
+fn saldo_at(data: &std::path::Path, pass: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_saldo"));
+    c.arg("--data-dir").arg(data).arg("--passphrase-file").arg(pass);
+    c.env_remove("SALDO_GATEWAY_URL").env_remove("SALDO_DATA_DIR").env_remove("SALDO_PASSPHRASE_FILE");
+    c
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// An MT940 amount: `C`/`D` and a decimal comma.
+fn mt940_amount(amount: &str) -> String {
+    let (mark, digits) = amount.strip_prefix('-').map_or(("C", amount), |a| ("D", a));
+    let digits = if digits.contains('.') { digits.replace('.', ",") } else { format!("{digits},") };
+    format!("{mark}{digits}")
+}
+
+/// Issue 17's preview, read only: a statement file of a synced account is
+/// compared entry by entry with what the bank already sent — rows already
+/// here are recognised, a payment only the file has is new, and an identical
+/// twin of a stored row is new as well (R16: twins stay two); nothing is
+/// written.
+#[tokio::test]
+async fn a_statement_is_compared_with_the_synced_rows_of_its_account_before_any_import() {
+    let (_tmp, data, pass) = support::home();
+    let mut c = saldo_at(&data, &pass);
+    c.args(["connect", "-1"]);
+    support::approve_connect(c).await;
+    let accounts = json_of(&saldo_at(&data, &pass).args(["accounts", "--json"]).output().unwrap());
+    let account =
+        accounts.as_array().unwrap().iter().find(|a| a["iban"].is_string() && a["currency"] == "EUR").unwrap().clone();
+    let id = account["id"].to_string();
+    assert!(saldo_at(&data, &pass).args(["accounts", "enable", &id]).output().unwrap().status.success());
+    assert!(saldo_at(&data, &pass).arg("sync").output().unwrap().status.success());
+    let rows = json_of(
+        &saldo_at(&data, &pass).args(["transactions", "--account", &id, "--limit", "5", "--json"]).output().unwrap(),
+    );
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 5);
+
+    // The bank's own statement of those five days: the five rows, a payment
+    // the API never sent, and a second, identical copy of the first row.
+    let iban = account["iban"].as_str().unwrap();
+    let mut sta = format!(":20:STMT\r\n:25:{iban}\r\n:28C:1/1\r\n:60F:C260101EUR0,00\r\n");
+    let mut line = |date: &str, amount: &str, name: &str| {
+        let d = date.replace('-', "");
+        sta.push_str(&format!(
+            ":61:{}{}{}NTRFNONREF\r\n:86:/NAME/{name}/REMI/x/\r\n",
+            &d[2..],
+            &d[4..],
+            mt940_amount(amount)
+        ));
+    };
+    for r in rows {
+        line(
+            r["booking_date"].as_str().unwrap(),
+            r["amount"].as_str().unwrap(),
+            r["counterparty_name"].as_str().unwrap_or("Someone"),
+        );
+    }
+    line("2026-01-15", "-77.70", "Only In The File");
+    line(
+        rows[0]["booking_date"].as_str().unwrap(),
+        rows[0]["amount"].as_str().unwrap(),
+        rows[0]["counterparty_name"].as_str().unwrap_or("Someone"),
+    );
+    sta.push_str("-\r\n");
+    let file = data.parent().unwrap().join("bank.sta");
+    std::fs::write(&file, sta).unwrap();
+    let all =
+        || json_of(&saldo_at(&data, &pass).args(["transactions", "--limit", "100000", "--json"]).output().unwrap());
+    let before = all();
+
+    let out = json_of(&saldo_at(&data, &pass).args(["--json", "statement", "--match"]).arg(&file).output().unwrap());
+    let s = &out["statements"][0];
+    assert_eq!(s["compared_with"].to_string(), id, "the account whose IBAN the file names");
+    let statuses: Vec<&str> = s["matches"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["known", "known", "known", "known", "known", "new", "new"], "{}", s["matches"]);
+    let ids: Vec<String> = s["matches"].as_array().unwrap()[..5].iter().map(|m| m["id"].to_string()).collect();
+    let stored: Vec<String> = rows.iter().map(|r| r["id"].to_string()).collect();
+    let mut a = ids.clone();
+    let mut b = stored.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "each stored row matched once");
+    assert_eq!(all(), before, "nothing was written");
+
+    let text = String::from_utf8_lossy(
+        &saldo_at(&data, &pass).args(["statement", "--match"]).arg(&file).output().unwrap().stdout,
+    )
+    .into_owned();
+    assert!(text.contains(&format!("Against account {id}: 2 new, 5 already here, 0 to check")), "{text}");
 }

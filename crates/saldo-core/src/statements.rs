@@ -186,6 +186,182 @@ pub fn check(statements: &[Statement]) -> Vec<Check> {
     out
 }
 
+/// A stored row as the matcher sees it.
+#[derive(Clone, Debug)]
+pub struct Stored {
+    /// Its row id.
+    pub id: i64,
+    /// Booking date.
+    pub booking_date: chrono::NaiveDate,
+    /// Exact amount.
+    pub amount: Decimal,
+    /// The counterparty as the bank named it.
+    pub counterparty: Option<String>,
+    /// The bank's id of the row.
+    pub bank_id: Option<String>,
+}
+
+/// What one entry of a file is, against what is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Match {
+    /// Not stored: an import would add it.
+    New,
+    /// Already here (the bank sent it): an import adds nothing.
+    Known {
+        /// The stored row.
+        id: i64,
+    },
+    /// Probably the stored row, but something differs: the person decides.
+    Conflict {
+        /// The stored row.
+        id: i64,
+        /// What differs.
+        why: String,
+    },
+}
+
+/// Days a file's booking date may differ from the bank's for the same
+/// counterparty and amount (files and APIs disagree on weekends and cut-offs).
+pub const DATE_SLACK_DAYS: i64 = 3;
+
+fn party_key(name: Option<&str>) -> String {
+    name.map(|n| saldo_classify::counterparty::key(&saldo_classify::counterparty::normalise(n))).unwrap_or_default()
+}
+
+/// Matches a file's entries (one account) against the stored rows of that
+/// account around their dates. Each stored row matches at most one entry,
+/// so two identical payments in the file and one stored leave one new (R16:
+/// twins stay twins). In order: the bank's reference; the same day and
+/// amount (the same counterparty first); the same amount and counterparty
+/// within [`DATE_SLACK_DAYS`].
+pub fn match_entries(entries: &[saldo_statements::Entry], stored: &[Stored]) -> Vec<Match> {
+    let mut out = vec![Match::New; entries.len()];
+    let mut used = vec![false; stored.len()];
+    let keys: Vec<String> = stored.iter().map(|s| party_key(s.counterparty.as_deref())).collect();
+    // The bank's reference of the entry is the row's bank id.
+    for (i, e) in entries.iter().enumerate() {
+        let Some(r) = e.bank_reference.as_deref().filter(|r| !r.trim().is_empty()) else { continue };
+        if let Some(j) = (0..stored.len()).find(|&j| !used[j] && stored[j].bank_id.as_deref() == Some(r)) {
+            used[j] = true;
+            let s = &stored[j];
+            let near = (s.booking_date - e.booking_date).num_days().abs() <= DATE_SLACK_DAYS;
+            out[i] = if s.amount == e.amount && near {
+                Match::Known { id: s.id }
+            } else {
+                Match::Conflict {
+                    id: s.id,
+                    why: format!("the bank's reference {r} is stored with {} on {}", s.amount, s.booking_date),
+                }
+            };
+        }
+    }
+    // The same day and amount.
+    for (i, e) in entries.iter().enumerate() {
+        if out[i] != Match::New {
+            continue;
+        }
+        let key = party_key(e.counterparty_name.as_deref());
+        let candidates: Vec<usize> = (0..stored.len())
+            .filter(|&j| !used[j] && stored[j].booking_date == e.booking_date && stored[j].amount == e.amount)
+            .collect();
+        let same = candidates.iter().copied().find(|&j| !key.is_empty() && keys[j] == key);
+        let Some(j) = same.or_else(|| candidates.first().copied()) else { continue };
+        used[j] = true;
+        out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == key {
+            Match::Known { id: stored[j].id }
+        } else {
+            Match::Conflict {
+                id: stored[j].id,
+                why: format!(
+                    "stored the same day with the same amount, but from or to {}",
+                    stored[j].counterparty.as_deref().unwrap_or("someone else")
+                ),
+            }
+        };
+    }
+    // The same amount and counterparty a few days apart.
+    for (i, e) in entries.iter().enumerate() {
+        let key = party_key(e.counterparty_name.as_deref());
+        if out[i] != Match::New || key.is_empty() {
+            continue;
+        }
+        let near = (0..stored.len())
+            .filter(|&j| {
+                !used[j]
+                    && stored[j].amount == e.amount
+                    && keys[j] == key
+                    && (stored[j].booking_date - e.booking_date).num_days().abs() <= DATE_SLACK_DAYS
+            })
+            .min_by_key(|&j| (stored[j].booking_date - e.booking_date).num_days().abs());
+        if let Some(j) = near {
+            used[j] = true;
+            out[i] = Match::Known { id: stored[j].id };
+        }
+    }
+    out
+}
+
+/// The stored rows of `account` from `from` to `to` (inclusive), for [`match_entries`].
+pub fn stored_rows(
+    store: &saldo_store::Store,
+    account: i64,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<Stored>> {
+    let mut q = saldo_store::queries::TxQuery {
+        account: Some(account),
+        from: Some(from),
+        to: Some(to),
+        limit: 1000,
+        ..saldo_store::queries::TxQuery::default()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = store.transactions_page(&q)?;
+        for r in &page.rows {
+            let Ok(booking_date) = r.booking_date.parse() else { continue };
+            out.push(Stored {
+                id: r.id,
+                booking_date,
+                amount: r.amount,
+                counterparty: r.counterparty_name.clone(),
+                bank_id: r.bank_id.clone(),
+            });
+        }
+        match page.next {
+            Some(c) => q.after = Some(c),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// The account a statement is for: the one whose IBAN it names, else `explicit`.
+pub fn account_for(store: &saldo_store::Store, s: &Statement, explicit: Option<i64>) -> Result<Option<i64>> {
+    if let Some(id) = explicit {
+        return Ok(Some(id));
+    }
+    let Some(iban) = s.account.iban.as_deref() else { return Ok(None) };
+    Ok(store
+        .accounts(None, true)?
+        .into_iter()
+        .find(|a| a.iban.as_deref().and_then(saldo_statements::compact_iban).as_deref() == Some(iban))
+        .map(|a| a.id))
+}
+
+/// Each entry of a statement against an account's stored rows (a preview:
+/// nothing is written).
+pub fn preview(store: &saldo_store::Store, account: i64, s: &Statement) -> Result<Vec<Match>> {
+    let (Some(first), Some(last)) =
+        (s.entries.iter().map(|e| e.booking_date).min(), s.entries.iter().map(|e| e.booking_date).max())
+    else {
+        return Ok(Vec::new());
+    };
+    let slack = chrono::Days::new(DATE_SLACK_DAYS as u64);
+    let stored = stored_rows(store, account, first - slack, last + slack)?;
+    Ok(match_entries(&s.entries, &stored))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +398,59 @@ mod tests {
         assert_eq!(checks[0].gap_before, None);
         assert_eq!(checks[1].gap_before, Some("5.50".parse().unwrap_or_default()), "90.00 opens after 84.50 closed");
         assert_eq!(checks[1].difference, Some("0.01".parse().unwrap_or_default()), "the exact difference");
+    }
+
+    fn entry(day: u32, amount: &str, party: Option<&str>, reference: Option<&str>) -> Entry {
+        Entry {
+            booking_date: NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default(),
+            amount: amount.parse().unwrap_or_default(),
+            counterparty_name: party.map(str::to_owned),
+            bank_reference: reference.map(str::to_owned),
+            booked: true,
+            ..Entry::default()
+        }
+    }
+
+    fn row(id: i64, day: u32, amount: &str, party: Option<&str>, bank_id: Option<&str>) -> Stored {
+        Stored {
+            id,
+            booking_date: NaiveDate::from_ymd_opt(2026, 3, day).unwrap_or_default(),
+            amount: amount.parse().unwrap_or_default(),
+            counterparty: party.map(str::to_owned),
+            bank_id: bank_id.map(str::to_owned),
+        }
+    }
+
+    /// R16: two identical coffees in the file and one stored: one is known,
+    /// the other is new — never both known, never both new.
+    #[test]
+    fn twins_stay_twins_and_each_stored_row_matches_once() {
+        let entries = [entry(4, "-4.50", Some("Bakery Jansen"), None), entry(4, "-4.50", Some("BAKERY JANSEN"), None)];
+        let m = match_entries(&entries, &[row(7, 4, "-4.50", Some("Bakery Jansen"), None)]);
+        assert_eq!(m, vec![Match::Known { id: 7 }, Match::New]);
+    }
+
+    #[test]
+    fn references_days_apart_and_other_counterparties_are_told_apart() {
+        let entries = [
+            entry(2, "-20.00", Some("Shop"), Some("REF-1")),     // the bank's id
+            entry(5, "-9.99", Some("Streaming Co"), None),       // booked two days later by the API
+            entry(6, "-30.00", Some("Garage Peeters"), None),    // same day and amount, another party
+            entry(7, "-12.00", Some("Pharmacy"), Some("REF-9")), // reference known, amount differs
+            entry(8, "100.00", Some("Employer"), None),          // not stored
+        ];
+        let stored = [
+            row(1, 3, "-20.00", Some("SHOP 123"), Some("REF-1")),
+            row(2, 7, "-9.99", Some("Streaming Co"), None),
+            row(3, 6, "-30.00", Some("Bakery"), None),
+            row(4, 7, "-21.00", Some("Pharmacy"), Some("REF-9")),
+        ];
+        let m = match_entries(&entries, &stored);
+        assert_eq!(m[0], Match::Known { id: 1 });
+        assert_eq!(m[1], Match::Known { id: 2 });
+        assert!(matches!(&m[2], Match::Conflict { id: 3, why } if why.contains("Bakery")), "{:?}", m[2]);
+        assert!(matches!(&m[3], Match::Conflict { id: 4, why } if why.contains("-21.00")), "{:?}", m[3]);
+        assert_eq!(m[4], Match::New);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use saldo_core::statements::{self, Check, Kind};
+use saldo_core::statements::{self, Check, Kind, Match};
 use saldo_statements::Statement;
 use serde::Serialize;
 
@@ -24,10 +24,24 @@ struct OutStatement<'a> {
     #[serde(flatten)]
     statement: &'a Statement,
     check: &'a Check,
+    /// The account compared with, when asked to compare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compared_with: Option<i64>,
+    /// Each entry against what is stored, in the entries' order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matches: Option<Vec<Match>>,
 }
 
-/// Reads `file` and prints its statements and their balance checks.
-pub fn statement(cli: &Cli, file: &Path, format: Option<&str>, profile: Option<&str>) -> Result<(), Fail> {
+/// Reads `file` and prints its statements and their balance checks; with
+/// `store`, each entry against what is stored (read only).
+pub fn statement(
+    cli: &Cli,
+    store: Option<&saldo_store::Store>,
+    file: &Path,
+    format: Option<&str>,
+    profile: Option<&str>,
+    account: Option<i64>,
+) -> Result<(), Fail> {
     let kind = format.map(str::parse::<Kind>).transpose()?;
     let profile = match profile {
         None => None,
@@ -43,6 +57,16 @@ pub fn statement(cli: &Cli, file: &Path, format: Option<&str>, profile: Option<&
     };
     let read = statements::read_file(file, kind, profile)?;
     let checks = statements::check(&read.statements);
+    let mut compared: Vec<(Option<i64>, Option<Vec<Match>>)> = Vec::new();
+    for s in &read.statements {
+        compared.push(match store {
+            None => (None, None),
+            Some(store) => match statements::account_for(store, s, account)? {
+                Some(id) => (Some(id), Some(statements::preview(store, id, s)?)),
+                None => (None, None),
+            },
+        });
+    }
     if cli.json {
         print_json(&Out {
             profile: read.profile.as_deref(),
@@ -51,7 +75,13 @@ pub fn statement(cli: &Cli, file: &Path, format: Option<&str>, profile: Option<&
                 .statements
                 .iter()
                 .zip(&checks)
-                .map(|(statement, check)| OutStatement { statement, check })
+                .zip(&compared)
+                .map(|((statement, check), (compared_with, matches))| OutStatement {
+                    statement,
+                    check,
+                    compared_with: *compared_with,
+                    matches: matches.clone(),
+                })
                 .collect(),
         });
         return Ok(());
@@ -62,7 +92,7 @@ pub fn statement(cli: &Cli, file: &Path, format: Option<&str>, profile: Option<&
     if read.statements.is_empty() {
         println!("The file holds no statement.");
     }
-    for (s, c) in read.statements.iter().zip(&checks) {
+    for ((s, c), (compared_with, matches)) in read.statements.iter().zip(&checks).zip(&compared) {
         let account = s
             .account
             .iban
@@ -100,6 +130,26 @@ pub fn statement(cli: &Cli, file: &Path, format: Option<&str>, profile: Option<&
             Some(d) if d.is_zero() => println!("  The balances add up: opening + entries = closing."),
             Some(d) => println!("  The balances do NOT add up: opening + entries − closing = {d}."),
             None => println!("  No opening and closing balance to check."),
+        }
+        match (store, compared_with, matches) {
+            (Some(_), Some(id), Some(m)) => {
+                let known = m.iter().filter(|x| matches!(x, Match::Known { .. })).count();
+                let new = m.iter().filter(|x| matches!(x, Match::New)).count();
+                println!("  Against account {id}: {new} new, {known} already here, {} to check", m.len() - new - known);
+                for (e, x) in s.entries.iter().zip(m) {
+                    if let Match::Conflict { id, why } = x {
+                        println!(
+                            "    {} {} {}: like row {id}, but {}",
+                            e.booking_date,
+                            e.amount,
+                            inert(e.counterparty_name.as_deref().unwrap_or(""), false),
+                            inert(why, false)
+                        );
+                    }
+                }
+            }
+            (Some(_), _, _) => println!("  No account here has this statement's IBAN: name one with --account ID."),
+            _ => {}
         }
         match c.gap_before {
             Some(g) if !g.is_zero() => println!(

@@ -25,3 +25,30 @@ pub fn cheap_kdf(data: &std::path::Path) {
     let file = saldo_vault::PassphraseFile { current: params, next: None };
     file.save(&data.join(saldo_store::DB_FILE_NAME)).unwrap();
 }
+
+/// Runs a `saldo connect …` command with `--no-browser` on the embedded
+/// sandbox and approves at the bank, as the person would; panics unless the
+/// connection is made.
+pub async fn approve_connect(mut connect: std::process::Command) {
+    use saldo_sandbox::psu::{Browser, Decision, Outcome};
+    use std::io::{BufRead, BufReader};
+    let mut child = connect
+        .arg("--no-browser")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("the CLI prints the bank's address").unwrap();
+        if let Some(u) = line.strip_prefix("Continue at your bank: ") {
+            break u.to_owned();
+        }
+    };
+    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
+        panic!("the sandbox bank sends the person back")
+    };
+    reqwest::get(&location).await.unwrap().text().await.unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success(), "connect succeeds: {rest:?}");
+}
