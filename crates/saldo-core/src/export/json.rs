@@ -95,14 +95,30 @@ impl<'a> BalanceOut<'a> {
     }
 }
 
+/// A value written as its `Display` text, without an intermediate string.
+fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+/// [`display`] for an optional value (`null` when absent).
+fn display_opt<T: std::fmt::Display, S: serde::Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Serialize)]
 struct TxOut<'a> {
     id: &'a str,
     account_id: i64,
     bank_id: Option<&'a str>,
-    booking_date: String,
-    value_date: Option<String>,
-    amount: String,
+    #[serde(serialize_with = "display")]
+    booking_date: chrono::NaiveDate,
+    #[serde(serialize_with = "display_opt")]
+    value_date: Option<chrono::NaiveDate>,
+    #[serde(serialize_with = "display")]
+    amount: rust_decimal::Decimal,
     currency: &'a str,
     counterparty_name: Option<&'a str>,
     counterparty_account: Option<&'a str>,
@@ -122,9 +138,9 @@ impl<'a> TxOut<'a> {
             id: &t.identity,
             account_id,
             bank_id: t.bank_id.as_deref(),
-            booking_date: t.booking_date.to_string(),
-            value_date: t.value_date.map(|d| d.to_string()),
-            amount: t.amount.to_string(),
+            booking_date: t.booking_date,
+            value_date: t.value_date,
+            amount: t.amount,
             currency: &t.currency,
             counterparty_name: t.counterparty_name.as_deref(),
             counterparty_account: t.counterparty_account.as_deref(),
