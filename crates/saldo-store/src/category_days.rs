@@ -56,6 +56,16 @@ impl Deltas {
         e.2 += sign;
     }
 
+    /// Adds another step's deltas to these.
+    pub(crate) fn merge(&mut self, other: Deltas) {
+        for (k, (inn, out, rows)) in other.0 {
+            let e = self.0.entry(k).or_default();
+            e.0 += inn;
+            e.1 += out;
+            e.2 += rows;
+        }
+    }
+
     /// Moves a row from one category to another.
     pub(crate) fn moved(&mut self, row: &RowAmount, from: Option<i64>, to: Option<i64>) {
         if from != to {

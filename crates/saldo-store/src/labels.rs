@@ -150,6 +150,74 @@ struct Change {
     after: Option<Decision>,
 }
 
+/// How many slices of the id range [`Store::apply_rules`] hands out.
+const SLICES: i64 = 64;
+
+/// What one slice of the rows decided.
+struct Slice {
+    examined: usize,
+    recategorised: usize,
+    changes: Vec<Change>,
+    days: crate::category_days::Deltas,
+}
+
+/// Reads the rows of `ids` and decides each (see [`Store::apply_rules`]).
+fn decide_slice(
+    conn: &rusqlite::Connection,
+    ids: (i64, i64),
+    rules: &CompiledRules,
+    similar: &Similar,
+    aliases: &HashMap<String, String>,
+    dry_run: bool,
+) -> Result<Slice> {
+    let mut out = Slice { examined: 0, recategorised: 0, changes: Vec::new(), days: Default::default() };
+    scan_ids(conn, aliases, ids, |row, r| {
+        out.examined += 1;
+        let label = row.label;
+        if matches!(label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
+            return Ok(());
+        }
+        let d = decide(rules, similar, &row.facts, row.key.filter(|k| !k.is_empty()));
+        let same_category = d.as_ref().map(|d| d.category_id) == label.map(|l| l.0);
+        let same = same_category
+            && match (&d, &label) {
+                (Some(d), Some((_, reason, rule))) => d.reason == *reason && d.rule_id == *rule,
+                _ => true,
+            };
+        out.recategorised += usize::from(!same_category);
+        if same || dry_run {
+            return Ok(());
+        }
+        let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or_default()) };
+        if !same_category {
+            out.days.moved(
+                &crate::category_days::RowAmount {
+                    account_id: row.account_id,
+                    day: row.booking.to_owned(),
+                    minor: row.minor,
+                    currency: text(19)?.to_owned(),
+                    scale: row.scale,
+                    key: row.key.unwrap_or_default().to_owned(),
+                    clean: row.clean.unwrap_or_default().to_owned(),
+                },
+                label.map(|l| l.0),
+                d.as_ref().map(|d| d.category_id),
+            );
+        }
+        out.changes.push(Change {
+            account_id: row.account_id,
+            identity: text(1)?.to_owned(),
+            before: match label {
+                Some((c, reason, rule)) => Some((c, reason, rule, r.get(17)?, r.get(18)?)),
+                None => None,
+            },
+            after: d,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// One row as the rules see it, read in place by [`scan`].
 struct Scanned<'a> {
     account_id: i64,
@@ -169,10 +237,20 @@ struct Scanned<'a> {
 fn scan(
     conn: &rusqlite::Connection,
     aliases: &HashMap<String, String>,
+    f: impl FnMut(&Scanned<'_>, &rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    scan_ids(conn, aliases, (i64::MIN, i64::MAX), f)
+}
+
+/// [`scan`] over the rows whose id is in `ids` (inclusive).
+fn scan_ids(
+    conn: &rusqlite::Connection,
+    aliases: &HashMap<String, String>,
+    ids: (i64, i64),
     mut f: impl FnMut(&Scanned<'_>, &rusqlite::Row<'_>) -> Result<()>,
 ) -> Result<()> {
-    let mut st = conn.prepare(APPLY_SQL)?;
-    let mut it = st.query([])?;
+    let mut st = conn.prepare_cached(&format!("{APPLY_SQL} WHERE t.id BETWEEN ?1 AND ?2"))?;
+    let mut it = st.query(params![ids.0, ids.1])?;
     while let Some(r) = it.next()? {
         let text = |i: usize| -> rusqlite::Result<Option<&str>> { Ok(r.get_ref(i)?.as_str_or_null()?) };
         let account_id: i64 = r.get(0)?;
@@ -351,67 +429,55 @@ impl Store {
         let similar = Similar::load(&self.conn)?;
         let aliases = self.alias_names()?;
         let now_s = now.to_rfc3339();
-        let tx = self.conn.transaction()?;
-        // One pass over the rows, reading each in place (no copy unless it
-        // changes); what changes is known from the pass itself, so writing
-        // it takes two statements per row and no lookups.
-        let mut changes: Vec<Change> = Vec::new();
-        let mut days = crate::category_days::Deltas::default();
-        let (mut examined, mut recategorised) = (0, 0);
-        scan(&tx, &aliases, |row, r| {
-            examined += 1;
-            let label = row.label;
-            if matches!(label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
-                return Ok(());
-            }
-            let d = decide(&rules, &similar, &row.facts, row.key.filter(|k| !k.is_empty()));
-            let same_category = d.as_ref().map(|d| d.category_id) == label.map(|l| l.0);
-            let same = same_category
-                && match (&d, &label) {
-                    (Some(d), Some((_, reason, rule))) => d.reason == *reason && d.rule_id == *rule,
-                    _ => true,
-                };
-            recategorised += usize::from(!same_category);
-            if same || dry_run {
-                return Ok(());
-            }
-            let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or_default()) };
-            if !same_category {
-                days.moved(
-                    &crate::category_days::RowAmount {
-                        account_id: row.account_id,
-                        day: row.booking.to_owned(),
-                        minor: row.minor,
-                        currency: text(19)?.to_owned(),
-                        scale: row.scale,
-                        key: row.key.unwrap_or_default().to_owned(),
-                        clean: row.clean.unwrap_or_default().to_owned(),
-                    },
-                    label.map(|l| l.0),
-                    d.as_ref().map(|d| d.category_id),
-                );
-            }
-            changes.push(Change {
-                account_id: row.account_id,
-                identity: text(1)?.to_owned(),
-                before: match label {
-                    Some((c, reason, rule)) => Some((c, reason, rule, r.get(17)?, r.get(18)?)),
-                    None => None,
-                },
-                after: d,
-            });
-            Ok(())
+        // The write lock first: nothing changes between what the readers
+        // below see (the last commit) and what this step writes.
+        let tx = self.conn.transaction_with_behavior(if dry_run {
+            rusqlite::TransactionBehavior::Deferred
+        } else {
+            rusqlite::TransactionBehavior::Immediate
         })?;
-        let mut out = Applied { examined, changed: recategorised, batch: None };
-        if dry_run || changes.is_empty() {
-            return Ok(out);
-        }
-        // Rows whose reason changes (another rule, the same category) are
-        // rewritten too: the reason shown is the rule that decides now.
-        let batch = new_batch(&tx, &format!("rules applied: {recategorised} row(s) changed category"), &now_s)?;
-        // In the labels' key order: each insert lands next to the last one.
-        changes.sort_unstable_by(|a, b| (a.account_id, &a.identity).cmp(&(b.account_id, &b.identity)));
-        {
+        let range: (Option<i64>, Option<i64>) =
+            tx.query_row("SELECT min(id), max(id) FROM transactions", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (Some(lo), Some(hi)) = range else { return Ok(Applied::default()) };
+        let batch = if dry_run { None } else { Some(new_batch(&tx, "rules applied", &now_s)?) };
+        // Rows are read and decided on other connections, one slice of the
+        // id range at a time by whichever reader is free (both cores busy
+        // whatever the history's shape), while this connection writes the
+        // changes as they come.
+        let step = ((hi - lo) / SLICES).saturating_add(1);
+        let next = std::sync::atomic::AtomicI64::new(lo);
+        let readers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get).clamp(1, 4);
+        let (path, key) = (&self.path, &self.key);
+        let mut out = Applied::default();
+        let mut written = 0usize;
+        let mut days = crate::category_days::Deltas::default();
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, recv) = std::sync::mpsc::sync_channel::<Result<Slice>>(readers * 2);
+            for _ in 0..readers {
+                let send = send.clone();
+                let (rules, similar, aliases, next) = (&rules, &similar, &aliases, &next);
+                scope.spawn(move || {
+                    let work = || -> Result<()> {
+                        let conn = crate::open::open_keyed(path, key)?;
+                        conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")?;
+                        loop {
+                            let start = next.fetch_add(step, std::sync::atomic::Ordering::Relaxed);
+                            if start > hi {
+                                return Ok(());
+                            }
+                            let ids = (start, start.saturating_add(step - 1).min(hi));
+                            let slice = decide_slice(&conn, ids, rules, similar, aliases, dry_run)?;
+                            if send.send(Ok(slice)).is_err() {
+                                return Ok(()); // the writer stopped (an error): nothing more to do
+                            }
+                        }
+                    };
+                    if let Err(e) = work() {
+                        let _ = send.send(Err(e));
+                    }
+                });
+            }
+            drop(send);
             let mut undo = tx.prepare_cached(
                 "INSERT INTO label_undo (batch_id, account_id, identity, category_id, reason, rule_id, detail, set_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -423,28 +489,43 @@ impl Store {
                  reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
             )?;
             let mut unset = tx.prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?;
-            for c in &changes {
-                let (category, reason, rule, detail, set_at) = match &c.before {
-                    Some((a, b, r, d, s)) => (Some(*a), Some(*b), *r, Some(d.as_str()), Some(s.as_str())),
-                    None => (None, None, None, None, None),
-                };
-                undo.execute(params![batch, c.account_id, c.identity, category, reason, rule, detail, set_at])?;
-                match &c.after {
-                    Some(d) => set.execute(params![
-                        c.account_id,
-                        c.identity,
-                        d.category_id,
-                        d.reason,
-                        d.rule_id,
-                        &*d.detail,
-                        now_s
-                    ])?,
-                    None => unset.execute(params![c.account_id, c.identity])?,
-                };
+            for slice in recv {
+                let slice = slice?;
+                out.examined += slice.examined;
+                out.changed += slice.recategorised;
+                days.merge(slice.days);
+                let Some(batch) = batch else { continue };
+                // Rows whose reason changes (another rule, the same category)
+                // are rewritten too: the reason shown is the rule that decides now.
+                for c in &slice.changes {
+                    let (category, reason, rule, detail, set_at) = match &c.before {
+                        Some((a, b, r, d, s)) => (Some(*a), Some(*b), *r, Some(d.as_str()), Some(s.as_str())),
+                        None => (None, None, None, None, None),
+                    };
+                    undo.execute(params![batch, c.account_id, c.identity, category, reason, rule, detail, set_at])?;
+                    match &c.after {
+                        Some(d) => set.execute(params![
+                            c.account_id,
+                            c.identity,
+                            d.category_id,
+                            d.reason,
+                            d.rule_id,
+                            &*d.detail,
+                            now_s
+                        ])?,
+                        None => unset.execute(params![c.account_id, c.identity])?,
+                    };
+                }
+                written += slice.changes.len();
             }
-        }
+            Ok(())
+        })?;
+        let Some(batch) = batch.filter(|_| written > 0) else { return Ok(out) }; // dropped: rolled back
         days.flush(&tx)?;
-        tx.execute("UPDATE label_batches SET rows = ?2 WHERE id = ?1", params![batch, changes.len() as i64])?;
+        tx.execute(
+            "UPDATE label_batches SET what = ?2, rows = ?3 WHERE id = ?1",
+            params![batch, format!("rules applied: {} row(s) changed category", out.changed), written as i64],
+        )?;
         tx.commit()?;
         out.batch = Some(batch);
         Ok(out)

@@ -13,7 +13,7 @@ use crate::{Result, StoreError};
 /// An open, unlocked, migrated database.
 pub struct Store {
     pub(crate) conn: Connection,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Kept to open more connections to the same file ([`Store::reopen`]);
     /// its `Debug` is redacted and it is never written anywhere.
     pub(crate) key: DbKey,
