@@ -443,8 +443,19 @@ impl RuleSet {
             r.text_id = index(&mut text, &r.text);
             r.party_id = index(&mut party, &r.counterparty);
         }
-        let automaton =
-            |list: &[String]| (!list.is_empty()).then(|| aho_corasick::AhoCorasick::new(list).ok()).flatten();
+        // A DFA: built once per rule change, it scans every row's text in
+        // one pass without the NFA's state lookups (a few hundred needles).
+        let automaton = |list: &[String]| {
+            (!list.is_empty())
+                .then(|| {
+                    aho_corasick::AhoCorasick::builder()
+                        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                        .build(list)
+                        .or_else(|_| aho_corasick::AhoCorasick::new(list))
+                        .ok()
+                })
+                .flatten()
+        };
         let needles = Needles {
             text: automaton(&text),
             text_count: text.len(),
