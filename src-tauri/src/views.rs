@@ -137,13 +137,23 @@ pub struct Settings {
     /// input (`None`: never).
     #[serde(default)]
     pub lock_after_minutes: Option<u32>,
+    /// The window's language (`nl`, `fr`…); `None`: the system's.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 impl Default for Settings {
     /// A new installation: the daily sync on, the system's theme, the
     /// build's name at the gateway.
     fn default() -> Self {
-        Self { auto_sync: true, theme: Theme::System, tpp_id: None, app_name: None, lock_after_minutes: None }
+        Self {
+            auto_sync: true,
+            theme: Theme::System,
+            tpp_id: None,
+            app_name: None,
+            lock_after_minutes: None,
+            language: None,
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { AppStatus, ConnectionView, IpcError, Step, Theme } from "./bindings";
+import type { AppStatus, ConnectionView, IpcError, Settings, Step, Theme } from "./bindings";
 import { api, asError, events } from "./backend/api";
 import { Setup, Unlock } from "./features/setup";
 import { OverviewScreen } from "./features/overview";
@@ -11,21 +11,24 @@ import { ExportScreen } from "./features/export";
 import { SettingsScreen } from "./features/settings";
 import { RecoveryOffer } from "./features/backups";
 import { Banner } from "./features/ui";
+import { t, applyLanguage, type MessageKey } from "./i18n";
 
 export type Screen = "overview" | "transactions" | "spending" | "connections" | "export" | "settings";
 
-const NAV: { id: Screen; label: string; icon: string }[] = [
-  { id: "overview", label: "Overview", icon: "◎" },
-  { id: "transactions", label: "Transactions", icon: "≡" },
-  { id: "spending", label: "Spending", icon: "▤" },
-  { id: "connections", label: "Banks", icon: "⌂" },
-  { id: "export", label: "Export", icon: "⇩" },
-  { id: "settings", label: "Settings", icon: "⚙" },
+const NAV: { id: Screen; label: MessageKey; icon: string }[] = [
+  { id: "overview", label: "nav.overview", icon: "◎" },
+  { id: "transactions", label: "nav.transactions", icon: "≡" },
+  { id: "spending", label: "nav.spending", icon: "▤" },
+  { id: "connections", label: "nav.banks", icon: "⌂" },
+  { id: "export", label: "nav.export", icon: "⇩" },
+  { id: "settings", label: "nav.settings", icon: "⚙" },
 ];
 
-function applyTheme(theme: Theme | undefined) {
-  const t = theme === "light" || theme === "dark" ? theme : "system";
-  document.documentElement.dataset["theme"] = t;
+/** The settings the whole window follows: its theme and its language. */
+function applySettings(settings: Settings) {
+  const theme: Theme = settings.theme === "light" || settings.theme === "dark" ? settings.theme : "system";
+  document.documentElement.dataset["theme"] = theme;
+  applyLanguage(settings.language);
 }
 
 export function App() {
@@ -54,7 +57,7 @@ export function App() {
           }
         }
         setStatus(s);
-        applyTheme(s.settings.theme);
+        applySettings(s.settings);
       } catch (e) {
         setError(asError(e));
       }
@@ -86,9 +89,9 @@ export function App() {
   }, [idleMinutes]);
 
   if (!status) {
-    return error ? <div class="center"><Banner kind="error" title="Saldo could not start">{error.message}</Banner></div> : <div class="center muted">Opening Saldo…</div>;
+    return error ? <div class="center"><Banner kind="error" title={t("app.startFailed")}>{error.message}</Banner></div> : <div class="center muted">{t("app.opening")}</div>;
   }
-  if (status.phase === "setup") return <Setup status={status} onDone={(s) => { setStatus(s); applyTheme(s.settings.theme); setOfferRecovery(true); }} />;
+  if (status.phase === "setup") return <Setup status={status} onDone={(s) => { setStatus(s); applySettings(s.settings); setOfferRecovery(true); }} />;
   if (status.phase === "locked") return <Unlock status={status} onDone={setStatus} />;
 
   const open = (s: Screen, account: number | null = null) => {
@@ -105,7 +108,7 @@ export function App() {
 
   return (
     <div class="shell">
-      <nav class="sidebar" aria-label="Main">
+      <nav class="sidebar" aria-label={t("nav.main")}>
         <div class="brand"><span class="logo" aria-hidden="true">S</span> Saldo</div>
         {NAV.map((n) => (
           <button
@@ -116,17 +119,17 @@ export function App() {
             onClick={() => open(n.id)}
           >
             <span class="icon" aria-hidden="true">{n.icon}</span>
-            {n.label}
+            {t(n.label)}
           </button>
         ))}
         <div class="grow" />
-        <button class="primary wide" data-action="add-bank" onClick={() => setAdding({ reconnect: null })}>+ Add a bank</button>
-        <div class="mode muted small">{status.mode === "sandbox" ? "Demo banks (sandbox)" : "Gateway"}</div>
+        <button class="primary wide" data-action="add-bank" onClick={() => setAdding({ reconnect: null })}>{t("common.addBank")}</button>
+        <div class="mode muted small">{status.mode === "sandbox" ? t("app.modeSandbox") : t("app.modeGateway")}</div>
       </nav>
       <main class="content">
         {linkNotice && (
-          <Banner kind="error" title="A bank link was refused" onClose={() => setLinkNotice(null)}>
-            {linkNotice}. Nothing was sent to any bank; if you are connecting a bank, start again from "Add a bank".
+          <Banner kind="error" title={t("app.linkRefused")} onClose={() => setLinkNotice(null)}>
+            {t("app.linkRefusedText", { reason: linkNotice })}
           </Banner>
         )}
         {screen === "overview" && <OverviewScreen version={version} onOpen={open} onAdd={() => setAdding({ reconnect: null })} onReconnect={(c) => setAdding({ reconnect: c })} />}
@@ -134,7 +137,7 @@ export function App() {
         {screen === "spending" && <SpendingScreen version={version} onDrill={drillInto} />}
         {screen === "connections" && <ConnectionsScreen version={version} onChanged={refresh} onReconnect={(c) => setAdding({ reconnect: c })} onAdd={() => setAdding({ reconnect: null })} />}
         {screen === "export" && <ExportScreen version={version} />}
-        {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applyTheme(s.settings.theme); }} />}
+        {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applySettings(s.settings); }} />}
       </main>
       {adding && <AddBank reconnect={adding.reconnect} onClose={() => { setAdding(null); refresh(); }} />}
       {offerRecovery && <RecoveryOffer onDone={() => setOfferRecovery(false)} />}

@@ -98,7 +98,11 @@ app_name: string | null,
  * Lock a passphrase-protected Saldo after this many minutes without
  * input (`None`: never).
  */
-lock_after_minutes: number | null, };
+lock_after_minutes: number | null, 
+/**
+ * The window's language (`nl`, `fr`…); `None`: the system's.
+ */
+language: string | null, };
 
 export type GatewayTest = { 
 /**

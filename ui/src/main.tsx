@@ -1,5 +1,6 @@
 import { render } from "preact";
 import { App } from "./app";
+import { t } from "./i18n";
 import "./styles.css";
 
 const root = document.getElementById("app");
@@ -8,7 +9,7 @@ if (root) {
     render(<App />, root);
   } catch (e) {
     // Never a blank window: say what went wrong.
-    root.textContent = `Saldo could not start its window: ${String(e)}`;
+    root.textContent = t("app.windowFailed", { error: String(e) });
     root.className = "center";
   }
 }

@@ -1,6 +1,7 @@
 // Locale-aware formatting. Amounts arrive as exact decimal strings and are
 // handed to Intl as strings (exact in engines with Intl.NumberFormat v3);
 // Intl knows each currency's decimals (JPY 0, EUR 2, KWD 3).
+import { t } from "../i18n";
 /**
  * The person's locale, from the webview's language list. A POSIX locale such
  * as `C` (a desktop session with LANG=C) is not a language tag and makes Intl
@@ -19,16 +20,20 @@ export function pickLocale(candidates: readonly (string | undefined)[]): string 
   return "en-US";
 }
 
-const locale = pickLocale([...(navigator.languages ?? []), navigator.language]);
-const cache = new Map<string, Intl.NumberFormat>();
+let locale = pickLocale([...(navigator.languages ?? []), navigator.language]);
+let cache = new Map<string, Intl.NumberFormat>();
+let regionNames: Intl.DisplayNames | null = displayNames();
+let dateFormat = dayFormat();
+let monthFormat = monthsFormat();
 
-/** The person's language (`fr`, `nl`, `en`…). */
-export function localeLanguage(): string {
-  try {
-    return new Intl.Locale(locale).language;
-  } catch {
-    return "en";
-  }
+/** Format for `tag` from now on (the language setting changed). */
+export function setLocale(tag: string) {
+  if (tag === locale) return;
+  locale = tag;
+  cache = new Map();
+  regionNames = displayNames();
+  dateFormat = dayFormat();
+  monthFormat = monthsFormat();
 }
 
 /** The person's own country (from their locale), if it names one. */
@@ -40,13 +45,13 @@ export function homeRegion(): string | null {
   }
 }
 
-const regionNames = (() => {
+function displayNames(): Intl.DisplayNames | null {
   try {
     return new Intl.DisplayNames([locale], { type: "region" });
   } catch {
     return null;
   }
-})();
+}
 
 /** A country's name in the person's language (the code when unknown). */
 export function countryName(code: string): string {
@@ -92,8 +97,13 @@ export function isNegative(amount: string): boolean {
   return amount.trim().startsWith("-");
 }
 
-const dateFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-const monthFormat = new Intl.DateTimeFormat(locale, { month: "short", year: "2-digit", timeZone: "UTC" });
+function dayFormat(): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+}
+
+function monthsFormat(): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(locale, { month: "short", year: "2-digit", timeZone: "UTC" });
+}
 
 /** A calendar date (`2026-01-05`) in the person's locale; never shifted by time zones. */
 export function day(iso: string | null | undefined): string {
@@ -108,8 +118,14 @@ export function month(yyyyMm: string): string {
 }
 
 export function when(iso: string | null | undefined): string {
-  if (!iso) return "never";
+  if (!iso) return t("format.never");
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(d);
+}
+
+/** A file's size (`12.3 MB`) in the person's locale. */
+export function bytes(n: number): string {
+  const [unit, size] = n >= 1 << 30 ? ["gigabyte", n / (1 << 30)] as const : n >= 1 << 20 ? ["megabyte", n / (1 << 20)] as const : ["kilobyte", Math.max(1, Math.round(n / 1024))] as const;
+  return new Intl.NumberFormat(locale, { style: "unit", unit, maximumFractionDigits: 1 }).format(size);
 }

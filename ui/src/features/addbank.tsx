@@ -6,8 +6,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { AccountView, BankForm, BankView, ConnectionView, IpcError, Step, TermsView } from "../bindings";
 import { api, asError, events } from "../backend/api";
-import { countryName, homeRegion, localeLanguage, orderCountries } from "../backend/format";
+import { countryName, homeRegion, orderCountries } from "../backend/format";
 import { Banner, Loading, Modal } from "./ui";
+import { currentLanguage, t } from "../i18n";
 
 export function AddBank(props: { reconnect: ConnectionView | null; onClose: () => void }) {
   const [country, setCountry] = useState(props.reconnect?.country || "");
@@ -147,35 +148,35 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
     }
   };
 
-  const title = props.reconnect !== null ? "Reconnect your bank" : "Add a bank";
+  const title = props.reconnect !== null ? t("addBank.reconnectTitle") : t("addBank.title");
   const shown = (banks ?? []).filter((b) => b.name.toLowerCase().includes(query.trim().toLowerCase()));
 
   return (
     <Modal title={title} onClose={cancel} wide>
-      {error && <Banner kind="error" title="That did not work" onClose={() => setError(null)}>{error.message}</Banner>}
+      {error && <Banner kind="error" title={t("common.failed")} onClose={() => setError(null)}>{error.message}</Banner>}
       {!step && !bank && (
         <div class="pick-bank">
           <div class="row">
             {countries.length > 0 && (
-              <select aria-label="Country" value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
+              <select aria-label={t("addBank.country")} value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
                 {countries.map((c) => <option value={c}>{countryName(c)}</option>)}
               </select>
             )}
-            <input type="search" placeholder="Search banks" aria-label="Search banks" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+            <input type="search" placeholder={t("addBank.search")} aria-label={t("addBank.search")} value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
           </div>
-          {!banks && <Loading label="Loading banks…" />}
+          {!banks && <Loading label={t("addBank.loading")} />}
           <ul class="banks">
             {shown.map((b) => (
               <li>
                 <button class="bank" disabled={!b.available} onClick={() => pick(b)} data-connector={b.connector_id}>
                   {b.logo_url ? <img src={b.logo_url} alt="" width={32} height={32} /> : <span class="logo-ph" aria-hidden="true">{b.name.slice(0, 1)}</span>}
                   <span class="bank-name">{b.name}</span>
-                  <span class={`pill ${b.available ? "active" : "needs_reconnect"}`}>{b.available ? "Available" : "Unavailable"}</span>
+                  <span class={`pill ${b.available ? "active" : "needs_reconnect"}`}>{b.available ? t("addBank.available") : t("addBank.unavailable")}</span>
                 </button>
               </li>
             ))}
           </ul>
-          {banks && shown.length === 0 && <p class="muted">No bank matches “{query}”.</p>}
+          {banks && shown.length === 0 && <p class="muted">{t("addBank.noMatch", { query })}</p>}
         </div>
       )}
       {!step && bank && onboarding !== null && (
@@ -183,17 +184,17 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
       )}
       {!step && bank && onboarding === null && (
         <form class="bank-form" onSubmit={start}>
-          {props.reconnect === null && <p><button type="button" class="ghost small" onClick={() => setBank(null)}>← Other bank</button></p>}
+          {props.reconnect === null && <p><button type="button" class="ghost small" onClick={() => setBank(null)}>{t("addBank.otherBank")}</button></p>}
           <h3>{bank.name}</h3>
           {!form && <Loading />}
           {form?.needs_ibans && (
             <fieldset>
-              <legend>Which accounts? This bank needs their IBANs.</legend>
+              <legend>{t("addBank.ibans")}</legend>
               {ibans.map((v, i) => (
-                <input class="mono" required={i === 0} placeholder="IBAN, e.g. AT09 9900 0000 0000 1511" value={v} aria-label={`IBAN ${i + 1}`}
+                <input class="mono" required={i === 0} placeholder={t("addBank.ibanExample")} value={v} aria-label={t("addBank.iban", { n: i + 1 })}
                   onInput={(e) => { const n = [...ibans]; n[i] = e.currentTarget.value; setIbans(n); }} />
               ))}
-              <button type="button" class="ghost small" onClick={() => setIbans([...ibans, ""])}>+ another account</button>
+              <button type="button" class="ghost small" onClick={() => setIbans([...ibans, ""])}>{t("addBank.anotherAccount")}</button>
             </fieldset>
           )}
           {form?.fields.map((f) => (
@@ -202,63 +203,63 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
               {f.description && <span class="muted small">{f.description}</span>}
             </label>
           ))}
-          {form && <p class="muted small">The bank will ask you to sign in and allow Saldo to read your accounts for up to {form.max_consent_days} days.</p>}
-          <button class="primary wide" type="submit" disabled={!form || busy} data-action="continue-in-browser">{busy ? "Opening your bank…" : "Continue in your browser"}</button>
+          {form && <p class="muted small">{t("addBank.consent", { days: form.max_consent_days })}</p>}
+          <button class="primary wide" type="submit" disabled={!form || busy} data-action="continue-in-browser">{busy ? t("addBank.opening") : t("addBank.continue")}</button>
         </form>
       )}
       {step?.kind === "browser" && (
         <div class="waiting" data-testid="waiting">
           <span class="spinner big" aria-hidden="true" />
-          <h3>Continue at your bank</h3>
-          <p>Your browser opened {bank?.name ?? "the bank"}'s page. Sign in and approve there; Saldo continues by itself when the bank sends you back.</p>
-          {step.no_callback && <button class="primary" onClick={() => api.connectContinue(step.flow_id).then(setStep, (e) => setError(asError(e)))}>I have approved at my bank</button>}
-          <details><summary class="muted small">The browser did not open?</summary><p class="mono small break">{step.url}</p></details>
-          <button onClick={cancel} data-action="cancel-flow">Cancel</button>
+          <h3>{t("addBank.atBank")}</h3>
+          <p>{bank ? t("addBank.browserOpened", { bank: bank.name }) : t("addBank.browserOpenedBank")}</p>
+          {step.no_callback && <button class="primary" onClick={() => api.connectContinue(step.flow_id).then(setStep, (e) => setError(asError(e)))}>{t("addBank.approved")}</button>}
+          <details><summary class="muted small">{t("addBank.noBrowser")}</summary><p class="mono small break">{step.url}</p></details>
+          <button onClick={cancel} data-action="cancel-flow">{t("common.cancel")}</button>
         </div>
       )}
       {step?.kind === "choose" && (
         <div class="choose">
-          <h3>How do you want to confirm?</h3>
+          <h3>{t("addBank.howConfirm")}</h3>
           {step.options.map(([key, label]) => (
             <button class="choice-btn" onClick={() => api.connectChoose(step.flow_id, key).then(setStep, (e) => setError(asError(e)))} data-option={key}>{label}</button>
           ))}
-          <button class="ghost" onClick={cancel}>Cancel</button>
+          <button class="ghost" onClick={cancel}>{t("common.cancel")}</button>
         </div>
       )}
       {step?.kind === "ask" && (
         <form class="ask" onSubmit={reply} data-testid="ask">
-          <h3>{bank?.name ?? "Your bank"} asks</h3>
+          <h3>{bank ? t("addBank.asks", { bank: bank.name }) : t("addBank.yourBankAsks")}</h3>
           <p class="prompt" data-testid="prompt">{step.prompt}</p>
-          <label class="field">{step.secret ? "Code" : "Your answer"}
+          <label class="field">{step.secret ? t("addBank.code") : t("addBank.answer")}
             <input class="mono" required autoFocus type={step.secret ? "password" : "text"} value={answer}
-              autocomplete={step.secret ? "one-time-code" : "off"} spellcheck={false} aria-label={step.secret ? "Code" : "Your answer"}
+              autocomplete={step.secret ? "one-time-code" : "off"} spellcheck={false} aria-label={step.secret ? t("addBank.code") : t("addBank.answer")}
               onInput={(e) => setAnswer(e.currentTarget.value)} data-field="answer" />
           </label>
           <div class="row">
-            <button class="primary" type="submit" disabled={busy || answer.trim() === ""} data-action="answer">{busy ? "Checking…" : "Continue"}</button>
-            <button type="button" class="ghost" onClick={cancel}>Cancel</button>
+            <button class="primary" type="submit" disabled={busy || answer.trim() === ""} data-action="answer">{busy ? t("addBank.checking") : t("addBank.next")}</button>
+            <button type="button" class="ghost" onClick={cancel}>{t("common.cancel")}</button>
           </div>
         </form>
       )}
       {step?.kind === "decoupled" && (
         <div class="waiting">
           <span class="spinner big" aria-hidden="true" />
-          <h3>Confirm in your banking app</h3>
+          <h3>{t("addBank.confirmInApp")}</h3>
           <p data-testid="instructions">{instructions ?? step.message}</p>
           {instructions !== null && step.message !== instructions && <p class="muted small" role="status">{step.message}</p>}
-          <button onClick={cancel}>Cancel</button>
+          <button onClick={cancel}>{t("common.cancel")}</button>
         </div>
       )}
       {step?.kind === "failed" && (
         <div class="waiting">
-          <Banner kind="error" title="The bank did not give access">{step.message}</Banner>
-          <button class="primary" onClick={() => { setStep(null); flow.current = null; }}>Try again</button>
+          <Banner kind="error" title={t("addBank.refused")}>{step.message}</Banner>
+          <button class="primary" onClick={() => { setStep(null); flow.current = null; }}>{t("addBank.tryAgain")}</button>
         </div>
       )}
       {step?.kind === "connected" && (
         <div class="connected" data-testid="connected">
-          <h3>Connected. Which accounts should Saldo sync?</h3>
-          <p class="muted">New accounts are off until you choose them; you can change this any time under Banks.</p>
+          <h3>{t("addBank.connected")}</h3>
+          <p class="muted">{t("addBank.connectedText")}</p>
           <ul class="pick-accounts">
             {accounts.map((a) => (
               <li><label class="check">
@@ -268,7 +269,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
               </label></li>
             ))}
           </ul>
-          <button class="primary wide" onClick={finish} disabled={busy} data-action="finish">{busy ? "Syncing…" : "Sync the chosen accounts"}</button>
+          <button class="primary wide" onClick={finish} disabled={busy} data-action="finish">{busy ? t("common.syncing") : t("addBank.finish")}</button>
         </div>
       )}
     </Modal>
@@ -278,7 +279,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
 /** The gateway's terms and privacy notice, read and accepted, and the
  * person's details: a registration, then the connection goes on. */
 function Onboarding(props: { reason: string; onDone: () => void }) {
-  const [language, setLanguage] = useState(localeLanguage());
+  const [language, setLanguage] = useState<string>(currentLanguage());
   const [terms, setTerms] = useState<TermsView | null>(null);
   const [accepted, setAccepted] = useState(false);
   const [person, setPerson] = useState({ first: "", last: "", email: "", birth: "", phone: "" });
@@ -313,35 +314,35 @@ function Onboarding(props: { reason: string; onDone: () => void }) {
   return (
     <form class="bank-form onboarding" onSubmit={submit} data-testid="onboarding">
       <p>{props.reason}</p>
-      {error && <Banner kind="error" title="Not registered">{error.message}</Banner>}
-      {!terms && <Loading label="Loading the gateway's terms…" />}
+      {error && <Banner kind="error" title={t("onboarding.failed")}>{error.message}</Banner>}
+      {!terms && <Loading label={t("onboarding.loading")} />}
       {terms && (
         <>
           <div class="row">
-            <h3>Terms and conditions, version {terms.version}</h3>
+            <h3>{t("onboarding.terms", { version: terms.version })}</h3>
             {terms.available_languages.length > 1 && (
-              <select aria-label="Language of the terms" value={terms.language ?? language} onChange={(e) => setLanguage(e.currentTarget.value)}>
+              <select aria-label={t("onboarding.language")} value={terms.language ?? language} onChange={(e) => setLanguage(e.currentTarget.value)}>
                 {terms.available_languages.map((l) => <option value={l}>{l.toUpperCase()}</option>)}
               </select>
             )}
           </div>
           <div class="terms-text" tabIndex={0} data-testid="terms" style={{ maxHeight: "9em", overflow: "auto", whiteSpace: "pre-wrap" }}>{terms.tc}</div>
-          <h3>Privacy notice</h3>
+          <h3>{t("onboarding.privacy")}</h3>
           <div class="terms-text" tabIndex={0} style={{ maxHeight: "6em", overflow: "auto", whiteSpace: "pre-wrap" }}>{terms.privacy}</div>
-          <label class="check"><input type="checkbox" data-field="accept-terms" checked={accepted} onChange={(e) => setAccepted(e.currentTarget.checked)} /> I have read and accept these terms and the privacy notice (version {terms.version})</label>
+          <label class="check"><input type="checkbox" data-field="accept-terms" checked={accepted} onChange={(e) => setAccepted(e.currentTarget.checked)} /> {t("onboarding.accept", { version: terms.version })}</label>
           {terms.registered ? (
-            <p class="muted" data-testid="registered-before">You are registered with this gateway: accepting the new version is all it takes.</p>
+            <p class="muted" data-testid="registered-before">{t("onboarding.registered")}</p>
           ) : (
             <>
-              {field("first", "First name")}
-              {field("last", "Last name")}
-              {field("email", "E-mail", "email")}
-              {field("birth", "Date of birth", "date", false)}
-              {field("phone", "Mobile phone", "tel", false)}
+              {field("first", t("onboarding.firstName"))}
+              {field("last", t("onboarding.lastName"))}
+              {field("email", t("onboarding.email"), "email")}
+              {field("birth", t("onboarding.birth"), "date", false)}
+              {field("phone", t("onboarding.phone"), "tel", false)}
             </>
           )}
           <button class="primary wide" type="submit" disabled={!accepted || busy} data-action="register">
-            {busy ? "Sending…" : terms.registered ? "Accept and continue" : "Register and continue"}
+            {busy ? t("onboarding.sending") : terms.registered ? t("onboarding.acceptContinue") : t("onboarding.register")}
           </button>
         </>
       )}

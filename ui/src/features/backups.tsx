@@ -5,6 +5,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { AppStatus, BackupStatus, BackupToRestore, IpcError, Mode } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner, Modal } from "./ui";
+import { bytes, when } from "../backend/format";
+import { t, tx } from "../i18n";
 
 /** A code compared as typed: case, spaces and dashes do not matter. */
 export function sameCode(a: string, b: string): boolean {
@@ -19,42 +21,31 @@ function sentence(m: string): string {
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
-function size(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GB`;
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
-}
-
-function when(rfc3339: string): string {
-  const d = new Date(rfc3339);
-  return Number.isNaN(d.getTime()) ? rfc3339 : d.toLocaleString();
-}
-
 /** The code, once: it closes only when the person typed it back. */
 export function RecoveryCodeDialog(props: { code: string; onDone: () => void }) {
   const [typed, setTyped] = useState("");
   const [nudge, setNudge] = useState(false);
   const ok = sameCode(typed, props.code);
   return (
-    <Modal title="Your recovery code" onClose={() => setNudge(true)}>
+    <Modal title={t("recovery.title")} onClose={() => setNudge(true)}>
       <div class="recovery-sheet" data-testid="recovery-sheet">
-        <p>This code opens your backups on any computer, even if this one is lost or its keyring is reset. Saldo does not keep it: write it down or print this page, and store it somewhere safe, away from this computer.</p>
-        <p class="recovery-code mono" data-testid="recovery-code" aria-label="Recovery code">{props.code}</p>
+        <p>{t("recovery.text")}</p>
+        <p class="recovery-code mono" data-testid="recovery-code" aria-label={t("recovery.code")}>{props.code}</p>
         <ol class="small">
-          <li>Install Saldo on the new computer.</li>
-          <li>On its first screen choose “Restore from a backup”.</li>
-          <li>Pick your latest backup file and type this code.</li>
+          <li>{t("recovery.step1")}</li>
+          <li>{t("recovery.step2")}</li>
+          <li>{t("recovery.step3")}</li>
         </ol>
-        <p class="muted small">Anyone with this code and one of your backup files can read your financial history. A new code replaces this one for backups made from then on.</p>
+        <p class="muted small">{t("recovery.warning")}</p>
       </div>
       <div class="no-print">
-        <label class="field">Type the code again to confirm you have it
+        <label class="field">{t("recovery.retype")}
           <input class="mono" autocomplete="off" spellcheck={false} value={typed} onInput={(e) => setTyped(e.currentTarget.value)} data-field="recovery-confirm" />
         </label>
-        {nudge && !ok && <p class="small warn" role="status">Type the code above to close this window: without it, your backups cannot be opened elsewhere.</p>}
+        {nudge && !ok && <p class="small warn" role="status">{t("recovery.nudge")}</p>}
         <div class="row">
-          <button onClick={() => window.print()} data-action="print-code">Print…</button>
-          <button class="primary" disabled={!ok} onClick={props.onDone} data-action="confirm-code">I have written it down</button>
+          <button onClick={() => window.print()} data-action="print-code">{t("recovery.print")}</button>
+          <button class="primary" disabled={!ok} onClick={props.onDone} data-action="confirm-code">{t("recovery.confirm")}</button>
         </div>
       </div>
     </Modal>
@@ -79,35 +70,35 @@ export function BackupCard(props: { onStatus: (s: AppStatus) => void; status: Ap
   };
   return (
     <div class="card settings" data-testid="backups">
-      <h2>Backups and recovery</h2>
-      {error && <Banner kind="error" title="That did not work" onClose={() => setError(null)}>{error.message}</Banner>}
+      <h2>{t("backups.title")}</h2>
+      {error && <Banner kind="error" title={t("common.failed")} onClose={() => setError(null)}>{error.message}</Banner>}
       {b && !b.has_recovery_code && (
-        <Banner kind="warning" title="No recovery code yet">Without one, a backup opens only with this computer's keyring. Make one and keep it safe.</Banner>
+        <Banner kind="warning" title={t("backups.noCode")}>{t("backups.noCodeText")}</Banner>
       )}
       <div class="row">
         <button data-action="make-recovery-code" disabled={busy !== null} onClick={() => act("code", async () => { setCode((await api.makeRecoveryCode()).code); })}>
-          {b?.has_recovery_code ? "Make a new recovery code" : "Make a recovery code"}
+          {b?.has_recovery_code ? t("backups.newCode") : t("backups.makeCode")}
         </button>
       </div>
-      <p>Backups go to <span class="mono" data-testid="backup-folder">{b?.folder ?? "…"}</span></p>
-      <p class="muted small">Pick a folder that a sync tool or cloud drive watches to keep a copy elsewhere. Backups stay encrypted; Saldo writes one after each day with a successful sync and keeps 7 daily, 4 weekly and 12 monthly.</p>
+      <p>{tx("backups.folder", { folder: b?.folder ?? "…", mono: (chunks) => <span class="mono" data-testid="backup-folder">{chunks}</span> })}</p>
+      <p class="muted small">{t("backups.folderText")}</p>
       <div class="row">
-        <button data-action="choose-backup-folder" disabled={busy !== null} onClick={() => act("folder", async () => { const s = await api.chooseBackupFolder(); if (s) setB(s); })}>Choose folder…</button>
-        <button class="primary" data-action="backup-now" disabled={busy !== null} onClick={() => act("backup", async () => { const i = await api.backupNow(); setDone(`Backed up: ${i.name} (${size(i.bytes)})`); await reload(); })}>
-          {busy === "backup" ? "Backing up…" : "Back up now"}
+        <button data-action="choose-backup-folder" disabled={busy !== null} onClick={() => act("folder", async () => { const s = await api.chooseBackupFolder(); if (s) setB(s); })}>{t("backups.chooseFolder")}</button>
+        <button class="primary" data-action="backup-now" disabled={busy !== null} onClick={() => act("backup", async () => { const i = await api.backupNow(); setDone(t("backups.done", { name: i.name, size: bytes(i.bytes) })); await reload(); })}>
+          {busy === "backup" ? t("backups.busy") : t("backups.now")}
         </button>
-        <button data-action="restore-open" disabled={busy !== null} onClick={() => setRestoring(true)}>Restore a backup…</button>
+        <button data-action="restore-open" disabled={busy !== null} onClick={() => setRestoring(true)}>{t("backups.restore")}</button>
       </div>
       {done && <p class="small ok" role="status" data-testid="backup-done">{done}</p>}
       {b && b.backups.length > 0 && (
-        <ul class="plain small" data-testid="backup-list" aria-label="Latest backups">
-          {b.backups.map((i) => <li key={i.path}><span class="mono">{i.name}</span> · {when(i.created_at)} · {size(i.bytes)}</li>)}
+        <ul class="plain small" data-testid="backup-list" aria-label={t("backups.latest")}>
+          {b.backups.map((i) => <li key={i.path}><span class="mono">{i.name}</span> · {when(i.created_at)} · {bytes(i.bytes)}</li>)}
         </ul>
       )}
-      {b && b.count === 0 && <p class="muted small">No backups in this folder yet.</p>}
+      {b && b.count === 0 && <p class="muted small">{t("backups.none")}</p>}
       {code && <RecoveryCodeDialog code={code} onDone={() => { setCode(null); void reload(); }} />}
       {restoring && (
-        <Modal title="Restore a backup" onClose={() => setRestoring(false)} wide>
+        <Modal title={t("backups.restoreTitle")} onClose={() => setRestoring(false)} wide>
           <RestoreForm status={props.status} onDone={(s) => { setRestoring(false); props.onStatus(s); }} />
         </Modal>
       )}
@@ -132,7 +123,7 @@ export function RestoreForm(props: { status: AppStatus; mode?: Mode; gatewayUrl?
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!file) return;
-    if (usePass && pass !== pass2) { setError({ code: "invalid", message: "the two passphrases differ" }); return; }
+    if (usePass && pass !== pass2) { setError({ code: "invalid", message: t("common.passphrasesDiffer") }); return; }
     setBusy(true);
     setError(null);
     try {
@@ -150,30 +141,30 @@ export function RestoreForm(props: { status: AppStatus; mode?: Mode; gatewayUrl?
   return (
     <form class="restore" onSubmit={submit} data-testid="restore-form">
       <div class="row">
-        <button type="button" onClick={pick} data-action="choose-backup-file">{file ? "Choose another file…" : "Choose a backup file…"}</button>
-        {file && <span class="small" data-testid="restore-file">Backup of {when(file.created_at)} (Saldo {file.app_version})</span>}
+        <button type="button" onClick={pick} data-action="choose-backup-file">{file ? t("restore.another") : t("restore.choose")}</button>
+        {file && <span class="small" data-testid="restore-file">{t("restore.file", { when: when(file.created_at), version: file.app_version })}</span>}
       </div>
       {file && (
         <>
-          <label class="field">{file.opens_with_passphrase ? "Recovery code, or the passphrase Saldo had then" : "Recovery code"}
+          <label class="field">{file.opens_with_passphrase ? t("restore.secretOrPassphrase") : t("recovery.code")}
             <input type="password" autocomplete="off" spellcheck={false} required value={secret} onInput={(e) => setSecret(e.currentTarget.value)} data-field="restore-secret" />
           </label>
           {props.status.keyring_available ? (
-            <label class="check"><input type="checkbox" checked={usePass} onChange={(e) => setUsePass(e.currentTarget.checked)} data-field="restore-use-passphrase" /> Protect the restored data with a passphrase instead of this computer's keyring</label>
-          ) : <p class="muted small">There is no keyring here: choose a passphrase for the restored data.</p>}
+            <label class="check"><input type="checkbox" checked={usePass} onChange={(e) => setUsePass(e.currentTarget.checked)} data-field="restore-use-passphrase" /> {t("restore.usePassphrase")}</label>
+          ) : <p class="muted small">{t("restore.noKeyring")}</p>}
           {usePass && (
             <div class="row">
-              <label class="field">New passphrase<input type="password" autocomplete="new-password" minLength={8} required value={pass} onInput={(e) => setPass(e.currentTarget.value)} data-field="restore-passphrase" /></label>
-              <label class="field">Repeat<input type="password" autocomplete="new-password" required value={pass2} onInput={(e) => setPass2(e.currentTarget.value)} data-field="restore-passphrase-repeat" /></label>
+              <label class="field">{t("common.newPassphrase")}<input type="password" autocomplete="new-password" minLength={8} required value={pass} onInput={(e) => setPass(e.currentTarget.value)} data-field="restore-passphrase" /></label>
+              <label class="field">{t("common.repeat")}<input type="password" autocomplete="new-password" required value={pass2} onInput={(e) => setPass2(e.currentTarget.value)} data-field="restore-passphrase-repeat" /></label>
             </div>
           )}
           {file.replaces_newer && (
-            <label class="check warn"><input type="checkbox" checked={confirmNewer} onChange={(e) => setConfirmNewer(e.currentTarget.checked)} data-field="restore-overwrite" /> The data here changed after this backup was made. Replace it anyway (it is kept aside, not deleted).</label>
+            <label class="check warn"><input type="checkbox" checked={confirmNewer} onChange={(e) => setConfirmNewer(e.currentTarget.checked)} data-field="restore-overwrite" /> {t("restore.overwrite")}</label>
           )}
         </>
       )}
-      {error && <Banner kind="error" title="Not restored">{sentence(error.message)} Nothing was changed.</Banner>}
-      <button class="primary" type="submit" disabled={!file || busy || (file.replaces_newer && !confirmNewer)} data-action="restore">{busy ? "Checking and restoring…" : "Restore"}</button>
+      {error && <Banner kind="error" title={t("restore.failed")}>{t("restore.failedText", { error: sentence(error.message) })}</Banner>}
+      <button class="primary" type="submit" disabled={!file || busy || (file.replaces_newer && !confirmNewer)} data-action="restore">{busy ? t("restore.busy") : t("restore.button")}</button>
     </form>
   );
 }
@@ -191,12 +182,12 @@ export function KeyCard(props: { status: AppStatus; onStatus: (s: AppStatus) => 
   const passMode = s.protection === "passphrase";
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (open !== "to-keyring" && pass !== pass2) { setError({ code: "invalid", message: "the two passphrases differ" }); return; }
+    if (open !== "to-keyring" && pass !== pass2) { setError({ code: "invalid", message: t("common.passphrasesDiffer") }); return; }
     setBusy(true);
     setError(null);
     try {
       const next = await api.changeProtection(passMode ? current : null, open === "to-keyring" ? null : pass);
-      setOk(open === "to-keyring" ? "Your data is now protected by a key in this computer's keyring." : open === "change" ? "Passphrase changed." : "Your data is now protected by your passphrase.");
+      setOk(open === "to-keyring" ? t("key.nowKeyring") : open === "change" ? t("key.changed") : t("key.nowPassphrase"));
       setOpen(null);
       setCurrent(""); setPass(""); setPass2("");
       props.onStatus(next);
@@ -209,47 +200,47 @@ export function KeyCard(props: { status: AppStatus; onStatus: (s: AppStatus) => 
   const minutes = s.settings.lock_after_minutes;
   return (
     <div class="card settings" data-testid="key-settings">
-      <h2>Security</h2>
-      <p>Your data is encrypted with {passMode ? "your passphrase" : "a key in your system keyring"}.</p>
-      <p class="muted small">Data folder: <span class="mono">{s.data_dir}</span></p>
+      <h2>{t("key.title")}</h2>
+      <p>{passMode ? t("key.byPassphrase") : t("key.byKeyring")}</p>
+      <p class="muted small">{tx("key.dataFolder", { dir: s.data_dir, mono: (chunks) => <span class="mono">{chunks}</span> })}</p>
       {ok && <p class="small ok" role="status" data-testid="key-done">{ok}</p>}
       <div class="row">
-        {passMode && <button data-action="change-passphrase" onClick={() => { setOpen("change"); setOk(null); }}>Change passphrase…</button>}
-        {passMode && s.keyring_available && <button data-action="to-keyring" onClick={() => { setOpen("to-keyring"); setOk(null); }}>Use the keyring instead…</button>}
-        {!passMode && <button data-action="to-passphrase" onClick={() => { setOpen("to-pass"); setOk(null); }}>Use a passphrase instead…</button>}
-        {passMode && <button data-action="lock" onClick={() => api.lock().then(props.onStatus, (e) => setError(asError(e)))}>Lock now</button>}
+        {passMode && <button data-action="change-passphrase" onClick={() => { setOpen("change"); setOk(null); }}>{t("key.change")}</button>}
+        {passMode && s.keyring_available && <button data-action="to-keyring" onClick={() => { setOpen("to-keyring"); setOk(null); }}>{t("key.toKeyring")}</button>}
+        {!passMode && <button data-action="to-passphrase" onClick={() => { setOpen("to-pass"); setOk(null); }}>{t("key.toPassphrase")}</button>}
+        {passMode && <button data-action="lock" onClick={() => api.lock().then(props.onStatus, (e) => setError(asError(e)))}>{t("key.lock")}</button>}
       </div>
       {passMode && (
-        <label class="field inline">Lock after
+        <label class="field inline">{t("key.lockAfter")}
           <select data-setting="lock-after" value={minutes ?? 0} onChange={(e) => {
             const v = Number(e.currentTarget.value);
             api.saveSettings({ ...s.settings, lock_after_minutes: v > 0 ? v : null }).then(props.onStatus, (err) => setError(asError(err)));
           }}>
-            <option value={0}>never</option>
-            {[5, 15, 30, 60].map((m) => <option value={m}>{m} minutes without use</option>)}
+            <option value={0}>{t("key.never")}</option>
+            {[5, 15, 30, 60].map((m) => <option value={m}>{t("key.minutes", { minutes: m })}</option>)}
           </select>
         </label>
       )}
       {open && (
         <form class="key-form" onSubmit={submit} data-testid="key-form">
           {passMode && (
-            <label class="field">Current passphrase<input type="password" autocomplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} data-field="current-passphrase" /></label>
+            <label class="field">{t("key.current")}<input type="password" autocomplete="current-password" required value={current} onInput={(e) => setCurrent(e.currentTarget.value)} data-field="current-passphrase" /></label>
           )}
           {open !== "to-keyring" && (
             <div class="row">
-              <label class="field">New passphrase<input type="password" autocomplete="new-password" minLength={8} required value={pass} onInput={(e) => setPass(e.currentTarget.value)} data-field="new-passphrase" /></label>
-              <label class="field">Repeat<input type="password" autocomplete="new-password" required value={pass2} onInput={(e) => setPass2(e.currentTarget.value)} data-field="new-passphrase-repeat" /></label>
+              <label class="field">{t("common.newPassphrase")}<input type="password" autocomplete="new-password" minLength={8} required value={pass} onInput={(e) => setPass(e.currentTarget.value)} data-field="new-passphrase" /></label>
+              <label class="field">{t("common.repeat")}<input type="password" autocomplete="new-password" required value={pass2} onInput={(e) => setPass2(e.currentTarget.value)} data-field="new-passphrase-repeat" /></label>
             </div>
           )}
-          <p class="muted small">Saldo re-encrypts your data; this takes a moment with many transactions. Your recovery code keeps working.</p>
-          {error && <Banner kind="error" title="Not changed">{error.code === "wrong_passphrase" ? "That is not your current passphrase." : error.message}</Banner>}
+          <p class="muted small">{t("key.reencrypt")}</p>
+          {error && <Banner kind="error" title={t("key.failed")}>{error.code === "wrong_passphrase" ? t("key.wrong") : error.message}</Banner>}
           <div class="row">
-            <button type="button" onClick={() => { setOpen(null); setError(null); }}>Cancel</button>
-            <button class="primary" type="submit" disabled={busy} data-action="apply-key">{busy ? "Re-encrypting…" : "Apply"}</button>
+            <button type="button" onClick={() => { setOpen(null); setError(null); }}>{t("common.cancel")}</button>
+            <button class="primary" type="submit" disabled={busy} data-action="apply-key">{busy ? t("key.busy") : t("rules.apply")}</button>
           </div>
         </form>
       )}
-      {!open && error && <Banner kind="error" title="Not changed" onClose={() => setError(null)}>{error.message}</Banner>}
+      {!open && error && <Banner kind="error" title={t("key.failed")} onClose={() => setError(null)}>{error.message}</Banner>}
     </div>
   );
 }
@@ -266,13 +257,13 @@ export function RecoveryOffer(props: { onDone: () => void }) {
   if (!needed) return null;
   if (code) return <RecoveryCodeDialog code={code} onDone={props.onDone} />;
   return (
-    <Modal title="Keep your history safe" onClose={props.onDone}>
-      <p>Your bank gives back only a few months of history if you have to connect it again. If this computer is lost or its keyring reset, a recovery code and a backup bring all of it back — here or on a new computer.</p>
-      <p class="muted small">Saldo shows the code once; you write it down or print it. Backups go to a folder you choose in Settings.</p>
-      {error && <Banner kind="error" title="No code made">{error.message}</Banner>}
+    <Modal title={t("offer.title")} onClose={props.onDone}>
+      <p>{t("offer.text")}</p>
+      <p class="muted small">{t("offer.note")}</p>
+      {error && <Banner kind="error" title={t("offer.failed")}>{error.message}</Banner>}
       <div class="row">
-        <button class="primary" data-action="recovery-now" onClick={() => api.makeRecoveryCode().then((c) => setCode(c.code), (e) => setError(asError(e)))}>Make my recovery code</button>
-        <button data-action="recovery-later" onClick={props.onDone}>Later (Settings → Backups)</button>
+        <button class="primary" data-action="recovery-now" onClick={() => api.makeRecoveryCode().then((c) => setCode(c.code), (e) => setError(asError(e)))}>{t("offer.now")}</button>
+        <button data-action="recovery-later" onClick={props.onDone}>{t("offer.later")}</button>
       </div>
     </Modal>
   );

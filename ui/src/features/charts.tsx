@@ -2,10 +2,11 @@
 // parsed to numbers only to place pixels; labels show the exact amounts.
 import type { BalancePoint, MonthView } from "../bindings";
 import { day, money, month } from "../backend/format";
+import { t } from "../i18n";
 
 export function BalanceChart(props: { points: BalancePoint[]; currency: string }) {
   const pts = props.points;
-  if (pts.length === 0) return <div class="chart-empty muted">No balance from the bank yet: the line appears after the next sync.</div>;
+  if (pts.length === 0) return <div class="chart-empty muted">{t("chart.noBalance")}</div>;
   const W = 560, H = 160, P = 8;
   const vals = pts.map((p) => Number(p.amount));
   const min = Math.min(...vals), max = Math.max(...vals);
@@ -16,14 +17,14 @@ export function BalanceChart(props: { points: BalancePoint[]; currency: string }
   const last = pts[pts.length - 1];
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Balance over time, latest ${last ? money(last.amount, props.currency) : ""}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t("chart.balanceLabel", { latest: last ? money(last.amount, props.currency) : "" })}>
         <path d={`${line} L${x(pts.length - 1)},${H - P} L${x(0)},${H - P} Z`} class="area" />
         <path d={line} class="line" />
         {vals.map((v, i) => (pts.length <= 60 || i === vals.length - 1) && <circle cx={x(i)} cy={y(v)} r="3" class="dot"><title>{`${day(pts[i]?.date)}: ${money(pts[i]?.amount ?? "0", props.currency)}`}</title></circle>)}
       </svg>
       <figcaption class="chart-caption muted small">
         <span>{day(pts[0]?.date)} — {day(last?.date)}</span>
-        <span>low {money(String(pts[vals.indexOf(min)]?.amount ?? "0"), props.currency)} · high {money(String(pts[vals.indexOf(max)]?.amount ?? "0"), props.currency)}</span>
+        <span>{t("chart.lowHigh", { low: money(String(pts[vals.indexOf(min)]?.amount ?? "0"), props.currency), high: money(String(pts[vals.indexOf(max)]?.amount ?? "0"), props.currency) })}</span>
       </figcaption>
     </figure>
   );
@@ -31,27 +32,27 @@ export function BalanceChart(props: { points: BalancePoint[]; currency: string }
 
 export function MonthlyChart(props: { months: MonthView[]; currency: string }) {
   const rows = props.months.filter((m) => m.currency === props.currency).slice(-12);
-  if (rows.length === 0) return <div class="chart-empty muted">No transactions in {props.currency} yet.</div>;
+  if (rows.length === 0) return <div class="chart-empty muted">{t("chart.noMonths", { currency: props.currency })}</div>;
   const W = 560, H = 170, P = 18;
   const max = Math.max(...rows.flatMap((r) => [Number(r.income), -Number(r.expense)]), 1);
   const bw = (W - 2 * P) / rows.length;
   const h = (v: number) => (Math.abs(v) / max) * (H - 2 * P - 12);
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Monthly income and spending in ${props.currency}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t("chart.monthlyLabel", { currency: props.currency })}>
         {rows.map((r, i) => {
           const inc = h(Number(r.income)), exp = h(Number(r.expense));
           const x0 = P + i * bw;
           return (
             <g>
-              <rect x={x0 + bw * 0.12} y={H - P - inc} width={bw * 0.36} height={inc} class="bar-in"><title>{`${month(r.month)} in: ${money(r.income, r.currency)}`}</title></rect>
-              <rect x={x0 + bw * 0.52} y={H - P - exp} width={bw * 0.36} height={exp} class="bar-out"><title>{`${month(r.month)} out: ${money(r.expense, r.currency)}`}</title></rect>
+              <rect x={x0 + bw * 0.12} y={H - P - inc} width={bw * 0.36} height={inc} class="bar-in"><title>{t("chart.monthIn", { month: month(r.month), amount: money(r.income, r.currency) })}</title></rect>
+              <rect x={x0 + bw * 0.52} y={H - P - exp} width={bw * 0.36} height={exp} class="bar-out"><title>{t("chart.monthOut", { month: month(r.month), amount: money(r.expense, r.currency) })}</title></rect>
               <text x={x0 + bw / 2} y={H - 4} class="axis">{month(r.month)}</text>
             </g>
           );
         })}
       </svg>
-      <figcaption class="legend small"><span class="key in" /> Money in <span class="key out" /> Money out</figcaption>
+      <figcaption class="legend small"><span class="key in" /> {t("common.moneyIn")} <span class="key out" /> {t("common.moneyOut")}</figcaption>
     </figure>
   );
 }

@@ -7,13 +7,25 @@ import { api, asError, events } from "../backend/api";
 import { day, when } from "../backend/format";
 import { Amount, Banner, Empty, Loading, Modal } from "./ui";
 import { TransfersCard } from "./transfers";
+import { t } from "../i18n";
 
 /** What a person reads for a connection's state (every state named: a new one fails the typecheck). */
 function statusLabel(s: ConnectionStatus): string {
   switch (s) {
-    case "active": return "Connected";
-    case "needs_reconnect": return "Reconnect needed";
-    case "revoked": return "Disconnected at the bank";
+    case "active": return t("connection.active");
+    case "needs_reconnect": return t("connection.needsReconnect");
+    case "revoked": return t("connection.revoked");
+  }
+}
+
+/** A sync's state in words (every state named: a new one fails the typecheck). */
+function progressState(s: SyncRunState): string {
+  switch (s) {
+    case "QUEUED": return t("sync.queued");
+    case "RUNNING": return t("sync.running");
+    case "AWAIT_AUTH": return t("sync.awaitAuth");
+    case "COMPLETED": return t("sync.completed");
+    case "FAILED": return t("sync.failed");
   }
 }
 
@@ -69,20 +81,20 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
     setTick((t) => t + 1);
   };
 
-  if (!data) return error ? <Banner kind="error" title="Could not load your banks">{error.message}</Banner> : <Loading />;
+  if (!data) return error ? <Banner kind="error" title={t("connections.loadFailed")}>{error.message}</Banner> : <Loading />;
   const gone = data.accounts.filter((a) => a.disappeared).length;
   return (
     <section>
       <header class="page-head">
-        <h1>Banks</h1>
+        <h1>{t("nav.banks")}</h1>
         <div class="actions">
-          {gone > 0 && <label class="check small"><input type="checkbox" checked={showGone} onChange={(e) => setShowGone(e.currentTarget.checked)} /> Show {gone} closed account(s)</label>}
-          <button onClick={() => sync(null)} disabled={data.connections.length === 0 || syncing.size > 0} data-action="sync-all">Sync all</button>
-          <button class="primary" onClick={props.onAdd}>+ Add a bank</button>
+          {gone > 0 && <label class="check small"><input type="checkbox" checked={showGone} onChange={(e) => setShowGone(e.currentTarget.checked)} /> {t("connections.showClosed", { count: gone })}</label>}
+          <button onClick={() => sync(null)} disabled={data.connections.length === 0 || syncing.size > 0} data-action="sync-all">{t("connections.syncAll")}</button>
+          <button class="primary" onClick={props.onAdd}>{t("common.addBank")}</button>
         </div>
       </header>
-      {error && <Banner kind="error" title="Something went wrong" onClose={() => setError(null)}>{error.message}</Banner>}
-      {data.connections.length === 0 && <Empty title="No banks connected">Add a bank to start. With demo banks, nothing leaves this computer.</Empty>}
+      {error && <Banner kind="error" title={t("connections.failed")} onClose={() => setError(null)}>{error.message}</Banner>}
+      {data.connections.length === 0 && <Empty title={t("connections.none")}>{t("connections.noneText")}</Empty>}
       {data.connections.map((c) => {
         const p = progress[c.id];
         const busy = syncing.has(c.id);
@@ -94,31 +106,31 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
                 <h2>{c.bank_name}</h2>
                 <div class="muted small">
                   <span class={`pill ${c.status}`}>{statusLabel(c.status)}</span>
-                  {" "}Last sync {when(c.last_sync_at)}{c.next_sync_at ? ` · next ${when(c.next_sync_at)}` : ""}
-                  {c.consent_valid_until ? ` · access until ${day(c.consent_valid_until)}` : ""}
+                  {" "}{t("connections.lastSync", { when: when(c.last_sync_at) })}{c.next_sync_at ? ` · ${t("connections.nextSync", { when: when(c.next_sync_at) })}` : ""}
+                  {c.consent_valid_until ? ` · ${t("connections.accessUntil", { date: day(c.consent_valid_until) })}` : ""}
                 </div>
               </div>
               <div class="actions">
-                <button onClick={() => sync(c.id)} disabled={busy} data-action="sync">{busy ? "Syncing…" : "Sync now"}</button>
-                <button onClick={() => props.onReconnect(c)} data-action="reconnect">Reconnect</button>
-                <button class="danger" onClick={() => setConfirm(c.id)} data-action="disconnect">Disconnect</button>
+                <button onClick={() => sync(c.id)} disabled={busy} data-action="sync">{busy ? t("common.syncing") : t("connections.syncNow")}</button>
+                <button onClick={() => props.onReconnect(c)} data-action="reconnect">{t("common.reconnect")}</button>
+                <button class="danger" onClick={() => setConfirm(c.id)} data-action="disconnect">{t("connections.disconnect")}</button>
               </div>
             </div>
             {(busy || p) && (
               <div class={`progress ${progressClass(p?.state)}`} data-testid="sync-status" aria-live="polite">
                 {busy && <span class="spinner" aria-hidden="true" />}
-                {p ? (p.message ?? `${p.state.toLowerCase()}: ${p.pages_done} page(s), ${p.new_transactions} new transaction(s)`) : "Starting…"}
+                {p ? (p.message ?? t("connections.progress", { state: progressState(p.state), pages: p.pages_done, count: p.new_transactions })) : t("connections.starting")}
               </div>
             )}
             <table class="accounts-table">
-              <thead><tr><th>Account</th><th>IBAN</th><th class="num">Balance</th><th>Sync</th></tr></thead>
+              <thead><tr><th>{t("connections.account")}</th><th>{t("common.iban")}</th><th class="num">{t("overview.balance")}</th><th>{t("connections.sync")}</th></tr></thead>
               <tbody>
                 {accounts.map((a) => (
                   <tr class={a.disappeared ? "gone" : ""}>
-                    <td>{a.name}{a.disappeared && <span class="pill">closed at the bank</span>}</td>
+                    <td>{a.name}{a.disappeared && <span class="pill">{t("connections.closed")}</span>}</td>
                     <td class="mono small">{a.iban ?? "—"}</td>
                     <td class="num">{a.booked ? <Amount amount={a.booked.amount} currency={a.booked.currency} /> : <span class="muted">—</span>}</td>
-                    <td><label class="switch"><input type="checkbox" checked={a.enabled} disabled={a.disappeared} onChange={(e) => toggle(a.id, e.currentTarget.checked)} data-toggle={a.id} aria-label={`Sync ${a.name}`} /><span /></label></td>
+                    <td><label class="switch"><input type="checkbox" checked={a.enabled} disabled={a.disappeared} onChange={(e) => toggle(a.id, e.currentTarget.checked)} data-toggle={a.id} aria-label={t("connections.syncAccount", { account: a.name })} /><span /></label></td>
                   </tr>
                 ))}
               </tbody>
@@ -130,11 +142,11 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
         <TransfersCard version={props.version + tick} names={new Map(data.accounts.map((a) => [a.id, a.name]))} onChanged={() => setTick((t) => t + 1)} />
       )}
       {confirm !== null && (
-        <Modal title="Disconnect this bank?" onClose={() => setConfirm(null)}>
-          <p>Saldo will revoke its access at the bank and delete this bank's accounts, balances and transactions from this computer. Export them first if you want to keep them.</p>
+        <Modal title={t("connections.confirmTitle")} onClose={() => setConfirm(null)}>
+          <p>{t("connections.confirmText")}</p>
           <div class="modal-actions">
-            <button onClick={() => setConfirm(null)}>Keep it</button>
-            <button class="danger" onClick={() => disconnect(confirm)} data-action="confirm-disconnect">Disconnect and delete</button>
+            <button onClick={() => setConfirm(null)}>{t("connections.keep")}</button>
+            <button class="danger" onClick={() => disconnect(confirm)} data-action="confirm-disconnect">{t("connections.confirm")}</button>
           </div>
         </Modal>
       )}

@@ -4,15 +4,17 @@ import { useEffect, useState } from "preact/hooks";
 import type { AccountView, ExportResult, IpcError } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
+import { t, type MessageKey } from "../i18n";
 
-const FORMATS: [string, string, string][] = [
-  ["csv", "CSV", "Spreadsheets (Excel, LibreOffice, Numbers)"],
-  ["json", "JSON", "One document with accounts, balances and transactions"],
-  ["jsonl", "JSON Lines", "One record per line, for scripts"],
-  ["ofx", "OFX", "GnuCash, Quicken, banking apps"],
-  ["qif", "QIF", "Older finance apps"],
-  ["beancount", "Beancount", "Plain-text accounting (bean-check)"],
-  ["ledger", "Ledger / hledger", "Plain-text accounting (hledger check --strict)"],
+// Format names are names (not translated); what each is for is.
+const FORMATS: [string, string, MessageKey][] = [
+  ["csv", "CSV", "export.csv"],
+  ["json", "JSON", "export.json"],
+  ["jsonl", "JSON Lines", "export.jsonl"],
+  ["ofx", "OFX", "export.ofx"],
+  ["qif", "QIF", "export.qif"],
+  ["beancount", "Beancount", "export.beancount"],
+  ["ledger", "Ledger / hledger", "export.ledger"],
 ];
 
 export function ExportScreen(props: { version: number }) {
@@ -50,22 +52,22 @@ export function ExportScreen(props: { version: number }) {
 
   return (
     <section>
-      <header class="page-head"><h1>Export</h1></header>
+      <header class="page-head"><h1>{t("nav.export")}</h1></header>
       <form class="card export" onSubmit={run}>
         <fieldset>
-          <legend>Format</legend>
+          <legend>{t("export.format")}</legend>
           <div class="formats">
             {FORMATS.map(([id, name, what]) => (
               <label class={`choice ${format === id ? "chosen" : ""}`}>
                 <input type="radio" name="format" value={id} checked={format === id} onChange={() => setFormat(id)} data-format={id} />
-                <span><strong>{name}</strong><br /><span class="muted small">{what}</span></span>
+                <span><strong>{name}</strong><br /><span class="muted small">{t(what)}</span></span>
               </label>
             ))}
           </div>
         </fieldset>
         <fieldset>
-          <legend>Accounts</legend>
-          {accounts.length === 0 && <p class="muted">No enabled accounts yet.</p>}
+          <legend>{t("overview.accounts")}</legend>
+          {accounts.length === 0 && <p class="muted">{t("export.noAccounts")}</p>}
           {accounts.map((a) => (
             <label class="check">
               <input type="checkbox" checked={chosen.has(a.id)} onChange={(e) => { const n = new Set(chosen); if (e.currentTarget.checked) n.add(a.id); else n.delete(a.id); setChosen(n); }} />
@@ -74,13 +76,13 @@ export function ExportScreen(props: { version: number }) {
           ))}
         </fieldset>
         <fieldset class="row">
-          <legend>Dates (booking date, optional)</legend>
-          <label class="inline">From <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} /></label>
-          <label class="inline">To <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} /></label>
+          <legend>{t("export.dates")}</legend>
+          <label class="inline">{t("common.from")} <input type="date" value={from} onChange={(e) => setFrom(e.currentTarget.value)} /></label>
+          <label class="inline">{t("common.to")} <input type="date" value={to} onChange={(e) => setTo(e.currentTarget.value)} /></label>
         </fieldset>
-        {error && <Banner kind="error" title="The export failed">{error.message}</Banner>}
-        {done && <Banner kind="ok" title="Exported">{done.transactions.toLocaleString()} transaction(s) of {done.accounts} account(s) to {done.path}</Banner>}
-        <button class="primary" type="submit" disabled={busy || chosen.size === 0} data-action="export">{busy ? "Exporting…" : "Export…"}</button>
+        {error && <Banner kind="error" title={t("export.failed")}>{error.message}</Banner>}
+        {done && <Banner kind="ok" title={t("export.done")}>{t("export.doneText", { transactions: done.transactions, accounts: done.accounts, path: done.path })}</Banner>}
+        <button class="primary" type="submit" disabled={busy || chosen.size === 0} data-action="export">{busy ? t("export.busy") : t("export.button")}</button>
       </form>
     </section>
   );

@@ -7,6 +7,7 @@ import { day } from "../backend/format";
 import { Amount, Banner, Empty, Loading } from "./ui";
 import { BalanceChart, MonthlyChart } from "./charts";
 import type { Screen } from "../app";
+import { t } from "../i18n";
 
 export function OverviewScreen(props: { version: number; onOpen: (s: Screen, account?: number | null) => void; onAdd: () => void; onReconnect: (connection: ConnectionView) => void }) {
   const [data, setData] = useState<Overview | null>(null);
@@ -38,15 +39,15 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
     }, (e) => { if (gen === chartGen.current) setChartError(asError(e)); });
   }, [selected, props.version, tick]);
 
-  if (error) return <Banner kind="error" title="Could not load your accounts">{error.message}</Banner>;
+  if (error) return <Banner kind="error" title={t("overview.loadFailed")}>{error.message}</Banner>;
   if (!data) return <Loading />;
   if (data.connections.length === 0) {
     return (
       <section>
-        <h1>Overview</h1>
-        <Empty title="No banks connected yet">
-          <p>Add a bank to see its accounts, balances and history here.</p>
-          <button class="primary" onClick={props.onAdd}>+ Add a bank</button>
+        <h1>{t("nav.overview")}</h1>
+        <Empty title={t("overview.noBanks")}>
+          <p>{t("overview.noBanksText")}</p>
+          <button class="primary" onClick={props.onAdd}>{t("common.addBank")}</button>
         </Empty>
       </section>
     );
@@ -63,40 +64,40 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
   return (
     <section>
       <header class="page-head">
-        <h1>Overview</h1>
+        <h1>{t("nav.overview")}</h1>
       </header>
       <div class="totals" data-testid="totals">
-        {data.totals.length === 0 && <div class="card total muted">Enable an account and sync to see totals.</div>}
-        {data.totals.map((t) => (
+        {data.totals.length === 0 && <div class="card total muted">{t("overview.noTotals")}</div>}
+        {data.totals.map((total) => (
           <div class="card total">
-            <div class="muted small">Total in {t.currency}</div>
-            <Amount amount={t.amount} currency={t.currency} class="big" />
+            <div class="muted small">{t("overview.total", { currency: total.currency })}</div>
+            <Amount amount={total.amount} currency={total.currency} class="big" />
           </div>
         ))}
       </div>
       {expiring.map((c) => (
-        <Banner kind={c.status === "needs_reconnect" ? "error" : "warning"} title={c.status === "needs_reconnect" ? `${c.bank_name} needs you to reconnect` : `${c.bank_name}: access ends ${c.consent_days_left !== null && c.consent_days_left >= 0 ? `in ${c.consent_days_left} day(s)` : "soon"}`}
-          action={<button class="primary small" onClick={() => props.onReconnect(c)}>Reconnect</button>}>
-          Your data stays; reconnecting renews the bank's permission to sync.
+        <Banner kind={c.status === "needs_reconnect" ? "error" : "warning"} title={c.status === "needs_reconnect" ? t("overview.needsReconnect", { bank: c.bank_name }) : c.consent_days_left !== null && c.consent_days_left >= 0 ? t("overview.accessEndsIn", { bank: c.bank_name, days: c.consent_days_left }) : t("overview.accessEndsSoon", { bank: c.bank_name })}
+          action={<button class="primary small" onClick={() => props.onReconnect(c)}>{t("common.reconnect")}</button>}>
+          {t("overview.reconnectText")}
         </Banner>
       ))}
       {visible.filter((a) => a.enabled && a.gaps.length > 0).map((a) => (
-        <Banner kind="warning" title={`${a.name}: possibly missing transactions`}
-          action={<button class="primary small" data-action="refetch" onClick={() => api.syncNow(a.connection_id).then(() => setTick((t) => t + 1), (e) => setError(asError(e)))}>Fetch again</button>}>
-          The bank says some transactions may be missing {a.gaps.map((g) => (g.after ? `between ${day(g.after)} and ${day(g.before)}` : `before ${day(g.before)}`)).join(", ")}. Fetching again can bring them while the bank's permission lasts.
+        <Banner kind="warning" title={t("overview.gapTitle", { account: a.name })}
+          action={<button class="primary small" data-action="refetch" onClick={() => api.syncNow(a.connection_id).then(() => setTick((t) => t + 1), (e) => setError(asError(e)))}>{t("overview.fetchAgain")}</button>}>
+          {t("overview.gapText", { when: a.gaps.map((g) => (g.after ? t("overview.gapBetween", { from: day(g.after), to: day(g.before) }) : t("overview.gapBefore", { date: day(g.before) }))).join(", ") })}
         </Banner>
       ))}
       {toEnable.length > 0 && (
-        <Banner kind="info" title={`${toEnable.length} account(s) found but not synced`}>
-          Saldo only fetches accounts you enable. {toEnable.map((a) => (
-            <button class="chip" data-enable={a.id} onClick={() => enable(a)}>Enable {a.name}</button>
+        <Banner kind="info" title={t("overview.toEnable", { count: toEnable.length })}>
+          {t("overview.toEnableText")} {toEnable.map((a) => (
+            <button class="chip" data-enable={a.id} onClick={() => enable(a)}>{t("overview.enable", { account: a.name })}</button>
           ))}
         </Banner>
       )}
       <div class="grid2">
         <div class="card">
-          <h2>Accounts</h2>
-          <ul class="accounts" role="listbox" aria-label="Accounts">
+          <h2>{t("overview.accounts")}</h2>
+          <ul class="accounts" role="listbox" aria-label={t("overview.accounts")}>
             {visible.filter((a) => a.enabled).map((a) => (
               <li role="option" aria-selected={a.id === selected} tabIndex={0} class={`account ${a.id === selected ? "selected" : ""}`}
                 onClick={() => setSelected(a.id)} onKeyDown={(e) => { if (e.key === "Enter") setSelected(a.id); }} data-account={a.id}>
@@ -105,9 +106,9 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
                   <div class="muted small">{a.bank_name} · {a.iban ?? a.currency}</div>
                 </div>
                 <div class="right">
-                  {a.booked ? <Amount amount={a.booked.amount} currency={a.booked.currency} /> : <span class="muted">not synced</span>}
-                  {a.available && a.booked && a.available.amount !== a.booked.amount && <div class="muted small">available <Amount amount={a.available.amount} currency={a.available.currency} /></div>}
-                  <div class="muted small">{a.as_of ? `as of ${day(a.as_of)}` : ""}</div>
+                  {a.booked ? <Amount amount={a.booked.amount} currency={a.booked.currency} /> : <span class="muted">{t("overview.notSynced")}</span>}
+                  {a.available && a.booked && a.available.amount !== a.booked.amount && <div class="muted small">{t("overview.available")} <Amount amount={a.available.amount} currency={a.available.currency} /></div>}
+                  <div class="muted small">{a.as_of ? t("overview.asOf", { date: day(a.as_of) }) : ""}</div>
                 </div>
               </li>
             ))}
@@ -115,14 +116,14 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
         </div>
         <div class="card">
           <div class="card-head">
-            <h2>{account ? account.name : "Balance"}</h2>
-            {account && <button class="ghost small" onClick={() => props.onOpen("transactions", account.id)}>Transactions →</button>}
+            <h2>{account ? account.name : t("overview.balance")}</h2>
+            {account && <button class="ghost small" onClick={() => props.onOpen("transactions", account.id)}>{t("overview.openTransactions")}</button>}
           </div>
-          {chartError && <p class="muted small" role="alert">Could not draw the charts: {chartError.message}</p>}
+          {chartError && <p class="muted small" role="alert">{t("overview.chartsFailed", { error: chartError.message })}</p>}
           {account && charts?.account === account.id ? (
             <>
               <BalanceChart points={charts.history} currency={account.currency} />
-              <h3 title="Transfers between your own accounts are left out">Income vs spending <span class="muted small">(transfers between your accounts left out)</span></h3>
+              <h3 title={t("overview.incomeTitle")}>{t("overview.income")} <span class="muted small">{t("overview.incomeNote")}</span></h3>
               <MonthlyChart months={charts.months} currency={account.currency} />
             </>
           ) : account && !chartError && <Loading />}

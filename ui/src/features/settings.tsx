@@ -1,9 +1,10 @@
-// Settings: gateway (shown), automatic daily sync, theme, the key, backups.
+// Settings: gateway (shown), automatic daily sync, theme, language, the key, backups.
 import { useState } from "preact/hooks";
 import type { AppStatus, IpcError, Theme } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
 import { BackupCard, KeyCard } from "./backups";
+import { LANGUAGES, LANGUAGE_NAMES, systemLanguage, t, tx } from "../i18n";
 
 const THEMES: readonly Theme[] = ["system", "light", "dark"];
 
@@ -17,40 +18,46 @@ export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStat
   };
   return (
     <section>
-      <header class="page-head"><h1>Settings</h1></header>
-      {error && <Banner kind="error" title="Not saved" onClose={() => setError(null)}>{error.message}</Banner>}
+      <header class="page-head"><h1>{t("nav.settings")}</h1></header>
+      {error && <Banner kind="error" title={t("settings.notSaved")} onClose={() => setError(null)}>{error.message}</Banner>}
       <div class="card settings">
-        <h2>Banks</h2>
-        <p>{s.mode === "sandbox" ? "Demo banks: a simulated gateway running inside Saldo." : `Gateway: ${s.gateway_url ?? ""}`}</p>
+        <h2>{t("nav.banks")}</h2>
+        <p>{s.mode === "sandbox" ? t("settings.sandbox") : t("settings.gateway", { url: s.gateway_url ?? "" })}</p>
         <details class="small" data-testid="change-gateway">
-          <summary>Change gateway</summary>
-          <p class="muted small">Your data stays. Banks connected through the other gateway ask you to reconnect them through the new one.</p>
+          <summary>{t("settings.changeGateway")}</summary>
+          <p class="muted small">{t("settings.changeGatewayText")}</p>
           <div class="row">
-            <input type="url" aria-label="Gateway address" placeholder="https://gateway.example" value={url} onInput={(e) => { setUrl(e.currentTarget.value); setTested(null); }} />
-            <button data-action="test-gateway" disabled={!url.trim()} onClick={() => api.testGateway(url).then((t) => setTested(`Reached: ${t.banks} bank(s) in ${t.countries} countries.`), (e) => setTested(`Not reached: ${asError(e).message}`))}>Test connection</button>
-            <button data-action="use-gateway" disabled={!url.trim()} onClick={() => api.changeGateway("gateway", url).then(props.onStatus, (e) => setError(asError(e)))}>Use this gateway</button>
+            <input type="url" aria-label={t("common.gatewayAddress")} placeholder="https://gateway.example" value={url} onInput={(e) => { setUrl(e.currentTarget.value); setTested(null); }} />
+            <button data-action="test-gateway" disabled={!url.trim()} onClick={() => api.testGateway(url).then((r) => setTested(t("settings.reached", { banks: r.banks, countries: r.countries })), (e) => setTested(t("settings.notReached", { error: asError(e).message })))}>{t("settings.testGateway")}</button>
+            <button data-action="use-gateway" disabled={!url.trim()} onClick={() => api.changeGateway("gateway", url).then(props.onStatus, (e) => setError(asError(e)))}>{t("settings.useGateway")}</button>
           </div>
           {tested && <p class="small" data-testid="gateway-test" role="status">{tested}</p>}
-          {s.mode === "gateway" && <button class="ghost small" data-action="use-demo" onClick={() => api.changeGateway("sandbox", null).then(props.onStatus, (e) => setError(asError(e)))}>Use the demo banks instead</button>}
+          {s.mode === "gateway" && <button class="ghost small" data-action="use-demo" onClick={() => api.changeGateway("sandbox", null).then(props.onStatus, (e) => setError(asError(e)))}>{t("settings.useDemo")}</button>}
         </details>
-        <p class="muted small">Bank callbacks: {s.deep_link ? "saldo:// links" : "a local address on 127.0.0.1 (saldo:// is not registered)"}</p>
-        <label class="check"><input type="checkbox" checked={s.settings.auto_sync} onChange={(e) => save({ auto_sync: e.currentTarget.checked })} /> Sync automatically once a day (never asks you to sign in; banks that need it are flagged)</label>
+        <p class="muted small">{s.deep_link ? t("settings.callbacksDeepLink") : t("settings.callbacksLoopback")}</p>
+        <label class="check"><input type="checkbox" checked={s.settings.auto_sync} onChange={(e) => save({ auto_sync: e.currentTarget.checked })} /> {t("settings.autoSync")}</label>
         <details class="small">
-          <summary>How Saldo names itself to the gateway</summary>
-          <p class="muted small">Sent with every bank connection (the gateway's <span class="mono">tppContext</span>). Leave empty unless your gateway's operator gave you values.</p>
-          <label class="field">TPP id
+          <summary>{t("settings.identity")}</summary>
+          <p class="muted small">{tx("settings.identityText", { mono: (chunks) => <span class="mono">{chunks}</span> })}</p>
+          <label class="field">{t("settings.tppId")}
             <input data-setting="tpp-id" placeholder="saldo" value={s.settings.tpp_id ?? ""} onChange={(e) => save({ tpp_id: e.currentTarget.value.trim() || null })} />
           </label>
-          <label class="field">App name
+          <label class="field">{t("settings.appName")}
             <input data-setting="app-name" placeholder="Saldo" value={s.settings.app_name ?? ""} onChange={(e) => save({ app_name: e.currentTarget.value.trim() || null })} />
           </label>
         </details>
-        <h2>Appearance</h2>
-        <div class="row" role="radiogroup" aria-label="Theme">
-          {THEMES.map((t) => (
-            <label class="check"><input type="radio" name="theme" checked={s.settings.theme === t} onChange={() => save({ theme: t })} data-theme-choice={t} /> {t === "system" ? "Follow the system" : t[0]?.toUpperCase() + t.slice(1)}</label>
+        <h2>{t("settings.appearance")}</h2>
+        <div class="row" role="radiogroup" aria-label={t("settings.theme")}>
+          {THEMES.map((theme) => (
+            <label class="check" key={theme}><input type="radio" name="theme" checked={s.settings.theme === theme} onChange={() => save({ theme })} data-theme-choice={theme} /> {theme === "system" ? t("settings.themeSystem") : theme === "light" ? t("settings.themeLight") : t("settings.themeDark")}</label>
           ))}
         </div>
+        <label class="field inline">{t("settings.language")}
+          <select data-setting="language" value={s.settings.language ?? ""} onChange={(e) => save({ language: e.currentTarget.value || null })}>
+            <option value="">{t("settings.languageSystem", { language: LANGUAGE_NAMES[systemLanguage()] })}</option>
+            {LANGUAGES.map((l) => <option key={l} value={l} lang={l}>{LANGUAGE_NAMES[l]}</option>)}
+          </select>
+        </label>
       </div>
       <KeyCard status={s} onStatus={props.onStatus} />
       <BackupCard status={s} onStatus={props.onStatus} />

@@ -6,8 +6,10 @@ import { useEffect, useState } from "preact/hooks";
 import type { CategoryView, IpcError, NetWorthView, ReportLineView, RuleView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Amount, Banner, Empty, Loading } from "./ui";
+import { money } from "../backend/format";
 import { BalanceChart } from "./charts";
 import type { Drill } from "./transactions";
+import { t } from "../i18n";
 
 type Period = "30d" | "year" | "12m" | "all";
 
@@ -56,7 +58,7 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
     const words = draft.words.trim();
     const extra = [draft.direction, draft.min.trim(), draft.max.trim(), draft.iban.trim()].some((v) => v !== "");
     if ((!words && !extra) || !draft.category) return;
-    const name = words || [draft.direction && (draft.direction === "in" ? "Money in" : "Money out"), draft.iban.trim(), draft.min.trim() && `from ${draft.min.trim()}`, draft.max.trim() && `up to ${draft.max.trim()}`].filter(Boolean).join(", ");
+    const name = words || [draft.direction && (draft.direction === "in" ? t("common.moneyIn") : t("common.moneyOut")), draft.iban.trim(), draft.min.trim() && t("rules.nameFrom", { amount: draft.min.trim() }), draft.max.trim() && t("rules.nameUpTo", { amount: draft.max.trim() })].filter(Boolean).join(", ");
     void act(async () => {
       const step = await api.addRule({
         name, category: draft.category,
@@ -64,7 +66,7 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
         direction: draft.direction || null, min: draft.min.trim() || null, max: draft.max.trim() || null, iban: draft.iban.trim() || null, account: null,
       });
       setDraft({ ...draft, words: "", direction: "", min: "", max: "", iban: "" });
-      return `Rule added: ${step.changed} transaction(s) filed under ${draft.category}. Undo reverts it.`;
+      return t("rules.added", { count: step.changed, category: draft.category });
     });
   };
 
@@ -79,25 +81,25 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
   // Positions are 1-based: moving up from index i puts the rule at position i.
   const move = (r: RuleView, position: number) => act(async () => {
     await api.moveRule(r.id, position);
-    return `Rule ${r.name} is now tried ${position === 1 ? "first" : `at place ${position}`}. Apply to past transactions to refile them.`;
+    return t("rules.moved", { rule: r.name, position });
   });
   const preview = () => act(async () => {
     const a = await api.applyRules(true);
     setPending(a.changed);
-    return a.changed === 0 ? "The rules agree with every transaction: nothing would change." : `${a.changed} transaction(s) would change category.`;
+    return a.changed === 0 ? t("rules.previewNone") : t("rules.preview", { count: a.changed });
   });
   const apply = () => act(async () => {
     const a = await api.applyRules(false);
     setPending(null);
-    return `${a.changed} transaction(s) changed category. Undo reverts it.`;
+    return t("rules.applied", { count: a.changed });
   });
   const undo = () => act(async () => {
     const what = await api.undoCategories();
-    return what ? `Undone: ${what}.` : "Nothing to undo.";
+    return what ? t("common.undone", { what }) : t("common.nothingToUndo");
   });
   const remove = (r: RuleView) => act(async () => {
     await api.deleteRule(r.id);
-    return `Rule ${r.name} deleted; its transactions keep their category until the rules are applied again.`;
+    return t("rules.deleted", { rule: r.name });
   });
 
   const drill = (group: string | null) => {
@@ -111,40 +113,40 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
   return (
     <section>
       <header class="page-head">
-        <h1>Spending</h1>
+        <h1>{t("nav.spending")}</h1>
         <div class="actions">
-          <div class="seg" role="group" aria-label="Group by">
-            <button class={by === "category" ? "active" : ""} aria-pressed={by === "category"} data-by="category" onClick={() => setBy("category")}>Categories</button>
-            <button class={by === "counterparty" ? "active" : ""} aria-pressed={by === "counterparty"} data-by="counterparty" onClick={() => setBy("counterparty")}>Counterparties</button>
+          <div class="seg" role="group" aria-label={t("spending.groupBy")}>
+            <button class={by === "category" ? "active" : ""} aria-pressed={by === "category"} data-by="category" onClick={() => setBy("category")}>{t("spending.categories")}</button>
+            <button class={by === "counterparty" ? "active" : ""} aria-pressed={by === "counterparty"} data-by="counterparty" onClick={() => setBy("counterparty")}>{t("spending.counterparties")}</button>
           </div>
-          <select aria-label="Period" value={period} onChange={(e) => setPeriod(e.currentTarget.value as Period)} data-field="period">
-            <option value="30d">Last 30 days</option>
-            <option value="year">This year</option>
-            <option value="12m">Last 12 months</option>
-            <option value="all">All time</option>
+          <select aria-label={t("spending.period")} value={period} onChange={(e) => setPeriod(e.currentTarget.value as Period)} data-field="period">
+            <option value="30d">{t("spending.last30")}</option>
+            <option value="year">{t("spending.thisYear")}</option>
+            <option value="12m">{t("spending.last12")}</option>
+            <option value="all">{t("spending.allTime")}</option>
           </select>
-          <label class="check small"><input type="checkbox" checked={gross} onChange={(e) => setGross(e.currentTarget.checked)} data-field="gross" /> Include transfers between my accounts</label>
+          <label class="check small"><input type="checkbox" checked={gross} onChange={(e) => setGross(e.currentTarget.checked)} data-field="gross" /> {t("spending.gross")}</label>
         </div>
       </header>
-      {error && <Banner kind="error" title="Could not build the report" onClose={() => setError(null)}>{error.message}</Banner>}
+      {error && <Banner kind="error" title={t("spending.failed")} onClose={() => setError(null)}>{error.message}</Banner>}
       {lines === null && !error && <Loading />}
-      {lines !== null && spending.length === 0 && <Empty title="No spending in this period">Sync your banks or choose a longer period.</Empty>}
+      {lines !== null && spending.length === 0 && <Empty title={t("spending.none")}>{t("spending.noneText")}</Empty>}
       {notice && (
         <Banner kind="info" title={notice} onClose={() => setNotice(null)}
-          action={pending !== null && pending > 0 ? <button class="primary small" data-action="apply-rules" onClick={apply}>Apply</button> : <button class="small" data-action="undo" onClick={undo}>Undo</button>} />
+          action={pending !== null && pending > 0 ? <button class="primary small" data-action="apply-rules" onClick={apply}>{t("rules.apply")}</button> : <button class="small" data-action="undo" onClick={undo}>{t("common.undo")}</button>} />
       )}
       {currencies.map((cur) => {
         const rows = spending.filter((l) => l.currency === cur).slice(0, 20);
         const max = Math.max(...rows.map((l) => magnitude(l.spending)), 1);
         return (
           <article class="card report" data-testid={`report-${cur}`}>
-            <h2>Spending in {cur}</h2>
+            <h2>{t("spending.in", { currency: cur })}</h2>
             <ul class="bars">
               {rows.map((l) => (
                 <li>
                   <button class="bar-row" data-report-group={l.group ?? ""} onClick={() => drill(l.group)}
-                    aria-label={`${l.group ?? (by === "category" ? "Uncategorised" : "Unknown")}: ${l.spending} ${cur}, ${l.rows} transaction(s); open them`}>
-                    <span class="bar-label">{l.group ?? (by === "category" ? "Uncategorised" : "Unknown")}</span>
+                    aria-label={t("spending.bar", { group: l.group ?? (by === "category" ? t("common.uncategorised") : t("spending.unknown")), amount: money(l.spending, cur), count: l.rows })}>
+                    <span class="bar-label">{l.group ?? (by === "category" ? t("common.uncategorised") : t("spending.unknown"))}</span>
                     <span class="bar-track"><span class="bar-fill" style={{ width: `${(magnitude(l.spending) / max) * 100}%` }} /></span>
                     <Amount amount={l.spending} currency={cur} class="bar-amt" />
                   </button>
@@ -156,48 +158,48 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
       })}
       {worth.map((w) => (
         <article class="card" data-testid="networth" data-currency={w.currency}>
-          <h2>Net worth in {w.currency}</h2>
-          <p class="muted small">Your synced accounts' balances at each month's end, rebuilt from their history and anchored on what the bank last said.</p>
+          <h2>{t("spending.netWorth", { currency: w.currency })}</h2>
+          <p class="muted small">{t("spending.netWorthText")}</p>
           <BalanceChart points={w.points} currency={w.currency} />
         </article>
       ))}
       <article class="card rules" data-testid="rules">
         <div class="card-head">
-          <h2>Rules</h2>
+          <h2>{t("rules.title")}</h2>
           <div class="actions">
-            <button class="small" data-action="preview-rules" onClick={preview}>Apply to past transactions…</button>
-            <button class="ghost small" onClick={undo}>Undo last change</button>
+            <button class="small" data-action="preview-rules" onClick={preview}>{t("rules.applyPast")}</button>
+            <button class="ghost small" onClick={undo}>{t("rules.undoLast")}</button>
           </div>
         </div>
-        <p class="muted small">Tried in order; the first that matches files a transaction, and says so. Your own choices always win. New transactions are filed as they arrive.</p>
+        <p class="muted small">{t("rules.text")}</p>
         <form class="row add-rule" onSubmit={addRule} data-testid="add-rule">
-          <select aria-label="Match" value={draft.where} onChange={(e) => setDraft({ ...draft, where: e.currentTarget.value })}>
-            <option value="counterparty">Counterparty has the words</option>
-            <option value="text">Bank text has the words</option>
+          <select aria-label={t("rules.match")} value={draft.where} onChange={(e) => setDraft({ ...draft, where: e.currentTarget.value })}>
+            <option value="counterparty">{t("rules.matchCounterparty")}</option>
+            <option value="text">{t("rules.matchText")}</option>
           </select>
-          <input aria-label="Words" placeholder="e.g. Bakkerij Jansen" value={draft.words} onInput={(e) => setDraft({ ...draft, words: e.currentTarget.value })} data-field="rule-words" />
-          <select aria-label="Category of the rule" required value={draft.category} onChange={(e) => setDraft({ ...draft, category: e.currentTarget.value })} data-field="rule-category">
-            <option value="">Category…</option>
+          <input aria-label={t("rules.words")} placeholder={t("rules.wordsExample")} value={draft.words} onInput={(e) => setDraft({ ...draft, words: e.currentTarget.value })} data-field="rule-words" />
+          <select aria-label={t("rules.category")} required value={draft.category} onChange={(e) => setDraft({ ...draft, category: e.currentTarget.value })} data-field="rule-category">
+            <option value="">{t("rules.categoryPick")}</option>
             {categories.map((c) => <option value={c.path}>{c.path}</option>)}
           </select>
-          <button class="primary small" type="submit" data-action="add-rule">Add rule</button>
+          <button class="primary small" type="submit" data-action="add-rule">{t("common.addRule")}</button>
           <details class="rule-more small" data-testid="rule-more">
-            <summary>More conditions</summary>
+            <summary>{t("rules.more")}</summary>
             <div class="row">
-              <select aria-label="Money in or out" value={draft.direction} onChange={(e) => setDraft({ ...draft, direction: e.currentTarget.value })} data-field="rule-direction">
-                <option value="">Money in or out</option>
-                <option value="out">Money out only</option>
-                <option value="in">Money in only</option>
+              <select aria-label={t("rules.direction")} value={draft.direction} onChange={(e) => setDraft({ ...draft, direction: e.currentTarget.value })} data-field="rule-direction">
+                <option value="">{t("rules.direction")}</option>
+                <option value="out">{t("rules.outOnly")}</option>
+                <option value="in">{t("rules.inOnly")}</option>
               </select>
-              <input aria-label="Smallest amount" inputMode="decimal" placeholder="at least" size={10} value={draft.min} onInput={(e) => setDraft({ ...draft, min: e.currentTarget.value })} data-field="rule-min" />
-              <input aria-label="Largest amount" inputMode="decimal" placeholder="at most" size={10} value={draft.max} onInput={(e) => setDraft({ ...draft, max: e.currentTarget.value })} data-field="rule-max" />
-              <input aria-label="Counterparty account (IBAN)" placeholder="their IBAN" value={draft.iban} onInput={(e) => setDraft({ ...draft, iban: e.currentTarget.value })} data-field="rule-iban" />
+              <input aria-label={t("rules.min")} inputMode="decimal" placeholder={t("rules.atLeast")} size={10} value={draft.min} onInput={(e) => setDraft({ ...draft, min: e.currentTarget.value })} data-field="rule-min" />
+              <input aria-label={t("rules.max")} inputMode="decimal" placeholder={t("rules.atMost")} size={10} value={draft.max} onInput={(e) => setDraft({ ...draft, max: e.currentTarget.value })} data-field="rule-max" />
+              <input aria-label={t("rules.iban")} placeholder={t("rules.theirIban")} value={draft.iban} onInput={(e) => setDraft({ ...draft, iban: e.currentTarget.value })} data-field="rule-iban" />
             </div>
-            <p class="muted">Every condition given must hold. Amounts are sizes: 50 means 50 in or out.</p>
+            <p class="muted">{t("rules.moreText")}</p>
           </details>
         </form>
         <table class="rules-table small">
-          <thead><tr><th>Rule</th><th>When</th><th>Category</th><th /></tr></thead>
+          <thead><tr><th>{t("rules.rule")}</th><th>{t("rules.when")}</th><th>{t("common.category")}</th><th /></tr></thead>
           <tbody>
             {rules.map((r, i) => (
               <tr key={r.id} data-rule={r.id}>
@@ -205,9 +207,9 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
                 <td class="muted">{r.when}</td>
                 <td>{r.category}</td>
                 <td class="rule-actions">
-                  <button class="ghost small" aria-label={`Try rule ${r.name} earlier`} disabled={i === 0} onClick={() => move(r, i)} data-action="rule-up">↑</button>
-                  <button class="ghost small" aria-label={`Try rule ${r.name} later`} disabled={i === rules.length - 1} onClick={() => move(r, i + 2)} data-action="rule-down">↓</button>
-                  <button class="ghost small" aria-label={`Delete rule ${r.name}`} onClick={() => remove(r)}>✕</button>
+                  <button class="ghost small" aria-label={t("rules.earlier", { rule: r.name })} disabled={i === 0} onClick={() => move(r, i)} data-action="rule-up">↑</button>
+                  <button class="ghost small" aria-label={t("rules.later", { rule: r.name })} disabled={i === rules.length - 1} onClick={() => move(r, i + 2)} data-action="rule-down">↓</button>
+                  <button class="ghost small" aria-label={t("rules.delete", { rule: r.name })} onClick={() => remove(r)}>✕</button>
                 </td>
               </tr>
             ))}

@@ -5,8 +5,9 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { AccountView, CategoryView, CounterpartyView, CursorView, IpcError, MonthView, ProposalView, TxDetail, TxFilter, TxView } from "../bindings";
 import { api, asError } from "../backend/api";
-import { day } from "../backend/format";
+import { day, month } from "../backend/format";
 import { Amount, Banner, Empty, Loading } from "./ui";
+import { t } from "../i18n";
 
 const ROW = 52;
 // The rendered window moves in steps of CHUNK rows with OVERSCAN rows to
@@ -59,7 +60,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
     if (!party || !to || to === party.name) return;
     try {
       const n = await api.renameCounterparty(party.name, to);
-      setNotice(`${n} transaction(s) now show ${to}.`);
+      setNotice(t("tx.renamed", { count: n, name: to }));
       setUndoable(false);
       set({ counterparty: to });
     } catch (err) {
@@ -119,15 +120,15 @@ export function TransactionsScreen(props: { version: number; account: number | n
 
   const names = useMemo(() => new Map(accounts.map((a) => [a.id, a.name])), [accounts]);
   const set = (patch: Partial<TxFilter>) => setFilter((f) => ({ ...f, ...patch }));
-  const open = async (t: TxView) => {
-    setActive(t.id);
-    try { setDetail(await api.transactionDetail(t.id)); } catch (e) { setError(asError(e)); }
+  const open = async (tx: TxView) => {
+    setActive(tx.id);
+    try { setDetail(await api.transactionDetail(tx.id)); } catch (e) { setError(asError(e)); }
   };
   // The person files a row: one undoable step; then Saldo may propose a rule.
-  const categorize = async (t: TxView, path: string | null) => {
+  const categorize = async (tx: TxView, path: string | null) => {
     try {
-      await api.setCategory([t.id], path);
-      setNotice(path ? `Filed under ${path}.` : "Category removed.");
+      await api.setCategory([tx.id], path);
+      setNotice(path ? t("tx.filed", { category: path }) : t("tx.uncategorized"));
       setUndoable(true);
       setEdits((n) => n + 1);
       setProposals(await api.ruleProposals());
@@ -138,7 +139,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
   const undo = async () => {
     try {
       const what = await api.undoCategories();
-      setNotice(what ? `Undone: ${what}.` : "Nothing to undo.");
+      setNotice(what ? t("common.undone", { what }) : t("common.nothingToUndo"));
       setEdits((n) => n + 1);
       setProposals(await api.ruleProposals());
     } catch (e) {
@@ -148,7 +149,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
   const accept = async (p: ProposalView) => {
     try {
       const step = await api.addRule({ name: p.counterparty, category: p.category, counterparty: p.counterparty, text: null, direction: null, min: null, max: null, iban: null, account: null });
-      setNotice(`Rule added: ${step.changed} transaction(s) of ${p.counterparty} filed under ${p.category}.`);
+      setNotice(t("tx.ruleAdded", { count: step.changed, counterparty: p.counterparty, category: p.category }));
       setUndoable(true);
       setProposals((ps) => ps.filter((x) => x !== p));
       setEdits((n) => n + 1);
@@ -176,131 +177,131 @@ export function TransactionsScreen(props: { version: number; account: number | n
 
   return (
     <section class="tx-screen">
-      <header class="page-head"><h1>Transactions</h1></header>
+      <header class="page-head"><h1>{t("nav.transactions")}</h1></header>
       <div class="filters card" role="search">
-        <input class="search" type="search" placeholder="Search counterparty, description, remittance…" aria-label="Search"
+        <input class="search" type="search" placeholder={t("tx.searchPlaceholder")} aria-label={t("tx.search")}
           value={filter.text ?? ""} onInput={(e) => set({ text: e.currentTarget.value })} data-testid="search" />
-        <select aria-label="Account" value={filter.account ?? ""} onChange={(e) => set({ account: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
-          <option value="">All accounts</option>
+        <select aria-label={t("connections.account")} value={filter.account ?? ""} onChange={(e) => set({ account: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
+          <option value="">{t("tx.allAccounts")}</option>
           {accounts.filter((a) => a.enabled).map((a) => <option value={a.id}>{a.name} · {a.bank_name}</option>)}
         </select>
-        <label class="inline">From <input type="date" value={filter.from ?? ""} onChange={(e) => set({ from: e.currentTarget.value || null })} /></label>
-        <label class="inline">To <input type="date" value={filter.to ?? ""} onChange={(e) => set({ to: e.currentTarget.value || null })} /></label>
-        <select aria-label="Direction" value={filter.direction ?? ""} onChange={(e) => set({ direction: e.currentTarget.value || null })}>
-          <option value="">In and out</option><option value="in">Money in</option><option value="out">Money out</option>
+        <label class="inline">{t("common.from")} <input type="date" value={filter.from ?? ""} onChange={(e) => set({ from: e.currentTarget.value || null })} /></label>
+        <label class="inline">{t("common.to")} <input type="date" value={filter.to ?? ""} onChange={(e) => set({ to: e.currentTarget.value || null })} /></label>
+        <select aria-label={t("tx.direction")} value={filter.direction ?? ""} onChange={(e) => set({ direction: e.currentTarget.value || null })}>
+          <option value="">{t("tx.inAndOut")}</option><option value="in">{t("common.moneyIn")}</option><option value="out">{t("common.moneyOut")}</option>
         </select>
-        <input class="num" inputMode="decimal" placeholder="Min" aria-label="Minimum amount" value={filter.min ?? ""} onChange={(e) => set({ min: e.currentTarget.value || null })} />
-        <input class="num" inputMode="decimal" placeholder="Max" aria-label="Maximum amount" value={filter.max ?? ""} onChange={(e) => set({ max: e.currentTarget.value || null })} />
-        <select aria-label="Category" data-field="category-filter" value={filter.uncategorized ? "\u0000none" : filter.category ?? ""}
+        <input class="num" inputMode="decimal" placeholder={t("tx.min")} aria-label={t("tx.minLabel")} value={filter.min ?? ""} onChange={(e) => set({ min: e.currentTarget.value || null })} />
+        <input class="num" inputMode="decimal" placeholder={t("tx.max")} aria-label={t("tx.maxLabel")} value={filter.max ?? ""} onChange={(e) => set({ max: e.currentTarget.value || null })} />
+        <select aria-label={t("common.category")} data-field="category-filter" value={filter.uncategorized ? "\u0000none" : filter.category ?? ""}
           onChange={(e) => { const v = e.currentTarget.value; set(v === "\u0000none" ? { category: null, uncategorized: true } : { category: v || null, uncategorized: false }); }}>
-          <option value="">All categories</option>
-          <option value={"\u0000none"}>Uncategorised</option>
+          <option value="">{t("tx.allCategories")}</option>
+          <option value={"\u0000none"}>{t("common.uncategorised")}</option>
           {categories.map((c) => <option value={c.path}>{c.path}</option>)}
         </select>
         {filter.counterparty && (
-          <button class="ghost small" data-testid="counterparty-filter" onClick={() => set({ counterparty: null })} aria-label={`Remove the filter ${filter.counterparty}`}>{filter.counterparty} ✕</button>
+          <button class="ghost small" data-testid="counterparty-filter" onClick={() => set({ counterparty: null })} aria-label={t("tx.removeFilter", { filter: filter.counterparty })}>{filter.counterparty} ✕</button>
         )}
-        <select aria-label="Sort" value={filter.sort ?? "date_desc"} onChange={(e) => set({ sort: e.currentTarget.value })}>
-          <option value="date_desc">Newest first</option><option value="date_asc">Oldest first</option>
-          <option value="amount_desc">Largest first</option><option value="amount_asc">Smallest first</option>
+        <select aria-label={t("tx.sort")} value={filter.sort ?? "date_desc"} onChange={(e) => set({ sort: e.currentTarget.value })}>
+          <option value="date_desc">{t("tx.newest")}</option><option value="date_asc">{t("tx.oldest")}</option>
+          <option value="amount_desc">{t("tx.largest")}</option><option value="amount_asc">{t("tx.smallest")}</option>
         </select>
       </div>
-      {error && <Banner kind="error" title="Could not load transactions" onClose={() => setError(null)}>{error.message}</Banner>}
+      {error && <Banner kind="error" title={t("tx.loadFailed")} onClose={() => setError(null)}>{error.message}</Banner>}
       {party && (
         <article class="card counterparty" data-testid="counterparty">
           <div class="card-head">
             <div>
               <h2>{party.name}</h2>
-              <div class="muted small">At the bank: {party.bank_names.join(" · ")}{party.ibans.length ? ` · ${party.ibans.join(", ")}` : ""}</div>
-              <div class="muted small">{party.rows} transaction(s), first {party.first_seen ? day(party.first_seen) : "—"}, last {party.last_seen ? day(party.last_seen) : "—"}</div>
+              <div class="muted small">{t("tx.atTheBank", { names: party.bank_names.join(" · ") })}{party.ibans.length ? ` · ${party.ibans.join(", ")}` : ""}</div>
+              <div class="muted small">{t("tx.partySummary", { count: party.rows, first: party.first_seen ? day(party.first_seen) : "—", last: party.last_seen ? day(party.last_seen) : "—" })}</div>
             </div>
             {renaming === null ? (
-              <button class="small" data-action="rename-counterparty" onClick={() => setRenaming(party.name)}>Rename</button>
+              <button class="small" data-action="rename-counterparty" onClick={() => setRenaming(party.name)}>{t("tx.rename")}</button>
             ) : (
               <form class="row" onSubmit={rename}>
-                <input aria-label="New name" data-field="counterparty-name" value={renaming} onInput={(e) => setRenaming(e.currentTarget.value)} />
-                <button class="primary small" type="submit" data-action="save-name">Save</button>
+                <input aria-label={t("tx.newName")} data-field="counterparty-name" value={renaming} onInput={(e) => setRenaming(e.currentTarget.value)} />
+                <button class="primary small" type="submit" data-action="save-name">{t("tx.save")}</button>
               </form>
             )}
           </div>
           <table class="months small">
-            <thead><tr><th>Month</th><th class="num">In</th><th class="num">Out</th></tr></thead>
+            <thead><tr><th>{t("tx.month")}</th><th class="num">{t("tx.in")}</th><th class="num">{t("tx.out")}</th></tr></thead>
             <tbody>
               {party.months.slice(-12).reverse().map((m: MonthView) => (
-                <tr><td>{m.month}</td><td class="num"><Amount amount={m.income} currency={m.currency} /></td><td class="num"><Amount amount={m.expense} currency={m.currency} /></td></tr>
+                <tr><td>{month(m.month)}</td><td class="num"><Amount amount={m.income} currency={m.currency} /></td><td class="num"><Amount amount={m.expense} currency={m.currency} /></td></tr>
               ))}
             </tbody>
           </table>
         </article>
       )}
       {notice && (
-        <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={undoable ? <button class="small" data-action="undo" onClick={undo}>Undo</button> : undefined} />
+        <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={undoable ? <button class="small" data-action="undo" onClick={undo}>{t("common.undo")}</button> : undefined} />
       )}
       {proposals.map((p) => (
-        <Banner kind="info" title={`File ${p.counterparty} under ${p.category} from now on?`}
-          action={<><button class="primary small" data-action="accept-rule" onClick={() => accept(p)}>Add rule</button> <button class="ghost small" onClick={() => setProposals((ps) => ps.filter((x) => x !== p))}>Not now</button></>}>
-          <span data-testid="proposal">You filed {p.evidence} of its transactions there; a rule would file {p.changes} more, and every new one. Nothing changes until you add it.</span>
+        <Banner kind="info" title={t("tx.proposal", { counterparty: p.counterparty, category: p.category })}
+          action={<><button class="primary small" data-action="accept-rule" onClick={() => accept(p)}>{t("common.addRule")}</button> <button class="ghost small" onClick={() => setProposals((ps) => ps.filter((x) => x !== p))}>{t("tx.notNow")}</button></>}>
+          <span data-testid="proposal">{t("tx.proposalText", { evidence: p.evidence, changes: p.changes })}</span>
         </Banner>
       ))}
       <div class="tx-body">
         <div class="tx-frame card">
-        <div class="tx-list" ref={box} tabIndex={0} role="grid" aria-label="Transactions" aria-rowcount={rows.length}
+        <div class="tx-list" ref={box} tabIndex={0} role="grid" aria-label={t("nav.transactions")} aria-rowcount={rows.length}
           aria-busy={loading} data-shown-query={shown}
           onScroll={(e) => setScroll(Math.floor(e.currentTarget.scrollTop / ROW / CHUNK))} onKeyDown={onKey} data-testid="tx-list">
-          {rows.length === 0 && !loading && <Empty title={filter.text ? "Nothing matches your search" : "No transactions"}>{filter.text ? "Try fewer or other words." : "Enable accounts and sync to see their history."}</Empty>}
+          {rows.length === 0 && !loading && <Empty title={filter.text ? t("tx.noMatch") : t("tx.none")}>{filter.text ? t("tx.noMatchText") : t("tx.noneText")}</Empty>}
           {rows.length === 0 && loading && <Loading />}
           <div style={{ height: `${rows.length * ROW}px`, position: "relative" }}>
-            {rows.slice(first, last).map((t, k) => (
-              <div key={t.id} role="row" class={`tx ${t.id === active ? "active" : ""}`} style={{ top: `${(first + k) * ROW}px` }} onClick={() => open(t)} data-tx={t.id}>
-                <div class="tx-date">{day(t.date)}</div>
+            {rows.slice(first, last).map((tx, k) => (
+              <div key={tx.id} role="row" class={`tx ${tx.id === active ? "active" : ""}`} style={{ top: `${(first + k) * ROW}px` }} onClick={() => open(tx)} data-tx={tx.id}>
+                <div class="tx-date">{day(tx.date)}</div>
                 <div class="tx-main">
-                  <div class="tx-cp">{t.counterparty_clean ?? t.counterparty ?? "—"}
-                    {t.category && <span class={`pill cat ${t.transfer_id !== null ? "transfer" : ""}`} data-category={t.category}>{t.transfer_id !== null ? "⇄ " : ""}{t.category}</span>}
+                  <div class="tx-cp">{tx.counterparty_clean ?? tx.counterparty ?? "—"}
+                    {tx.category && <span class={`pill cat ${tx.transfer_id !== null ? "transfer" : ""}`} data-category={tx.category}>{tx.transfer_id !== null ? "⇄ " : ""}{tx.category}</span>}
                   </div>
-                  <div class="tx-desc muted small">{t.description ?? t.remittance ?? ""}</div>
+                  <div class="tx-desc muted small">{tx.description ?? tx.remittance ?? ""}</div>
                 </div>
-                <div class="tx-acct muted small">{names.get(t.account_id) ?? ""}</div>
-                <Amount amount={t.amount} currency={t.currency} class="tx-amt" />
+                <div class="tx-acct muted small">{names.get(tx.account_id) ?? ""}</div>
+                <Amount amount={tx.amount} currency={tx.currency} class="tx-amt" />
               </div>
             ))}
           </div>
         </div>
         </div>
         {detail && (
-          <aside class="detail card" aria-label="Transaction details" data-testid="detail">
-            <div class="card-head"><h2>Details</h2><button class="ghost small" aria-label="Close details" onClick={() => setDetail(null)}>✕</button></div>
+          <aside class="detail card" aria-label={t("tx.details")} data-testid="detail">
+            <div class="card-head"><h2>{t("tx.detailsTitle")}</h2><button class="ghost small" aria-label={t("tx.closeDetails")} onClick={() => setDetail(null)}>✕</button></div>
             {(() => {
-              const t = rows.find((r) => r.id === detail.id);
-              return t && (
+              const tx = rows.find((r) => r.id === detail.id);
+              return tx && (
                 <div class="detail-summary">
-                  <Amount amount={t.amount} currency={t.currency} class="big" />
-                  <div class="name">{t.counterparty_clean ?? t.counterparty ?? t.description ?? "—"}</div>
-                  {t.counterparty && t.counterparty !== t.counterparty_clean && <div class="muted small" data-testid="raw-counterparty">Bank text: {t.counterparty}</div>}
-                  {t.counterparty_clean && filter.counterparty !== t.counterparty_clean && (
-                    <button class="link small" data-action="open-counterparty" onClick={() => set({ counterparty: t.counterparty_clean, text: null })}>All with {t.counterparty_clean} →</button>
+                  <Amount amount={tx.amount} currency={tx.currency} class="big" />
+                  <div class="name">{tx.counterparty_clean ?? tx.counterparty ?? tx.description ?? "—"}</div>
+                  {tx.counterparty && tx.counterparty !== tx.counterparty_clean && <div class="muted small" data-testid="raw-counterparty">{t("tx.bankText", { text: tx.counterparty })}</div>}
+                  {tx.counterparty_clean && filter.counterparty !== tx.counterparty_clean && (
+                    <button class="link small" data-action="open-counterparty" onClick={() => set({ counterparty: tx.counterparty_clean, text: null })}>{t("tx.allWith", { counterparty: tx.counterparty_clean })}</button>
                   )}
-                  <div class="muted small">{day(t.date)} · {names.get(t.account_id) ?? ""}</div>
-                  <label class="field">Category
-                    <select data-field="category" value={t.category ?? ""} onChange={(e) => categorize(t, e.currentTarget.value || null)}>
-                      <option value="">No category</option>
+                  <div class="muted small">{day(tx.date)} · {names.get(tx.account_id) ?? ""}</div>
+                  <label class="field">{t("common.category")}
+                    <select data-field="category" value={tx.category ?? ""} onChange={(e) => categorize(tx, e.currentTarget.value || null)}>
+                      <option value="">{t("tx.noCategory")}</option>
                       {categories.map((c) => <option value={c.path}>{c.path}</option>)}
                     </select>
                   </label>
                   <div class="muted small" data-testid="category-reason">
-                    {t.transfer_id !== null ? `A transfer between your accounts (#${t.transfer_id}). ` : ""}
-                    {t.category_reason ? `Why: ${t.category_reason}.` : "No rule matched."}
+                    {tx.transfer_id !== null ? `${t("tx.transfer", { id: tx.transfer_id })} ` : ""}
+                    {tx.category_reason ? t("tx.why", { reason: tx.category_reason }) : t("tx.noRule")}
                   </div>
                 </div>
               );
             })()}
-            <h3 class="small muted">As the bank sent it</h3>
+            <h3 class="small muted">{t("tx.asSent")}</h3>
             <dl>
               {detail.fields.map(([k, v]) => (<><dt>{k}</dt><dd>{v}</dd></>))}
             </dl>
           </aside>
         )}
       </div>
-      <div class="muted small status-line">{rows.length.toLocaleString()} shown{next ? " · scroll for more" : ""}{loading ? " · loading…" : ""}</div>
+      <div class="muted small status-line">{t("tx.shown", { count: rows.length })}{next ? ` · ${t("tx.scrollMore")}` : ""}{loading ? ` · ${t("tx.loading")}` : ""}</div>
     </section>
   );
 }

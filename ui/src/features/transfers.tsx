@@ -7,6 +7,7 @@ import type { IpcError, OwnAccountView, TxView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { day } from "../backend/format";
 import { Amount, Banner } from "./ui";
+import { t } from "../i18n";
 
 export function TransfersCard(props: { version: number; names: Map<number, string>; onChanged: () => void }) {
   const [groups, setGroups] = useState<TxView[][]>([]);
@@ -38,37 +39,37 @@ export function TransfersCard(props: { version: number; names: Map<number, strin
       const found = await api.addOwnAccount(iban, name || null);
       setIban("");
       setName("");
-      return `Added. ${found} more transfer(s) found.`;
+      return t("transfers.added", { count: found });
     });
   };
 
   return (
     <article class="card transfers" data-testid="transfers">
-      <h2>Transfers between your accounts</h2>
+      <h2>{t("transfers.title")}</h2>
       {notice && <Banner kind="info" title={notice} onClose={() => setNotice(null)} />}
-      {error && <Banner kind="error" title="Could not do that" onClose={() => setError(null)}>{error.message}</Banner>}
+      {error && <Banner kind="error" title={t("transfers.failed")} onClose={() => setError(null)}>{error.message}</Banner>}
       {groups.length === 0 ? (
-        <p class="muted small">Nothing to review: every transfer Saldo found pairs up one way only.</p>
+        <p class="muted small">{t("transfers.nothing")}</p>
       ) : (
         <>
-          <p class="muted small">These rows have the same amount within a few days; Saldo will not guess which belong together.</p>
+          <p class="muted small">{t("transfers.review")}</p>
           {groups.map((g) => {
-            const outs = g.filter((t) => t.amount.startsWith("-"));
-            const ins = g.filter((t) => !t.amount.startsWith("-"));
+            const outs = g.filter((tx) => tx.amount.startsWith("-"));
+            const ins = g.filter((tx) => !tx.amount.startsWith("-"));
             return (
               <div class="review-group" data-review-group>
-                {g.map((t) => (
+                {g.map((tx) => (
                   <div class="row review-row">
-                    <span class="muted small">{day(t.date)}</span>
-                    <span>{props.names.get(t.account_id) ?? ""}</span>
-                    <span class="muted small">{t.counterparty_clean ?? t.counterparty ?? t.description ?? ""}</span>
-                    <Amount amount={t.amount} currency={t.currency} />
-                    <button class="ghost small" data-action="not-a-transfer" onClick={() => act(async () => { await api.notATransfer(t.id); return "Not a transfer: Saldo will leave it alone."; })}>Not a transfer</button>
+                    <span class="muted small">{day(tx.date)}</span>
+                    <span>{props.names.get(tx.account_id) ?? ""}</span>
+                    <span class="muted small">{tx.counterparty_clean ?? tx.counterparty ?? tx.description ?? ""}</span>
+                    <Amount amount={tx.amount} currency={tx.currency} />
+                    <button class="ghost small" data-action="not-a-transfer" onClick={() => act(async () => { await api.notATransfer(tx.id); return t("transfers.notATransferDone"); })}>{t("transfers.notATransfer")}</button>
                   </div>
                 ))}
                 {outs.length >= 1 && ins.length >= 1 && outs.flatMap((o) => ins.map((i) => (
-                  <button class="small" data-action="pair" onClick={() => act(async () => { await api.pairTransfer(o.id, i.id); return "Paired as one transfer."; })}>
-                    {day(o.date)} out → {day(i.date)} in: one transfer
+                  <button class="small" data-action="pair" onClick={() => act(async () => { await api.pairTransfer(o.id, i.id); return t("transfers.paired"); })}>
+                    {t("transfers.pair", { out: day(o.date), in: day(i.date) })}
                   </button>
                 )))}
               </div>
@@ -76,20 +77,20 @@ export function TransfersCard(props: { version: number; names: Map<number, strin
           })}
         </>
       )}
-      <h3>My other accounts</h3>
-      <p class="muted small">Accounts of yours that Saldo does not sync. Money sent to them is a transfer, not spending.</p>
+      <h3>{t("transfers.own")}</h3>
+      <p class="muted small">{t("transfers.ownText")}</p>
       <ul class="own-accounts">
         {own.map((o) => (
           <li data-own={o.iban}>
             <span class="mono small">{o.iban}</span> {o.name}
-            <button class="ghost small" aria-label={`Forget ${o.iban}`} onClick={() => act(async () => { await api.removeOwnAccount(o.iban); return `${o.iban} forgotten.`; })}>✕</button>
+            <button class="ghost small" aria-label={t("transfers.forget", { iban: o.iban })} onClick={() => act(async () => { await api.removeOwnAccount(o.iban); return t("transfers.forgotten", { iban: o.iban }); })}>✕</button>
           </li>
         ))}
       </ul>
       <form class="row" onSubmit={add}>
-        <input aria-label="IBAN" placeholder="IBAN" required value={iban} onInput={(e) => setIban(e.currentTarget.value)} data-field="own-iban" />
-        <input aria-label="Name" placeholder="Name (optional)" value={name} onInput={(e) => setName(e.currentTarget.value)} data-field="own-name" />
-        <button class="small" type="submit" data-action="add-own">Add</button>
+        <input aria-label={t("common.iban")} placeholder={t("common.iban")} required value={iban} onInput={(e) => setIban(e.currentTarget.value)} data-field="own-iban" />
+        <input aria-label={t("transfers.name")} placeholder={t("transfers.nameOptional")} value={name} onInput={(e) => setName(e.currentTarget.value)} data-field="own-name" />
+        <button class="small" type="submit" data-action="add-own">{t("transfers.add")}</button>
       </form>
     </article>
   );

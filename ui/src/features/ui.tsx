@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { isNegative, money } from "../backend/format";
+import { t } from "../i18n";
 
 export function Banner(props: { kind: "error" | "warning" | "info" | "ok"; title: string; children?: ComponentChildren; onClose?: () => void; action?: ComponentChildren }) {
   return (
@@ -11,7 +12,7 @@ export function Banner(props: { kind: "error" | "warning" | "info" | "ok"; title
         {props.children && <div class="banner-text">{props.children}</div>}
       </div>
       {props.action}
-      {props.onClose && <button class="ghost small" aria-label="Dismiss" onClick={props.onClose}>✕</button>}
+      {props.onClose && <button class="ghost small" aria-label={t("common.dismiss")} onClick={props.onClose}>✕</button>}
     </div>
   );
 }
@@ -31,7 +32,7 @@ export function Amount(props: { amount: string; currency: string; class?: string
 }
 
 export function Loading(props: { label?: string }) {
-  return <div class="loading muted" aria-busy="true"><span class="spinner" aria-hidden="true" /> {props.label ?? "Loading…"}</div>;
+  return <div class="loading muted" aria-busy="true"><span class="spinner" aria-hidden="true" /> {props.label ?? t("common.loading")}</div>;
 }
 
 export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
@@ -48,7 +49,7 @@ export function Modal(props: { title: string; onClose: () => void; children: Com
       <div class={`modal ${props.wide ? "wide" : ""}`} role="dialog" aria-modal="true" aria-label={props.title} ref={ref}>
         <header class="modal-head">
           <h2>{props.title}</h2>
-          <button class="ghost" aria-label="Close" onClick={props.onClose}>✕</button>
+          <button class="ghost" aria-label={t("common.close")} onClick={props.onClose}>✕</button>
         </header>
         {props.children}
       </div>
