@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn corpus(rel: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus")).join(rel)
+    saldo_statements::corpus_dir().unwrap().join(rel)
 }
 
 fn saldo(args: &[&str]) -> Output {
@@ -31,6 +31,7 @@ fn saldo_in(data: &std::path::Path, args: &[&str]) -> Output {
 /// entry with its exact amount as text and the check.
 #[test]
 fn a_statement_file_is_read_and_its_balances_checked_without_any_database() {
+    saldo_statements::require_corpus!();
     let file = corpus("genkgo-camt/camt053.v2.multi.statement.xml");
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
@@ -74,6 +75,7 @@ fn balances_that_do_not_chain_are_flagged_with_the_exact_difference() {
 /// A file that is not a statement is refused with a sentence and exit code 2.
 #[test]
 fn a_file_that_is_not_a_statement_is_refused_clearly() {
+    saldo_statements::require_corpus!();
     let file = corpus("genkgo-camt/camt053.v2.wrong.xml");
     let o = saldo(&["statement", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));

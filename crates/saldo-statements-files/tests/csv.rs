@@ -11,7 +11,7 @@ use saldo_statements::Statement;
 use saldo_statements_files::csv::{self, builtin_profiles, guess_profile, AmountColumns, Column, CsvProfile};
 
 fn corpus(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/corpus/csv2ofx/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/csv2ofx/{name}", saldo_statements::corpus_dir().unwrap().display());
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -67,6 +67,7 @@ fn assert_reconciles(s: &Statement, balances: &[Decimal], newest_first: bool) {
 
 #[test]
 fn builtin_profiles_are_valid_and_round_trip() {
+    saldo_statements::require_corpus!();
     let profiles = builtin_profiles().unwrap();
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names.len(), 5, "{names:?}");
@@ -79,6 +80,7 @@ fn builtin_profiles_are_valid_and_round_trip() {
 /// GLS: ISO-8859-1, `;`, decimal comma, purpose lines VWZ1…VWZ14 joined.
 #[test]
 fn gls() {
+    saldo_statements::require_corpus!();
     let s = one("gls.csv", "GLS");
     assert_eq!(s.account.number.as_deref(), Some("1234567890"), "Kontonummer");
     assert_eq!(s.entries.len(), 1);
@@ -96,6 +98,7 @@ fn gls() {
 /// chain (a trimmed sample): no balance is claimed, and a note says why.
 #[test]
 fn ing_spain() {
+    saldo_statements::require_corpus!();
     let r = csv::read_with_notes(&corpus("ingesp.csv"), &profile("ING")).unwrap();
     let s = &r.statements[0];
     assert_eq!(s.entries.len(), 10);
@@ -114,6 +117,7 @@ fn ing_spain() {
 
 #[test]
 fn n26() {
+    saldo_statements::require_corpus!();
     let s = one("n26-fr.csv", "N26");
     assert_eq!(s.entries.len(), 2);
     let e = &s.entries[0];
@@ -129,6 +133,7 @@ fn n26() {
 /// running balance reconciles bottom-up.
 #[test]
 fn schwab() {
+    saldo_statements::require_corpus!();
     let s = one("schwab-checking.csv", "Charles Schwab");
     assert_eq!(s.entries.len(), 4);
     let first = &s.entries[0];
@@ -146,6 +151,7 @@ fn schwab() {
 /// running balance reconciles top-down (whatever the anonymised dates say).
 #[test]
 fn ubs() {
+    saldo_statements::require_corpus!();
     let s = one("ubs-ch-fr_trimmed.csv", "UBS");
     assert_eq!(s.account.number.as_deref(), Some("0123 45678901.23A"));
     assert_eq!(s.account.currency.as_deref(), Some("CHF"));
@@ -168,6 +174,7 @@ fn ubs() {
 /// the same amounts as the built-in one.
 #[test]
 fn guessed_profiles_match_the_builtin_ones() {
+    saldo_statements::require_corpus!();
     let cases = [
         ("gls.csv", "GLS", ';', "%d.%m.%Y", ','),
         ("ingesp.csv", "ING", ',', "%d/%m/%Y", '.'),
@@ -196,6 +203,7 @@ fn guessed_profiles_match_the_builtin_ones() {
 
 #[test]
 fn preview_of_a_corpus_file() {
+    saldo_statements::require_corpus!();
     let p = csv::preview(&corpus("ubs-ch-fr_trimmed.csv"), &profile("UBS"), 2).unwrap();
     assert_eq!(p.header[0], "Produit");
     assert_eq!(p.rows.len(), 2, "only the rows asked for");
@@ -208,6 +216,7 @@ fn preview_of_a_corpus_file() {
 
 #[test]
 fn garbage_is_refused_not_a_panic() {
+    saldo_statements::require_corpus!();
     let p = profile("N26");
     for bytes in [&b""[..], b"\"", b"a,b\n\xff\xfe", b"Booking Date\n2020-01-01\n"] {
         let _ = csv::read(bytes, &p);

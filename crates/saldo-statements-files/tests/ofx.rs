@@ -11,7 +11,7 @@ use saldo_statements::{Format, Statement};
 use saldo_statements_files::ofx;
 
 fn corpus(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/corpus/ofxparse/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/ofxparse/{name}", saldo_statements::corpus_dir().unwrap().display());
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -33,6 +33,7 @@ fn one(name: &str) -> Statement {
 /// either gives statements or a clear error; this is the list of which.
 #[test]
 fn every_corpus_file_gives_statements_or_a_clear_error() {
+    saldo_statements::require_corpus!();
     let expected: &[(&str, Result<usize, &str>)] = &[
         ("account_listing_aggregation.ofx", Err("list of accounts")),
         ("anzcc.ofx", Ok(1)),
@@ -59,7 +60,7 @@ fn every_corpus_file_gives_statements_or_a_clear_error() {
         ("vanguard.ofx", Err("only investment accounts")),
         ("vanguard401k.ofx", Err("only investment accounts")),
     ];
-    let dir = format!("{}/../../../shared/corpus/ofxparse", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/ofxparse", saldo_statements::corpus_dir().unwrap().display());
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -85,6 +86,7 @@ fn every_corpus_file_gives_statements_or_a_clear_error() {
 /// leaf elements have no end tags, several on one line.
 #[test]
 fn bank_medium_sgml_entries_and_ledger_balance() {
+    saldo_statements::require_corpus!();
     let s = one("bank_medium.ofx");
     assert_eq!(s.account.number.as_deref(), Some("12300 000012345678"), "ACCTID as written");
     assert_eq!(s.account.currency.as_deref(), Some("CAD"), "CURDEF is the account's currency");
@@ -107,6 +109,7 @@ fn bank_medium_sgml_entries_and_ledger_balance() {
 
 #[test]
 fn checking_entries_and_balance() {
+    saldo_statements::require_corpus!();
     let s = one("checking.ofx");
     assert_eq!(s.entries.len(), 3);
     assert_eq!(s.entries[0].booking_date, day(2011, 3, 31));
@@ -124,6 +127,7 @@ fn checking_entries_and_balance() {
 /// A credit-card statement (OFX 2.x XML): a charge is money out.
 #[test]
 fn anz_credit_card_statement() {
+    saldo_statements::require_corpus!();
     let s = one("anzcc.ofx");
     assert_eq!(s.account.number.as_deref(), Some("1234123412341234"), "CCACCTFROM ACCTID");
     assert_eq!(s.entries.len(), 1);
@@ -139,6 +143,7 @@ fn anz_credit_card_statement() {
 
 #[test]
 fn suncorp_cdata_values_are_read_and_trimmed() {
+    saldo_statements::require_corpus!();
     let s = one("suncorp.ofx");
     let e = &s.entries[0];
     assert_eq!(e.counterparty_name.as_deref(), Some("EFTPOS WDL HANDYWAY ALDI STORE"));
@@ -150,6 +155,7 @@ fn suncorp_cdata_values_are_read_and_trimmed() {
 /// Issue 17: multi-account OFX files map each account by its id.
 #[test]
 fn multiple_accounts_are_separate_statements_by_account_id() {
+    saldo_statements::require_corpus!();
     let s = ofx::read(&corpus("multiple_accounts2.ofx")).unwrap();
     let accounts: Vec<_> =
         s.iter().map(|s| (s.account.number.clone().unwrap(), s.closing.clone().unwrap().amount)).collect();
@@ -163,6 +169,7 @@ fn multiple_accounts_are_separate_statements_by_account_id() {
 /// empty LEDGERBAL (no closing balance rather than an error).
 #[test]
 fn empty_tags_and_empty_balances_are_accepted() {
+    saldo_statements::require_corpus!();
     let s = one("ofx-v102-empty-tags.ofx");
     assert_eq!(s.account.currency, None);
     let e = &s.entries[0];
@@ -178,6 +185,7 @@ fn empty_tags_and_empty_balances_are_accepted() {
 
 #[test]
 fn investment_accounts_are_skipped_with_a_note_beside_bank_accounts() {
+    saldo_statements::require_corpus!();
     let file = b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nENCODING:USASCII\nCHARSET:1252\n\n<OFX>\
 <INVSTMTMSGSRSV1><INVSTMTTRNRS><INVSTMTRS><CURDEF>USD<INVACCTFROM><BROKERID>b<ACCTID>INV1</INVACCTFROM></INVSTMTRS></INVSTMTTRNRS></INVSTMTMSGSRSV1>\
 <CREDITCARDMSGSRSV1><CCSTMTTRNRS><CCSTMTRS><CURDEF>EUR<CCACCTFROM><ACCTID>4111</CCACCTFROM>\
@@ -192,6 +200,7 @@ fn investment_accounts_are_skipped_with_a_note_beside_bank_accounts() {
 /// The header's charset decides the decoding; entities are decoded.
 #[test]
 fn charset_and_entities() {
+    saldo_statements::require_corpus!();
     let mut file = b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nENCODING:USASCII\nCHARSET:1252\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR\
 <BANKACCTFROM><BANKID>1<ACCTID>FR76 3000 6000 0112 3456 7890 189<ACCTTYPE>CHECKING</BANKACCTFROM><BANKTRANLIST>\
 <STMTTRN><TRNTYPE>XFER<DTPOSTED>20200102<DTUSER>20191230<DTAVAIL>20200103<TRNAMT>10.00<FITID>f1<PAYEE><NAME>Soci"
@@ -212,6 +221,7 @@ fn charset_and_entities() {
 
 #[test]
 fn garbage_is_refused_not_a_panic() {
+    saldo_statements::require_corpus!();
     for bytes in
         [&b""[..], b"<", b"<OFX", b"<![CDATA[", b"<OFX><STMTRS><BANKTRANLIST><STMTTRN>", b"\xff\xfe<OFX>&#xFFFFFFFF;"]
     {
@@ -225,7 +235,8 @@ fn garbage_is_refused_not_a_panic() {
 /// file) is refused or read, never a panic.
 #[test]
 fn truncated_files_never_panic() {
-    let dir = format!("{}/../../../shared/corpus/ofxparse", env!("CARGO_MANIFEST_DIR"));
+    saldo_statements::require_corpus!();
+    let dir = format!("{}/ofxparse", saldo_statements::corpus_dir().unwrap().display());
     for entry in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         for end in (0..bytes.len()).step_by(37) {

@@ -11,7 +11,7 @@ use saldo_statements::Statement;
 use saldo_statements_files::qif::{self, DateOrder, QifOptions};
 
 fn corpus(path: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/corpus/{path}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/{path}", saldo_statements::corpus_dir().unwrap().display());
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -36,6 +36,7 @@ fn sum(s: &Statement) -> Decimal {
 /// Issue 17 "Bad input": every corpus QIF file is read.
 #[test]
 fn every_corpus_file_is_read() {
+    saldo_statements::require_corpus!();
     for path in [
         "gnucash-qif/Money95bank_fr.qif",
         "gnucash-qif/cbb-export.qif",
@@ -53,6 +54,7 @@ fn every_corpus_file_is_read() {
 /// a split transaction counted once with its `T` amount.
 #[test]
 fn money95_french_register() {
+    saldo_statements::require_corpus!();
     let s = one("gnucash-qif/Money95bank_fr.qif");
     assert_eq!(s.entries.len(), 142, "143 records less the opening balance");
     let opening = s.opening.clone().expect("Opening Balance record");
@@ -75,6 +77,7 @@ fn money95_french_register() {
 
 #[test]
 fn ms_money_register() {
+    saldo_statements::require_corpus!();
     let s = one("gnucash-qif/ms-money.qif");
     assert_eq!(s.entries.len(), 346);
     assert_eq!(s.opening.as_ref().map(|o| (o.date, o.amount)), Some((day(1995, 12, 3), dec("4706.57"))));
@@ -89,6 +92,7 @@ fn ms_money_register() {
 /// Splits are detail: every split transaction counts once, with `T`.
 #[test]
 fn cbb_export_splits_count_once_and_dates_keep_their_order() {
+    saldo_statements::require_corpus!();
     let s = one("gnucash-qif/cbb-export.qif");
     assert_eq!(s.entries.len(), 9);
     assert_eq!(s.opening, None);
@@ -111,6 +115,7 @@ fn cbb_export_splits_count_once_and_dates_keep_their_order() {
 /// the payee repeated after the date is ignored.
 #[test]
 fn web_export_broken_dates_are_1999() {
+    saldo_statements::require_corpus!();
     let s = one("gnucash-qif/web.qif");
     assert_eq!(s.entries.len(), 7);
     let first = &s.entries[0];
@@ -130,6 +135,7 @@ fn web_export_broken_dates_are_1999() {
 /// skipped with notes; a split's own D line does not move the date.
 #[test]
 fn quiffen_lists_and_investments_are_skipped() {
+    saldo_statements::require_corpus!();
     let r = qif::read_with_notes(&corpus("quiffen/test.qif"), &QifOptions::default()).unwrap();
     assert_eq!(r.statements.len(), 1);
     let s = &r.statements[0];
@@ -151,6 +157,7 @@ fn quiffen_lists_and_investments_are_skipped() {
 
 #[test]
 fn files_without_a_register_are_refused() {
+    saldo_statements::require_corpus!();
     assert!(qif::read(b"!Type:Cat\nNFood\n^\n", &QifOptions::default()).is_err());
     assert!(qif::read(b"hello\n", &QifOptions::default()).unwrap_err().to_string().contains("line 1"));
     for bytes in
@@ -163,6 +170,7 @@ fn files_without_a_register_are_refused() {
 /// Issue 17 "Bad input": a cut-off file is refused or read, never a panic.
 #[test]
 fn truncated_files_never_panic() {
+    saldo_statements::require_corpus!();
     for path in ["gnucash-qif/Money95bank_fr.qif", "gnucash-qif/web.qif", "quiffen/test.qif"] {
         let bytes = corpus(path);
         for end in (0..bytes.len()).step_by(101) {

@@ -10,6 +10,7 @@ use support::{assert_chains, corpus, corpus_files, day, dec, Expected};
 /// Every camt file of the corpus: statements and entries, or the error.
 #[test]
 fn every_corpus_file_is_read_or_refused_clearly() {
+    saldo_statements::require_corpus!();
     let expected: &[(&str, Expected)] = &[
         ("camt052.v1.xml", Ok((1, 1))),
         ("camt052.v2.xml", Ok((1, 1))),
@@ -52,6 +53,7 @@ fn every_corpus_file_is_read_or_refused_clearly() {
 /// each statement's opening plus its entries is its closing (R17).
 #[test]
 fn a_multi_statement_file_chains_exactly() {
+    saldo_statements::require_corpus!();
     let file = "camt053.v2.multi.statement.xml";
     let s = read_camt(&corpus(&format!("genkgo-camt/{file}"))[..]).expect("reads");
     for stmt in &s {
@@ -87,6 +89,7 @@ fn a_multi_statement_file_chains_exactly() {
 /// `Othr/Id` account, domain codes, a debit closing balance.
 #[test]
 fn version_8_statement_is_mapped() {
+    saldo_statements::require_corpus!();
     let s = read_camt(&corpus("genkgo-camt/camt053.v8.xml")[..]).expect("reads");
     let stmt = &s[0];
     assert_eq!(stmt.account.number.as_deref(), Some("NL26VAYB8060476890"), "Othr/Id is a number, not an IBAN");
@@ -108,6 +111,7 @@ fn version_8_statement_is_mapped() {
 /// camt.053 version 3 takes the bank's BIC and the agent's BIC.
 #[test]
 fn version_3_reads_bics() {
+    saldo_statements::require_corpus!();
     let s = read_camt(&corpus("genkgo-camt/camt053.v3.xml")[..]).expect("reads");
     assert_eq!(s[0].account.bic.as_deref(), Some("KREDBEBB"));
     let e = &s[0].entries[0];
@@ -119,6 +123,7 @@ fn version_3_reads_bics() {
 /// not replace an OPBD.
 #[test]
 fn opening_is_opbd_and_closing_is_clbd() {
+    saldo_statements::require_corpus!();
     let s = read_camt(&corpus("genkgo-camt/camt053.v2.all-balance-types.xml")[..]).expect("reads");
     assert_eq!(s[0].opening.as_ref().map(|b| b.amount), Some(dec("1.01")));
     assert_eq!(s[0].closing.as_ref().map(|b| b.amount), Some(dec("4.04")));
@@ -129,6 +134,7 @@ fn opening_is_opbd_and_closing_is_clbd() {
 /// `PrtryAcct` are understood.
 #[test]
 fn account_reports_keep_pending_entries_pending() {
+    saldo_statements::require_corpus!();
     let s = read_camt(&corpus("genkgo-camt/camt052.v4.xml")[..]).expect("reads");
     assert_eq!(s[0].format, Format::Camt052);
     let e = &s[0].entries[0];
@@ -144,6 +150,7 @@ fn account_reports_keep_pending_entries_pending() {
 /// entry with its own amount, and no single payment's details (batches).
 #[test]
 fn a_batch_that_does_not_add_up_stays_one_entry() {
+    saldo_statements::require_corpus!();
     let s = read_camt(&corpus("genkgo-camt/camt054.v4.xml")[..]).expect("reads");
     assert_eq!(s[0].format, Format::Camt054);
     assert_eq!(s[0].entries.len(), 1, "three TxDtls of 3.1 + 3.2 + 3.2 CHF are not the entry's 200000 SEK");
@@ -166,6 +173,7 @@ fn doc(body: &str) -> Vec<u8> {
 /// entry becomes one entry per payment — nothing counted twice (R17).
 #[test]
 fn a_batch_that_adds_up_is_split_into_its_payments() {
+    saldo_statements::require_corpus!();
     let body = r#"<Ntry><Amt Ccy="EUR">30.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
 <BookgDt><Dt>2024-03-01</Dt></BookgDt><AcctSvcrRef>B1</AcctSvcrRef><NtryDtls>
 <TxDtls><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RltdPties><Cdtr><Nm>A</Nm></Cdtr></RltdPties></TxDtls>
@@ -187,6 +195,7 @@ fn a_batch_that_adds_up_is_split_into_its_payments() {
 /// A batch whose transaction amounts do not add up stays one entry.
 #[test]
 fn a_batch_with_a_wrong_sum_is_not_split() {
+    saldo_statements::require_corpus!();
     let body = r#"<Ntry><Amt Ccy="EUR">30.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><BookgDt><Dt>2024-03-01</Dt></BookgDt>
 <NtryDtls><TxDtls><Amt Ccy="EUR">10.00</Amt></TxDtls><TxDtls><Amt Ccy="EUR">10.00</Amt></TxDtls></NtryDtls></Ntry>"#;
     let s = read_camt(&doc(body)[..]).expect("reads");
@@ -199,6 +208,7 @@ fn a_batch_with_a_wrong_sum_is_not_split() {
 /// reversal indicator does not flip the sign twice.
 #[test]
 fn zero_pending_datetime_and_reversal() {
+    saldo_statements::require_corpus!();
     let body = r#"<Ntry><Amt Ccy="EUR">0</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd><Sts><Cd>PDNG</Cd></Sts>
 <BookgDt><DtTm>2023-12-31T23:30:00-05:00</DtTm></BookgDt><ValDt><DtTm>2024-01-01T00:10:00+01:00</DtTm></ValDt>
 <NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId><MndtId>M-1</MndtId></Refs>
@@ -221,6 +231,7 @@ fn zero_pending_datetime_and_reversal() {
 /// Wrong documents are refused with the reason and, where known, the line.
 #[test]
 fn wrong_documents_are_refused_clearly() {
+    saldo_statements::require_corpus!();
     let pain = br#"<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"><CstmrCdtTrfInitn/></Document>"#;
     let e = read_camt(&pain[..]).expect_err("pain is not camt");
     assert!(e.to_string().contains("pain.001"), "{e}");

@@ -24,6 +24,7 @@ fn trailer_totals(file: &str) -> (Decimal, Decimal) {
 /// Every CODA file of the corpus is read: statements and entries.
 #[test]
 fn every_corpus_file_is_read() {
+    saldo_statements::require_corpus!();
     let expected = [
         ("sample1.cod", 4),
         ("sample2.cod", 1),
@@ -45,6 +46,7 @@ fn every_corpus_file_is_read() {
 /// first and last movement.
 #[test]
 fn sample1_chains_and_is_mapped() {
+    saldo_statements::require_corpus!();
     let s = read("sample1.cod");
     let stmt = &s[0];
     assert_chains("sample1.cod", stmt);
@@ -79,6 +81,7 @@ fn sample1_chains_and_is_mapped() {
 /// global one, its details are information (CODA globalisation).
 #[test]
 fn a_globalisation_counts_once() {
+    saldo_statements::require_corpus!();
     let s = read("sample2.cod");
     let e = &s[0].entries;
     assert_eq!(e.len(), 1, "details 0001 and 0002 of sequence 0001 are not entries");
@@ -103,6 +106,7 @@ fn a_globalisation_counts_once() {
 /// A third decimal is kept; negative new balances are negative.
 #[test]
 fn three_decimals_and_negative_balances() {
+    saldo_statements::require_corpus!();
     let s6 = read("sample6.cod");
     assert_eq!(s6[0].entries[0].amount.to_string(), "-767.823", "exactly as written (R17)");
     assert_eq!(s6[0].closing.as_ref().map(|b| (b.date, b.amount)), Some((day(2015, 5, 12), dec("-500012.100"))));
@@ -142,6 +146,7 @@ fn file(movements: &[String], closing: &str) -> String {
 /// communication continues over 22 and 23 without a separator.
 #[test]
 fn structured_and_free_communication() {
+    saldo_statements::require_corpus!();
     let full = format!("0Invoice {}12", "x".repeat(43)); // type 0 + 53 characters
     let movements = [
         rec(&[
@@ -182,6 +187,7 @@ fn structured_and_free_communication() {
 /// entry, so no money is lost; one under its global is not.
 #[test]
 fn details_count_only_without_their_global() {
+    saldo_statements::require_corpus!();
     let movements = [
         rec(&[(1, "2100010000"), (32, "1000000000010000"), (48, "010224"), (116, "010224"), (125, "1")]),
         rec(&[(1, "2100010001"), (32, "1000000000004000"), (48, "010224"), (116, "010224")]),
@@ -197,6 +203,7 @@ fn details_count_only_without_their_global() {
 /// Broken files are refused with their line.
 #[test]
 fn broken_files_are_refused() {
+    saldo_statements::require_corpus!();
     let e = read_coda(&b"hello\n"[..]).expect_err("not CODA");
     assert!(e.to_string().contains("not a CODA file"), "{e}");
     let bad = [rec(&[(1, "2100010000"), (32, "10000000000X0000"), (48, "010224"), (116, "010224")])];

@@ -15,6 +15,7 @@ use support::{assert_chains, corpus, corpus_files, day, dec, Expected};
 /// statement ended.
 #[test]
 fn every_corpus_file_is_read_or_refused_clearly() {
+    saldo_statements::require_corpus!();
     let outside = "is outside a statement";
     let expected: &[(&str, Expected)] = &[
         ("betterplace__amount_formats.sta", Err(outside)),
@@ -91,6 +92,7 @@ fn every_corpus_file_is_read_or_refused_clearly() {
 /// trimmed and do not add up: ABN AMRO, ING, Knab, Postfinance, Triodos…)
 #[test]
 fn bank_statements_chain_exactly() {
+    saldo_statements::require_corpus!();
     for file in [
         "betterplace__sepa_mt9401.sta",
         "betterplace__with_binary_character.sta",
@@ -117,6 +119,7 @@ fn bank_statements_chain_exactly() {
 /// The German SEPA sub-fields of a Commerzbank-style file.
 #[test]
 fn german_sepa_details_are_mapped() {
+    saldo_statements::require_corpus!();
     let s = read_mt940(&corpus("mt940/betterplace__sepa_snippet.sta")[..]).expect("reads");
     let stmt = &s[0];
     assert_chains("betterplace__sepa_snippet.sta", stmt);
@@ -150,6 +153,7 @@ fn german_sepa_details_are_mapped() {
 /// sub-fields (`S` + `VWZ+`) is still found.
 #[test]
 fn sepa_keywords_across_sub_fields() {
+    saldo_statements::require_corpus!();
     let s = read_mt940(&corpus("mt940/self-provided__gv_codes.sta")[..]).expect("reads");
     let e = &s[0].entries[0];
     assert_eq!(e.end_to_end_id.as_deref(), Some("1234567890123 PAYPAL"));
@@ -163,6 +167,7 @@ fn sepa_keywords_across_sub_fields() {
 /// `:61:`'s second line.
 #[test]
 fn dutch_details_are_mapped() {
+    saldo_statements::require_corpus!();
     let s = read_mt940(&corpus("mt940/jejik__rabobank-iban.sta")[..]).expect("reads");
     assert_eq!(s[0].account.iban.as_deref(), Some("NL71RABO0123456789"));
     let first = &s[0].entries[0];
@@ -180,6 +185,7 @@ fn dutch_details_are_mapped() {
 /// `0301` books it on 1 March.
 #[test]
 fn february_30_is_read_as_the_end_of_february() {
+    saldo_statements::require_corpus!();
     let s = read_mt940(&corpus("mt940/self-provided__february_30.sta")[..]).expect("reads");
     let e = &s[0].entries[0];
     assert_eq!((e.value_date, e.booking_date), (Some(day(2016, 2, 29)), day(2016, 3, 1)), "R17");
@@ -190,6 +196,7 @@ fn february_30_is_read_as_the_end_of_february() {
 /// MT942 is recognised by its fields and has no balances.
 #[test]
 fn an_interim_report_is_mt942() {
+    saldo_statements::require_corpus!();
     let s = read_mt940(&corpus("mt940/self-provided__mt942.sta")[..]).expect("reads");
     assert_eq!(s[0].format, Format::Mt942);
     assert_eq!((s[0].opening.as_ref(), s[0].closing.as_ref()), (None, None));
@@ -206,6 +213,7 @@ fn an_interim_report_is_mt942() {
 /// Lines that are not valid UTF-8 are Latin-1; UTF-8 lines stay UTF-8.
 #[test]
 fn non_utf8_bytes_are_latin1() {
+    saldo_statements::require_corpus!();
     let s = read_mt940(&corpus("mt940/betterplace__with_binary_character.sta")[..]).expect("reads");
     assert_eq!(s[0].id.as_deref(), Some("00027/00001"));
     assert_eq!(s[0].entries[0].counterparty_name.as_deref(), Some("PAYPAL"));
@@ -225,6 +233,7 @@ const STATEMENT: &str = ":20:REF\r\n:25:DE89370400440532013000\r\n:28C:7/1\r\n:6
 /// Reversals flip the sign: `RC` takes money out, `RD` puts it back.
 #[test]
 fn reversals_flip_the_sign() {
+    saldo_statements::require_corpus!();
     let file = format!("{STATEMENT}:61:231229RC10,00NTRFNONREF\r\n:61:231229RD4,50NTRFNONREF\r\n:61:231229CR1,NTRFNONREF\r\n:62F:C231229EUR95,50\r\n-\r\n");
     let s = read_mt940(file.as_bytes()).expect("reads");
     let amounts: Vec<Decimal> = s[0].entries.iter().map(|e| e.amount).collect();
@@ -240,6 +249,7 @@ fn reversals_flip_the_sign() {
 /// An entry date without a year takes the year nearest its value date.
 #[test]
 fn entry_dates_cross_the_year_boundary() {
+    saldo_statements::require_corpus!();
     let file = format!("{STATEMENT}:61:2312310102D1,00NTRFNONREF\r\n:61:2401021231C1,00NTRFNONREF\r\n");
     let s = read_mt940(file.as_bytes()).expect("reads");
     let e = &s[0].entries;
@@ -252,6 +262,7 @@ fn entry_dates_cross_the_year_boundary() {
 /// `/CNTP/` details, and a Sparkasse `:86:` tag broken over two lines.
 #[test]
 fn wrappers_and_dialects() {
+    saldo_statements::require_corpus!();
     let file = "{1:F01INGBNL2AXXXX0000000000}{2:I940INGBNL2AXXXXN}{4:\n\
         :20:A\n:25:NL20INGB0001234567EUR\n:28C:1\n:60F:C240101EUR10,00\n\
         :61:240101D2,50NTRFEREF//X1\n:86:/CNTP/NL08INGB0000000555/INGBNL2A/ING BANK/AMSTERDAM/REMI/USTD//Rent Jan/EREF/E-1/\n\
@@ -276,6 +287,7 @@ fn wrappers_and_dialects() {
 /// Broken content is refused with its line.
 #[test]
 fn broken_fields_name_their_line() {
+    saldo_statements::require_corpus!();
     let bad_amount = format!("{STATEMENT}:61:231229D1.000,00NTRF\r\n");
     let e = read_mt940(bad_amount.as_bytes()).expect_err("a point is no decimal comma");
     assert_eq!(e.line, Some(5), "{e}");

@@ -18,6 +18,7 @@ fn readers() -> [(&'static str, Reader); 3] {
 
 #[test]
 fn cut_and_damaged_files_never_panic() {
+    saldo_statements::require_corpus!();
     for (folder, read) in readers() {
         for file in corpus_files(folder) {
             let bytes = corpus(&format!("{folder}/{file}"));
@@ -36,6 +37,7 @@ fn cut_and_damaged_files_never_panic() {
 
 #[test]
 fn any_reader_on_any_other_format_refuses_without_panic() {
+    saldo_statements::require_corpus!();
     for (folder, _) in readers() {
         for file in corpus_files(folder) {
             let bytes = corpus(&format!("{folder}/{file}"));

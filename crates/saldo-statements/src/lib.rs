@@ -158,6 +158,32 @@ pub fn compact_iban(text: &str) -> Option<String> {
     .then_some(c)
 }
 
+/// Where the shared corpus of real statement files is (tests and benches
+/// only: the files are not ours to ship): `$SALDO_CORPUS`, else
+/// `../shared/corpus` beside this checkout, else `/work/shared/corpus`.
+#[doc(hidden)]
+pub fn corpus_dir() -> Option<std::path::PathBuf> {
+    let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    std::env::var_os("SALDO_CORPUS")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain([beside, std::path::PathBuf::from("/work/shared/corpus")])
+        .find(|d| d.join("README.md").is_file())
+}
+
+/// In a test that reads the shared corpus: returns early, saying so, when
+/// this machine does not have it (the corpus lives outside the repository).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! require_corpus {
+    () => {
+        if $crate::corpus_dir().is_none() {
+            eprintln!("skipped: the shared statement corpus is not on this machine (set SALDO_CORPUS to its folder)");
+            return;
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::{compact_iban, ReadError};

@@ -10,16 +10,21 @@ use saldo_statements::Statement;
 /// error whose message contains the text.
 pub type Expected = Result<(usize, usize), &'static str>;
 
+/// The corpus folder (tests that read it start with `require_corpus!()`).
+fn corpus_root() -> String {
+    saldo_statements::corpus_dir().map(|d| d.display().to_string()).unwrap_or_else(|| panic!("no statement corpus"))
+}
+
 /// A file of the shared corpus of real statement files (not copied into
 /// the repository: its licences differ).
 pub fn corpus(path: &str) -> Vec<u8> {
-    let full = format!("{}/../../../shared/corpus/{path}", env!("CARGO_MANIFEST_DIR"));
+    let full = format!("{}/{path}", corpus_root());
     std::fs::read(&full).unwrap_or_else(|e| panic!("corpus file {full}: {e}"))
 }
 
 /// The names of a corpus folder's files, sorted.
 pub fn corpus_files(folder: &str) -> Vec<String> {
-    let dir = format!("{}/../../../shared/corpus/{folder}", env!("CARGO_MANIFEST_DIR"));
+    let dir = format!("{}/{folder}", corpus_root());
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("corpus folder {dir}: {e}"))
         .map(|e| e.expect("directory entry").file_name().to_string_lossy().into_owned())
