@@ -46,12 +46,27 @@ async fn check(app: &AppHandle) {
 }
 
 /// The automatic backup of a successful sync day (at most one a day, kept
-/// 7 daily, 4 weekly, 12 monthly); its failure never fails the sync and is
-/// logged without the path's contents.
+/// 7 daily, 4 weekly, 12 monthly), on a connection of its own and off the
+/// async runtime: the window's commands never wait for it. Its failure
+/// never fails the sync and is logged without the path's contents.
 async fn backup_after_sync(state: &AppState) {
-    let guard = state.session.lock().await;
-    let Some(unlocked) = guard.as_ref() else { return };
-    match saldo_core::backup::backup_after_sync(&unlocked.session) {
+    let source = {
+        let guard = state.session.lock().await;
+        let Some(unlocked) = guard.as_ref() else { return };
+        let s = &unlocked.session;
+        s.reopen_store().map(|store| (store, s.data_dir().to_path_buf(), s.protection()))
+    };
+    let done = match source {
+        Ok((store, data_dir, protection)) => tauri::async_runtime::spawn_blocking(move || {
+            let src = saldo_core::backup::Source { store: &store, data_dir: &data_dir, protection };
+            saldo_core::backup::backup_after_sync_from(&src)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string())),
+        Err(e) => Err(e.to_string()),
+    };
+    match done {
         Ok(Some(info)) => tracing::info!("automatic backup written ({} bytes)", info.bytes),
         Ok(None) => {}
         Err(e) => tracing::warn!("no automatic backup: {e}"),

@@ -187,10 +187,33 @@ pub fn has_recovery_code(session: &Session) -> Result<bool> {
 /// The backup folder: the one the person chose (setting), else
 /// `<data dir>/backups`.
 pub fn backup_folder(session: &Session) -> Result<PathBuf> {
-    Ok(match session.store.setting(FOLDER_SETTING)? {
+    folder_of(&Source::of(session))
+}
+
+fn folder_of(src: &Source<'_>) -> Result<PathBuf> {
+    Ok(match src.store.setting(FOLDER_SETTING)? {
         Some(f) if !f.is_empty() => PathBuf::from(f),
-        _ => session.data_dir().join("backups"),
+        _ => src.data_dir.join("backups"),
     })
+}
+
+/// What a backup needs of a session: a connection to its store (the
+/// session's, or one of its own so that a long backup holds no lock the
+/// window needs), its data directory and how its key is kept.
+pub struct Source<'a> {
+    /// A connection to the install's database.
+    pub store: &'a saldo_store::Store,
+    /// The data directory.
+    pub data_dir: &'a Path,
+    /// Keyring or passphrase.
+    pub protection: Protection,
+}
+
+impl<'a> Source<'a> {
+    /// The session's own.
+    pub fn of(session: &'a Session) -> Self {
+        Self { store: &session.store, data_dir: session.data_dir(), protection: session.protection() }
+    }
 }
 
 /// Chooses the backup folder (automatic backups go there).
@@ -227,9 +250,14 @@ pub fn backup_now(session: &Session, dir: Option<&Path>) -> Result<BackupInfo> {
 
 /// [`backup_now`] at a given time (tests).
 pub fn backup_at(session: &Session, dir: Option<&Path>, now: DateTime<Utc>) -> Result<BackupInfo> {
-    let db = session.store.path().to_path_buf();
+    backup_from(&Source::of(session), dir, now)
+}
+
+/// [`backup_at`] from any connection to the install's database.
+pub fn backup_from(src: &Source<'_>, dir: Option<&Path>, now: DateTime<Utc>) -> Result<BackupInfo> {
+    let db = src.store.path().to_path_buf();
     let recovery = RecoveryFile::load(&db)?;
-    let passphrase = match session.protection() {
+    let passphrase = match src.protection {
         Protection::Passphrase => PassphraseFile::load(&db)?.map(|f| f.current),
         Protection::Keyring => None,
     };
@@ -241,7 +269,7 @@ pub fn backup_at(session: &Session, dir: Option<&Path>, now: DateTime<Utc>) -> R
     }
     let dir = match dir {
         Some(d) => d.to_path_buf(),
-        None => backup_folder(session)?,
+        None => folder_of(src)?,
     };
     std::fs::create_dir_all(&dir).map_err(|e| io_err("cannot create the backup folder", &dir, e))?;
     let mut name = file_name(now);
@@ -253,15 +281,15 @@ pub fn backup_at(session: &Session, dir: Option<&Path>, now: DateTime<Utc>) -> R
     let path = dir.join(&name);
     let copy = dir.join(format!(".{name}.db"));
     let _ = std::fs::remove_file(&copy);
-    let manifest = session.store.backup_to(&copy, now)?;
-    let result = pack(session, &copy, &path, &manifest, recovery, passphrase);
+    let manifest = src.store.backup_to(&copy, now)?;
+    let result = pack(src.store, &copy, &path, &manifest, recovery, passphrase);
     let _ = std::fs::remove_file(&copy);
     let bytes = result?;
     Ok(BackupInfo { path, manifest, bytes })
 }
 
 fn pack(
-    session: &Session,
+    store: &saldo_store::Store,
     copy: &Path,
     path: &Path,
     manifest: &Manifest,
@@ -269,15 +297,14 @@ fn pack(
     passphrase: Option<KdfParams>,
 ) -> Result<u64> {
     let (bytes, sha256) = digest(copy)?;
-    let sealed_manifest = session
-        .store
+    let sealed_manifest = store
         .seal_data(MANIFEST_PURPOSE, &serde_json::to_vec(manifest).map_err(|e| CoreError::Local(e.to_string()))?)?;
     let header = BackupHeader {
         app_version: manifest.app_version.clone(),
         schema_version: manifest.schema_version,
         created_at: manifest.created_at,
         database: DatabaseDigest { bytes, sha256 },
-        keys: BackupKeys { recovery: recovery.map(|r| session.store.seal_key(&r.recipient)).transpose()?, passphrase },
+        keys: BackupKeys { recovery: recovery.map(|r| store.seal_key(&r.recipient)).transpose()?, passphrase },
         manifest: sealed_manifest,
     };
     let header = serde_json::to_string(&header).map_err(|e| CoreError::Local(e.to_string()))?;
@@ -317,17 +344,22 @@ fn hex_of(bytes: &[u8]) -> String {
 /// ([`retention`]: 7 daily, 4 weekly, 12 monthly). `None` when one was
 /// already made today, or when there is no recovery code or passphrase yet.
 pub fn backup_after_sync(session: &Session) -> Result<Option<BackupInfo>> {
+    backup_after_sync_from(&Source::of(session))
+}
+
+/// [`backup_after_sync`] from any connection to the install's database.
+pub fn backup_after_sync_from(src: &Source<'_>) -> Result<Option<BackupInfo>> {
     let now = Utc::now();
     let today = now.date_naive().to_string();
-    if session.store.setting(LAST_AUTOMATIC_SETTING)?.as_deref() == Some(today.as_str()) {
+    if src.store.setting(LAST_AUTOMATIC_SETTING)?.as_deref() == Some(today.as_str()) {
         return Ok(None);
     }
-    if RecoveryFile::load(session.store.path())?.is_none() && session.protection() == Protection::Keyring {
+    if RecoveryFile::load(src.store.path())?.is_none() && src.protection == Protection::Keyring {
         tracing::info!("no automatic backup: there is no recovery code yet");
         return Ok(None);
     }
-    let info = backup_at(session, None, now)?;
-    session.store.set_setting(LAST_AUTOMATIC_SETTING, &today)?;
+    let info = backup_from(src, None, now)?;
+    src.store.set_setting(LAST_AUTOMATIC_SETTING, &today)?;
     if let Some(dir) = info.path.parent() {
         prune(dir, now)?;
     }

@@ -111,12 +111,21 @@ pub async fn choose_backup_folder(app: AppHandle, state: State<'_>) -> IpcResult
     backup_status(state).await.map(Some)
 }
 
-/// Writes a backup now, to the chosen folder.
+/// Writes a backup now, to the chosen folder: on a connection of its own,
+/// off the async runtime, so the window's other commands never wait for it.
 #[tauri::command]
 pub async fn backup_now(state: State<'_>) -> IpcResult<BackupItem> {
-    let mut guard = state.session.lock().await;
-    let session = ready(&mut guard)?;
-    let info = backup::backup_now(session, None)?;
+    let (store, data_dir, protection) = {
+        let mut guard = state.session.lock().await;
+        let session = ready(&mut guard)?;
+        (session.reopen_store()?, session.data_dir().to_path_buf(), session.protection())
+    };
+    let info = tokio::task::spawn_blocking(move || {
+        let src = backup::Source { store: &store, data_dir: &data_dir, protection };
+        backup::backup_from(&src, None, chrono::Utc::now())
+    })
+    .await
+    .map_err(|e| IpcError::new(IpcCode::Io, e.to_string()))??;
     item(&info.path).ok_or_else(|| IpcError::new(IpcCode::Io, "the backup was written under an unexpected name"))
 }
 
