@@ -95,29 +95,12 @@ async fn a_new_user_connects_with_the_loopback_redirect_syncs_lists_and_disconne
 /// `saldo connect CONNECTOR --no-browser` on the embedded sandbox, with the
 /// person approving at the bank; returns what the CLI printed after the URL.
 async fn connect_loopback(data: &Path, pass: &Path, connector: &str) -> Vec<String> {
-    let mut child = saldo(data, pass, None)
-        .args(["connect", connector, "--no-browser"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines.next().expect("the CLI prints the bank's address").unwrap();
-        if let Some(u) = line.strip_prefix("Continue at your bank: ") {
-            break u.to_owned();
-        }
-    };
-    let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
-        panic!()
-    };
-    assert!(location.starts_with("http://127.0.0.1:"), "loopback redirect: {location}");
-    let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
-    assert!(page.contains("close this tab"));
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "connect succeeds: {rest:?}");
-    rest
+    let mut c = saldo(data, pass, None);
+    c.args(["connect", connector]);
+    let done = support::approve_connect(c).await;
+    assert!(done.location.starts_with("http://127.0.0.1:"), "loopback redirect: {}", done.location);
+    assert!(done.page.contains("close this tab"));
+    done.rest
 }
 
 /// Enables every account and syncs once (`gw`: a gateway, else the embedded sandbox).

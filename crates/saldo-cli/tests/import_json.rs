@@ -42,7 +42,7 @@ async fn connect(data: &Path, pass: &Path, connector: &str) {
 async fn connect_with(data: &Path, pass: &Path, args: &[&str]) {
     let mut c = saldo(data, pass);
     c.arg("connect").args(args);
-    support::approve_connect(c).await;
+    drop(support::approve_connect(c).await);
 }
 
 /// The export of an install in `format`, as text.

@@ -119,7 +119,7 @@ async fn a_statement_is_compared_with_the_synced_rows_of_its_account_before_any_
     let (_tmp, data, pass) = support::home();
     let mut c = saldo_at(&data, &pass);
     c.args(["connect", "-1"]);
-    support::approve_connect(c).await;
+    drop(support::approve_connect(c).await);
     let accounts = json_of(&saldo_at(&data, &pass).args(["accounts", "--json"]).output().unwrap());
     let account =
         accounts.as_array().unwrap().iter().find(|a| a["iban"].is_string() && a["currency"] == "EUR").unwrap().clone();

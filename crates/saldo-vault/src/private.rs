@@ -114,3 +114,21 @@ mod tests {
         assert_eq!(mode_of(&trap), Some(0o600), "the stale link was replaced by a private file");
     }
 }
+
+/// The file beside a database named `<db file name><suffix>` (its KDF
+/// parameters, its recovery file).
+pub(crate) fn beside(db: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(suffix);
+    db.with_file_name(name)
+}
+
+/// Reads a JSON file that may not exist: `None` when it does not, the
+/// reason as text when it cannot be read or parsed.
+pub(crate) fn read_optional_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| format!("damaged: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}

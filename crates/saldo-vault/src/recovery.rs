@@ -195,20 +195,14 @@ impl RecoveryFile {
 
     /// Where the file of a database lives (`<db>.recovery.json`).
     pub fn path_for(db: &Path) -> PathBuf {
-        let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(RECOVERY_FILE_SUFFIX);
-        db.with_file_name(name)
+        crate::private::beside(db, RECOVERY_FILE_SUFFIX)
     }
 
     /// Reads the file, or `None` when no recovery code was made.
     pub fn load(db: &Path) -> Result<Option<Self>, VaultError> {
         let path = Self::path_for(db);
-        let err = |reason: String| VaultError::RecoveryFile { path: path.display().to_string(), reason };
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| err(format!("damaged: {e}"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(err(e.to_string())),
-        }
+        crate::private::read_optional_json(&path)
+            .map_err(|reason| VaultError::RecoveryFile { path: path.display().to_string(), reason })
     }
 
     /// Writes the file atomically (temporary file `0600`, fsync, rename).

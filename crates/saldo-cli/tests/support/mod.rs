@@ -26,10 +26,20 @@ pub fn cheap_kdf(data: &std::path::Path) {
     file.save(&data.join(saldo_store::DB_FILE_NAME)).unwrap();
 }
 
+/// What a connection made by [`approve_connect`] went through.
+pub struct Approved {
+    /// Where the bank sent the person back.
+    pub location: String,
+    /// The page that address answered.
+    pub page: String,
+    /// What the CLI printed after the bank's address.
+    pub rest: Vec<String>,
+}
+
 /// Runs a `saldo connect …` command with `--no-browser` on the embedded
 /// sandbox and approves at the bank, as the person would; panics unless the
 /// connection is made.
-pub async fn approve_connect(mut connect: std::process::Command) {
+pub async fn approve_connect(mut connect: std::process::Command) -> Approved {
     use saldo_sandbox::psu::{Browser, Decision, Outcome};
     use std::io::{BufRead, BufReader};
     let mut child = connect
@@ -48,7 +58,8 @@ pub async fn approve_connect(mut connect: std::process::Command) {
     let Outcome::Redirected(location) = Browser::new().authorize(&url, Decision::Approve).await.unwrap() else {
         panic!("the sandbox bank sends the person back")
     };
-    reqwest::get(&location).await.unwrap().text().await.unwrap();
+    let page = reqwest::get(&location).await.unwrap().text().await.unwrap();
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
     assert!(child.wait().unwrap().success(), "connect succeeds: {rest:?}");
+    Approved { location, page, rest }
 }
