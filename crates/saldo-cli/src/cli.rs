@@ -367,32 +367,46 @@ pub enum Command {
         #[arg(long)]
         account: Option<i64>,
     },
-    /// Import data into an empty install (no connection, account or
-    /// transaction yet): everything is written, or nothing.
-    /// `--format saldo-json` reads Saldo's own export (`json` or `jsonl`).
+    /// Import bank statement files (camt.052/053/054, MT940/MT942, CODA,
+    /// OFX/QFX, QIF, CSV), told apart by their content: each account in a
+    /// file goes to the account with its IBAN or number, else to a new
+    /// offline account named after it. Rows already here (the bank's or an
+    /// earlier file's) are not added twice; all files are imported in one
+    /// step, or none. `--format saldo-json` (or a Saldo JSON export, found by
+    /// its content) restores Saldo's own export into an empty install.
     Import {
-        /// What the file holds.
-        #[arg(long, value_enum)]
-        format: ImportFormatArg,
-        /// The file, or `-` for standard input.
-        file: PathBuf,
+        /// The files (`-`: standard input, for saldo-json).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// auto (default: told from the content), camt, mt940, coda, ofx, qif, csv or saldo-json.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// Import every statement into this account.
+        #[arg(long, conflicts_with = "new_account")]
+        account: Option<i64>,
+        /// Import every statement into one new offline account with this name.
+        #[arg(long, value_name = "NAME")]
+        new_account: Option<String>,
+        /// For CSV: a built-in bank profile (part of its name) or a saved
+        /// profile (`FILE.json`); default: guessed from the data.
+        #[arg(long)]
+        profile: Option<String>,
+        /// The currency of a new offline account when the file states none (default EUR).
+        #[arg(long)]
+        currency: Option<String>,
+        /// The balance of a new offline account before its first row, when the file states none.
+        #[arg(long, value_name = "AMOUNT", allow_hyphen_values = true)]
+        opening_balance: Option<String>,
+        /// Also import rows that look like a stored row but differ (default: left out).
+        #[arg(long)]
+        include_conflicts: bool,
+        /// Show what an import would do (new, already here, conflict); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run or --json: list every row, not only the counts.
+        #[arg(long)]
+        rows: bool,
     },
-}
-
-/// What `saldo import` reads.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ImportFormatArg {
-    /// Saldo's own export (`saldo export --format json` or `jsonl`).
-    SaldoJson,
-}
-
-impl ImportFormatArg {
-    /// The core's format.
-    pub fn format(self) -> saldo_core::import::ImportFormat {
-        match self {
-            ImportFormatArg::SaldoJson => saldo_core::import::ImportFormat::SaldoJson,
-        }
-    }
 }
 
 /// What `saldo categories` does.

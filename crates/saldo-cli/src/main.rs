@@ -128,7 +128,32 @@ async fn run(cli: Cli) -> Result<(), Fail> {
             }
             commands::data::export(&ctx, &opts, &output)
         }
-        Command::Import { format, file } => commands::import::import(&mut ctx, format.format(), &file),
+        Command::Import {
+            files,
+            format,
+            account,
+            new_account,
+            profile,
+            currency,
+            opening_balance,
+            include_conflicts,
+            dry_run,
+            rows,
+        } => commands::import::import(
+            &mut ctx,
+            &files,
+            &commands::import::Flags {
+                format,
+                account,
+                new_account,
+                profile,
+                currency,
+                opening_balance,
+                include_conflicts,
+                dry_run,
+                rows,
+            },
+        ),
     }
 }
 

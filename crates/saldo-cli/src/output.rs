@@ -211,6 +211,9 @@ pub struct TransactionOut {
     pub category_reason: Option<String>,
     /// The transfer between your accounts this is a leg of (the same id on both legs).
     pub transfer_id: Option<i64>,
+    /// The statement file it was imported from (or also found in), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<saldo_store::imported::ProvenanceRow>,
 }
 
 impl From<TxRow> for TransactionOut {
@@ -231,6 +234,7 @@ impl From<TxRow> for TransactionOut {
             category: t.category,
             category_reason: t.category_reason,
             transfer_id: t.transfer_id,
+            imported_from: None,
         }
     }
 }

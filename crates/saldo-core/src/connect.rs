@@ -179,6 +179,12 @@ pub async fn start(
         // A connection's consent is renewed at its own bank, never another:
         // refused before any gateway call.
         let c = store.connection(conn)?.ok_or_else(|| CoreError::NotFound(format!("there is no connection {conn}")))?;
+        if c.offline {
+            return Err(CoreError::Invalid(format!(
+                "connection {conn} holds accounts imported from statement files; there is no bank access to renew \
+                 (connect the bank as a new connection)"
+            )));
+        }
         if c.connector_id != req.connector_id {
             return Err(CoreError::Invalid(format!(
                 "connection {conn} is at {}; reconnect it with the same bank",

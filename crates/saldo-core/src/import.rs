@@ -489,6 +489,7 @@ impl<'s> Sink<'s> {
             category: t.category,
             counterparty_clean: t.counterparty_clean,
             transfer_leg: t.transfer_id.is_some(),
+            mandate: None,
         };
         if self.restore.transaction(&row)? == Written::Duplicate {
             return Err(invalid(format!("{what}: the id appears twice in the account")));

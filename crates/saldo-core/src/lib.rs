@@ -18,6 +18,7 @@ pub mod money;
 pub mod onboarding;
 pub mod schedule;
 pub mod session;
+pub mod statement_import;
 pub mod statements;
 pub mod sync;
 

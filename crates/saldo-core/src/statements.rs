@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use saldo_statements::{Format, Statement};
-use saldo_statements_files::csv::CsvProfile;
+pub use saldo_statements_files::csv::CsvProfile;
 use saldo_statements_files::qif::QifOptions;
 use serde::Serialize;
 
@@ -235,14 +235,30 @@ fn party_key(name: Option<&str>) -> String {
 /// twins stay twins). In order: the bank's reference; the same day and
 /// amount (the same counterparty first); the same amount and counterparty
 /// within [`DATE_SLACK_DAYS`].
-pub fn match_entries(entries: &[saldo_statements::Entry], stored: &[Stored]) -> Vec<Match> {
+pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &[E], stored: &[Stored]) -> Vec<Match> {
+    use std::collections::HashMap;
     let mut out = vec![Match::New; entries.len()];
     let mut used = vec![false; stored.len()];
     let keys: Vec<String> = stored.iter().map(|s| party_key(s.counterparty.as_deref())).collect();
+    // Indexes (stored rows in order, so "the first unused" is as a scan finds it).
+    let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_day: HashMap<(chrono::NaiveDate, Decimal), Vec<usize>> = HashMap::new();
+    let mut by_party: HashMap<(Decimal, &str), Vec<usize>> = HashMap::new();
+    for (j, s) in stored.iter().enumerate() {
+        if let Some(r) = s.bank_id.as_deref() {
+            by_reference.entry(r).or_default().push(j);
+        }
+        by_day.entry((s.booking_date, s.amount.normalize())).or_default().push(j);
+        if !keys[j].is_empty() {
+            by_party.entry((s.amount.normalize(), keys[j].as_str())).or_default().push(j);
+        }
+    }
     // The bank's reference of the entry is the row's bank id.
     for (i, e) in entries.iter().enumerate() {
+        let e = e.borrow();
         let Some(r) = e.bank_reference.as_deref().filter(|r| !r.trim().is_empty()) else { continue };
-        if let Some(j) = (0..stored.len()).find(|&j| !used[j] && stored[j].bank_id.as_deref() == Some(r)) {
+        let found = by_reference.get(r).and_then(|c| c.iter().copied().find(|&j| !used[j]));
+        if let Some(j) = found {
             used[j] = true;
             let s = &stored[j];
             let near = (s.booking_date - e.booking_date).num_days().abs() <= DATE_SLACK_DAYS;
@@ -258,15 +274,14 @@ pub fn match_entries(entries: &[saldo_statements::Entry], stored: &[Stored]) -> 
     }
     // The same day and amount.
     for (i, e) in entries.iter().enumerate() {
+        let e = e.borrow();
         if out[i] != Match::New {
             continue;
         }
         let key = party_key(e.counterparty_name.as_deref());
-        let candidates: Vec<usize> = (0..stored.len())
-            .filter(|&j| !used[j] && stored[j].booking_date == e.booking_date && stored[j].amount == e.amount)
-            .collect();
-        let same = candidates.iter().copied().find(|&j| !key.is_empty() && keys[j] == key);
-        let Some(j) = same.or_else(|| candidates.first().copied()) else { continue };
+        let Some(candidates) = by_day.get(&(e.booking_date, e.amount.normalize())) else { continue };
+        let same = candidates.iter().copied().find(|&j| !used[j] && !key.is_empty() && keys[j] == key);
+        let Some(j) = same.or_else(|| candidates.iter().copied().find(|&j| !used[j])) else { continue };
         used[j] = true;
         out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == key {
             Match::Known { id: stored[j].id }
@@ -282,17 +297,16 @@ pub fn match_entries(entries: &[saldo_statements::Entry], stored: &[Stored]) -> 
     }
     // The same amount and counterparty a few days apart.
     for (i, e) in entries.iter().enumerate() {
+        let e = e.borrow();
         let key = party_key(e.counterparty_name.as_deref());
         if out[i] != Match::New || key.is_empty() {
             continue;
         }
-        let near = (0..stored.len())
-            .filter(|&j| {
-                !used[j]
-                    && stored[j].amount == e.amount
-                    && keys[j] == key
-                    && (stored[j].booking_date - e.booking_date).num_days().abs() <= DATE_SLACK_DAYS
-            })
+        let Some(candidates) = by_party.get(&(e.amount.normalize(), key.as_str())) else { continue };
+        let near = candidates
+            .iter()
+            .copied()
+            .filter(|&j| !used[j] && (stored[j].booking_date - e.booking_date).num_days().abs() <= DATE_SLACK_DAYS)
             .min_by_key(|&j| (stored[j].booking_date - e.booking_date).num_days().abs());
         if let Some(j) = near {
             used[j] = true;

@@ -217,7 +217,13 @@ pub fn select(store: &Store, selection: Selection, now: DateTime<Utc>) -> Result
     Ok(match selection {
         Selection::One(id) => vec![id],
         Selection::All => {
-            store.connections()?.into_iter().filter(|c| c.status != ConnectionStatus::Revoked).map(|c| c.id).collect()
+            // Offline connections hold accounts only files fill: nothing to sync.
+            store
+                .connections()?
+                .into_iter()
+                .filter(|c| c.status != ConnectionStatus::Revoked && !c.offline)
+                .map(|c| c.id)
+                .collect()
         }
         Selection::Due => due_for_daily(store, now)?,
     })
@@ -354,6 +360,11 @@ pub async fn sync_connection(
     if connection.status == ConnectionStatus::Revoked {
         return Err(CoreError::Invalid(format!(
             "connection {conn} was disconnected at the bank; disconnect it again to delete its data"
+        )));
+    }
+    if connection.offline {
+        return Err(CoreError::Invalid(format!(
+            "connection {conn} holds accounts imported from statement files: there is no bank to sync; import newer files instead"
         )));
     }
     let run = store.start_sync_run(conn, scope, opts.trigger, Utc::now())?;

@@ -16,6 +16,7 @@ pub mod pages;
 pub mod psu;
 mod server;
 pub mod state;
+pub mod statements;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -360,6 +361,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/sandbox/faults", get(server::get_faults).put(server::put_faults).delete(server::clear_faults))
         .route("/sandbox/clock", get(server::get_clock).post(server::advance_clock))
         .route("/sandbox/stats", get(server::get_stats))
+        .route("/sandbox/statements/{account_id}", get(statements::statement))
         .route("/sandbox/terms", post(server::bump_terms))
         .route("/sandbox/sca-renewal", post(server::require_sca_renewal))
         .with_state(app)

@@ -38,11 +38,14 @@ impl Store {
         Ok(())
     }
 
-    /// The latest balance of each type per account.
+    /// The latest balance of each type per account: the one of the latest
+    /// day (a statement imported today may close a day years ago), then the
+    /// latest stored.
     pub fn latest_balances(&self, account_id: i64) -> Result<Vec<BalanceRow>> {
         let mut st = self.conn.prepare(
             "SELECT account_id, balance_type, amount_minor, scale, currency, reference_date, fetched_at FROM balances b
-             WHERE account_id = ?1 AND id = (SELECT max(id) FROM balances WHERE account_id = b.account_id AND balance_type = b.balance_type)
+             WHERE account_id = ?1 AND id = (SELECT id FROM balances WHERE account_id = b.account_id AND balance_type = b.balance_type
+                 ORDER BY coalesce(reference_date, substr(fetched_at, 1, 10)) DESC, id DESC LIMIT 1)
              ORDER BY balance_type",
         )?;
         let rows = st.query_map([account_id], balance_row)?.collect::<rusqlite::Result<_>>()?;
@@ -60,7 +63,7 @@ impl Store {
     }
 }
 
-fn balance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BalanceRow> {
+pub(crate) fn balance_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BalanceRow> {
     let date: Option<String> = r.get(5)?;
     Ok(BalanceRow {
         account_id: r.get(0)?,

@@ -24,6 +24,9 @@ pub struct Connection {
     pub last_sync_at: Option<String>,
     /// The gateway it was made through (its label), if known.
     pub gateway: Option<String>,
+    /// It holds accounts filled only from statement files: there is no
+    /// bank to sync or reconnect (issue 17).
+    pub offline: bool,
 }
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Connection> {
@@ -35,10 +38,11 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         status: r.get(4)?,
         last_sync_at: r.get(5)?,
         gateway: r.get(6)?,
+        offline: r.get::<_, i64>(7)? != 0,
     })
 }
 
-const COLUMNS: &str = "id, connector_id, bank_name, country, status, last_sync_at, gateway";
+const COLUMNS: &str = "id, connector_id, bank_name, country, status, last_sync_at, gateway, offline";
 
 impl Store {
     /// Adds a connection after a finished SCA flow, with its first user context (R1).

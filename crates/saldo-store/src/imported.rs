@@ -39,7 +39,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use rust_decimal::Decimal;
 use saldo_gateway::{
     Amount, BankDateTime, BankTransactionCode, CreditorReferenceInformation, RemittanceInformation,
@@ -168,6 +168,8 @@ pub struct RestoredTx {
     /// Whether it is a leg of a transfer (the legs are restored by
     /// [`Restore::transfer`] once both are written).
     pub transfer_leg: bool,
+    /// A SEPA direct debit's mandate reference.
+    pub mandate: Option<String>,
 }
 
 /// What [`Restore::transaction`] did.
@@ -240,6 +242,10 @@ pub struct Restore<'s> {
     parties: HashMap<(i64, bool, String), Option<saldo_classify::counterparty::Counterparty>>,
     keys: HashMap<String, KeyNames>,
     summary: RestoreSummary,
+    /// Rows come from statement files (issue 17), not from Saldo's own
+    /// export: their clean counterparty and category are found as ingest
+    /// finds them (rules, similar rows), not taken from the file.
+    statements: bool,
 }
 
 impl std::fmt::Debug for Restore<'_> {
@@ -286,7 +292,392 @@ impl Store {
             parties: HashMap::new(),
             keys: HashMap::new(),
             summary: RestoreSummary::default(),
+            statements: false,
         }))
+    }
+}
+
+/// Where a row imported from a statement file came from (issue 17).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    /// The file's name (no directory).
+    pub file_name: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub file_sha256: String,
+    /// The format it was read as (`camt053`, `mt940`, …).
+    pub format: String,
+    /// The statement's own id, when the file gives one.
+    pub statement_id: Option<String>,
+    /// 1-based entry of its statement.
+    pub entry: usize,
+    /// 1-based line of the file, for line-based formats.
+    pub line: Option<usize>,
+}
+
+/// A stored row as a statement import matches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NearRow {
+    /// Row id.
+    pub id: i64,
+    /// Its identity.
+    pub identity: String,
+    /// Booking date.
+    pub booking_date: NaiveDate,
+    /// Exact amount.
+    pub amount: Decimal,
+    /// The counterparty as the bank (or file) named it.
+    pub counterparty: Option<String>,
+    /// The bank's id of the row (for a row from a file: the bank's reference the file gave).
+    pub bank_id: Option<String>,
+}
+
+/// An account only statement files fill.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OfflineAccount {
+    /// What the person calls it.
+    pub name: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// IBAN, compact, when known.
+    pub iban: Option<String>,
+    /// Another account number (an OFX `ACCTID`, a BBAN), when known.
+    pub number: Option<String>,
+    /// The bank's BIC.
+    pub bic: Option<String>,
+    /// The holder's name.
+    pub owner: Option<String>,
+}
+
+/// The gateway id an offline account gets for an account number.
+pub fn offline_gateway_id(iban: Option<&str>, number: Option<&str>, name: &str) -> String {
+    format!("file:{}", iban.or(number).unwrap_or(name))
+}
+
+/// Where a stored row was imported from, as [`Store::provenance`] gives it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ProvenanceRow {
+    /// The file's name.
+    pub file_name: String,
+    /// SHA-256 of the file, hex.
+    pub file_sha256: String,
+    /// The format it was read as.
+    pub format: String,
+    /// The statement's id, when the file gave one.
+    pub statement_id: Option<String>,
+    /// 1-based entry of its statement.
+    pub entry: i64,
+    /// 1-based line, for line-based formats.
+    pub line: Option<i64>,
+    /// When it was imported (RFC 3339).
+    pub imported_at: String,
+}
+
+impl ProvenanceRow {
+    /// In words: "statement.xml, statement 12, entry 4 (line 40)".
+    pub fn describe(&self) -> String {
+        let mut out = self.file_name.clone();
+        if let Some(id) = &self.statement_id {
+            out.push_str(&format!(", statement {id}"));
+        }
+        out.push_str(&format!(", entry {}", self.entry));
+        if let Some(l) = self.line {
+            out.push_str(&format!(" (line {l})"));
+        }
+        out
+    }
+}
+
+impl Store {
+    /// Which statement file a row came from (or was also found in), if any.
+    pub fn provenance(&self, transaction_id: i64) -> Result<Option<ProvenanceRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT p.file_name, p.file_sha256, p.format, p.statement_id, p.entry, p.line, p.imported_at
+                 FROM transactions t JOIN provenance p ON p.account_id = t.account_id AND p.identity = t.identity
+                 WHERE t.id = ?1",
+                [transaction_id],
+                |r| {
+                    Ok(ProvenanceRow {
+                        file_name: r.get(0)?,
+                        file_sha256: r.get(1)?,
+                        format: r.get(2)?,
+                        statement_id: r.get(3)?,
+                        entry: r.get(4)?,
+                        line: r.get(5)?,
+                        imported_at: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Starts importing statement files (issue 17): one immediate
+    /// transaction into an install that may hold anything. Dropped without
+    /// [`Restore::finish`], it writes nothing (a preview, or a failed file).
+    pub fn begin_statement_import(&mut self, now: DateTime<Utc>) -> Result<Restore<'_>> {
+        let rules = self.compiled_rules()?;
+        let Store { conn, rules_cache, .. } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let categories = {
+            let mut st = tx.prepare("SELECT path, id FROM categories")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let accounts = {
+            let mut st = tx.prepare("SELECT id, owner_name, currency FROM accounts")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let similar = Similar::load(&tx)?;
+        Ok(Restore {
+            tx,
+            rules_cache,
+            rules,
+            similar,
+            now: now.to_rfc3339(),
+            accounts,
+            countries: HashMap::new(),
+            next_id: HashMap::new(),
+            monthly: HashMap::new(),
+            days: Deltas::default(),
+            categories,
+            created: HashMap::new(),
+            parties: HashMap::new(),
+            keys: HashMap::new(),
+            summary: RestoreSummary::default(),
+            statements: true,
+        })
+    }
+}
+
+impl Restore<'_> {
+    /// Creates an account only files fill, on an offline connection of its
+    /// own (enabled: it shows in balances, lists and exports).
+    pub fn offline_account(&mut self, a: &OfflineAccount) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO connections (connector_id, bank_name, country, status, user_context, created_at, updated_at, offline)
+             VALUES (0, ?1, ?2, ?3, NULL, ?4, ?4, 1)",
+            params![
+                a.name,
+                a.iban.as_deref().and_then(|i| i.get(..2)).unwrap_or(""),
+                ConnectionStatus::Active,
+                self.now
+            ],
+        )?;
+        let connection = self.tx.last_insert_rowid();
+        self.tx.execute(
+            "INSERT INTO accounts (connection_id, gateway_id, iban, currency, description, owner_name, bic, enabled,
+             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8)",
+            params![
+                connection,
+                offline_gateway_id(a.iban.as_deref(), a.number.as_deref(), &a.name),
+                a.iban,
+                a.currency,
+                a.name,
+                a.owner,
+                a.bic,
+                self.now
+            ],
+        )?;
+        let id = self.tx.last_insert_rowid();
+        self.accounts.insert(id, (a.owner.clone(), a.currency.clone()));
+        self.summary.connections += 1;
+        self.summary.accounts += 1;
+        Ok(id)
+    }
+
+    /// The account a file's account is: the one with its IBAN (spaces and
+    /// case aside), else the offline account made for its number earlier.
+    pub fn account_for(&self, iban: Option<&str>, number: Option<&str>) -> Result<Option<i64>> {
+        if let Some(iban) = iban {
+            let id: Option<i64> = self
+                .tx
+                .query_row(
+                    "SELECT id FROM accounts WHERE replace(upper(iban), ' ', '') = ?1 ORDER BY disappeared_at IS NOT NULL, id LIMIT 1",
+                    [iban.replace(' ', "").to_ascii_uppercase()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if id.is_some() {
+                return Ok(id);
+            }
+        }
+        let Some(number) = number else { return Ok(None) };
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT id FROM accounts WHERE gateway_id = ?1 ORDER BY id LIMIT 1",
+                [offline_gateway_id(None, Some(number), "")],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The account the statement `statement_id` of the file with this hash
+    /// went to when it was imported before (files that name no account).
+    pub fn account_of_file(&self, sha256: &str, statement_id: Option<&str>) -> Result<Option<i64>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT account_id FROM provenance WHERE file_sha256 = ?1 AND statement_id IS ?2 ORDER BY imported_at LIMIT 1",
+                params![sha256, statement_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The currency of an account, if it exists.
+    pub fn account_currency(&self, account_id: i64) -> Option<&str> {
+        self.accounts.get(&account_id).map(|(_, c)| c.as_str())
+    }
+
+    /// The stored rows of `account` booked from `from` to `to` (inclusive),
+    /// including those this import wrote so far.
+    pub fn rows_near(&self, account_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<NearRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, identity, booking_date, amount_minor, scale, counterparty_name, bank_id FROM transactions
+             WHERE account_id = ?1 AND booking_date BETWEEN ?2 AND ?3 ORDER BY booking_date, id",
+        )?;
+        let rows = st.query_map(params![account_id, from.to_string(), to.to_string()], |r| {
+            let day: String = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, day, r.get::<_, i64>(3)?, r.get::<_, u32>(4)?, r.get(5)?, r.get(6)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, identity, day, minor, scale, counterparty, bank_id) = row?;
+            let booking_date =
+                day.parse().map_err(|_| StoreError::Corrupt(format!("row {id} has booking date {day:?}")))?;
+            out.push(NearRow {
+                id,
+                identity,
+                booking_date,
+                amount: StoredAmount { minor, scale }.to_decimal(),
+                counterparty,
+                bank_id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes a row read from a statement file with where it came from.
+    pub fn statement_row(&mut self, t: &RestoredTx, from: &Provenance) -> Result<Written> {
+        let written = self.transaction(t)?;
+        if written == Written::Stored {
+            self.provenance(t.account_id, &t.identity, from)?;
+        }
+        Ok(written)
+    }
+
+    /// Records that a stored row (the bank's, or an earlier file's) is also
+    /// in this file; the first file that held it keeps the record.
+    pub fn provenance(&mut self, account_id: i64, identity: &str, from: &Provenance) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO provenance (account_id, identity, file_name, file_sha256, format, statement_id, entry, line, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id, identity) DO NOTHING",
+            )?
+            .execute(params![
+                account_id,
+                identity,
+                from.file_name,
+                from.file_sha256,
+                from.format,
+                from.statement_id,
+                from.entry as i64,
+                from.line.map(|l| l as i64),
+                self.now
+            ])?;
+        Ok(())
+    }
+
+    /// Stores a balance a statement states (`CLBD` closing, `OPBD` opening)
+    /// as a point of the account's balance line; the same point twice is
+    /// stored once. Whether it was new.
+    pub fn statement_balance(
+        &mut self,
+        account_id: i64,
+        balance_type: &str,
+        date: NaiveDate,
+        amount: Decimal,
+        currency: &str,
+    ) -> Result<bool> {
+        let stored = StoredAmount::from_decimal(amount, currency)
+            .ok_or_else(|| StoreError::Corrupt(format!("balance {amount} does not fit in 64 bits")))?;
+        let known: bool = self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM balances WHERE account_id = ?1 AND balance_type = ?2 AND reference_date = ?3
+               AND amount_minor = ?4 AND scale = ?5 AND currency = ?6)",
+            params![account_id, balance_type, date.to_string(), stored.minor, stored.scale, currency],
+            |r| r.get(0),
+        )?;
+        if known {
+            return Ok(false);
+        }
+        self.tx.execute(
+            "INSERT INTO balances (account_id, sync_run_id, balance_type, amount_minor, scale, currency, reference_date, fetched_at)
+             VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![account_id, balance_type, stored.minor, stored.scale, currency, date.to_string(), self.now],
+        )?;
+        self.summary.balances += 1;
+        Ok(true)
+    }
+
+    /// Every stored balance of an account, oldest first (as
+    /// [`Store::balance_history`], inside this import).
+    pub fn balances_of(&self, account_id: i64) -> Result<Vec<crate::balances::BalanceRow>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT account_id, balance_type, amount_minor, scale, currency, reference_date, fetched_at FROM balances
+             WHERE account_id = ?1 ORDER BY coalesce(reference_date, fetched_at), id",
+        )?;
+        let rows = st.query_map([account_id], crate::balances::balance_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// The net of an account's rows booked after `after` up to `upto` (inclusive).
+    pub fn net_between(&self, account_id: i64, after: NaiveDate, upto: NaiveDate) -> Result<Decimal> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT scale, sum(amount_minor) FROM transactions WHERE account_id = ?1 AND booking_date > ?2 AND booking_date <= ?3
+             GROUP BY scale",
+        )?;
+        let rows = st.query_map(params![account_id, after.to_string(), upto.to_string()], |r| {
+            Ok(StoredAmount { scale: r.get(0)?, minor: r.get(1)? }.to_decimal())
+        })?;
+        let mut sum = Decimal::ZERO;
+        for r in rows {
+            sum += r?;
+        }
+        Ok(sum)
+    }
+
+    /// Records a file as imported (its hash, so the summary can say "this
+    /// file was imported before").
+    pub fn file_imported(
+        &mut self,
+        sha256: &str,
+        file_name: &str,
+        format: &str,
+        entries: u64,
+        added: u64,
+    ) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO imported_files (sha256, file_name, format, entries, added, imported_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (sha256) DO UPDATE SET added = added + excluded.added",
+            params![sha256, file_name, format, entries as i64, added as i64, self.now],
+        )?;
+        Ok(())
+    }
+
+    /// When a file with this hash was imported before, if it was.
+    pub fn imported_before(&self, sha256: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .query_row("SELECT imported_at FROM imported_files WHERE sha256 = ?1", [sha256], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// What this import wrote so far.
+    pub fn summary(&self) -> RestoreSummary {
+        self.summary
     }
 }
 
@@ -344,7 +735,7 @@ pub fn gateway_transaction(t: &RestoredTx) -> Transaction {
         value_date: t.value_date.map(BankDateTime::from_date),
         remittance_information,
         bank_transaction_code,
-        mandate: None,
+        mandate: t.mandate.clone().map(|m| saldo_gateway::Mandate { mandate_reference: Some(m) }),
         end_to_end_id: None,
     }
 }
@@ -534,7 +925,8 @@ impl Restore<'_> {
         let (computed_clean, party_key) =
             party.as_ref().map_or((String::new(), String::new()), |p| (p.clean.clone(), p.key.clone()));
         // The name the export showed: the computed one, or the person's.
-        let shown = t.counterparty_clean.clone().unwrap_or_default();
+        let shown =
+            if self.statements { computed_clean.clone() } else { t.counterparty_clean.clone().unwrap_or_default() };
         let renamed = shown != computed_clean;
         if !party_key.is_empty() {
             let names = self.keys.entry(party_key.clone()).or_default();
@@ -553,7 +945,7 @@ impl Restore<'_> {
                  scale, currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance,
                  creditor_reference, bank_transaction_code, first_seen_run, last_seen_run, created_at,
                  counterparty_clean, counterparty_key, mandate)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL, NULL, ?18, ?19, ?20, NULL)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL, NULL, ?18, ?19, ?20, ?21)",
             )?
             .execute(params![
                 id,
@@ -576,6 +968,7 @@ impl Restore<'_> {
                 self.now,
                 clean,
                 party_key,
+                t.mandate,
             ])?;
         // The bank's JSON beside the row (schema v9).
         self.tx.prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?.execute(params![id, raw])?;
@@ -589,9 +982,10 @@ impl Restore<'_> {
 
         let category = match &t.category {
             Some(path) => Some(self.category(path)?),
+            None if self.statements => self.decide_label(t, &clean, &party_key, amount)?,
             None => None,
         };
-        if let Some(category_id) = category {
+        if let (Some(category_id), Some(_)) = (category, &t.category) {
             self.label(t, &clean, &party_key, amount, category_id)?;
         }
         self.days.count(
@@ -630,6 +1024,40 @@ impl Restore<'_> {
         Ok(Written::Stored)
     }
 
+    /// The facts rules see of a row.
+    fn facts<'t>(t: &'t RestoredTx, clean: &'t str, amount: StoredAmount) -> saldo_classify::rules::Facts<'t> {
+        saldo_classify::rules::Facts {
+            account_id: t.account_id,
+            booking_date: Some(t.booking_date),
+            amount: amount.to_decimal(),
+            counterparty: Some(clean).filter(|c| !c.is_empty()),
+            counterparty_raw: t.counterparty_name.as_deref(),
+            iban: t.counterparty_account.as_deref(),
+            description: t.description.as_deref(),
+            remittance: t.remittance.as_deref(),
+            reference: t.creditor_reference.as_deref(),
+            bank_code: t.bank_transaction_code.as_deref(),
+            mandate: t.mandate.as_deref(),
+        }
+    }
+
+    /// Categorises a row from a statement file as ingest does (rules, then
+    /// rows the person categorised alike) and writes its label.
+    fn decide_label(&mut self, t: &RestoredTx, clean: &str, key: &str, amount: StoredAmount) -> Result<Option<i64>> {
+        let facts = Self::facts(t, clean, amount);
+        let Some(d) = crate::labels::decide(&self.rules, &self.similar, &facts, Some(key).filter(|k| !k.is_empty()))
+        else {
+            return Ok(None);
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, identity) DO NOTHING",
+            )?
+            .execute(params![t.account_id, t.identity, d.category_id, d.reason, d.rule_id, &*d.detail, self.now])?;
+        Ok(Some(d.category_id))
+    }
+
     /// Writes a row's label with the reason that fits best (module docs).
     fn label(&mut self, t: &RestoredTx, clean: &str, key: &str, amount: StoredAmount, category_id: i64) -> Result<()> {
         if let Some(c) = self.created.get_mut(&category_id) {
@@ -642,19 +1070,7 @@ impl Restore<'_> {
         {
             (LabelReason::Transfer, None, Arc::from("a transfer between your accounts"))
         } else {
-            let facts = saldo_classify::rules::Facts {
-                account_id: t.account_id,
-                booking_date: Some(t.booking_date),
-                amount: amount.to_decimal(),
-                counterparty: Some(clean).filter(|c| !c.is_empty()),
-                counterparty_raw: t.counterparty_name.as_deref(),
-                iban: t.counterparty_account.as_deref(),
-                description: t.description.as_deref(),
-                remittance: t.remittance.as_deref(),
-                reference: t.creditor_reference.as_deref(),
-                bank_code: t.bank_transaction_code.as_deref(),
-                mandate: None,
-            };
+            let facts = Self::facts(t, clean, amount);
             match crate::labels::decide(&self.rules, &self.similar, &facts, Some(key).filter(|k| !k.is_empty())) {
                 Some(d) if d.category_id == category_id => (d.reason, d.rule_id, d.detail),
                 _ => (LabelReason::Person, None, Arc::from("you")),
@@ -812,6 +1228,7 @@ mod tests {
             category: category.map(str::to_owned),
             counterparty_clean: None,
             transfer_leg: false,
+            mandate: None,
         }
     }
 

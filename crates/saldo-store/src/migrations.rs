@@ -457,6 +457,38 @@ CREATE TABLE transaction_raw (
 INSERT INTO transaction_raw (id, raw) SELECT id, raw FROM transactions;
 ALTER TABLE transactions DROP COLUMN raw;
 "#,
+    // v10: history from statement files (issue 17). An offline connection
+    // holds accounts that only files fill (no bank to sync). A row read
+    // from a file has identity `s:<file>:<statement>:<entry>#0` until the
+    // bank sends it (then the bank's row takes its place); `provenance`
+    // says which file, statement and entry each imported row came from,
+    // and stays with the row when the bank's version replaces it.
+    r#"
+ALTER TABLE connections ADD COLUMN offline INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1));
+CREATE TABLE provenance (
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity     TEXT NOT NULL,
+    file_name    TEXT NOT NULL,
+    file_sha256  TEXT NOT NULL,
+    format       TEXT NOT NULL,
+    statement_id TEXT,
+    entry        INTEGER NOT NULL,
+    line         INTEGER,
+    imported_at  TEXT NOT NULL,
+    PRIMARY KEY (account_id, identity)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX provenance_by_file ON provenance (file_sha256);
+CREATE INDEX transactions_from_files ON transactions (account_id, amount_minor, booking_date)
+    WHERE identity >= 's:' AND identity < 's;';
+CREATE TABLE imported_files (
+    sha256      TEXT PRIMARY KEY,
+    file_name   TEXT NOT NULL,
+    format      TEXT NOT NULL,
+    entries     INTEGER NOT NULL,
+    added       INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+) STRICT;
+"#,
 ];
 
 /// The schema version of a fresh database.

@@ -78,6 +78,9 @@ pub struct IngestStats {
     pub flagged: u64,
     /// Rows a rule (or the person's earlier choices) categorised.
     pub categorised: u64,
+    /// New rows the bank sent that were already here from a statement
+    /// file: the bank's row took the file's row's place (issue 17).
+    pub from_files: u64,
     /// The booking dates the new and amended rows span (transfer detection
     /// looks around them).
     pub span: Option<(NaiveDate, NaiveDate)>,
@@ -91,11 +94,122 @@ impl IngestStats {
         self.updated += other.updated;
         self.flagged += other.flagged;
         self.categorised += other.categorised;
+        self.from_files += other.from_files;
         self.span = match (self.span, other.span) {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (x, None) | (None, x) => x,
         };
     }
+}
+
+/// Days a statement file's booking date may differ from the bank's for the
+/// same row (files and APIs disagree on weekends and cut-offs).
+pub const FILE_DATE_SLACK_DAYS: u64 = 3;
+
+/// A new row from the bank, as [`absorb_file_twin`] looks for it among rows
+/// read from statement files.
+pub(crate) struct NewBankRow<'a> {
+    pub(crate) account_id: i64,
+    pub(crate) identity: &'a str,
+    pub(crate) bank_id: Option<&'a str>,
+    pub(crate) booking: NaiveDate,
+    pub(crate) amount: StoredAmount,
+    pub(crate) currency: &'a str,
+    pub(crate) party_key: &'a str,
+}
+
+/// When the bank sends a row that an imported statement file already
+/// brought (issue 17, "import then sync"), the bank's row takes the file
+/// row's place: the file row is removed from the sums and deleted, and what
+/// Saldo keeps about it — where it came from, a person's category, its
+/// transfer — moves to the bank's row. The same rule as the import's own
+/// matching, the other way round: the bank's reference, else the same day
+/// and amount with the same (or an unknown) counterparty, else the same
+/// amount and counterparty a few days apart. A file row with another
+/// counterparty on that day stays (never merged on a guess). Whether one
+/// was taken over.
+pub(crate) fn absorb_file_twin(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewBankRow<'_>,
+    days: &mut crate::category_days::Deltas,
+    monthly: &mut HashMap<(String, String, u32), (i64, i64)>,
+) -> Result<bool> {
+    let slack = chrono::Days::new(FILE_DATE_SLACK_DAYS);
+    let mut st = tx.prepare_cached(
+        "SELECT identity, booking_date, coalesce(counterparty_key, ''), bank_id, coalesce(counterparty_clean, '')
+         FROM transactions WHERE account_id = ?1 AND amount_minor = ?2 AND booking_date BETWEEN ?3 AND ?4
+           AND identity >= 's:' AND identity < 's;' AND scale = ?5 AND currency = ?6",
+    )?;
+    let candidates: Vec<(String, String, String, Option<String>, String)> = st
+        .query_map(
+            params![
+                new.account_id,
+                new.amount.minor,
+                (new.booking - slack).to_string(),
+                (new.booking + slack).to_string(),
+                new.amount.scale,
+                new.currency
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if candidates.is_empty() {
+        return Ok(false);
+    }
+    let day = new.booking.to_string();
+    let days_apart = |d: &str| d.parse::<NaiveDate>().map_or(i64::MAX, |d| (d - new.booking).num_days().abs());
+    let by_reference = candidates.iter().find(|c| new.bank_id.is_some() && c.3.as_deref() == new.bank_id);
+    let same_day = || {
+        candidates
+            .iter()
+            .filter(|c| c.1 == day && (c.2.is_empty() || new.party_key.is_empty() || c.2 == new.party_key))
+            .min_by_key(|c| c.2 != new.party_key)
+    };
+    let near = || {
+        candidates.iter().filter(|c| !new.party_key.is_empty() && c.2 == new.party_key).min_by_key(|c| days_apart(&c.1))
+    };
+    let Some((old, old_booking, old_key, _, old_clean)) = by_reference.or_else(same_day).or_else(near) else {
+        return Ok(false);
+    };
+    let (old_category, old_reason): (Option<i64>, Option<String>) = tx
+        .prepare_cached("SELECT category_id, reason FROM labels WHERE account_id = ?1 AND identity = ?2")?
+        .query_row(params![new.account_id, old], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .map_or((None, None), |(c, r)| (Some(c), Some(r)));
+    days.count(
+        &crate::category_days::RowAmount {
+            account_id: new.account_id,
+            day: old_booking.clone(),
+            minor: new.amount.minor,
+            currency: new.currency.to_owned(),
+            scale: new.amount.scale,
+            key: old_key.clone(),
+            clean: old_clean.clone(),
+        },
+        old_category,
+        false,
+    );
+    add_month(monthly, old_booking, new.currency, new.amount.scale, new.amount.minor, true);
+    // A person's category stays with the row; anything else is decided
+    // again for the bank's version.
+    if old_reason.as_deref() == Some("person") {
+        tx.prepare_cached("UPDATE labels SET identity = ?3 WHERE account_id = ?1 AND identity = ?2")?
+            .execute(params![new.account_id, old, new.identity])?;
+    } else {
+        tx.prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?
+            .execute(params![new.account_id, old])?;
+    }
+    for sql in [
+        "UPDATE provenance SET identity = ?3 WHERE account_id = ?1 AND identity = ?2",
+        "UPDATE transfers SET out_identity = ?3 WHERE out_account = ?1 AND out_identity = ?2",
+        "UPDATE transfers SET in_identity = ?3 WHERE in_account = ?1 AND in_identity = ?2",
+        "UPDATE OR IGNORE not_transfers SET identity = ?3 WHERE account_id = ?1 AND identity = ?2",
+        "DELETE FROM transfer_review WHERE account_id = ?1 AND identity = ?2 AND ?3 IS NOT NULL",
+        "DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2 AND ?3 IS NOT NULL",
+    ] {
+        tx.prepare_cached(sql)?.execute(params![new.account_id, old, new.identity])?;
+    }
+    Ok(true)
 }
 
 /// A paging checkpoint: where to resume an interrupted fetch.
@@ -195,6 +309,12 @@ impl Store {
         }
         let currency_of: String =
             tx.query_row("SELECT currency FROM accounts WHERE id = ?1", [page.account_id], |r| r.get(0))?;
+        // Rows from statement files the bank's new rows may be (issue 17).
+        let has_file_rows: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM transactions WHERE account_id = ?1 AND identity >= 's:' AND identity < 's;')",
+            [page.account_id],
+            |r| r.get(0),
+        )?;
 
         // Each transaction claims `key#n`, n = the key's occurrences earlier
         // in this fetch. No stored row: new. A stored row with the same
@@ -389,6 +509,18 @@ impl Store {
                 }
                 insert_raw.execute(params![id, raw])?;
                 index.execute(params![id, t.counterpart_name, t.description, remittance])?;
+                if has_file_rows && stored.is_none() {
+                    let new = NewBankRow {
+                        account_id: page.account_id,
+                        identity: &identity,
+                        bank_id: t.id.as_deref(),
+                        booking,
+                        amount,
+                        currency: &currency,
+                        party_key,
+                    };
+                    stats.from_files += u64::from(absorb_file_twin(&tx, &new, &mut days, &mut monthly)?);
+                }
                 next_id.insert(booking, id + 1);
                 let reference = creditor_reference(t);
                 let facts = saldo_classify::rules::Facts {

@@ -98,7 +98,12 @@ pub fn balances(ctx: &Ctx) -> Result<(), Fail> {
 pub fn transactions(ctx: &Ctx, q: TxQuery) -> Result<(), Fail> {
     let page = ctx.session.store.transactions_page(&q)?;
     if ctx.json {
-        print_json(&page.rows.into_iter().map(TransactionOut::from).collect::<Vec<_>>());
+        let mut rows = Vec::with_capacity(page.rows.len());
+        for t in page.rows {
+            let from = ctx.session.store.provenance(t.id)?;
+            rows.push(TransactionOut { imported_from: from, ..TransactionOut::from(t) });
+        }
+        print_json(&rows);
         return Ok(());
     }
     for t in page.rows {

@@ -32,6 +32,22 @@ struct OutStatement<'a> {
     matches: Option<Vec<Match>>,
 }
 
+/// A CSV profile by name: a saved one (`FILE.json`) or a built-in bank's.
+pub fn csv_profile(profile: Option<&str>) -> Result<Option<statements::CsvProfile>, Fail> {
+    Ok(match profile {
+        None => None,
+        Some(p) if p.ends_with(".json") => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| Fail::usage(format!("cannot read the profile {p}: {e}")))?;
+            Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| Fail::usage(format!("the profile {p} is not a CSV profile: {e}")))?,
+            )
+        }
+        Some(name) => Some(statements::builtin_profile(name)?),
+    })
+}
+
 /// Reads `file` and prints its statements and their balance checks; with
 /// `store`, each entry against what is stored (read only).
 pub fn statement(
@@ -43,18 +59,7 @@ pub fn statement(
     account: Option<i64>,
 ) -> Result<(), Fail> {
     let kind = format.map(str::parse::<Kind>).transpose()?;
-    let profile = match profile {
-        None => None,
-        Some(p) if p.ends_with(".json") => {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| Fail::usage(format!("cannot read the profile {p}: {e}")))?;
-            Some(
-                serde_json::from_str(&text)
-                    .map_err(|e| Fail::usage(format!("the profile {p} is not a CSV profile: {e}")))?,
-            )
-        }
-        Some(name) => Some(statements::builtin_profile(name)?),
-    };
+    let profile = csv_profile(profile)?;
     let read = statements::read_file(file, kind, profile)?;
     let checks = statements::check(&read.statements);
     let mut compared: Vec<(Option<i64>, Option<Vec<Match>>)> = Vec::new();
