@@ -51,6 +51,13 @@ pub fn run() {
                 .build(),
         )
         .manage(state::AppState::new(data_dir))
+        // Statement files dropped on the window go to the Import screen.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                let app = window.app_handle();
+                commands::statements::dropped(app, &app.state::<state::AppState>(), paths.clone());
+            }
+        })
         .setup(|app| {
             // Linux/Windows (dev, AppImage): register the scheme at run time;
             // bundles register it at install time (tauri.conf.json).
@@ -110,6 +117,11 @@ pub fn run() {
             commands::sync::sync_now,
             commands::sync::disconnect,
             commands::export::export_data,
+            commands::statements::choose_statement_files,
+            commands::statements::import_files,
+            commands::statements::clear_import_files,
+            commands::statements::preview_import,
+            commands::statements::import_statements,
             commands::money::categories,
             commands::money::set_category,
             commands::money::undo_categories,

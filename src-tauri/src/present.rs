@@ -38,6 +38,7 @@ pub fn connection(c: ConnectionSummary) -> ConnectionView {
         consent_valid_until: c.consent_valid_until,
         accounts: u32::try_from(c.accounts).unwrap_or(u32::MAX),
         disappeared: u32::try_from(c.disappeared).unwrap_or(u32::MAX),
+        offline: c.connection.offline,
     }
 }
 

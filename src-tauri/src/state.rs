@@ -79,6 +79,10 @@ pub struct AppState {
     pub running: std::sync::Mutex<Vec<tokio::task::AbortHandle>>,
     /// Bank logos by catalog address, as `data:` URLs (`None`: not an image).
     logos: std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    /// Statement files the person chose (native dialog) or dropped on the
+    /// window, for the Import screen. The webview never names a path: it
+    /// can import only what the person picked.
+    pub import_files: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 impl AppState {
@@ -90,6 +94,7 @@ impl AppState {
             deep_link: std::sync::atomic::AtomicBool::new(false),
             running: std::sync::Mutex::new(Vec::new()),
             logos: std::sync::Mutex::new(std::collections::HashMap::new()),
+            import_files: std::sync::Mutex::new(Vec::new()),
         }
     }
 

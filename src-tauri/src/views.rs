@@ -412,6 +412,8 @@ pub struct ConnectionView {
     pub accounts: u32,
     /// Accounts the bank no longer returns.
     pub disappeared: u32,
+    /// It holds accounts only statement files fill: no bank to sync.
+    pub offline: bool,
 }
 
 /// The overview screen.
@@ -534,6 +536,8 @@ pub struct TxDetail {
     pub id: i64,
     /// Fields in the bank's order (nested ones as `a.b`).
     pub fields: Vec<(String, String)>,
+    /// The statement file it was imported from (or also found in), in words.
+    pub imported_from: Option<String>,
 }
 
 /// Sync progress, pushed as the `sync-progress` event.
@@ -841,4 +845,117 @@ pub struct OwnAccountView {
     pub iban: String,
     /// Its name.
     pub name: Option<String>,
+}
+
+/// How to import the chosen statement files.
+#[derive(Clone, Debug, Deserialize, TS)]
+pub struct ImportRequest {
+    /// Every statement into this account (`None`: each to the account with
+    /// its IBAN or number, else to a new offline account).
+    pub account: Option<i64>,
+    /// Every statement into one new offline account with this name.
+    pub new_account: Option<String>,
+    /// The currency of a new offline account when the file states none.
+    pub currency: Option<String>,
+    /// Also import rows that look like a stored row but differ.
+    pub include_conflicts: bool,
+}
+
+/// One entry of a statement in the preview.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ImportRowView {
+    /// 1-based entry of its statement.
+    pub entry: u32,
+    /// Booking date (ISO).
+    pub booking_date: String,
+    /// Exact amount (decimal string).
+    pub amount: String,
+    /// The other party, as the file names it.
+    pub counterparty: Option<String>,
+    /// The file's text.
+    pub description: Option<String>,
+    /// `new`, `known`, `conflict` or `pending`.
+    pub status: String,
+    /// Why it is a conflict.
+    pub why: Option<String>,
+}
+
+/// One statement of a file, in the preview or the summary.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ImportStatementView {
+    /// The statement's own id.
+    pub id: Option<String>,
+    /// The account it goes to.
+    pub account_id: i64,
+    /// Its name.
+    pub account: String,
+    /// A new offline account.
+    pub new_account: bool,
+    /// The file's IBAN or number.
+    pub file_account: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// First booking date.
+    pub from: Option<String>,
+    /// Last booking date.
+    pub to: Option<String>,
+    /// Rows new.
+    pub new: u32,
+    /// Rows already here.
+    pub known: u32,
+    /// Rows in conflict.
+    pub conflicts: u32,
+    /// Pending rows (never imported).
+    pub pending: u32,
+    /// Opening + entries − closing, when both balances are given (zero: they add up).
+    pub difference: Option<String>,
+    /// The gap to the previous statement of the account (not zero: one is missing).
+    pub gap_before: Option<String>,
+    /// The closing balance − Saldo's history at that day.
+    pub history_difference: Option<String>,
+    /// The entries (at most [`IMPORT_ROWS_SHOWN`]).
+    pub rows: Vec<ImportRowView>,
+    /// Entries not listed.
+    pub rows_hidden: u32,
+}
+
+/// Rows of a statement the preview lists.
+pub const IMPORT_ROWS_SHOWN: usize = 500;
+
+/// One file of an import.
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ImportFileView {
+    /// Its name.
+    pub name: String,
+    /// The format it was read as.
+    pub format: String,
+    /// When the same file was imported before.
+    pub imported_before: Option<String>,
+    /// What the reader skipped or guessed.
+    pub notes: Vec<String>,
+    /// Its statements.
+    pub statements: Vec<ImportStatementView>,
+}
+
+/// What an import did (or, in a preview, would do).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ImportReportView {
+    /// A preview: nothing was written.
+    pub dry_run: bool,
+    /// Each file.
+    pub files: Vec<ImportFileView>,
+    /// Rows new.
+    pub new: u32,
+    /// Rows already here.
+    pub known: u32,
+    /// Rows in conflict.
+    pub conflicts: u32,
+    /// Pending rows.
+    pub pending: u32,
+    /// Offline accounts created.
+    pub accounts_created: u32,
+    /// Balance points added.
+    pub balance_points: u32,
+    /// Statements whose balances do not add up, chain or agree with the history.
+    pub unbalanced: u32,
 }

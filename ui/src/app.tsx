@@ -8,18 +8,20 @@ import { SpendingScreen } from "./features/spending";
 import { ConnectionsScreen } from "./features/connections";
 import { AddBank } from "./features/addbank";
 import { ExportScreen } from "./features/export";
+import { ImportScreen } from "./features/import";
 import { SettingsScreen } from "./features/settings";
 import { RecoveryOffer } from "./features/backups";
 import { Banner } from "./features/ui";
 import { t, applyLanguage, type MessageKey } from "./i18n";
 
-export type Screen = "overview" | "transactions" | "spending" | "connections" | "export" | "settings";
+export type Screen = "overview" | "transactions" | "spending" | "connections" | "import" | "export" | "settings";
 
 const NAV: { id: Screen; label: MessageKey; icon: string }[] = [
   { id: "overview", label: "nav.overview", icon: "◎" },
   { id: "transactions", label: "nav.transactions", icon: "≡" },
   { id: "spending", label: "nav.spending", icon: "▤" },
   { id: "connections", label: "nav.banks", icon: "⌂" },
+  { id: "import", label: "nav.import", icon: "⇪" },
   { id: "export", label: "nav.export", icon: "⇩" },
   { id: "settings", label: "nav.settings", icon: "⚙" },
 ];
@@ -70,6 +72,12 @@ export function App() {
     const un = events.onConnectStep((step: Step) => {
       if (step.kind === "failed" && step.flow_id === "") setLinkNotice(step.message);
     });
+    return () => void un.then((f) => f());
+  }, []);
+
+  // Statement files dropped on the window open the Import screen with them.
+  useEffect(() => {
+    const un = events.onFilesDropped(() => setScreen("import"));
     return () => void un.then((f) => f());
   }, []);
 
@@ -136,6 +144,7 @@ export function App() {
         {screen === "transactions" && <TransactionsScreen key={JSON.stringify(drill)} version={version} account={accountFilter} drill={drill} />}
         {screen === "spending" && <SpendingScreen version={version} onDrill={drillInto} />}
         {screen === "connections" && <ConnectionsScreen version={version} onChanged={refresh} onReconnect={(c) => setAdding({ reconnect: c })} onAdd={() => setAdding({ reconnect: null })} />}
+        {screen === "import" && <ImportScreen version={version} onImported={refresh} onOpen={() => open("transactions")} />}
         {screen === "export" && <ExportScreen version={version} />}
         {screen === "settings" && <SettingsScreen status={status} onStatus={(s) => { setStatus(s); applySettings(s.settings); }} />}
       </main>

@@ -440,7 +440,11 @@ accounts: number,
 /**
  * Accounts the bank no longer returns.
  */
-disappeared: number, };
+disappeared: number, 
+/**
+ * It holds accounts only statement files fill: no bank to sync.
+ */
+offline: boolean, };
 
 export type Overview = { 
 /**
@@ -620,7 +624,11 @@ id: number,
 /**
  * Fields in the bank's order (nested ones as `a.b`).
  */
-fields: Array<[string, string]>, };
+fields: Array<[string, string]>, 
+/**
+ * The statement file it was imported from (or also found in), in words.
+ */
+imported_from: string | null, };
 
 export type SyncProgress = { 
 /**
@@ -679,6 +687,185 @@ accounts: number,
  * Transactions written.
  */
 transactions: number, };
+
+export type ImportRequest = { 
+/**
+ * Every statement into this account (`None`: each to the account with
+ * its IBAN or number, else to a new offline account).
+ */
+account: number | null, 
+/**
+ * Every statement into one new offline account with this name.
+ */
+new_account: string | null, 
+/**
+ * The currency of a new offline account when the file states none.
+ */
+currency: string | null, 
+/**
+ * Also import rows that look like a stored row but differ.
+ */
+include_conflicts: boolean, };
+
+export type ImportRowView = { 
+/**
+ * 1-based entry of its statement.
+ */
+entry: number, 
+/**
+ * Booking date (ISO).
+ */
+booking_date: string, 
+/**
+ * Exact amount (decimal string).
+ */
+amount: string, 
+/**
+ * The other party, as the file names it.
+ */
+counterparty: string | null, 
+/**
+ * The file's text.
+ */
+description: string | null, 
+/**
+ * `new`, `known`, `conflict` or `pending`.
+ */
+status: string, 
+/**
+ * Why it is a conflict.
+ */
+why: string | null, };
+
+export type ImportStatementView = { 
+/**
+ * The statement's own id.
+ */
+id: string | null, 
+/**
+ * The account it goes to.
+ */
+account_id: number, 
+/**
+ * Its name.
+ */
+account: string, 
+/**
+ * A new offline account.
+ */
+new_account: boolean, 
+/**
+ * The file's IBAN or number.
+ */
+file_account: string | null, 
+/**
+ * Currency.
+ */
+currency: string, 
+/**
+ * First booking date.
+ */
+from: string | null, 
+/**
+ * Last booking date.
+ */
+to: string | null, 
+/**
+ * Rows new.
+ */
+new: number, 
+/**
+ * Rows already here.
+ */
+known: number, 
+/**
+ * Rows in conflict.
+ */
+conflicts: number, 
+/**
+ * Pending rows (never imported).
+ */
+pending: number, 
+/**
+ * Opening + entries − closing, when both balances are given (zero: they add up).
+ */
+difference: string | null, 
+/**
+ * The gap to the previous statement of the account (not zero: one is missing).
+ */
+gap_before: string | null, 
+/**
+ * The closing balance − Saldo's history at that day.
+ */
+history_difference: string | null, 
+/**
+ * The entries (at most [`IMPORT_ROWS_SHOWN`]).
+ */
+rows: Array<ImportRowView>, 
+/**
+ * Entries not listed.
+ */
+rows_hidden: number, };
+
+export type ImportFileView = { 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * The format it was read as.
+ */
+format: string, 
+/**
+ * When the same file was imported before.
+ */
+imported_before: string | null, 
+/**
+ * What the reader skipped or guessed.
+ */
+notes: Array<string>, 
+/**
+ * Its statements.
+ */
+statements: Array<ImportStatementView>, };
+
+export type ImportReportView = { 
+/**
+ * A preview: nothing was written.
+ */
+dry_run: boolean, 
+/**
+ * Each file.
+ */
+files: Array<ImportFileView>, 
+/**
+ * Rows new.
+ */
+new: number, 
+/**
+ * Rows already here.
+ */
+known: number, 
+/**
+ * Rows in conflict.
+ */
+conflicts: number, 
+/**
+ * Pending rows.
+ */
+pending: number, 
+/**
+ * Offline accounts created.
+ */
+accounts_created: number, 
+/**
+ * Balance points added.
+ */
+balance_points: number, 
+/**
+ * Statements whose balances do not add up, chain or agree with the history.
+ */
+unbalanced: number, };
 
 export type CategoryKind = "income" | "expense" | "transfer" | "ignore";
 

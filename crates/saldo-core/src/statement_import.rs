@@ -264,6 +264,7 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
     // Accounts this import created, by the file's account number (or the
     // one `--new-account`).
     let mut created: HashMap<String, i64> = HashMap::new();
+    let mut created_names: HashMap<i64, String> = HashMap::new();
     // Each statement's opening against Saldo's history, once every row of
     // every file is written (so rows of later statements count).
     let mut checks_after = Vec::new();
@@ -329,6 +330,7 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
                         _ => file_account.clone().unwrap_or_else(|| format!("anon:{}:{si}", f.name)),
                     };
                     created.insert(key, id);
+                    created_names.insert(id, name);
                     report.accounts_created.push(id);
                     (id, true, true)
                 }
@@ -497,13 +499,12 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
         .collect();
     for f in &mut report.files {
         for s in &mut f.statements {
-            s.account = names.get(&s.account_id).cloned().unwrap_or_else(|| {
-                if s.new_account {
-                    "a new account".to_owned()
-                } else {
-                    format!("account {}", s.account_id)
-                }
-            });
+            // A preview rolled its new accounts back: they keep the name they would have.
+            s.account = names
+                .get(&s.account_id)
+                .or_else(|| created_names.get(&s.account_id))
+                .cloned()
+                .unwrap_or_else(|| format!("account {}", s.account_id));
         }
     }
     Ok(report)

@@ -52,11 +52,12 @@ pub async fn transactions(state: State<'_>, filter: TxFilter) -> IpcResult<TxPag
 #[tauri::command]
 pub async fn transaction_detail(state: State<'_>, id: i64) -> IpcResult<TxDetail> {
     let mut guard = state.session.lock().await;
-    let raw = ready(&mut guard)?
-        .store
+    let store = &ready(&mut guard)?.store;
+    let raw = store
         .transaction_raw(id)?
         .ok_or_else(|| IpcError::new(IpcCode::NotFound, format!("there is no transaction {id}")))?;
-    Ok(TxDetail { id, fields: present::flatten(&raw) })
+    let imported_from = store.provenance(id)?.map(|p| p.describe());
+    Ok(TxDetail { id, fields: present::flatten(&raw), imported_from })
 }
 
 /// Monthly money in and out, for one account or all; transfers between

@@ -7,6 +7,7 @@ pub mod connect;
 pub mod data;
 pub mod export;
 pub mod money;
+pub mod statements;
 pub mod sync;
 
 use saldo_core::session::Session;

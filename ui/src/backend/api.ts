@@ -7,6 +7,7 @@ import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
   NetWorthView, BackupItem, BackupStatus, BackupToRestore, RecoveryCodeView, RestoreRequest,
+  ImportReportView, ImportRequest,
   AppliedView, CategoryView, CounterpartyView, LabelStep, OwnAccountView, RuleView, TxView, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
@@ -63,6 +64,11 @@ export const api = {
   syncNow: (connectionId: number | null) => call<SyncProgress[]>("sync_now", { connectionId }),
   disconnect: (connectionId: number) => call<void>("disconnect", { connectionId }),
   exportData: (request: ExportRequest) => call<ExportResult | null>("export_data", { request }),
+  chooseStatementFiles: () => call<string[] | null>("choose_statement_files"),
+  importFiles: () => call<string[]>("import_files"),
+  clearImportFiles: () => call<null>("clear_import_files"),
+  previewImport: (request: ImportRequest) => call<ImportReportView>("preview_import", { request }),
+  importStatements: (request: ImportRequest) => call<ImportReportView>("import_statements", { request }),
   categories: () => call<CategoryView[]>("categories"),
   setCategory: (ids: number[], category: string | null) => call<LabelStep>("set_category", { ids, category }),
   undoCategories: () => call<string | null>("undo_categories"),
@@ -86,6 +92,7 @@ export const api = {
 
 export const events = {
   onConnectStep: (f: (s: Step) => void): Promise<UnlistenFn> => listen<Step>("connect-step", (e) => f(e.payload)),
+  onFilesDropped: (f: (names: string[]) => void): Promise<UnlistenFn> => listen<string[]>("import-files", (e) => f(e.payload)),
   onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>("sync-progress", (e) => f(e.payload)),
 };

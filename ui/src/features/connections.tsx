@@ -105,14 +105,16 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
               <div>
                 <h2>{c.bank_name}</h2>
                 <div class="muted small">
+                  {c.offline ? <span class="pill offline" data-testid="offline">{t("connections.offline")}</span> : <>
                   <span class={`pill ${c.status}`}>{statusLabel(c.status)}</span>
                   {" "}{t("connections.lastSync", { when: when(c.last_sync_at) })}{c.next_sync_at ? ` · ${t("connections.nextSync", { when: when(c.next_sync_at) })}` : ""}
                   {c.consent_valid_until ? ` · ${t("connections.accessUntil", { date: day(c.consent_valid_until) })}` : ""}
+                  </>}
                 </div>
               </div>
               <div class="actions">
-                <button onClick={() => sync(c.id)} disabled={busy} data-action="sync">{busy ? t("common.syncing") : t("connections.syncNow")}</button>
-                <button onClick={() => props.onReconnect(c)} data-action="reconnect">{t("common.reconnect")}</button>
+                {!c.offline && <button onClick={() => sync(c.id)} disabled={busy} data-action="sync">{busy ? t("common.syncing") : t("connections.syncNow")}</button>}
+                {!c.offline && <button onClick={() => props.onReconnect(c)} data-action="reconnect">{t("common.reconnect")}</button>}
                 <button class="danger" onClick={() => setConfirm(c.id)} data-action="disconnect">{t("connections.disconnect")}</button>
               </div>
             </div>

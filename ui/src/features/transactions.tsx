@@ -294,6 +294,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
                 </div>
               );
             })()}
+            {detail.imported_from && <p class="muted small" data-testid="imported-from">{t("tx.importedFrom", { source: detail.imported_from })}</p>}
             <h3 class="small muted">{t("tx.asSent")}</h3>
             <dl>
               {detail.fields.map(([k, v]) => (<><dt>{k}</dt><dd>{v}</dd></>))}
