@@ -32,6 +32,9 @@ struct Args {
     /// Transactions to sync from the sandbox over loopback HTTP (0 skips the sync figures).
     #[arg(long, default_value_t = 100_000)]
     sync_transactions: u64,
+    /// Entries of the statement files imported (0 skips the import figures).
+    #[arg(long, default_value_t = 100_000)]
+    import_entries: u64,
     /// Where to put the benchmark databases (deleted afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
@@ -106,6 +109,74 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx].as_secs_f64() * 1000.0
+}
+
+/// The newest `n` rows of an account: (booking date, amount in cents, counterparty).
+fn newest_rows(store: &Store, account: i64, n: u64) -> Result<Vec<(NaiveDate, i64, String)>, Box<dyn std::error::Error>> {
+    let mut q = TxQuery { account: Some(account), limit: 1000, ..TxQuery::default() };
+    let mut out = Vec::new();
+    while (out.len() as u64) < n {
+        let page = store.transactions_page(&q)?;
+        for r in &page.rows {
+            let cents = rust_decimal::prelude::ToPrimitive::to_i64(&(r.amount * rust_decimal::Decimal::from(100)).trunc()).unwrap_or(0);
+            out.push((r.booking_date.parse()?, cents, r.counterparty_name.clone().unwrap_or_default()));
+        }
+        match page.next {
+            Some(c) if !page.rows.is_empty() => q.after = Some(c),
+            _ => break,
+        }
+    }
+    out.truncate(n as usize);
+    Ok(out)
+}
+
+fn xml_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A camt.053.001.02 of EUR entries (no balances).
+fn camt(entries: &[(NaiveDate, i64, String)]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>\n<GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-01-01T00:00:00</CreDtTm></GrpHdr>\n<Stmt><Id>BENCH</Id><CreDtTm>2026-01-01T00:00:00</CreDtTm><Acct><Id><Othr><Id>BENCH-1</Id></Othr></Id><Ccy>EUR</Ccy></Acct>\n",
+    );
+    for (day, cents, party) in entries {
+        let credit = *cents >= 0;
+        let _ = writeln!(
+            out,
+            "<Ntry><Amt Ccy=\"EUR\">{}.{:02}</Amt><CdtDbtInd>{}</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt><NtryDtls><TxDtls><RltdPties><{w}><Nm>{}</Nm></{w}></RltdPties></TxDtls></NtryDtls></Ntry>",
+            cents.abs() / 100,
+            cents.abs() % 100,
+            if credit { "CRDT" } else { "DBIT" },
+            xml_text(party),
+            w = if credit { "Dbtr" } else { "Cdtr" },
+        );
+    }
+    out.push_str("</Stmt></BkToCstmrStmt></Document>\n");
+    out.into_bytes()
+}
+
+/// An MT940 of EUR entries, the counterparty in `:86:`'s `?32` sub-field.
+fn mt940(entries: &[(NaiveDate, i64, String)]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let first = entries.first().map_or_else(|| "260101".to_owned(), |e| e.0.format("%y%m%d").to_string());
+    let mut out = format!(":20:BENCH\r\n:25:BENCH-2\r\n:28C:1\r\n:60F:C{first}EUR0,00\r\n");
+    let mut balance: i64 = 0;
+    for (day, cents, party) in entries {
+        balance += cents;
+        let _ = write!(
+            out,
+            ":61:{}{}{},{:02}NTRFNONREF\r\n:86:166?00GUTSCHRIFT?20BENCH?32{}\r\n",
+            day.format("%y%m%d"),
+            if *cents < 0 { "D" } else { "C" },
+            cents.abs() / 100,
+            cents.abs() % 100,
+            party.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ').take(27).collect::<String>(),
+        );
+    }
+    let last = entries.last().map_or_else(|| first.clone(), |e| e.0.format("%y%m%d").to_string());
+    let _ = write!(out, ":62F:{}{last}EUR{},{:02}\r\n-\r\n", if balance < 0 { "D" } else { "C" }, balance.abs() / 100, balance.abs() % 100);
+    out.into_bytes()
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -324,7 +395,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut store = Store::open(&db, &key)?;
     let now = Utc::now();
-    let (conn, _) = volume_account(&mut store, n, now)?;
+    let (conn, volume) = volume_account(&mut store, n, now)?;
     let run = store.start_sync_run(
         conn,
         saldo_store::states::SyncScope::Transactions,
@@ -518,6 +589,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "ingest_categorise_cost",
             json!(((t_ruled.as_secs_f64() / t_plain.as_secs_f64() - 1.0) * 1000.0).round() / 1000.0),
         );
+    }
+    // Importing statement files (issue 17): a camt.053 and an MT940 file
+    // into the account that holds all the rows, each half rows it already
+    // holds (the dedupe against stored rows included) and half new rows.
+    if args.import_entries > 0 {
+        let half = args.import_entries / 2;
+        let known = newest_rows(&store, volume, 2 * half)?;
+        for (i, (format, rows)) in [("camt", &known[..known.len() / 2]), ("mt940", &known[known.len() / 2..])].into_iter().enumerate() {
+            let entries: Vec<(NaiveDate, i64, String)> = rows
+                .iter()
+                .flat_map(|(day, cents, party)| {
+                    [(*day, *cents, party.clone()), (*day, cents + 1, format!("NEW PARTY {i} {day} {cents}"))]
+                })
+                .collect();
+            let bytes = if format == "camt" { camt(&entries) } else { mt940(&entries) };
+            let file = saldo_core::statement_import::FileInput { name: format!("bench.{format}"), bytes };
+            let opts = saldo_core::statement_import::Options {
+                target: saldo_core::statement_import::Target::Account(volume),
+                ..Default::default()
+            };
+            let rss_before = current_rss();
+            let (r, d) = timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
+            let r = r?;
+            put(&format!("import_{format}_entries"), json!(entries.len()));
+            put(&format!("import_{format}_new"), json!(r.new));
+            put(&format!("import_{format}_entries_per_s"), json!((entries.len() as f64 / d.as_secs_f64()).round()));
+            put(&format!("import_{format}_rss_growth_bytes"), json!(current_rss().saturating_sub(rss_before)));
+            put(&format!("import_{format}_file_bytes"), json!(file.bytes.len()));
+        }
     }
     drop(store);
     put("db_bytes", json!(file_size(&db)));
