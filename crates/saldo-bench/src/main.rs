@@ -111,14 +111,19 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[idx].as_secs_f64() * 1000.0
 }
 
-/// The newest `n` rows of an account: (booking date, amount in cents, counterparty).
-fn newest_rows(store: &Store, account: i64, n: u64) -> Result<Vec<(NaiveDate, i64, String)>, Box<dyn std::error::Error>> {
+/// A statement entry for the import figures: booking date, amount in cents, counterparty.
+type BenchEntry = (NaiveDate, i64, String);
+
+/// The newest `n` rows of an account.
+fn newest_rows(store: &Store, account: i64, n: u64) -> Result<Vec<BenchEntry>, Box<dyn std::error::Error>> {
     let mut q = TxQuery { account: Some(account), limit: 1000, ..TxQuery::default() };
     let mut out = Vec::new();
     while (out.len() as u64) < n {
         let page = store.transactions_page(&q)?;
         for r in &page.rows {
-            let cents = rust_decimal::prelude::ToPrimitive::to_i64(&(r.amount * rust_decimal::Decimal::from(100)).trunc()).unwrap_or(0);
+            let cents =
+                rust_decimal::prelude::ToPrimitive::to_i64(&(r.amount * rust_decimal::Decimal::from(100)).trunc())
+                    .unwrap_or(0);
             out.push((r.booking_date.parse()?, cents, r.counterparty_name.clone().unwrap_or_default()));
         }
         match page.next {
@@ -135,7 +140,7 @@ fn xml_text(s: &str) -> String {
 }
 
 /// A camt.053.001.02 of EUR entries (no balances).
-fn camt(entries: &[(NaiveDate, i64, String)]) -> Vec<u8> {
+fn camt(entries: &[BenchEntry]) -> Vec<u8> {
     use std::fmt::Write as _;
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\"><BkToCstmrStmt>\n<GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-01-01T00:00:00</CreDtTm></GrpHdr>\n<Stmt><Id>BENCH</Id><CreDtTm>2026-01-01T00:00:00</CreDtTm><Acct><Id><Othr><Id>BENCH-1</Id></Othr></Id><Ccy>EUR</Ccy></Acct>\n",
@@ -157,7 +162,7 @@ fn camt(entries: &[(NaiveDate, i64, String)]) -> Vec<u8> {
 }
 
 /// An MT940 of EUR entries, the counterparty in `:86:`'s `?32` sub-field.
-fn mt940(entries: &[(NaiveDate, i64, String)]) -> Vec<u8> {
+fn mt940(entries: &[BenchEntry]) -> Vec<u8> {
     use std::fmt::Write as _;
     let first = entries.first().map_or_else(|| "260101".to_owned(), |e| e.0.format("%y%m%d").to_string());
     let mut out = format!(":20:BENCH\r\n:25:BENCH-2\r\n:28C:1\r\n:60F:C{first}EUR0,00\r\n");
@@ -175,7 +180,13 @@ fn mt940(entries: &[(NaiveDate, i64, String)]) -> Vec<u8> {
         );
     }
     let last = entries.last().map_or_else(|| first.clone(), |e| e.0.format("%y%m%d").to_string());
-    let _ = write!(out, ":62F:{}{last}EUR{},{:02}\r\n-\r\n", if balance < 0 { "D" } else { "C" }, balance.abs() / 100, balance.abs() % 100);
+    let _ = write!(
+        out,
+        ":62F:{}{last}EUR{},{:02}\r\n-\r\n",
+        if balance < 0 { "D" } else { "C" },
+        balance.abs() / 100,
+        balance.abs() % 100
+    );
     out.into_bytes()
 }
 
@@ -596,8 +607,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.import_entries > 0 {
         let half = args.import_entries / 2;
         let known = newest_rows(&store, volume, 2 * half)?;
-        for (i, (format, rows)) in [("camt", &known[..known.len() / 2]), ("mt940", &known[known.len() / 2..])].into_iter().enumerate() {
-            let entries: Vec<(NaiveDate, i64, String)> = rows
+        for (i, (format, rows)) in
+            [("camt", &known[..known.len() / 2]), ("mt940", &known[known.len() / 2..])].into_iter().enumerate()
+        {
+            let entries: Vec<BenchEntry> = rows
                 .iter()
                 .flat_map(|(day, cents, party)| {
                     [(*day, *cents, party.clone()), (*day, cents + 1, format!("NEW PARTY {i} {day} {cents}"))]
@@ -610,7 +623,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             };
             let rss_before = current_rss();
-            let (r, d) = timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
+            let (r, d) =
+                timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
             let r = r?;
             put(&format!("import_{format}_entries"), json!(entries.len()));
             put(&format!("import_{format}_new"), json!(r.new));

@@ -129,7 +129,7 @@ async fn import_then_sync_and_sync_then_import_give_the_same_rows() {
     a.connect().await;
     ok(&a.run(&["sync"]));
     let synced = a.rows();
-    let checking = a.accounts().into_iter().find(|x| x["name"].as_str().unwrap_or("").len() > 0).unwrap();
+    let checking = a.accounts().into_iter().find(|x| !x["name"].as_str().unwrap_or("").is_empty()).unwrap();
     let gateway_id = checking["gateway_account_id"].as_str().unwrap().to_owned();
     let today = chrono::Utc::now().date_naive();
     let from = (today - chrono::Days::new(60)).to_string();

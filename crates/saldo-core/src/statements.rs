@@ -52,6 +52,17 @@ impl std::str::FromStr for Kind {
     }
 }
 
+/// Whether `text` starts with an MT940 field tag (`:20:`, `:25:`, `:60F:`,
+/// `:61:`, …): a statement, or a fragment of one a bank cut off.
+fn mt940_tag(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 4
+        && b[0] == b':'
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_digit()
+        && (b[3] == b':' || (b[3].is_ascii_uppercase() && b.get(4) == Some(&b':')))
+}
+
 /// What the file's first bytes say it is.
 pub fn detect(bytes: &[u8]) -> Kind {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
@@ -65,11 +76,7 @@ pub fn detect(bytes: &[u8]) -> Kind {
     } else if trimmed.starts_with("0000") && trimmed.lines().next().is_some_and(|l| l.trim_end().chars().count() >= 120)
     {
         Kind::Coda
-    } else if trimmed.starts_with("{1:")
-        || trimmed.starts_with(":20:")
-        || head.contains("\n:20:")
-        || head.contains("\n:25:")
-    {
+    } else if trimmed.starts_with("{1:") || mt940_tag(trimmed) || head.contains("\n:20:") || head.contains("\n:25:") {
         Kind::Mt940
     } else {
         Kind::Csv
@@ -474,6 +481,7 @@ mod tests {
             Kind::Camt
         );
         assert_eq!(detect(b":20:STARTUMS\r\n:25:12345678/1234567890\r\n"), Kind::Mt940);
+        assert_eq!(detect(b":60F:C100318EUR380115,00\r\n:61:1003180318D10,00NTRF\r\n"), Kind::Mt940, "a fragment");
         assert_eq!(detect(b"{1:F01BANKBEBBAXXX0000000000}{2:I940BANKBEBBXXXXN}{4:\r\n:20:X\r\n"), Kind::Mt940);
         assert_eq!(detect(b"!Type:Bank\nD1/2/2020\nT-1.00\n^\n"), Kind::Qif);
         assert_eq!(detect(b"OFXHEADER:100\nDATA:OFXSGML\n<OFX>"), Kind::Ofx);

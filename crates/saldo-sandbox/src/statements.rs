@@ -83,9 +83,9 @@ pub fn camt053(app: &App, account_id: &str, from: NaiveDate, to: NaiveDate) -> O
             .unwrap_or_default(),
     );
     let balance = |out: &mut String, code: &str, amount: Decimal, day: NaiveDate| {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{ccy}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>\n",
+            "<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{ccy}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>",
             amount.abs(),
             if amount.is_sign_negative() { "DBIT" } else { "CRDT" }
         );
@@ -120,11 +120,11 @@ pub fn camt053(app: &App, account_id: &str, from: NaiveDate, to: NaiveDate) -> O
             .and_then(|r| r.unstructured.as_deref())
             .map(|u| format!("<RmtInf><Ustrd>{}</Ustrd></RmtInf>", xml(u)))
             .unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<Ntry><NtryRef>{n}</NtryRef><Amt Ccy=\"{ccy}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Sts>BOOK</Sts>\
              <BookgDt><Dt>{day}</Dt></BookgDt><ValDt><Dt>{}</Dt></ValDt><AcctSvcrRef>STMT-{}-{n:04}</AcctSvcrRef>\
-             <NtryDtls><TxDtls>{}{remittance}<AddtlTxInf>{}</AddtlTxInf></TxDtls></NtryDtls></Ntry>\n",
+             <NtryDtls><TxDtls>{}{remittance}<AddtlTxInf>{}</AddtlTxInf></TxDtls></NtryDtls></Ntry>",
             amount.abs(),
             if credit { "CRDT" } else { "DBIT" },
             t.value_date.as_ref().map_or(day, |d| d.date()),
@@ -144,17 +144,16 @@ pub async fn statement(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     let today = app.state().now().date_naive();
-    let date = |k: &str, default: NaiveDate| -> Result<NaiveDate, Response> {
+    // The first parameter that is not a date, else both dates.
+    let date = |k: &str, default: NaiveDate| -> Result<NaiveDate, String> {
         match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| {
-                (StatusCode::BAD_REQUEST, format!("{k}={v:?} is not a date (YYYY-MM-DD)")).into_response()
-            }),
+            Some(v) => v.parse().map_err(|_| format!("{k}={v:?} is not a date (YYYY-MM-DD)")),
         }
     };
     let (from, to) = match (date("from", today - chrono::Days::new(30)), date("to", today)) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_REQUEST, e).into_response(),
     };
     match camt053(&app, &account_id, from, to) {
         Some(body) => ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response(),
