@@ -45,6 +45,8 @@ pub fn generate() -> String {
         SyncProgress::decl(),
         ExportRequest::decl(),
         ExportResult::decl(),
+        NotificationSettings::decl(),
+        ScheduleView::decl(),
         ImportRequest::decl(),
         ImportRowView::decl(),
         ImportStatementView::decl(),

@@ -18,13 +18,24 @@ const CHECK_EVERY: Duration = Duration::from_secs(10 * 60);
 /// The first look, a moment after start (the window first).
 const FIRST_CHECK: Duration = Duration::from_secs(30);
 
+/// How often to look: [`CHECK_EVERY`] after [`FIRST_CHECK`]; in debug builds
+/// `SALDO_DAILY_CHECK_SECS` sets both (the desktop tests' seam).
+fn cadence() -> (Duration, Duration) {
+    let seam = if cfg!(debug_assertions) { std::env::var("SALDO_DAILY_CHECK_SECS").ok() } else { None };
+    match seam.and_then(|v| v.parse::<u64>().ok()) {
+        Some(secs) => (Duration::from_secs(secs.max(1)), Duration::from_secs(secs.max(1))),
+        None => (FIRST_CHECK, CHECK_EVERY),
+    }
+}
+
 /// Starts the background loop.
 pub fn start(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(FIRST_CHECK).await;
+        let (first, every) = cadence();
+        tokio::time::sleep(first).await;
         loop {
             check(&app).await;
-            tokio::time::sleep(CHECK_EVERY).await;
+            tokio::time::sleep(every).await;
         }
     });
 }
@@ -32,7 +43,12 @@ pub fn start(app: AppHandle) {
 async fn check(app: &AppHandle) {
     let state = app.state::<AppState>();
     let enabled = AppFile::load(&state.data_dir).map(|f| f.settings.auto_sync).unwrap_or(false);
-    if !enabled || state.session.lock().await.is_none() {
+    if state.session.lock().await.is_none() {
+        return;
+    }
+    if !enabled {
+        // No sync, but an ending access is still worth a word.
+        crate::notify::check(app).await;
         return;
     }
     match run(app, &state, Selection::Due, true).await {

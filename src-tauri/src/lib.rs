@@ -13,8 +13,10 @@ pub mod error;
 #[cfg(test)]
 mod ipc_drift;
 mod links;
+mod notify;
 pub mod present;
 pub mod state;
+mod tray;
 pub mod views;
 
 use std::sync::atomic::Ordering;
@@ -39,6 +41,11 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![tray::MINIMISED]),
+        ))
         .plugin(
             tauri_plugin_log::Builder::new()
                 .level(log::LevelFilter::Info)
@@ -52,11 +59,17 @@ pub fn run() {
         )
         .manage(state::AppState::new(data_dir))
         // Statement files dropped on the window go to the Import screen.
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
                 let app = window.app_handle();
                 commands::statements::dropped(app, &app.state::<state::AppState>(), paths.clone());
             }
+            // Closing the window keeps Saldo in the tray (the daily sync goes on).
+            tauri::WindowEvent::CloseRequested { api, .. } if tray::keeps_running(window.app_handle()) => {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            _ => {}
         })
         .setup(|app| {
             // Linux/Windows (dev, AppImage): register the scheme at run time;
@@ -79,6 +92,15 @@ pub fn run() {
                     tauri::async_runtime::spawn(links::handle(h, u));
                 }
             });
+            if let Err(e) = tray::install(app.handle()) {
+                tracing::warn!("no tray icon: {e}");
+            }
+            // Started at login: the tray only, no window.
+            if std::env::args().any(|a| a == tray::MINIMISED) {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
             daily::start(app.handle().clone());
             Ok(())
         })
@@ -88,6 +110,9 @@ pub fn run() {
             commands::app::unlock,
             commands::app::lock,
             commands::app::save_settings,
+            commands::background::schedule_status,
+            commands::background::schedule_install,
+            commands::background::schedule_remove,
             commands::backup::backup_status,
             commands::backup::make_recovery_code,
             commands::backup::choose_backup_folder,

@@ -39,6 +39,7 @@ pub fn focus(app: &AppHandle) {
         let _ = w.show();
         let _ = w.set_focus();
     }
+    crate::notify::open_pending(app);
 }
 
 /// Handles a callback URL and tells the UI what happened.

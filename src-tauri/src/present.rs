@@ -126,8 +126,13 @@ pub fn cursor(c: Cursor) -> CursorView {
 
 /// Days from today until a consent's `valid until` (negative when past).
 pub fn days_left(valid_until: &str) -> Option<i64> {
+    days_left_at(valid_until, Utc::now())
+}
+
+/// Whole days from `now` to the day a consent ends.
+pub fn days_left_at(valid_until: &str, now: chrono::DateTime<Utc>) -> Option<i64> {
     let day = valid_until.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())?;
-    Some((day - Utc::now().date_naive()).num_days())
+    Some((day - now.date_naive()).num_days())
 }
 
 /// Everything the bank sent, flattened to `path: value` pairs sorted by

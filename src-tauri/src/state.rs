@@ -83,6 +83,9 @@ pub struct AppState {
     /// window, for the Import screen. The webview never names a path: it
     /// can import only what the person picked.
     pub import_files: std::sync::Mutex<Vec<PathBuf>>,
+    /// The screen the newest notification is about, opened when the window
+    /// is next brought up.
+    pub pending_screen: std::sync::Mutex<Option<&'static str>>,
 }
 
 impl AppState {
@@ -95,6 +98,7 @@ impl AppState {
             running: std::sync::Mutex::new(Vec::new()),
             logos: std::sync::Mutex::new(std::collections::HashMap::new()),
             import_files: std::sync::Mutex::new(Vec::new()),
+            pending_screen: std::sync::Mutex::new(None),
         }
     }
 

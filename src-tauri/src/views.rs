@@ -140,6 +140,42 @@ pub struct Settings {
     /// The window's language (`nl`, `fr`…); `None`: the system's.
     #[serde(default)]
     pub language: Option<String>,
+    /// Which notifications Saldo shows.
+    #[serde(default)]
+    pub notifications: NotificationSettings,
+    /// Closing the window keeps Saldo in the tray, syncing daily.
+    #[serde(default = "yes")]
+    pub close_to_tray: bool,
+    /// Start Saldo at login, in the tray (no window).
+    #[serde(default)]
+    pub start_at_login: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The notifications Saldo may show, each of which the person can turn off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NotificationSettings {
+    /// A bank needs a reconnect.
+    #[serde(default = "yes")]
+    pub reconnect: bool,
+    /// A bank's access ends in 14, 3 and 1 days.
+    #[serde(default = "yes")]
+    pub consent_ending: bool,
+    /// A bank's sync failed twice in a row.
+    #[serde(default = "yes")]
+    pub sync_failed: bool,
+    /// Once a day: how many new transactions arrived.
+    #[serde(default)]
+    pub daily_summary: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self { reconnect: true, consent_ending: true, sync_failed: true, daily_summary: false }
+    }
 }
 
 impl Default for Settings {
@@ -153,6 +189,9 @@ impl Default for Settings {
             app_name: None,
             lock_after_minutes: None,
             language: None,
+            notifications: NotificationSettings::default(),
+            close_to_tray: true,
+            start_at_login: false,
         }
     }
 }
@@ -958,4 +997,15 @@ pub struct ImportReportView {
     pub balance_points: u32,
     /// Statements whose balances do not add up, chain or agree with the history.
     pub unbalanced: u32,
+}
+
+/// The daily timer that syncs while Saldo is not running (Linux).
+#[derive(Clone, Debug, Serialize, TS)]
+pub struct ScheduleView {
+    /// It can be installed here (Linux, with the `saldo` command line beside the app).
+    pub available: bool,
+    /// It is installed.
+    pub installed: bool,
+    /// What systemd said.
+    pub systemd: String,
 }

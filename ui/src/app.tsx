@@ -81,6 +81,12 @@ export function App() {
     return () => void un.then((f) => f());
   }, []);
 
+  // The window brought up after a notification opens the screen it was about.
+  useEffect(() => {
+    const un = events.onOpenScreen((s) => { if (s === "connections" || s === "transactions") setScreen(s); });
+    return () => void un.then((f) => f());
+  }, []);
+
   // Lock after the chosen minutes without input (passphrase-protected only:
   // a keyring install would open again by itself).
   const idleMinutes = status?.phase === "ready" && status.protection === "passphrase" ? status.settings.lock_after_minutes : null;

@@ -102,7 +102,19 @@ lock_after_minutes: number | null,
 /**
  * The window's language (`nl`, `fr`…); `None`: the system's.
  */
-language: string | null, };
+language: string | null, 
+/**
+ * Which notifications Saldo shows.
+ */
+notifications: NotificationSettings, 
+/**
+ * Closing the window keeps Saldo in the tray, syncing daily.
+ */
+close_to_tray: boolean, 
+/**
+ * Start Saldo at login, in the tray (no window).
+ */
+start_at_login: boolean, };
 
 export type GatewayTest = { 
 /**
@@ -687,6 +699,38 @@ accounts: number,
  * Transactions written.
  */
 transactions: number, };
+
+export type NotificationSettings = { 
+/**
+ * A bank needs a reconnect.
+ */
+reconnect: boolean, 
+/**
+ * A bank's access ends in 14, 3 and 1 days.
+ */
+consent_ending: boolean, 
+/**
+ * A bank's sync failed twice in a row.
+ */
+sync_failed: boolean, 
+/**
+ * Once a day: how many new transactions arrived.
+ */
+daily_summary: boolean, };
+
+export type ScheduleView = { 
+/**
+ * It can be installed here (Linux, with the `saldo` command line beside the app).
+ */
+available: boolean, 
+/**
+ * It is installed.
+ */
+installed: boolean, 
+/**
+ * What systemd said.
+ */
+systemd: string, };
 
 export type ImportRequest = { 
 /**

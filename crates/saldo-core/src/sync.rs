@@ -232,6 +232,18 @@ pub fn select(store: &Store, selection: Selection, now: DateTime<Utc>) -> Result
 /// The daily automatic sync runs a connection once a day.
 pub const DAILY_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
+/// [`DAILY_INTERVAL`]; in debug builds `SALDO_DAILY_INTERVAL_SECS` shortens
+/// it (the desktop tests' seam: a background sync within seconds). A release
+/// build always waits a day.
+pub fn daily_interval() -> chrono::TimeDelta {
+    if cfg!(debug_assertions) {
+        if let Some(secs) = std::env::var("SALDO_DAILY_INTERVAL_SECS").ok().and_then(|v| v.parse::<i64>().ok()) {
+            return chrono::TimeDelta::seconds(secs.max(1));
+        }
+    }
+    DAILY_INTERVAL
+}
+
 /// Which connections the daily automatic sync should run now: those the
 /// store finds eligible ([`Store::daily_candidates`]: active, an enabled
 /// account, consents in force) with no sync run started in the last 24 hours.
@@ -239,7 +251,7 @@ pub fn due_for_daily(store: &Store, now: DateTime<Utc>) -> Result<Vec<i64>> {
     Ok(store
         .daily_candidates(now)?
         .into_iter()
-        .filter(|c| c.last_run_started.is_none_or(|l| l <= now - DAILY_INTERVAL))
+        .filter(|c| c.last_run_started.is_none_or(|l| l <= now - daily_interval()))
         .map(|c| c.connection_id)
         .collect())
 }
@@ -253,7 +265,7 @@ pub fn next_daily_syncs(store: &Store, now: DateTime<Utc>) -> Result<BTreeMap<i6
         .daily_candidates(now)?
         .into_iter()
         .filter_map(|c| {
-            let next = c.last_run_started.map_or(now, |l| (l + DAILY_INTERVAL).max(now));
+            let next = c.last_run_started.map_or(now, |l| (l + daily_interval()).max(now));
             c.consent_ends.is_none_or(|end| next < end).then_some((c.connection_id, next))
         })
         .collect())

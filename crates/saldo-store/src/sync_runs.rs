@@ -93,6 +93,17 @@ impl Store {
         self.sync_run_where("connection_id = ?1 ORDER BY id DESC LIMIT 1", connection_id)
     }
 
+    /// How many transactions were stored after `since` (RFC 3339, UTC).
+    pub fn transactions_created_since(&self, since: &str) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM transactions WHERE created_at > ?1", [since], |r| r.get(0))?)
+    }
+
+    /// The sync run of a connection before its newest (two failures in a
+    /// row are worth telling the person).
+    pub fn previous_sync_run(&self, connection_id: i64) -> Result<Option<SyncRunRow>> {
+        self.sync_run_where("connection_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET 1", connection_id)
+    }
+
     /// The connections the daily automatic sync may run (R10, R18), with
     /// what decides when: active (a connection that needs SCA is never
     /// synced unattended), at least one enabled account the bank still

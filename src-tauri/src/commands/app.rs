@@ -131,10 +131,12 @@ pub async fn register_person(state: State<'_>, form: RegisterForm) -> IpcResult<
 
 /// Saves the settings.
 #[tauri::command]
-pub async fn save_settings(state: State<'_>, settings: Settings) -> IpcResult<AppStatus> {
+pub async fn save_settings(app: tauri::AppHandle, state: State<'_>, settings: Settings) -> IpcResult<AppStatus> {
     let mut file = AppFile::load(&state.data_dir)?;
+    let login = settings.start_at_login;
     file.settings = settings;
     file.save(&state.data_dir)?;
+    crate::tray::apply_login_item(&app, login);
     state.status().await
 }
 

@@ -2,6 +2,7 @@
 //! the error. One file per area.
 
 pub mod app;
+pub mod background;
 pub mod backup;
 pub mod connect;
 pub mod data;

@@ -85,6 +85,8 @@ pub async fn run(app: &AppHandle, state: &AppState, selection: Selection, daily:
         }
     }
     out.sort_by_key(|p| p.connection_id);
+    // What the person should hear of (a reconnect, an ending access, failures).
+    crate::notify::check(app).await;
     Ok(out)
 }
 

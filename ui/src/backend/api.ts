@@ -7,7 +7,7 @@ import type {
   Answer, AppStatus, BalancePoint, BankForm, BankView, ConnectForm, ExportRequest, ExportResult, IpcError,
   GatewayTest, Mode, MonthView, Overview, RegisterForm, Settings, SetupRequest, TermsView, Step, SyncProgress, TxDetail, TxFilter, TxPageView,
   NetWorthView, BackupItem, BackupStatus, BackupToRestore, RecoveryCodeView, RestoreRequest,
-  ImportReportView, ImportRequest,
+  ImportReportView, ImportRequest, ScheduleView,
   AppliedView, CategoryView, CounterpartyView, LabelStep, OwnAccountView, RuleView, TxView, ProposalView, ReportLineView, ReportRequest, RuleForm,
 } from "../bindings";
 
@@ -35,6 +35,9 @@ export const api = {
   unlock: (passphrase: string | null) => call<AppStatus>("unlock", { passphrase }),
   lock: () => call<AppStatus>("lock"),
   saveSettings: (settings: Settings) => call<AppStatus>("save_settings", { settings }),
+  scheduleStatus: () => call<ScheduleView>("schedule_status"),
+  scheduleInstall: () => call<ScheduleView>("schedule_install"),
+  scheduleRemove: () => call<ScheduleView>("schedule_remove"),
   backupStatus: () => call<BackupStatus>("backup_status"),
   makeRecoveryCode: () => call<RecoveryCodeView>("make_recovery_code"),
   chooseBackupFolder: () => call<BackupStatus | null>("choose_backup_folder"),
@@ -92,6 +95,7 @@ export const api = {
 
 export const events = {
   onConnectStep: (f: (s: Step) => void): Promise<UnlistenFn> => listen<Step>("connect-step", (e) => f(e.payload)),
+  onOpenScreen: (f: (screen: string) => void): Promise<UnlistenFn> => listen<string>("open-screen", (e) => f(e.payload)),
   onFilesDropped: (f: (names: string[]) => void): Promise<UnlistenFn> => listen<string[]>("import-files", (e) => f(e.payload)),
   onSyncProgress: (f: (p: SyncProgress) => void): Promise<UnlistenFn> =>
     listen<SyncProgress>("sync-progress", (e) => f(e.payload)),

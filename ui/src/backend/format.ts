@@ -22,6 +22,7 @@ export function pickLocale(candidates: readonly (string | undefined)[]): string 
 
 let locale = pickLocale([...(navigator.languages ?? []), navigator.language]);
 let cache = new Map<string, Intl.NumberFormat>();
+let spokenCache = new Map<string, Intl.NumberFormat>();
 let regionNames: Intl.DisplayNames | null = displayNames();
 let dateFormat = dayFormat();
 let monthFormat = monthsFormat();
@@ -31,6 +32,7 @@ export function setLocale(tag: string) {
   if (tag === locale) return;
   locale = tag;
   cache = new Map();
+  spokenCache = new Map();
   regionNames = displayNames();
   dateFormat = dayFormat();
   monthFormat = monthsFormat();
@@ -91,6 +93,38 @@ export function money(amount: string, currency: string): string {
     ? new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals })
     : f;
   return g.format(amount as Intl.StringNumericLiteral);
+}
+
+/** Whole units with the currency's name (`12 euros`, `1 euro`: Intl knows each language's plurals). */
+function unitsFormat(currency: string): Intl.NumberFormat {
+  let f = spokenCache.get(currency);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(locale, { style: "currency", currency, currencyDisplay: "name", minimumFractionDigits: 0, maximumFractionDigits: 0 });
+    } catch {
+      f = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    }
+    spokenCache.set(currency, f);
+  }
+  return f;
+}
+
+/**
+ * An amount as a screen reader should say it: the sign as a word and the
+ * currency by its name, from the exact string (`-12.30`, `EUR` → "minus 12
+ * euros 30"; Dutch "min 12 euro 30"). The shown `-€12.30` would be read as
+ * "dash euro 12.30", or without its sign, depending on the reader's settings.
+ */
+export function spokenMoney(amount: string, currency: string): string {
+  const a = amount.trim();
+  const [whole = "0", fraction = ""] = a.replace(/^[-+]/, "").split(".");
+  const f = unitsFormat(currency);
+  const named = f.format((whole || "0") as Intl.StringNumericLiteral);
+  // A code Intl does not know: the number, then the code.
+  const units = f.resolvedOptions().style === "currency" ? named : `${named} ${currency}`;
+  const cents = /[1-9]/.test(fraction) ? fraction : "";
+  const text = cents ? t("format.unitsAndCents", { units, cents }) : units;
+  return isNegative(a) && /[1-9]/.test(whole + fraction) ? t("format.negative", { amount: text }) : text;
 }
 
 export function isNegative(amount: string): boolean {

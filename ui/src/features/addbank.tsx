@@ -159,7 +159,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
           <div class="row">
             {countries.length > 0 && (
               <select aria-label={t("addBank.country")} value={country} onChange={(e) => setCountry(e.currentTarget.value)}>
-                {countries.map((c) => <option value={c}>{countryName(c)}</option>)}
+                {countries.map((c) => <option key={c} value={c}>{countryName(c)}</option>)}
               </select>
             )}
             <input type="search" placeholder={t("addBank.search")} aria-label={t("addBank.search")} value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
@@ -167,7 +167,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
           {!banks && <Loading label={t("addBank.loading")} />}
           <ul class="banks">
             {shown.map((b) => (
-              <li>
+              <li key={b.connector_id}>
                 <button class="bank" disabled={!b.available} onClick={() => pick(b)} data-connector={b.connector_id}>
                   {b.logo_url ? <img src={b.logo_url} alt="" width={32} height={32} /> : <span class="logo-ph" aria-hidden="true">{b.name.slice(0, 1)}</span>}
                   <span class="bank-name">{b.name}</span>
@@ -191,14 +191,14 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
             <fieldset>
               <legend>{t("addBank.ibans")}</legend>
               {ibans.map((v, i) => (
-                <input class="mono" required={i === 0} placeholder={t("addBank.ibanExample")} value={v} aria-label={t("addBank.iban", { n: i + 1 })}
+                <input key={i} class="mono" required={i === 0} placeholder={t("addBank.ibanExample")} value={v} aria-label={t("addBank.iban", { n: i + 1 })}
                   onInput={(e) => { const n = [...ibans]; n[i] = e.currentTarget.value; setIbans(n); }} />
               ))}
               <button type="button" class="ghost small" onClick={() => setIbans([...ibans, ""])}>{t("addBank.anotherAccount")}</button>
             </fieldset>
           )}
           {form?.fields.map((f) => (
-            <label class="field">{f.label}
+            <label class="field" key={f.key}>{f.label}
               <input required={f.required} pattern={f.pattern?.replace(/^\^|\$$/g, "") ?? undefined} value={fields[f.key] ?? ""} onInput={(e) => setFields({ ...fields, [f.key]: e.currentTarget.value })} />
               {f.description && <span class="muted small">{f.description}</span>}
             </label>
@@ -221,7 +221,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
         <div class="choose">
           <h3>{t("addBank.howConfirm")}</h3>
           {step.options.map(([key, label]) => (
-            <button class="choice-btn" onClick={() => api.connectChoose(step.flow_id, key).then(setStep, (e) => setError(asError(e)))} data-option={key}>{label}</button>
+            <button key={key} class="choice-btn" onClick={() => api.connectChoose(step.flow_id, key).then(setStep, (e) => setError(asError(e)))} data-option={key}>{label}</button>
           ))}
           <button class="ghost" onClick={cancel}>{t("common.cancel")}</button>
         </div>
@@ -262,7 +262,7 @@ export function AddBank(props: { reconnect: ConnectionView | null; onClose: () =
           <p class="muted">{t("addBank.connectedText")}</p>
           <ul class="pick-accounts">
             {accounts.map((a) => (
-              <li><label class="check">
+              <li key={a.id}><label class="check">
                 <input type="checkbox" checked={chosen.has(a.id)} data-account-choice={a.id}
                   onChange={(e) => { const n = new Set(chosen); if (e.currentTarget.checked) n.add(a.id); else n.delete(a.id); setChosen(n); }} />
                 <span><strong>{a.name}</strong> <span class="muted small mono">{a.iban ?? ""} · {a.currency}</span></span>
@@ -322,7 +322,7 @@ function Onboarding(props: { reason: string; onDone: () => void }) {
             <h3>{t("onboarding.terms", { version: terms.version })}</h3>
             {terms.available_languages.length > 1 && (
               <select aria-label={t("onboarding.language")} value={terms.language ?? language} onChange={(e) => setLanguage(e.currentTarget.value)}>
-                {terms.available_languages.map((l) => <option value={l}>{l.toUpperCase()}</option>)}
+                {terms.available_languages.map((l) => <option key={l} value={l}>{l.toUpperCase()}</option>)}
               </select>
             )}
           </div>

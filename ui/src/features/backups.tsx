@@ -217,7 +217,7 @@ export function KeyCard(props: { status: AppStatus; onStatus: (s: AppStatus) => 
             api.saveSettings({ ...s.settings, lock_after_minutes: v > 0 ? v : null }).then(props.onStatus, (err) => setError(asError(err)));
           }}>
             <option value={0}>{t("key.never")}</option>
-            {[5, 15, 30, 60].map((m) => <option value={m}>{t("key.minutes", { minutes: m })}</option>)}
+            {[5, 15, 30, 60].map((m) => <option key={m} value={m}>{t("key.minutes", { minutes: m })}</option>)}
           </select>
         </label>
       )}

@@ -1,7 +1,7 @@
 // Two small SVG charts: a balance line and monthly in/out bars. Values are
 // parsed to numbers only to place pixels; labels show the exact amounts.
 import type { BalancePoint, MonthView } from "../bindings";
-import { day, money, month } from "../backend/format";
+import { day, money, month, spokenMoney } from "../backend/format";
 import { t } from "../i18n";
 
 export function BalanceChart(props: { points: BalancePoint[]; currency: string }) {
@@ -17,10 +17,10 @@ export function BalanceChart(props: { points: BalancePoint[]; currency: string }
   const last = pts[pts.length - 1];
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t("chart.balanceLabel", { latest: last ? money(last.amount, props.currency) : "" })}>
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={t("chart.balanceLabel", { latest: last ? spokenMoney(last.amount, props.currency) : "" })}>
         <path d={`${line} L${x(pts.length - 1)},${H - P} L${x(0)},${H - P} Z`} class="area" />
         <path d={line} class="line" />
-        {vals.map((v, i) => (pts.length <= 60 || i === vals.length - 1) && <circle cx={x(i)} cy={y(v)} r="3" class="dot"><title>{`${day(pts[i]?.date)}: ${money(pts[i]?.amount ?? "0", props.currency)}`}</title></circle>)}
+        {vals.map((v, i) => (pts.length <= 60 || i === vals.length - 1) && <circle key={i} cx={x(i)} cy={y(v)} r="3" class="dot"><title>{`${day(pts[i]?.date)}: ${money(pts[i]?.amount ?? "0", props.currency)}`}</title></circle>)}
       </svg>
       <figcaption class="chart-caption muted small">
         <span>{day(pts[0]?.date)} — {day(last?.date)}</span>
@@ -44,7 +44,7 @@ export function MonthlyChart(props: { months: MonthView[]; currency: string }) {
           const inc = h(Number(r.income)), exp = h(Number(r.expense));
           const x0 = P + i * bw;
           return (
-            <g>
+            <g key={r.month}>
               <rect x={x0 + bw * 0.12} y={H - P - inc} width={bw * 0.36} height={inc} class="bar-in"><title>{t("chart.monthIn", { month: month(r.month), amount: money(r.income, r.currency) })}</title></rect>
               <rect x={x0 + bw * 0.52} y={H - P - exp} width={bw * 0.36} height={exp} class="bar-out"><title>{t("chart.monthOut", { month: month(r.month), amount: money(r.expense, r.currency) })}</title></rect>
               <text x={x0 + bw / 2} y={H - 4} class="axis">{month(r.month)}</text>

@@ -100,7 +100,7 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
         const busy = syncing.has(c.id);
         const accounts = data.accounts.filter((a) => a.connection_id === c.id && (showGone || !a.disappeared));
         return (
-          <article class="card connection" data-connection={c.id}>
+          <article key={c.id} class="card connection" data-connection={c.id}>
             <div class="card-head">
               <div>
                 <h2>{c.bank_name}</h2>
@@ -128,7 +128,7 @@ export function ConnectionsScreen(props: { version: number; onChanged: () => voi
               <thead><tr><th>{t("connections.account")}</th><th>{t("common.iban")}</th><th class="num">{t("overview.balance")}</th><th>{t("connections.sync")}</th></tr></thead>
               <tbody>
                 {accounts.map((a) => (
-                  <tr class={a.disappeared ? "gone" : ""}>
+                  <tr key={a.id} class={a.disappeared ? "gone" : ""}>
                     <td>{a.name}{a.disappeared && <span class="pill">{t("connections.closed")}</span>}</td>
                     <td class="mono small">{a.iban ?? "—"}</td>
                     <td class="num">{a.booked ? <Amount amount={a.booked.amount} currency={a.booked.currency} /> : <span class="muted">—</span>}</td>

@@ -58,7 +58,7 @@ export function ExportScreen(props: { version: number }) {
           <legend>{t("export.format")}</legend>
           <div class="formats">
             {FORMATS.map(([id, name, what]) => (
-              <label class={`choice ${format === id ? "chosen" : ""}`}>
+              <label key={id} class={`choice ${format === id ? "chosen" : ""}`}>
                 <input type="radio" name="format" value={id} checked={format === id} onChange={() => setFormat(id)} data-format={id} />
                 <span><strong>{name}</strong><br /><span class="muted small">{t(what)}</span></span>
               </label>
@@ -69,7 +69,7 @@ export function ExportScreen(props: { version: number }) {
           <legend>{t("overview.accounts")}</legend>
           {accounts.length === 0 && <p class="muted">{t("export.noAccounts")}</p>}
           {accounts.map((a) => (
-            <label class="check">
+            <label class="check" key={a.id}>
               <input type="checkbox" checked={chosen.has(a.id)} onChange={(e) => { const n = new Set(chosen); if (e.currentTarget.checked) n.add(a.id); else n.delete(a.id); setChosen(n); }} />
               {a.name} <span class="muted small">{a.bank_name}</span>
             </label>

@@ -159,7 +159,7 @@ export function ImportScreen(props: { version: number; onImported: () => void; o
           <Banner kind="ok" title={t("import.done")} action={<button class="small" onClick={props.onOpen} data-action="open-transactions">{t("import.openTransactions")}</button>}>
             {t("import.doneText", { new: done.new, known: done.known, conflicts: done.conflicts, accounts: done.accounts_created, points: done.balance_points })}
           </Banner>
-          {statements(done).map(({ s }) => <Statement s={s} preview={false} />)}
+          {statements(done).map(({ f, s }, i) => <Statement key={`${f.name}-${i}`} s={s} preview={false} />)}
         </div>
       )}
       {files.length > 0 && (
@@ -168,7 +168,7 @@ export function ImportScreen(props: { version: number; onImported: () => void; o
             <legend>{t("import.where")}</legend>
             <label class="check"><input type="radio" name="where" checked={where === "auto"} onChange={() => { setWhere("auto"); void look({ ...request(), account: null, new_account: null }); }} data-where="auto" /> {t("import.whereAuto")}</label>
             {accounts.map((a) => (
-              <label class="check"><input type="radio" name="where" checked={where === a.id} onChange={() => { setWhere(a.id); void look({ ...request(), account: a.id, new_account: null }); }} data-where={a.id} /> {a.name} <span class="muted small">{a.bank_name}</span></label>
+              <label class="check" key={a.id}><input type="radio" name="where" checked={where === a.id} onChange={() => { setWhere(a.id); void look({ ...request(), account: a.id, new_account: null }); }} data-where={a.id} /> {a.name} <span class="muted small">{a.bank_name}</span></label>
             ))}
             <label class="check"><input type="radio" name="where" checked={where === "new"} onChange={() => setWhere("new")} data-where="new" /> {t("import.whereNew")}</label>
             {where === "new" && (
@@ -190,12 +190,12 @@ export function ImportScreen(props: { version: number; onImported: () => void; o
             <button class="primary" onClick={run} disabled={busy || (where === "new" && !name.trim())} data-action="import">{busy ? t("import.busy") : t("import.button", { count: preview.new })}</button>
           </div>
           {preview.files.map((f) => (
-            <div data-file={f.name} class="import-file">
+            <div key={f.name} data-file={f.name} class="import-file">
               <h2 class="small">{f.name} <span class="muted">{f.format}</span></h2>
               {f.imported_before && <p class="muted small">{t("import.before", { date: day(f.imported_before) })}</p>}
-              {f.notes.map((n) => <p class="muted small">{n}</p>)}
+              {f.notes.map((n, i) => <p key={i} class="muted small">{n}</p>)}
               {f.statements.length === 0 && <Empty title={t("import.empty")} />}
-              {f.statements.map((s) => <Statement s={s} preview />)}
+              {f.statements.map((s, i) => <Statement key={i} s={s} preview />)}
             </div>
           ))}
         </div>

@@ -69,20 +69,20 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
       <div class="totals" data-testid="totals">
         {data.totals.length === 0 && <div class="card total muted">{t("overview.noTotals")}</div>}
         {data.totals.map((total) => (
-          <div class="card total">
+          <div class="card total" key={total.currency}>
             <div class="muted small">{t("overview.total", { currency: total.currency })}</div>
             <Amount amount={total.amount} currency={total.currency} class="big" />
           </div>
         ))}
       </div>
       {expiring.map((c) => (
-        <Banner kind={c.status === "needs_reconnect" ? "error" : "warning"} title={c.status === "needs_reconnect" ? t("overview.needsReconnect", { bank: c.bank_name }) : c.consent_days_left !== null && c.consent_days_left >= 0 ? t("overview.accessEndsIn", { bank: c.bank_name, days: c.consent_days_left }) : t("overview.accessEndsSoon", { bank: c.bank_name })}
+        <Banner key={c.id} kind={c.status === "needs_reconnect" ? "error" : "warning"} title={c.status === "needs_reconnect" ? t("overview.needsReconnect", { bank: c.bank_name }) : c.consent_days_left !== null && c.consent_days_left >= 0 ? t("overview.accessEndsIn", { bank: c.bank_name, days: c.consent_days_left }) : t("overview.accessEndsSoon", { bank: c.bank_name })}
           action={<button class="primary small" onClick={() => props.onReconnect(c)}>{t("common.reconnect")}</button>}>
           {t("overview.reconnectText")}
         </Banner>
       ))}
       {visible.filter((a) => a.enabled && a.gaps.length > 0).map((a) => (
-        <Banner kind="warning" title={t("overview.gapTitle", { account: a.name })}
+        <Banner key={a.id} kind="warning" title={t("overview.gapTitle", { account: a.name })}
           action={<button class="primary small" data-action="refetch" onClick={() => api.syncNow(a.connection_id).then(() => setTick((t) => t + 1), (e) => setError(asError(e)))}>{t("overview.fetchAgain")}</button>}>
           {t("overview.gapText", { when: a.gaps.map((g) => (g.after ? t("overview.gapBetween", { from: day(g.after), to: day(g.before) }) : t("overview.gapBefore", { date: day(g.before) }))).join(", ") })}
         </Banner>
@@ -90,7 +90,7 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
       {toEnable.length > 0 && (
         <Banner kind="info" title={t("overview.toEnable", { count: toEnable.length })}>
           {t("overview.toEnableText")} {toEnable.map((a) => (
-            <button class="chip" data-enable={a.id} onClick={() => enable(a)}>{t("overview.enable", { account: a.name })}</button>
+            <button key={a.id} class="chip" data-enable={a.id} onClick={() => enable(a)}>{t("overview.enable", { account: a.name })}</button>
           ))}
         </Banner>
       )}
@@ -99,7 +99,7 @@ export function OverviewScreen(props: { version: number; onOpen: (s: Screen, acc
           <h2>{t("overview.accounts")}</h2>
           <ul class="accounts" role="listbox" aria-label={t("overview.accounts")}>
             {visible.filter((a) => a.enabled).map((a) => (
-              <li role="option" aria-selected={a.id === selected} tabIndex={0} class={`account ${a.id === selected ? "selected" : ""}`}
+              <li key={a.id} role="option" aria-selected={a.id === selected} tabIndex={0} class={`account ${a.id === selected ? "selected" : ""}`}
                 onClick={() => setSelected(a.id)} onKeyDown={(e) => { if (e.key === "Enter") setSelected(a.id); }} data-account={a.id}>
                 <div>
                   <div class="name">{a.name}</div>

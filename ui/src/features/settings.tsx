@@ -4,6 +4,7 @@ import type { AppStatus, IpcError, Theme } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Banner } from "./ui";
 import { BackupCard, KeyCard } from "./backups";
+import { BackgroundCard } from "./background";
 import { LANGUAGES, LANGUAGE_NAMES, systemLanguage, t, tx } from "../i18n";
 
 const THEMES: readonly Theme[] = ["system", "light", "dark"];
@@ -59,6 +60,7 @@ export function SettingsScreen(props: { status: AppStatus; onStatus: (s: AppStat
           </select>
         </label>
       </div>
+      <BackgroundCard status={s} onStatus={props.onStatus} />
       <KeyCard status={s} onStatus={props.onStatus} />
       <BackupCard status={s} onStatus={props.onStatus} />
     </section>

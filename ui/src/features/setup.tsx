@@ -35,9 +35,9 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
 
   if (restore) {
     return (
-      <div class="welcome">
+      <main class="welcome">
         <div class="card setup" data-testid="setup-restore">
-          <div class="brand big"><span class="logo" aria-hidden="true">S</span> {t("setup.restoreTitle")}</div>
+          <h1 class="brand big"><span class="logo" aria-hidden="true">S</span> {t("setup.restoreTitle")}</h1>
           <p class="muted">{t("setup.restoreText")}</p>
           <p class="small">{t("setup.banksThrough")} <label class="check inline"><input type="radio" name="rmode" checked={mode === "sandbox"} onChange={() => setMode("sandbox")} /> {t("setup.throughDemo")}</label>{" "}
             <label class="check inline"><input type="radio" name="rmode" checked={mode === "gateway"} onChange={() => setMode("gateway")} /> {t("setup.throughGateway")}</label></p>
@@ -49,14 +49,14 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
           <RestoreForm status={props.status} mode={mode} gatewayUrl={mode === "gateway" ? url : undefined} onDone={props.onDone} />
           <button type="button" class="ghost small" onClick={() => setRestore(false)}>{t("setup.startFresh")}</button>
         </div>
-      </div>
+      </main>
     );
   }
 
   return (
-    <div class="welcome">
+    <main class="welcome">
       <form class="card setup" onSubmit={submit}>
-        <div class="brand big"><span class="logo" aria-hidden="true">S</span> Saldo</div>
+        <h1 class="brand big"><span class="logo" aria-hidden="true">S</span> Saldo</h1>
         <p class="lead">{t("setup.lead")}</p>
         <fieldset>
           <legend>{t("setup.how")}</legend>
@@ -97,7 +97,7 @@ export function Setup(props: { status: AppStatus; onDone: (s: AppStatus) => void
         <button type="button" class="ghost wide" onClick={() => setRestore(true)} data-action="setup-restore">{t("setup.restore")}</button>
         <p class="muted small">{t("setup.dataFolder", { dir: props.status.data_dir })}</p>
       </form>
-    </div>
+    </main>
   );
 }
 
@@ -118,15 +118,15 @@ export function Unlock(props: { status: AppStatus; onDone: (s: AppStatus) => voi
     }
   };
   return (
-    <div class="welcome">
+    <main class="welcome">
       <form class="card setup narrow" onSubmit={submit}>
-        <div class="brand big"><span class="logo" aria-hidden="true">S</span> {t("unlock.title")}</div>
+        <h1 class="brand big"><span class="logo" aria-hidden="true">S</span> {t("unlock.title")}</h1>
         <label class="field">{t("common.passphrase")}
           <input type="password" autocomplete="current-password" required value={pass} onInput={(e) => setPass(e.currentTarget.value)} data-field="unlock-passphrase" />
         </label>
         {error && <Banner kind="error" title={error.code === "wrong_passphrase" ? t("unlock.wrong") : t("unlock.failed")}>{error.code === "wrong_passphrase" ? t("unlock.wrongText") : error.message}</Banner>}
         <button class="primary wide" type="submit" disabled={busy} data-action="unlock">{busy ? t("unlock.busy") : t("unlock.button")}</button>
       </form>
-    </div>
+    </main>
   );
 }

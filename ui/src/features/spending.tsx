@@ -6,7 +6,6 @@ import { useEffect, useState } from "preact/hooks";
 import type { CategoryView, IpcError, NetWorthView, ReportLineView, RuleView } from "../bindings";
 import { api, asError } from "../backend/api";
 import { Amount, Banner, Empty, Loading } from "./ui";
-import { money } from "../backend/format";
 import { BalanceChart } from "./charts";
 import type { Drill } from "./transactions";
 import { t } from "../i18n";
@@ -139,16 +138,17 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
         const rows = spending.filter((l) => l.currency === cur).slice(0, 20);
         const max = Math.max(...rows.map((l) => magnitude(l.spending)), 1);
         return (
-          <article class="card report" data-testid={`report-${cur}`}>
+          <article key={cur} class="card report" data-testid={`report-${cur}`}>
             <h2>{t("spending.in", { currency: cur })}</h2>
             <ul class="bars">
               {rows.map((l) => (
-                <li>
-                  <button class="bar-row" data-report-group={l.group ?? ""} onClick={() => drill(l.group)}
-                    aria-label={t("spending.bar", { group: l.group ?? (by === "category" ? t("common.uncategorised") : t("spending.unknown")), amount: money(l.spending, cur), count: l.rows })}>
+                <li key={l.group ?? ""}>
+                  {/* Named by what it shows (the group, the amount in words) and how many rows it opens. */}
+                  <button class="bar-row" data-report-group={l.group ?? ""} onClick={() => drill(l.group)}>
                     <span class="bar-label">{l.group ?? (by === "category" ? t("common.uncategorised") : t("spending.unknown"))}</span>
-                    <span class="bar-track"><span class="bar-fill" style={{ width: `${(magnitude(l.spending) / max) * 100}%` }} /></span>
+                    <span class="bar-track" aria-hidden="true"><span class="bar-fill" style={{ width: `${(magnitude(l.spending) / max) * 100}%` }} /></span>
                     <Amount amount={l.spending} currency={cur} class="bar-amt" />
+                    <span class="sr-only">{t("spending.barRows", { count: l.rows })}</span>
                   </button>
                 </li>
               ))}
@@ -157,7 +157,7 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
         );
       })}
       {worth.map((w) => (
-        <article class="card" data-testid="networth" data-currency={w.currency}>
+        <article key={w.currency} class="card" data-testid="networth" data-currency={w.currency}>
           <h2>{t("spending.netWorth", { currency: w.currency })}</h2>
           <p class="muted small">{t("spending.netWorthText")}</p>
           <BalanceChart points={w.points} currency={w.currency} />
@@ -180,7 +180,7 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
           <input aria-label={t("rules.words")} placeholder={t("rules.wordsExample")} value={draft.words} onInput={(e) => setDraft({ ...draft, words: e.currentTarget.value })} data-field="rule-words" />
           <select aria-label={t("rules.category")} required value={draft.category} onChange={(e) => setDraft({ ...draft, category: e.currentTarget.value })} data-field="rule-category">
             <option value="">{t("rules.categoryPick")}</option>
-            {categories.map((c) => <option value={c.path}>{c.path}</option>)}
+            {categories.map((c) => <option key={c.path} value={c.path}>{c.path}</option>)}
           </select>
           <button class="primary small" type="submit" data-action="add-rule">{t("common.addRule")}</button>
           <details class="rule-more small" data-testid="rule-more">
@@ -199,7 +199,7 @@ export function SpendingScreen(props: { version: number; onDrill: (d: Drill) => 
           </details>
         </form>
         <table class="rules-table small">
-          <thead><tr><th>{t("rules.rule")}</th><th>{t("rules.when")}</th><th>{t("common.category")}</th><th /></tr></thead>
+          <thead><tr><th>{t("rules.rule")}</th><th>{t("rules.when")}</th><th>{t("common.category")}</th><td /></tr></thead>
           <tbody>
             {rules.map((r, i) => (
               <tr key={r.id} data-rule={r.id}>

@@ -2,6 +2,7 @@
 // the store (keyset pages), rendered virtually: only the rows in view exist
 // in the DOM, so a million rows scroll like a hundred. Text from banks is
 // rendered as text (Preact escapes it), never as HTML.
+import { Fragment } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { AccountView, CategoryView, CounterpartyView, CursorView, IpcError, MonthView, ProposalView, TxDetail, TxFilter, TxView } from "../bindings";
 import { api, asError } from "../backend/api";
@@ -118,6 +119,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
   const last = Math.min(rows.length, scroll * CHUNK + Math.ceil(height / ROW) + OVERSCAN);
   useEffect(() => { if (last >= rows.length - 40) void loadMore(); }, [last, rows.length, next]);
 
+  const activeIndex = active === null ? -1 : rows.findIndex((r) => r.id === active);
   const names = useMemo(() => new Map(accounts.map((a) => [a.id, a.name])), [accounts]);
   const set = (patch: Partial<TxFilter>) => setFilter((f) => ({ ...f, ...patch }));
   const open = async (tx: TxView) => {
@@ -183,7 +185,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
           value={filter.text ?? ""} onInput={(e) => set({ text: e.currentTarget.value })} data-testid="search" />
         <select aria-label={t("connections.account")} value={filter.account ?? ""} onChange={(e) => set({ account: e.currentTarget.value ? Number(e.currentTarget.value) : null })}>
           <option value="">{t("tx.allAccounts")}</option>
-          {accounts.filter((a) => a.enabled).map((a) => <option value={a.id}>{a.name} · {a.bank_name}</option>)}
+          {accounts.filter((a) => a.enabled).map((a) => <option key={a.id} value={a.id}>{a.name} · {a.bank_name}</option>)}
         </select>
         <label class="inline">{t("common.from")} <input type="date" value={filter.from ?? ""} onChange={(e) => set({ from: e.currentTarget.value || null })} /></label>
         <label class="inline">{t("common.to")} <input type="date" value={filter.to ?? ""} onChange={(e) => set({ to: e.currentTarget.value || null })} /></label>
@@ -196,7 +198,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
           onChange={(e) => { const v = e.currentTarget.value; set(v === "\u0000none" ? { category: null, uncategorized: true } : { category: v || null, uncategorized: false }); }}>
           <option value="">{t("tx.allCategories")}</option>
           <option value={"\u0000none"}>{t("common.uncategorised")}</option>
-          {categories.map((c) => <option value={c.path}>{c.path}</option>)}
+          {categories.map((c) => <option key={c.path} value={c.path}>{c.path}</option>)}
         </select>
         {filter.counterparty && (
           <button class="ghost small" data-testid="counterparty-filter" onClick={() => set({ counterparty: null })} aria-label={t("tx.removeFilter", { filter: filter.counterparty })}>{filter.counterparty} ✕</button>
@@ -228,7 +230,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
             <thead><tr><th>{t("tx.month")}</th><th class="num">{t("tx.in")}</th><th class="num">{t("tx.out")}</th></tr></thead>
             <tbody>
               {party.months.slice(-12).reverse().map((m: MonthView) => (
-                <tr><td>{month(m.month)}</td><td class="num"><Amount amount={m.income} currency={m.currency} /></td><td class="num"><Amount amount={m.expense} currency={m.currency} /></td></tr>
+                <tr key={`${m.month}-${m.currency}`}><td>{month(m.month)}</td><td class="num"><Amount amount={m.income} currency={m.currency} /></td><td class="num"><Amount amount={m.expense} currency={m.currency} /></td></tr>
               ))}
             </tbody>
           </table>
@@ -238,37 +240,40 @@ export function TransactionsScreen(props: { version: number; account: number | n
         <Banner kind="info" title={notice} onClose={() => setNotice(null)} action={undoable ? <button class="small" data-action="undo" onClick={undo}>{t("common.undo")}</button> : undefined} />
       )}
       {proposals.map((p) => (
-        <Banner kind="info" title={t("tx.proposal", { counterparty: p.counterparty, category: p.category })}
+        <Banner key={`${p.counterparty}\u0000${p.category}`} kind="info" title={t("tx.proposal", { counterparty: p.counterparty, category: p.category })}
           action={<><button class="primary small" data-action="accept-rule" onClick={() => accept(p)}>{t("common.addRule")}</button> <button class="ghost small" onClick={() => setProposals((ps) => ps.filter((x) => x !== p))}>{t("tx.notNow")}</button></>}>
           <span data-testid="proposal">{t("tx.proposalText", { evidence: p.evidence, changes: p.changes })}</span>
         </Banner>
       ))}
       <div class="tx-body">
         <div class="tx-frame card">
-        <div class="tx-list" ref={box} tabIndex={0} role="grid" aria-label={t("nav.transactions")} aria-rowcount={rows.length}
+        <div class="tx-list" ref={box} tabIndex={0} role={rows.length > 0 ? "grid" : "group"} aria-label={t("nav.transactions")} aria-rowcount={rows.length > 0 ? rows.length : undefined}
+          aria-activedescendant={activeIndex >= first && activeIndex < last ? `tx-${active}` : undefined}
           aria-busy={loading} data-shown-query={shown}
+          onFocus={(e) => { if (active === null && rows[0] && e.currentTarget.matches(":focus-visible")) setActive(rows[0].id); }}
           onScroll={(e) => setScroll(Math.floor(e.currentTarget.scrollTop / ROW / CHUNK))} onKeyDown={onKey} data-testid="tx-list">
           {rows.length === 0 && !loading && <Empty title={filter.text ? t("tx.noMatch") : t("tx.none")}>{filter.text ? t("tx.noMatchText") : t("tx.noneText")}</Empty>}
           {rows.length === 0 && loading && <Loading />}
           <div style={{ height: `${rows.length * ROW}px`, position: "relative" }}>
             {rows.slice(first, last).map((tx, k) => (
-              <div key={tx.id} role="row" class={`tx ${tx.id === active ? "active" : ""}`} style={{ top: `${(first + k) * ROW}px` }} onClick={() => open(tx)} data-tx={tx.id}>
-                <div class="tx-date">{day(tx.date)}</div>
-                <div class="tx-main">
+              <div key={tx.id} id={`tx-${tx.id}`} role="row" aria-rowindex={first + k + 1} aria-selected={tx.id === active}
+                class={`tx ${tx.id === active ? "active" : ""}`} style={{ top: `${(first + k) * ROW}px` }} onClick={() => open(tx)} data-tx={tx.id}>
+                <div role="gridcell" class="tx-date">{day(tx.date)}</div>
+                <div role="gridcell" class="tx-main">
                   <div class="tx-cp">{tx.counterparty_clean ?? tx.counterparty ?? "—"}
                     {tx.category && <span class={`pill cat ${tx.transfer_id !== null ? "transfer" : ""}`} data-category={tx.category}>{tx.transfer_id !== null ? "⇄ " : ""}{tx.category}</span>}
                   </div>
                   <div class="tx-desc muted small">{tx.description ?? tx.remittance ?? ""}</div>
                 </div>
-                <div class="tx-acct muted small">{names.get(tx.account_id) ?? ""}</div>
-                <Amount amount={tx.amount} currency={tx.currency} class="tx-amt" />
+                <div role="gridcell" class="tx-acct muted small">{names.get(tx.account_id) ?? ""}</div>
+                <div role="gridcell" class="tx-amt"><Amount amount={tx.amount} currency={tx.currency} /></div>
               </div>
             ))}
           </div>
         </div>
         </div>
         {detail && (
-          <aside class="detail card" aria-label={t("tx.details")} data-testid="detail">
+          <aside class="detail card" aria-label={t("tx.details")} data-testid="detail" data-detail={detail.id}>
             <div class="card-head"><h2>{t("tx.detailsTitle")}</h2><button class="ghost small" aria-label={t("tx.closeDetails")} onClick={() => setDetail(null)}>✕</button></div>
             {(() => {
               const tx = rows.find((r) => r.id === detail.id);
@@ -284,7 +289,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
                   <label class="field">{t("common.category")}
                     <select data-field="category" value={tx.category ?? ""} onChange={(e) => categorize(tx, e.currentTarget.value || null)}>
                       <option value="">{t("tx.noCategory")}</option>
-                      {categories.map((c) => <option value={c.path}>{c.path}</option>)}
+                      {categories.map((c) => <option key={c.path} value={c.path}>{c.path}</option>)}
                     </select>
                   </label>
                   <div class="muted small" data-testid="category-reason">
@@ -297,7 +302,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
             {detail.imported_from && <p class="muted small" data-testid="imported-from">{t("tx.importedFrom", { source: detail.imported_from })}</p>}
             <h3 class="small muted">{t("tx.asSent")}</h3>
             <dl>
-              {detail.fields.map(([k, v]) => (<><dt>{k}</dt><dd>{v}</dd></>))}
+              {detail.fields.map(([k, v], i) => (<Fragment key={i}><dt>{k}</dt><dd>{v}</dd></Fragment>))}
             </dl>
           </aside>
         )}

@@ -57,9 +57,9 @@ export function TransfersCard(props: { version: number; names: Map<number, strin
             const outs = g.filter((tx) => tx.amount.startsWith("-"));
             const ins = g.filter((tx) => !tx.amount.startsWith("-"));
             return (
-              <div class="review-group" data-review-group>
+              <div key={g.map((tx) => tx.id).join("-")} class="review-group" data-review-group>
                 {g.map((tx) => (
-                  <div class="row review-row">
+                  <div key={tx.id} class="row review-row">
                     <span class="muted small">{day(tx.date)}</span>
                     <span>{props.names.get(tx.account_id) ?? ""}</span>
                     <span class="muted small">{tx.counterparty_clean ?? tx.counterparty ?? tx.description ?? ""}</span>
@@ -68,7 +68,7 @@ export function TransfersCard(props: { version: number; names: Map<number, strin
                   </div>
                 ))}
                 {outs.length >= 1 && ins.length >= 1 && outs.flatMap((o) => ins.map((i) => (
-                  <button class="small" data-action="pair" onClick={() => act(async () => { await api.pairTransfer(o.id, i.id); return t("transfers.paired"); })}>
+                  <button key={`${o.id}-${i.id}`} class="small" data-action="pair" onClick={() => act(async () => { await api.pairTransfer(o.id, i.id); return t("transfers.paired"); })}>
                     {t("transfers.pair", { out: day(o.date), in: day(i.date) })}
                   </button>
                 )))}
@@ -81,7 +81,7 @@ export function TransfersCard(props: { version: number; names: Map<number, strin
       <p class="muted small">{t("transfers.ownText")}</p>
       <ul class="own-accounts">
         {own.map((o) => (
-          <li data-own={o.iban}>
+          <li key={o.iban} data-own={o.iban}>
             <span class="mono small">{o.iban}</span> {o.name}
             <button class="ghost small" aria-label={t("transfers.forget", { iban: o.iban })} onClick={() => act(async () => { await api.removeOwnAccount(o.iban); return t("transfers.forgotten", { iban: o.iban }); })}>✕</button>
           </li>
