@@ -279,18 +279,20 @@ pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &
             };
         }
     }
+    // Each entry's counterparty key, once.
+    let entry_keys: Vec<String> = entries.iter().map(|e| party_key(e.borrow().counterparty_name.as_deref())).collect();
     // The same day and amount.
     for (i, e) in entries.iter().enumerate() {
         let e = e.borrow();
         if out[i] != Match::New {
             continue;
         }
-        let key = party_key(e.counterparty_name.as_deref());
+        let key = &entry_keys[i];
         let Some(candidates) = by_day.get(&(e.booking_date, e.amount.normalize())) else { continue };
-        let same = candidates.iter().copied().find(|&j| !used[j] && !key.is_empty() && keys[j] == key);
+        let same = candidates.iter().copied().find(|&j| !used[j] && !key.is_empty() && keys[j] == *key);
         let Some(j) = same.or_else(|| candidates.iter().copied().find(|&j| !used[j])) else { continue };
         used[j] = true;
-        out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == key {
+        out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == *key {
             Match::Known { id: stored[j].id }
         } else {
             Match::Conflict {
@@ -305,7 +307,7 @@ pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &
     // The same amount and counterparty a few days apart.
     for (i, e) in entries.iter().enumerate() {
         let e = e.borrow();
-        let key = party_key(e.counterparty_name.as_deref());
+        let key = &entry_keys[i];
         if out[i] != Match::New || key.is_empty() {
             continue;
         }

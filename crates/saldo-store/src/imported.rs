@@ -928,7 +928,8 @@ impl Restore<'_> {
         let shown =
             if self.statements { computed_clean.clone() } else { t.counterparty_clean.clone().unwrap_or_default() };
         let renamed = shown != computed_clean;
-        if !party_key.is_empty() {
+        // (A statement's rows take the computed name: no alias to learn.)
+        if !party_key.is_empty() && !self.statements {
             let names = self.keys.entry(party_key.clone()).or_default();
             match &names.first {
                 None => names.first = Some(shown.clone()),
