@@ -54,7 +54,14 @@ pub fn accounts(ctx: &Ctx, action: Option<AccountAction>, id: Option<i64>, all: 
         println!(
             "{:>4}  {:<34} {}  {}{}",
             a.id,
-            inert(a.iban.as_deref().unwrap_or(&a.gateway_id), false),
+            // An offline account (statement files only) by the name it was given.
+            inert(
+                a.iban
+                    .as_deref()
+                    .or(a.description.as_deref().filter(|_| a.gateway_id.starts_with("file:")))
+                    .unwrap_or(&a.gateway_id),
+                false
+            ),
             inert(&a.currency, false),
             if a.enabled { "enabled" } else { "disabled" },
             if a.disappeared_at.is_some() { "  (gone at the bank)" } else { "" }
