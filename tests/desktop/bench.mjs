@@ -1,7 +1,8 @@
 // The desktop app's figures on a seeded data dir (see scripts/bench-desktop):
-// cold start to first paint, memory of the app's processes when idle,
-// scrolling the virtual transaction list (frame times) and typing a search
-// (keystroke to results). Prints `name: value` lines and writes
+// cold start to first paint and to the overview's first rows, memory of the
+// app's processes when idle (by kind: the app, WebKit's web and network
+// processes), scrolling the virtual transaction list (frame times) and typing
+// a search (keystroke to results). Prints `name: value` lines and writes
 // tests/output/desktop-bench-<N>.json.
 //
 // Run inside Xvfb, a D-Bus session and an unlocked keyring, with
@@ -11,6 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Builder, By, until } from "selenium-webdriver";
+import { describeTree, rssByKind } from "./procs.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.resolve(here, "../output");
@@ -22,26 +24,6 @@ function percentile(sorted, p) {
   return sorted[Math.round((sorted.length - 1) * p)];
 }
 const round = (x) => Math.round(x * 10) / 10;
-
-/** RSS of a process and all its descendants (the app and its WebKit processes). */
-function treeRss(pid) {
-  const children = (p) => {
-    try {
-      return fs.readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-    } catch {
-      return [];
-    }
-  };
-  let total = 0;
-  const stack = [String(pid)];
-  while (stack.length) {
-    const p = stack.pop();
-    const m = fs.readFileSync(`/proc/${p}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
-    total += m ? Number(m[1]) * 1024 : 0;
-    stack.push(...children(p));
-  }
-  return total;
-}
 
 const figures = {};
 const put = (k, v) => {
@@ -58,12 +40,23 @@ try {
   await driver.manage().setTimeouts({ script: 180000 });
   await driver.wait(until.elementLocated(By.css(".shell h1")), 120000, "the unlocked main window");
   put("first_paint_ms", Math.round(performance.now() - t0));
+  // Cold start to first rows: the overview's totals and account rows shown
+  // (the numbers read from the database), from the same start.
   await driver.wait(until.elementLocated(By.css("[data-testid=totals] .total")), 60000);
+  await driver.wait(until.elementLocated(By.css("[data-account]")), 60000);
+  put("first_rows_ms", Math.round(performance.now() - t0));
   await driver.wait(until.elementLocated(By.css(".chart svg")), 60000);
   put("overview_ready_ms", Math.round(performance.now() - t0));
   const pid = execFileSync("pgrep", ["-f", "-n", "-x", app]).toString().trim();
   await new Promise((r) => setTimeout(r, 5000));
-  put("rss_idle_bytes", treeRss(pid));
+  const rss = rssByKind(pid);
+  put("rss_idle_bytes", rss.total);
+  put("rss_idle_app_bytes", rss.app);
+  put("rss_idle_web_bytes", rss.web);
+  put("rss_idle_network_bytes", rss.network);
+  put("rss_idle_other_bytes", rss.other);
+  put("dom_nodes", await driver.executeScript("return document.getElementsByTagName('*').length"));
+  if (process.env.SALDO_BENCH_TREE) console.log(describeTree(pid));
 
   await driver.findElement(By.css("[data-nav=transactions]")).click();
   const t1 = performance.now();
@@ -142,7 +135,7 @@ try {
   times.sort((a, b) => a - b);
   put("search_type_to_results_p50_ms", Math.round(percentile(times, 0.5)));
   put("search_type_to_results_p99_ms", Math.round(percentile(times, 0.99)));
-  put("rss_after_browsing_bytes", treeRss(pid));
+  put("rss_after_browsing_bytes", rssByKind(pid).total);
 } finally {
   await driver.quit().catch(() => {});
 }

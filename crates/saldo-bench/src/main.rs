@@ -86,6 +86,10 @@ fn seed_app(dir: &Path, n: u64, page_size: u64) -> Result<(), Box<dyn std::error
         "balanceAmount": { "currency": spec.currency, "amount": saldo_sandbox::data::booked_balance(42, &c, &spec, n).to_string() },
     }))?;
     store.insert_balances(id, Some(run), &[balance], now)?;
+    // As a real install is: the default categories and rules, applied, and
+    // transfers found (the app does this once, on first open, for data
+    // stored without them — a cost a cold-start figure must not include).
+    saldo_core::money::prepare(&mut store, now)?;
     // The app's settings file: set up, on the demo banks.
     std::fs::write(dir.join("app.json"), json!({ "mode": "sandbox" }).to_string())?;
     println!("seeded {} with {n} transactions", dir.display());
