@@ -6,17 +6,16 @@
 //! it: connection ids, dates, run ids). Looked at after every sync (the
 //! person's and the daily one) and when the app starts.
 //!
-//! On the desktop the plugin cannot report a click on a notification, so
-//! Saldo keeps the screen the newest one is about and opens it the next
-//! time its window is brought up (from the tray, a second launch, or a bank
-//! link).
+//! A click on a notification opens the window on the screen it is about
+//! (on Linux; the plugin cannot report clicks on the desktop, see [`show`]);
+//! Saldo also keeps that screen and opens it the next time its window is
+//! brought up (from the tray, a second launch, or a bank link).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use tauri::{AppHandle, Emitter, Manager};
-use tauri_plugin_notification::NotificationExt;
 
 use crate::state::{AppFile, AppState};
 
@@ -254,7 +253,7 @@ pub async fn check(app: &AppHandle) {
     let lang = language(file.settings.language.as_deref());
     for n in &notices {
         let (title, body) = words(&n.message, lang);
-        match app.notification().builder().title(&title).body(&body).show() {
+        match show(app, &title, &body, n.screen, lang) {
             Ok(()) => tracing::info!(key = %n.key, "notification shown"),
             Err(e) => tracing::warn!("notification not shown: {e}"),
         }
@@ -264,6 +263,56 @@ pub async fn check(app: &AppHandle) {
         *state.pending_screen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(last.screen);
     }
     save(&state.data_dir, &told);
+}
+
+/// Shows one notification. On Linux through the desktop's notification
+/// service directly (notify-rust, the crate the plugin uses there), because
+/// the plugin cannot report a click on the desktop: a click on it ("Open")
+/// brings the window up on `screen`. Elsewhere through the plugin.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn show(app: &AppHandle, title: &str, body: &str, screen: &'static str, lang: &str) -> Result<(), String> {
+    let open = match lang {
+        "nl" => "Openen",
+        "fr" => "Ouvrir",
+        "de" => "Öffnen",
+        "es" => "Abrir",
+        _ => "Open",
+    };
+    let handle = notify_rust::Notification::new()
+        .appname("Saldo")
+        .summary(title)
+        .body(body)
+        .action("default", open)
+        .show()
+        .map_err(|e| e.to_string())?;
+    let app = app.clone();
+    // Waits (on its own thread) until the notification is clicked or closed.
+    std::thread::spawn(move || {
+        handle.wait_for_action(|action| {
+            if action == "default" {
+                let state = app.state::<AppState>();
+                *state.pending_screen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(screen);
+                crate::links::focus(&app);
+            }
+        });
+    });
+    Ok(())
+}
+
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn show(app: &AppHandle, title: &str, body: &str, _screen: &'static str, _lang: &str) -> Result<(), String> {
+    use tauri_plugin_notification::NotificationExt;
+    app.notification().builder().title(title).body(body).show().map_err(|e| e.to_string())
+}
+
+/// Asks the OS for permission to notify, at the moment the person turns a
+/// notification on (the desktop grants it without asking; other platforms
+/// ask then, never at start).
+pub fn ask_permission(app: &AppHandle) {
+    use tauri_plugin_notification::NotificationExt;
+    if let Err(e) = app.notification().request_permission() {
+        tracing::warn!("no permission to notify: {e}");
+    }
 }
 
 /// The window was brought up: it opens the screen the newest notification is about.

@@ -134,6 +134,9 @@ pub async fn register_person(state: State<'_>, form: RegisterForm) -> IpcResult<
 pub async fn save_settings(app: tauri::AppHandle, state: State<'_>, settings: Settings) -> IpcResult<AppStatus> {
     let mut file = AppFile::load(&state.data_dir)?;
     let login = settings.start_at_login;
+    if settings.notifications != file.settings.notifications {
+        crate::notify::ask_permission(&app);
+    }
     file.settings = settings;
     file.save(&state.data_dir)?;
     crate::tray::apply_login_item(&app, login);
