@@ -221,8 +221,21 @@ pub fn fold(text: &str) -> String {
 fn fold_append(text: &str, out: &mut String) {
     let start = out.len();
     let mut space = true;
-    for c in text.chars() {
-        if fold_into(c, out) {
+    let mut rest = text;
+    while let Some(&b) = rest.as_bytes().first() {
+        // Plain ASCII, byte by byte (most of what banks send).
+        let folded = if b.is_ascii() {
+            rest = &rest[1..];
+            b.is_ascii_alphanumeric() && {
+                out.push(char::from(b.to_ascii_lowercase()));
+                true
+            }
+        } else {
+            let Some(c) = rest.chars().next() else { break };
+            rest = &rest[c.len_utf8()..];
+            fold_into(c, out)
+        };
+        if folded {
             space = false;
         } else if !space {
             out.push(' ');
@@ -298,16 +311,37 @@ pub struct Facts<'a> {
 }
 
 /// One row's text, folded once for all rules, and which of the rules'
-/// words it holds (every needle found in one pass).
+/// words it holds (every needle found in one pass), as bit sets.
 struct Folded {
-    text_hits: Vec<bool>,
-    party_hits: Vec<bool>,
+    text_hits: Vec<u64>,
+    party_hits: Vec<u64>,
+}
+
+/// Whether bit `i` of a bit set is set.
+fn bit(set: &[u64], i: usize) -> bool {
+    set.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
+}
+
+/// The indices of a bit set's set bits, in order.
+fn bits(set: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    set.iter().enumerate().flat_map(|(w, word)| {
+        let mut rest = *word;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + i
+            })
+        })
+    })
 }
 
 impl Folded {
     fn of(f: &Facts<'_>, needles: &Needles) -> Self {
         let mut text = String::with_capacity(192);
-        for t in [f.description, f.remittance, f.counterparty_raw].into_iter().flatten() {
+        // A remittance that repeats the description (banks often do) is read once.
+        let remittance = f.remittance.filter(|r| Some(*r) != f.description);
+        for t in [f.description, remittance, f.counterparty_raw].into_iter().flatten() {
             text.push(' ');
             fold_append(t, &mut text);
         }
@@ -319,10 +353,11 @@ impl Folded {
         text.push(' ');
         let counterparty = &text[party_start..];
         let hits = |ac: &Option<aho_corasick::AhoCorasick>, n: usize, hay: &str| {
-            let mut v = vec![false; n];
+            let mut v = vec![0u64; n.div_ceil(64)];
             if let Some(ac) = ac {
                 for m in ac.find_overlapping_iter(hay) {
-                    v[m.pattern().as_usize()] = true;
+                    let i = m.pattern().as_usize();
+                    v[i / 64] |= 1 << (i % 64);
                 }
             }
             v
@@ -379,11 +414,10 @@ impl Compiled {
 
     fn matches(&self, f: &Facts<'_>, needles: &Needles, folded: &mut Option<Folded>) -> bool {
         let w = &self.when;
-        let abs = f.amount.abs();
         if w.direction.is_some_and(|d| (d == Direction::In) != (f.amount > Decimal::ZERO))
             || w.account.is_some_and(|a| a != f.account_id)
-            || w.min.is_some_and(|m| abs < m)
-            || w.max.is_some_and(|m| abs > m)
+            || w.min.is_some_and(|m| f.amount.abs() < m)
+            || w.max.is_some_and(|m| f.amount.abs() > m)
             || w.from.is_some_and(|d| f.booking_date.is_none_or(|b| b < d))
             || w.to.is_some_and(|d| f.booking_date.is_none_or(|b| b > d))
         {
@@ -411,7 +445,8 @@ impl Compiled {
             return true;
         }
         let folded = folded.get_or_insert_with(|| Folded::of(f, needles));
-        self.party_id.is_none_or(|i| folded.party_hits[i]) && self.text_id.is_none_or(|i| folded.text_hits[i])
+        self.party_id.is_none_or(|i| bit(&folded.party_hits, i))
+            && self.text_id.is_none_or(|i| bit(&folded.text_hits, i))
     }
 }
 
@@ -420,6 +455,12 @@ impl Compiled {
 pub struct RuleSet {
     rules: Vec<Compiled>,
     needles: Needles,
+    /// The rules a row can match whatever its text, as a bit set over `rules`.
+    wordless: Vec<u64>,
+    /// Per text needle, the rules that need it (bit sets over `rules`).
+    text_rules: Vec<Vec<u64>>,
+    /// Per counterparty needle, likewise.
+    party_rules: Vec<Vec<u64>>,
 }
 
 impl RuleSet {
@@ -462,7 +503,21 @@ impl RuleSet {
             party: automaton(&party),
             party_count: party.len(),
         };
-        Self { rules, needles }
+        let words = rules.len().div_ceil(64);
+        let mut wordless = vec![0u64; words];
+        let mut text_rules = vec![vec![0u64; words]; text.len()];
+        let mut party_rules = vec![vec![0u64; words]; party.len()];
+        for (i, r) in rules.iter().enumerate() {
+            let set = |v: &mut Vec<u64>| v[i / 64] |= 1 << (i % 64);
+            match (r.text_id, r.party_id) {
+                (None, None) => set(&mut wordless),
+                (t, p) => {
+                    t.into_iter().for_each(|t| set(&mut text_rules[t]));
+                    p.into_iter().for_each(|p| set(&mut party_rules[p]));
+                }
+            }
+        }
+        Self { rules, needles, wordless, text_rules, party_rules }
     }
 
     /// How many rules.
@@ -477,8 +532,25 @@ impl RuleSet {
 
     /// The id of the first rule the row matches.
     pub fn first_match(&self, facts: &Facts<'_>) -> Option<i64> {
-        let mut folded = None;
-        self.rules.iter().find(|r| r.matches(facts, &self.needles, &mut folded)).map(|r| r.id)
+        if self.needles.text.is_none() && self.needles.party.is_none() {
+            let mut folded = None;
+            return self.rules.iter().find(|r| r.matches(facts, &self.needles, &mut folded)).map(|r| r.id);
+        }
+        // One pass over the row's text finds every rule's words: only the
+        // rules without words and those whose words it holds are tried, in
+        // order (a few of hundreds).
+        let folded = Folded::of(facts, &self.needles);
+        let mut candidates = self.wordless.clone();
+        for (hits, rules) in [(&folded.text_hits, &self.text_rules), (&folded.party_hits, &self.party_rules)] {
+            for needle in bits(hits) {
+                for (c, r) in candidates.iter_mut().zip(&rules[needle]) {
+                    *c |= r;
+                }
+            }
+        }
+        let mut folded = Some(folded);
+        let first = bits(&candidates).map(|i| &self.rules[i]).find(|r| r.matches(facts, &self.needles, &mut folded));
+        first.map(|r| r.id)
     }
 
     /// Whether one rule (by id) matches.
@@ -603,6 +675,50 @@ mod tests {
         assert_eq!(set.first_match(&Facts { account_id: 8, ..dd }), None, "another account");
         let sc = Facts { amount: d("-3"), reference: Some("+++123/4567/89002+++"), ..Facts::default() };
         assert_eq!(set.first_match(&sc), Some(15), "the start of a structured reference");
+    }
+
+    #[test]
+    fn only_the_rules_whose_words_a_row_holds_are_tried_and_the_first_still_decides() {
+        // More than 64 rules (the candidate bit sets span words), words
+        // shared between rules, rules with both kinds of words, and rules
+        // with none, interleaved.
+        let mut rules = Vec::new();
+        for i in 0..150i64 {
+            let when = match i % 5 {
+                0 => Conditions { text: Some(format!("shop number {}", i % 7)), ..Conditions::default() },
+                1 => Conditions { counterparty: Some(format!("store {}", i % 3)), ..Conditions::default() },
+                2 => Conditions {
+                    text: Some("card".into()),
+                    counterparty: Some(format!("store {}", i % 4)),
+                    min: Some(d("10")),
+                    ..Conditions::default()
+                },
+                3 => {
+                    Conditions { min: Some(Decimal::from(i)), direction: Some(Direction::In), ..Conditions::default() }
+                }
+                _ => {
+                    Conditions { text: Some(format!("w{i}")), direction: Some(Direction::Out), ..Conditions::default() }
+                }
+            };
+            rules.push((1000 + i, when));
+        }
+        let set = RuleSet::new(rules.iter().map(|(i, c)| (*i, c)));
+        let naive = |f: &Facts<'_>| rules.iter().map(|(id, _)| *id).find(|id| set.matches(*id, f));
+        let rows = [
+            Facts { amount: d("-12"), description: Some("CARD shop number 5"), ..Facts::default() },
+            Facts { amount: d("-12"), description: Some("card"), counterparty: Some("Store 2"), ..Facts::default() },
+            Facts { amount: d("-9"), description: Some("card"), counterparty: Some("Store 2"), ..Facts::default() },
+            Facts { amount: d("120"), description: Some("salary"), ..Facts::default() },
+            Facts { amount: d("-1"), remittance: Some("w144 w149"), ..Facts::default() },
+            Facts { amount: d("1"), remittance: Some("w144"), ..Facts::default() },
+            Facts { amount: d("-1"), counterparty: Some("store 1"), ..Facts::default() },
+            Facts { amount: d("-1"), description: Some("nothing at all"), ..Facts::default() },
+        ];
+        for f in &rows {
+            assert_eq!(set.first_match(f), naive(f), "{f:?}");
+        }
+        assert_eq!(set.first_match(&rows[4]), Some(1144), "a word far down the list");
+        assert_eq!(set.first_match(&rows[7]), None);
     }
 
     #[test]
