@@ -58,11 +58,14 @@ pub(crate) struct CompiledRules {
     pub(crate) meta: std::collections::HashMap<i64, (Arc<str>, i64)>,
 }
 
-/// The compiled rules and the database state they were read at.
+/// The compiled rules and the database state they were read at, with the
+/// ids of the reasons (`label_reasons`) their decisions point at, as far as
+/// committed transactions have found or added them.
 #[derive(Debug, Default)]
 pub(crate) struct RulesCache {
     pub(crate) at: Option<i64>,
     pub(crate) rules: Option<Arc<CompiledRules>>,
+    pub(crate) reasons: crate::labels::ReasonIds,
 }
 
 fn category_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Category> {
@@ -264,7 +267,7 @@ impl Store {
             set: RuleSet::new(rules.iter().map(|r| (r.id, &r.when))),
             meta: rules.iter().map(|r| (r.id, (Arc::from(format!("rule {}", r.name)), r.category_id))).collect(),
         });
-        self.rules_cache = RulesCache { at: Some(version), rules: Some(compiled.clone()) };
+        self.rules_cache = RulesCache { at: Some(version), rules: Some(compiled.clone()), reasons: Default::default() };
         Ok(compiled)
     }
 }

@@ -1,8 +1,9 @@
 //! `category_days`: money in and out per account, booking day and category
-//! (0: none). Every change of a row (ingest, amendment) or of its category
-//! (a rule, the person, a transfer, undo) adds its deltas here in the same
-//! transaction, so reports by category and by month sum a few thousand
-//! aggregates whatever the number of rows. `reports::tests` and the
+//! (0: none), and the same per month (`category_months`). Every change of a
+//! row (ingest, amendment) or of the category it shows (a rule, the person,
+//! a transfer, undo) adds its deltas here in the same transaction, so
+//! reports by category and by month sum a few thousand aggregates whatever
+//! the number of rows. `reports::tests` and the
 //! end-to-end tests compare them with a scan of the rows.
 
 use std::collections::HashMap;
@@ -13,6 +14,9 @@ use crate::Result;
 
 /// `(account, day, category, counterparty key, counterparty, currency, scale)`.
 type Key = (i64, String, i64, String, String, String, u32);
+
+/// `(category, account, month, currency, scale)`.
+type MonthKey = (i64, i64, String, String, u32);
 
 /// Deltas to add, collected over a step and written once.
 #[derive(Debug, Default)]
@@ -74,7 +78,7 @@ impl Deltas {
         }
     }
 
-    /// Writes the deltas.
+    /// Writes the deltas, and their sums per month (`category_months`).
     pub(crate) fn flush(self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
         let mut up = tx.prepare_cached(
             "INSERT INTO category_days (account_id, day, category_id, counterparty_key, counterparty, currency, scale,
@@ -83,6 +87,7 @@ impl Deltas {
              ON CONFLICT (day, account_id, category_id, counterparty_key, counterparty, currency, scale) DO UPDATE SET
              in_minor = in_minor + excluded.in_minor, out_minor = out_minor + excluded.out_minor, rows = rows + excluded.rows",
         )?;
+        let mut months: HashMap<MonthKey, (i64, i64, i64)> = HashMap::new();
         let mut empty = false;
         for ((account, day, category, key, clean, currency, scale), (inn, out, rows)) in self.0 {
             if (inn, out, rows) == (0, 0, 0) {
@@ -90,15 +95,34 @@ impl Deltas {
             }
             empty |= rows < 0;
             up.execute(params![account, day, category, key, clean, currency, scale, inn, out, rows])?;
+            let m = months
+                .entry((category, account, day.get(..7).unwrap_or(&day).to_owned(), currency, scale))
+                .or_default();
+            m.0 += inn;
+            m.1 += out;
+            m.2 += rows;
+        }
+        let mut up = tx.prepare_cached(
+            "INSERT INTO category_months (category_id, account_id, month, currency, scale, in_minor, out_minor, rows)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (category_id, account_id, month, currency, scale) DO UPDATE SET
+             in_minor = in_minor + excluded.in_minor, out_minor = out_minor + excluded.out_minor, rows = rows + excluded.rows",
+        )?;
+        for ((category, account, month, currency, scale), (inn, out, rows)) in months {
+            if (inn, out, rows) != (0, 0, 0) {
+                up.execute(params![category, account, month, currency, scale, inn, out, rows])?;
+            }
         }
         if empty {
             tx.execute("DELETE FROM category_days WHERE rows = 0", [])?;
+            tx.execute("DELETE FROM category_months WHERE rows = 0", [])?;
         }
         Ok(())
     }
 }
 
-/// A stored row's amount and its label's category, by (account, identity).
+/// A stored row's amount and the category it shows (the person's, else
+/// its own), by (account, identity).
 pub(crate) fn row_and_category(
     tx: &rusqlite::Connection,
     account_id: i64,
@@ -106,8 +130,9 @@ pub(crate) fn row_and_category(
 ) -> Result<Option<(RowAmount, Option<i64>)>> {
     Ok(tx
         .prepare_cached(
-            "SELECT t.booking_date, t.amount_minor, t.currency, t.scale, l.category_id, coalesce(t.counterparty_key, ''),
-                    coalesce(t.counterparty_clean, '') FROM transactions t
+            "SELECT t.booking_date, t.amount_minor, t.currency, t.scale,
+                    CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END,
+                    coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, '') FROM transactions t
              LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
              WHERE t.account_id = ?1 AND t.identity = ?2",
         )?
@@ -128,8 +153,8 @@ pub(crate) fn row_and_category(
         .optional()?)
 }
 
-/// Runs `change` (which may change the row's label) and counts the row's
-/// move between categories.
+/// Runs `change` (which may change the row's label or its own decision)
+/// and counts the row's move between categories.
 pub(crate) fn track<T>(
     tx: &rusqlite::Connection,
     days: &mut Deltas,
@@ -141,9 +166,14 @@ pub(crate) fn track<T>(
     let done = change()?;
     if let Some((row, from)) = before {
         let to: Option<i64> = tx
-            .prepare_cached("SELECT category_id FROM labels WHERE account_id = ?1 AND identity = ?2")?
+            .prepare_cached(
+                "SELECT CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END FROM transactions t
+                 LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+                 WHERE t.account_id = ?1 AND t.identity = ?2",
+            )?
             .query_row(params![account_id, identity], |r| r.get(0))
-            .optional()?;
+            .optional()?
+            .flatten();
         days.moved(&row, from, to);
     }
     Ok(done)

@@ -116,15 +116,14 @@ fn date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
 }
 
 /// Every field of an account's transactions in a range, in id (= date) order.
-/// The rows of an account in a range, with their label's category id and
-/// their merge key; categories, aliases and transfers (few) are looked up
-/// in memory, so the stream joins only the labels.
+/// The rows of an account in a range, with their own category decision and
+/// their merge key; the person's labels, categories, aliases and transfers
+/// (few) are looked up in memory, so the stream reads the rows alone.
 const STREAM: &str =
     "SELECT t.id, t.identity, t.bank_id, t.booking_date, t.value_date, t.amount_minor, t.scale, t.currency, t.counterparty_name,
             t.counterparty_account, t.counterparty_bic, t.description, t.remittance, t.creditor_reference,
-            t.bank_transaction_code, nullif(t.counterparty_clean, ''), t.counterparty_key, l.category_id
+            t.bank_transaction_code, nullif(t.counterparty_clean, ''), t.counterparty_key, t.auto_category_id
      FROM transactions t
-     LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
      WHERE t.account_id = ?1 AND t.id BETWEEN ?2 AND ?3 ORDER BY t.id";
 
 /// An account's transfer legs by identity.
@@ -229,6 +228,7 @@ impl Store {
         let categories: std::collections::HashMap<i64, (String, CategoryKind)> =
             self.categories()?.into_iter().map(|c| (c.id, (c.path, c.kind))).collect();
         let aliases = self.alias_names()?;
+        let persons = crate::labels::PersonLabels::load(&self.conn, Some(account_id))?;
         let legs: std::collections::HashMap<String, TransferLeg> = {
             let mut st = self.conn.prepare_cached(LEGS).map_err(StoreError::from)?;
             let rows = st
@@ -253,7 +253,8 @@ impl Store {
                 let identity: String = r.get(1)?;
                 let clean: Option<String> = r.get(15)?;
                 let key: Option<String> = r.get(16)?;
-                let category: Option<i64> = r.get(17)?;
+                // The person's choice, else the row's own decision.
+                let category: Option<i64> = persons.get(account_id, &identity).unwrap_or(r.get(17)?);
                 Ok(ExportTx {
                     id: r.get(0)?,
                     transfer: legs.get(&identity).copied(),

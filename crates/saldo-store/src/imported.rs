@@ -48,8 +48,8 @@ use saldo_gateway::{
 
 use crate::categories::{clean_path, CompiledRules, RulesCache};
 use crate::category_days::{Deltas, RowAmount};
-use crate::labels::Similar;
-use crate::states::{CategoryKind, ConnectionStatus, LabelReason, TransferHow};
+use crate::labels::{Decision, ReasonIds, Similar};
+use crate::states::{CategoryKind, ConnectionStatus, TransferHow};
 use crate::transactions::day_base;
 use crate::transfers::TRANSFER_CATEGORY;
 use crate::{Result, Store, StoreError, StoredAmount};
@@ -228,6 +228,7 @@ pub struct Restore<'s> {
     rules_cache: &'s mut RulesCache,
     rules: Arc<CompiledRules>,
     similar: Similar,
+    reasons: ReasonIds,
     now: String,
     /// Account → (owner name, currency).
     accounts: HashMap<i64, (Option<String>, String)>,
@@ -281,6 +282,7 @@ impl Store {
             rules_cache,
             rules,
             similar: Similar::default(),
+            reasons: ReasonIds::default(),
             now: now.to_rfc3339(),
             accounts: HashMap::new(),
             countries: HashMap::new(),
@@ -446,6 +448,7 @@ impl Store {
             parties: HashMap::new(),
             keys: HashMap::new(),
             summary: RestoreSummary::default(),
+            reasons: ReasonIds::default(),
             statements: true,
         })
     }
@@ -940,13 +943,34 @@ impl Restore<'_> {
         let clean = if renamed { shown } else { computed_clean };
         let raw = serde_json::to_string(&gateway_transaction(t)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let booking_s = t.booking_date.to_string();
+        let category = match &t.category {
+            Some(path) => Some(self.category(path)?),
+            None => None,
+        };
+        // The row's own decision goes into the row; the person's, beside it.
+        let (decision, person) = match category {
+            Some(category_id) => match self.label(t, &clean, &party_key, amount, category_id) {
+                Some(d) => (Some(d), false),
+                None => (None, true),
+            },
+            // A statement's row is categorised as ingest does (rules, then
+            // rows the person categorised alike).
+            None if self.statements => {
+                let facts = Self::facts(t, &clean, amount);
+                (crate::labels::decide(&self.rules, &self.similar, &facts, Some(&*party_key).filter(|k| !k.is_empty())), false)
+            }
+            None => (None, false),
+        };
+        let category = category.or(decision.as_ref().map(|d| d.category_id));
+        let (auto_category, auto_reason) = self.reasons.inline(&self.tx, decision.as_ref())?;
         self.tx
             .prepare_cached(
                 "INSERT INTO transactions (id, account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor,
                  scale, currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance,
                  creditor_reference, bank_transaction_code, first_seen_run, last_seen_run, created_at,
-                 counterparty_clean, counterparty_key, mandate)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL, NULL, ?18, ?19, ?20, ?21)",
+                 counterparty_clean, counterparty_key, mandate, auto_category_id, auto_reason_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL, NULL, ?18, ?19, ?20, ?21,
+                 ?22, ?23)",
             )?
             .execute(params![
                 id,
@@ -970,7 +994,16 @@ impl Restore<'_> {
                 clean,
                 party_key,
                 t.mandate,
+                auto_category,
+                auto_reason,
             ])?;
+        if person {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO labels (account_id, identity, category_id, set_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![t.account_id, t.identity, category, self.now])?;
+        }
         // The bank's JSON beside the row (schema v9).
         self.tx.prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?.execute(params![id, raw])?;
         // Indexed for search as ingest indexes (see migration v5).
@@ -980,15 +1013,6 @@ impl Restore<'_> {
             )?
             .execute(params![id, t.counterparty_name, t.description, t.remittance])?;
         self.next_id.insert(t.booking_date, id + 1);
-
-        let category = match &t.category {
-            Some(path) => Some(self.category(path)?),
-            None if self.statements => self.decide_label(t, &clean, &party_key, amount)?,
-            None => None,
-        };
-        if let (Some(category_id), Some(_)) = (category, &t.category) {
-            self.label(t, &clean, &party_key, amount, category_id)?;
-        }
         self.days.count(
             &RowAmount {
                 account_id: t.account_id,
@@ -1042,48 +1066,28 @@ impl Restore<'_> {
         }
     }
 
-    /// Categorises a row from a statement file as ingest does (rules, then
-    /// rows the person categorised alike) and writes its label.
-    fn decide_label(&mut self, t: &RestoredTx, clean: &str, key: &str, amount: StoredAmount) -> Result<Option<i64>> {
-        let facts = Self::facts(t, clean, amount);
-        let Some(d) = crate::labels::decide(&self.rules, &self.similar, &facts, Some(key).filter(|k| !k.is_empty()))
-        else {
-            return Ok(None);
-        };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, identity) DO NOTHING",
-            )?
-            .execute(params![t.account_id, t.identity, d.category_id, d.reason, d.rule_id, &*d.detail, self.now])?;
-        Ok(Some(d.category_id))
-    }
-
-    /// Writes a row's label with the reason that fits best (module docs).
-    fn label(&mut self, t: &RestoredTx, clean: &str, key: &str, amount: StoredAmount, category_id: i64) -> Result<()> {
+    /// The decision of Saldo's that gives a row its exported category (the
+    /// reason that fits best, module docs), or `None`: the person's choice.
+    fn label(
+        &mut self,
+        t: &RestoredTx,
+        clean: &str,
+        key: &str,
+        amount: StoredAmount,
+        category_id: i64,
+    ) -> Option<Decision> {
         if let Some(c) = self.created.get_mut(&category_id) {
             c.net += amount.to_decimal();
             c.rows += 1;
             c.transfer_legs += u64::from(t.transfer_leg);
         }
         let is_transfer_category = self.categories.get(TRANSFER_CATEGORY) == Some(&category_id);
-        let (reason, rule_id, detail): (LabelReason, Option<i64>, Arc<str>) = if t.transfer_leg && is_transfer_category
-        {
-            (LabelReason::Transfer, None, Arc::from("a transfer between your accounts"))
-        } else {
-            let facts = Self::facts(t, clean, amount);
-            match crate::labels::decide(&self.rules, &self.similar, &facts, Some(key).filter(|k| !k.is_empty())) {
-                Some(d) if d.category_id == category_id => (d.reason, d.rule_id, d.detail),
-                _ => (LabelReason::Person, None, Arc::from("you")),
-            }
-        };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![t.account_id, t.identity, category_id, reason, rule_id, &*detail, self.now])?;
-        Ok(())
+        if t.transfer_leg && is_transfer_category {
+            return Some(Decision::transfer(category_id));
+        }
+        let facts = Self::facts(t, clean, amount);
+        crate::labels::decide(&self.rules, &self.similar, &facts, Some(key).filter(|k| !k.is_empty()))
+            .filter(|d| d.category_id == category_id)
     }
 
     /// Restores a transfer between own accounts by its legs (`(account,
@@ -1181,6 +1185,7 @@ mod tests {
     use super::*;
     use crate::queries::TxQuery;
     use crate::reports::{GroupBy, ReportQuery};
+    use crate::states::LabelReason;
 
     fn store() -> (tempfile::TempDir, Store) {
         let tmp = tempfile::Builder::new().prefix("saldo-imported-").tempdir().unwrap();
@@ -1372,11 +1377,10 @@ mod tests {
         assert_eq!(kind("Moves/Savings"), CategoryKind::Transfer, "only transfer legs: a transfer category");
 
         let reason = |identity: &str| -> (LabelReason, String) {
-            s.conn
-                .query_row("SELECT reason, detail FROM labels WHERE identity = ?1", [identity], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .unwrap()
+            let id: i64 =
+                s.conn.query_row("SELECT id FROM transactions WHERE identity = ?1", [identity], |r| r.get(0)).unwrap();
+            let label = s.label(id).unwrap().unwrap();
+            (label.reason, label.detail)
         };
         assert_eq!(reason("b:a#0").0, LabelReason::Rule, "the rules give it that category anyway: a rule's label");
         assert_eq!(reason("b:b#0"), (LabelReason::Person, "you".into()), "another category: the person's choice");

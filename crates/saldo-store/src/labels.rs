@@ -1,8 +1,13 @@
-//! `labels`: each row's category and why it has it, an overlay on the
-//! bank's row keyed by (account, identity) — the key an amendment and every
-//! re-fetch keep (R16), so no sync loses a person's choice. A person's
-//! label is never replaced by a rule; changes made as one step (a rule
-//! applied to the past, a person's choice over many rows) can be undone.
+//! Each row's category and why it has it. Saldo's own decision (a rule,
+//! the person's consistent earlier choices, a transfer) is kept in the row
+//! itself (`transactions.auto_category_id`, `auto_reason_id` → the words in
+//! `label_reasons`), written by the INSERT that stores the row; `labels`
+//! holds only what overrides it: the person's choice (a NULL category: "no
+//! category"), keyed by (account, identity) — the key an amendment and every
+//! re-fetch keep (R16), so no sync loses it. A row shows the person's choice
+//! when there is one, else its own decision. A person's label is never
+//! replaced by a rule; changes made as one step (a rule applied to the past,
+//! a person's choice over many rows) can be undone.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +24,9 @@ use crate::{Result, Store, StoreError};
 /// same counterparty with them ("like 3 earlier payments to X").
 pub const SIMILAR_EVIDENCE: usize = 3;
 
+/// What a transfer's legs say about their category.
+pub(crate) const TRANSFER_DETAIL: &str = "a transfer between your accounts";
+
 /// A category decision for one row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Decision {
@@ -27,6 +35,88 @@ pub(crate) struct Decision {
     pub(crate) rule_id: Option<i64>,
     /// The reason in words (shared: a million rows say a few hundred things).
     pub(crate) detail: Arc<str>,
+}
+
+impl Decision {
+    /// A transfer leg's decision.
+    pub(crate) fn transfer(category_id: i64) -> Self {
+        Self { category_id, reason: LabelReason::Transfer, rule_id: None, detail: Arc::from(TRANSFER_DETAIL) }
+    }
+}
+
+/// The ids of the reasons (`label_reasons`) decisions point at, found or
+/// added as they are needed. Kept for one database transaction only: a
+/// rollback takes back the reasons it added.
+#[derive(Debug, Default)]
+pub(crate) struct ReasonIds(HashMap<(LabelReason, Option<i64>, Arc<str>), i64>);
+
+impl ReasonIds {
+    /// The id of what `d` says (added when new).
+    pub(crate) fn id(&mut self, conn: &rusqlite::Connection, d: &Decision) -> Result<i64> {
+        let key = (d.reason, d.rule_id, d.detail.clone());
+        if let Some(id) = self.0.get(&key) {
+            return Ok(*id);
+        }
+        let found: Option<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM label_reasons WHERE detail = ?3 AND reason = ?1 AND rule_id IS ?2 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![d.reason, d.rule_id, &*d.detail], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => conn
+                .prepare_cached("INSERT INTO label_reasons (reason, rule_id, detail) VALUES (?1, ?2, ?3) RETURNING id")?
+                .query_row(params![d.reason, d.rule_id, &*d.detail], |r| r.get(0))?,
+        };
+        self.0.insert(key, id);
+        Ok(id)
+    }
+
+    /// The category and reason id a row stores for `d`.
+    pub(crate) fn inline(
+        &mut self,
+        conn: &rusqlite::Connection,
+        d: Option<&Decision>,
+    ) -> Result<(Option<i64>, Option<i64>)> {
+        Ok(match d {
+            Some(d) => (Some(d.category_id), Some(self.id(conn, d)?)),
+            None => (None, None),
+        })
+    }
+}
+
+/// Every reason by id: (why, rule).
+fn reason_kinds(conn: &rusqlite::Connection) -> Result<HashMap<i64, (LabelReason, Option<i64>)>> {
+    let mut st = conn.prepare_cached("SELECT id, reason, rule_id FROM label_reasons")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The rows the person categorised (or said have no category), by account:
+/// few, so scans look them up in memory instead of joining.
+#[derive(Debug, Default)]
+pub(crate) struct PersonLabels(HashMap<i64, HashMap<String, Option<i64>>>);
+
+impl PersonLabels {
+    /// Read from `labels` (all accounts, or one).
+    pub(crate) fn load(conn: &rusqlite::Connection, account: Option<i64>) -> Result<Self> {
+        let mut st = conn.prepare_cached(
+            "SELECT account_id, identity, category_id FROM labels WHERE ?1 IS NULL OR account_id = ?1",
+        )?;
+        let mut out: HashMap<i64, HashMap<String, Option<i64>>> = HashMap::new();
+        for row in st.query_map([account], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?)))? {
+            let (account, identity, category) = row?;
+            out.entry(account).or_default().insert(identity, category);
+        }
+        Ok(Self(out))
+    }
+
+    /// The person's label of a row: `None` when they gave none, `Some(None)`
+    /// when they said "no category".
+    pub(crate) fn get(&self, account_id: i64, identity: &str) -> Option<Option<i64>> {
+        self.0.get(&account_id)?.get(identity).copied()
+    }
 }
 
 /// Counterparty keys the person categorised consistently: key → (category,
@@ -38,11 +128,11 @@ impl Similar {
     /// Read from the person's labels.
     pub(crate) fn load(conn: &rusqlite::Connection) -> Result<Self> {
         let mut st = conn.prepare_cached(
-            // From the person's labels (a partial index: few rows), never
-            // from the transactions: this runs for every page a sync commits.
+            // From the person's labels (few rows), never from the
+            // transactions: this runs for every page a sync commits.
             "SELECT t.counterparty_key, min(t.counterparty_clean), l.category_id, count(*)
-             FROM labels l INDEXED BY labels_by_person CROSS JOIN transactions t
-             WHERE l.reason = 'person' AND t.account_id = l.account_id AND t.identity = l.identity
+             FROM labels l CROSS JOIN transactions t
+             WHERE l.category_id IS NOT NULL AND t.account_id = l.account_id AND t.identity = l.identity
                AND t.counterparty_key IS NOT NULL AND t.counterparty_key <> ''
              GROUP BY t.counterparty_key, l.category_id",
         )?;
@@ -134,19 +224,22 @@ pub struct Batch {
     pub created_at: String,
 }
 
-/// The rows the rules read, with their labels (the person's aliases are
-/// applied from memory), and what undo and the day sums need.
+/// The rows the rules read, with their own decision (the person's labels
+/// and aliases are applied from memory), and what undo and the day sums
+/// need: no join, the rows alone.
 const APPLY_SQL: &str = "SELECT t.account_id, t.identity, t.booking_date, t.amount_minor, t.scale,
     t.counterparty_clean, t.counterparty_key, t.counterparty_name, t.counterparty_account,
-    t.description, t.remittance, t.creditor_reference, t.bank_transaction_code, t.mandate, l.category_id, l.reason, l.rule_id,
-    l.detail, l.set_at, t.currency
-    FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity";
+    t.description, t.remittance, t.creditor_reference, t.bank_transaction_code, t.mandate,
+    t.auto_category_id, t.auto_reason_id, t.id, t.currency
+    FROM transactions t";
 
-/// One row's label change: (category, reason, rule, detail, set at) before.
+/// One row's change of its own decision.
 struct Change {
+    id: i64,
     account_id: i64,
     identity: String,
-    before: Option<(i64, LabelReason, Option<i64>, String, String)>,
+    /// (category, reason) before.
+    before: (Option<i64>, Option<i64>),
     after: Option<Decision>,
 }
 
@@ -161,56 +254,61 @@ struct Slice {
     days: crate::category_days::Deltas,
 }
 
+/// What the rules see besides the rows: the person's labels, the reasons
+/// rows point at, the names the person gave counterparties.
+struct Context {
+    persons: PersonLabels,
+    kinds: HashMap<i64, (LabelReason, Option<i64>)>,
+    aliases: HashMap<String, String>,
+}
+
 /// Reads the rows of `ids` and decides each (see [`Store::apply_rules`]).
 fn decide_slice(
     conn: &rusqlite::Connection,
     ids: (i64, i64),
     rules: &CompiledRules,
     similar: &Similar,
-    aliases: &HashMap<String, String>,
+    cx: &Context,
     dry_run: bool,
 ) -> Result<Slice> {
     let mut out = Slice { examined: 0, recategorised: 0, changes: Vec::new(), days: Default::default() };
-    scan_ids(conn, aliases, ids, |row, r| {
+    scan_ids(conn, cx, ids, |row, r| {
         out.examined += 1;
-        let label = row.label;
-        if matches!(label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
+        if row.decided_elsewhere(cx) {
             return Ok(());
         }
         let d = decide(rules, similar, &row.facts, row.key.filter(|k| !k.is_empty()));
-        let same_category = d.as_ref().map(|d| d.category_id) == label.map(|l| l.0);
+        let (category, reason) = row.auto;
+        let same_category = d.as_ref().map(|d| d.category_id) == category;
         let same = same_category
-            && match (&d, &label) {
-                (Some(d), Some((_, reason, rule))) => d.reason == *reason && d.rule_id == *rule,
-                _ => true,
+            && match &d {
+                Some(d) => reason.and_then(|w| cx.kinds.get(&w)) == Some(&(d.reason, d.rule_id)),
+                None => true,
             };
         out.recategorised += usize::from(!same_category);
         if same || dry_run {
             return Ok(());
         }
-        let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str_or_null()?.unwrap_or_default()) };
         if !same_category {
             out.days.moved(
                 &crate::category_days::RowAmount {
                     account_id: row.account_id,
                     day: row.booking.to_owned(),
                     minor: row.minor,
-                    currency: text(19)?.to_owned(),
+                    currency: r.get(17)?,
                     scale: row.scale,
                     key: row.key.unwrap_or_default().to_owned(),
                     clean: row.clean.unwrap_or_default().to_owned(),
                 },
-                label.map(|l| l.0),
+                category,
                 d.as_ref().map(|d| d.category_id),
             );
         }
         out.changes.push(Change {
+            id: r.get(16)?,
             account_id: row.account_id,
-            identity: text(1)?.to_owned(),
-            before: match label {
-                Some((c, reason, rule)) => Some((c, reason, rule, r.get(17)?, r.get(18)?)),
-                None => None,
-            },
+            identity: row.identity.to_owned(),
+            before: row.auto,
             after: d,
         });
         Ok(())
@@ -221,14 +319,23 @@ fn decide_slice(
 /// One row as the rules see it, read in place by [`scan`].
 struct Scanned<'a> {
     account_id: i64,
+    identity: &'a str,
     booking: &'a str,
     minor: i64,
     scale: u32,
     clean: Option<&'a str>,
     key: Option<&'a str>,
-    /// Its label: (category, reason, rule).
-    label: Option<(i64, LabelReason, Option<i64>)>,
+    /// Its own decision: (category, reason).
+    auto: (Option<i64>, Option<i64>),
     facts: Facts<'a>,
+}
+
+impl Scanned<'_> {
+    /// Whether the person or a transfer decided the row (rules leave it alone).
+    fn decided_elsewhere(&self, cx: &Context) -> bool {
+        cx.persons.get(self.account_id, self.identity).is_some()
+            || self.auto.1.and_then(|w| cx.kinds.get(&w)).is_some_and(|(why, _)| *why == LabelReason::Transfer)
+    }
 }
 
 /// Calls `f` for every row (with its [`APPLY_SQL`] row, for the columns
@@ -236,16 +343,16 @@ struct Scanned<'a> {
 /// it, else the clean one.
 fn scan(
     conn: &rusqlite::Connection,
-    aliases: &HashMap<String, String>,
+    cx: &Context,
     f: impl FnMut(&Scanned<'_>, &rusqlite::Row<'_>) -> Result<()>,
 ) -> Result<()> {
-    scan_ids(conn, aliases, (i64::MIN, i64::MAX), f)
+    scan_ids(conn, cx, (i64::MIN, i64::MAX), f)
 }
 
 /// [`scan`] over the rows whose id is in `ids` (inclusive).
 fn scan_ids(
     conn: &rusqlite::Connection,
-    aliases: &HashMap<String, String>,
+    cx: &Context,
     ids: (i64, i64),
     mut f: impl FnMut(&Scanned<'_>, &rusqlite::Row<'_>) -> Result<()>,
 ) -> Result<()> {
@@ -259,20 +366,18 @@ fn scan_ids(
         let (clean, key) = (text(5)?, text(6)?);
         let row = Scanned {
             account_id,
+            identity: text(1)?.unwrap_or_default(),
             booking,
             minor,
             scale,
             clean,
             key,
-            label: match r.get::<_, Option<i64>>(14)? {
-                Some(c) => Some((c, r.get(15)?, r.get(16)?)),
-                None => None,
-            },
+            auto: (r.get(14)?, r.get(15)?),
             facts: Facts {
                 account_id,
                 booking_date: booking.parse().ok(),
                 amount: crate::StoredAmount { minor, scale }.to_decimal(),
-                counterparty: key.and_then(|k| aliases.get(k)).map(String::as_str).or(clean),
+                counterparty: key.and_then(|k| cx.aliases.get(k)).map(String::as_str).or(clean),
                 counterparty_raw: text(7)?,
                 iban: text(8)?,
                 description: text(9)?,
@@ -287,49 +392,31 @@ fn scan_ids(
     Ok(())
 }
 
-/// Writes `decision` for a row, recording what it replaces under `batch`.
-fn write_label(
+/// Writes the person's label for a row (`None`: "no category"), recording
+/// the one it replaces (or that there was none) under `batch`.
+fn write_person_label(
     tx: &rusqlite::Transaction<'_>,
     days: &mut crate::category_days::Deltas,
     batch: i64,
     account_id: i64,
     identity: &str,
-    decision: Option<&Decision>,
+    category: Option<i64>,
     now: &str,
 ) -> Result<()> {
     crate::category_days::track(tx, days, account_id, identity, || {
-        write_label_only(tx, batch, account_id, identity, decision, now)
+        tx.prepare_cached(
+            "INSERT INTO label_undo (batch_id, account_id, identity, person, category_id, reason_id, set_at)
+             SELECT ?1, ?2, ?3, 1, l.category_id, NULL, l.set_at FROM (SELECT 1)
+             LEFT JOIN labels l ON l.account_id = ?2 AND l.identity = ?3",
+        )?
+        .execute(params![batch, account_id, identity])?;
+        tx.prepare_cached(
+            "INSERT INTO labels (account_id, identity, category_id, set_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id, set_at = excluded.set_at",
+        )?
+        .execute(params![account_id, identity, category, now])?;
+        Ok(())
     })
-}
-
-fn write_label_only(
-    tx: &rusqlite::Transaction<'_>,
-    batch: i64,
-    account_id: i64,
-    identity: &str,
-    decision: Option<&Decision>,
-    now: &str,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO label_undo (batch_id, account_id, identity, category_id, reason, rule_id, detail, set_at)
-         SELECT ?1, ?2, ?3, l.category_id, l.reason, l.rule_id, l.detail, l.set_at FROM (SELECT 1)
-         LEFT JOIN labels l ON l.account_id = ?2 AND l.identity = ?3",
-    )?
-    .execute(params![batch, account_id, identity])?;
-    match decision {
-        Some(d) => tx
-            .prepare_cached(
-                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
-                 reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
-            )?
-            .execute(params![account_id, identity, d.category_id, d.reason, d.rule_id, &*d.detail, now])?,
-        None => tx
-            .prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?
-            .execute(params![account_id, identity])?,
-    };
-    Ok(())
 }
 
 fn new_batch(tx: &rusqlite::Transaction<'_>, what: &str, now: &str) -> Result<i64> {
@@ -338,25 +425,29 @@ fn new_batch(tx: &rusqlite::Transaction<'_>, what: &str, now: &str) -> Result<i6
 }
 
 impl Store {
-    /// A row's label.
+    /// A row's label: the person's choice, else the row's own decision.
     pub fn label(&self, transaction_id: i64) -> Result<Option<Label>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT l.category_id, c.path, l.reason, l.detail FROM transactions t
-                 JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-                 JOIN categories c ON c.id = l.category_id WHERE t.id = ?1",
+                "SELECT c.id, c.path, CASE WHEN l.identity IS NULL THEN coalesce(r.reason, 'rule') ELSE 'person' END,
+                        CASE WHEN l.identity IS NULL THEN coalesce(r.detail, '') ELSE 'you' END
+                 FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+                 LEFT JOIN label_reasons r ON r.id = t.auto_reason_id
+                 JOIN categories c ON c.id = CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END
+                 WHERE t.id = ?1",
                 [transaction_id],
                 |r| Ok(Label { category_id: r.get(0)?, category: r.get(1)?, reason: r.get(2)?, detail: r.get(3)? }),
             )
             .optional()?)
     }
 
-    /// The person puts rows in a category (`None`: no category), as one
-    /// step that can be undone. Rows that do not exist are skipped; returns
-    /// the step and how many rows changed. A leg of a transfer filed as
-    /// anything but a transfer is not a transfer any more (the other leg
-    /// loses its transfer label; detection leaves the row alone).
+    /// The person puts rows in a category (`None`: no category, which rules
+    /// then leave alone too), as one step that can be undone. Rows that do
+    /// not exist are skipped; returns the step and how many rows changed. A
+    /// leg of a transfer filed as anything but a transfer is not a transfer
+    /// any more (the other leg loses its transfer label; detection leaves
+    /// the row alone).
     pub fn set_category(&mut self, rows: &[i64], category: Option<i64>, now: DateTime<Utc>) -> Result<(i64, usize)> {
         let now_s = now.to_rfc3339();
         let tx = self.conn.transaction()?;
@@ -373,12 +464,6 @@ impl Store {
             None => "category removed by you".to_owned(),
         };
         let batch = new_batch(&tx, &what, &now_s)?;
-        let decision = category.map(|category_id| Decision {
-            category_id,
-            reason: LabelReason::Person,
-            rule_id: None,
-            detail: Arc::from("you"),
-        });
         let mut changed = 0;
         let mut days = crate::category_days::Deltas::default();
         let unique: std::collections::BTreeSet<i64> = rows.iter().copied().collect();
@@ -389,7 +474,7 @@ impl Store {
                 })
                 .optional()?;
             if let Some((account_id, identity)) = key {
-                write_label(&tx, &mut days, batch, account_id, &identity, decision.as_ref(), &now_s)?;
+                write_person_label(&tx, &mut days, batch, account_id, &identity, category, &now_s)?;
                 changed += 1;
             }
         }
@@ -421,21 +506,31 @@ impl Store {
         Ok((batch, changed))
     }
 
+    /// What the rules see besides the rows.
+    fn rules_context(&self) -> Result<Context> {
+        Ok(Context {
+            persons: PersonLabels::load(&self.conn, None)?,
+            kinds: reason_kinds(&self.conn)?,
+            aliases: self.alias_names()?,
+        })
+    }
+
     /// Applies the rules (and the person's consistent earlier choices) to
     /// every row the person did not categorise and that is not a transfer,
     /// as one step that can be undone. With `dry_run`, only counts.
     pub fn apply_rules(&mut self, dry_run: bool, now: DateTime<Utc>) -> Result<Applied> {
         let rules = self.compiled_rules()?;
         let similar = Similar::load(&self.conn)?;
-        let aliases = self.alias_names()?;
         let now_s = now.to_rfc3339();
         // The write lock first: nothing changes between what the readers
         // below see (the last commit) and what this step writes.
+        let aliases = self.alias_names()?;
         let tx = self.conn.transaction_with_behavior(if dry_run {
             rusqlite::TransactionBehavior::Deferred
         } else {
             rusqlite::TransactionBehavior::Immediate
         })?;
+        let cx = Context { persons: PersonLabels::load(&tx, None)?, kinds: reason_kinds(&tx)?, aliases };
         let range: (Option<i64>, Option<i64>) =
             tx.query_row("SELECT min(id), max(id) FROM transactions", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let (Some(lo), Some(hi)) = range else { return Ok(Applied::default()) };
@@ -451,11 +546,12 @@ impl Store {
         let mut out = Applied::default();
         let mut written = 0usize;
         let mut days = crate::category_days::Deltas::default();
+        let mut reasons = ReasonIds::default();
         std::thread::scope(|scope| -> Result<()> {
             let (send, recv) = std::sync::mpsc::sync_channel::<Result<Slice>>(readers * 2);
             for _ in 0..readers {
                 let send = send.clone();
-                let (rules, similar, aliases, next) = (&rules, &similar, &aliases, &next);
+                let (rules, similar, cx, next) = (&rules, &similar, &cx, &next);
                 scope.spawn(move || {
                     let work = || -> Result<()> {
                         let conn = crate::open::open_keyed(path, key)?;
@@ -466,7 +562,7 @@ impl Store {
                                 return Ok(());
                             }
                             let ids = (start, start.saturating_add(step - 1).min(hi));
-                            let slice = decide_slice(&conn, ids, rules, similar, aliases, dry_run)?;
+                            let slice = decide_slice(&conn, ids, rules, similar, cx, dry_run)?;
                             if send.send(Ok(slice)).is_err() {
                                 return Ok(()); // the writer stopped (an error): nothing more to do
                             }
@@ -479,16 +575,11 @@ impl Store {
             }
             drop(send);
             let mut undo = tx.prepare_cached(
-                "INSERT INTO label_undo (batch_id, account_id, identity, category_id, reason, rule_id, detail, set_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO label_undo (batch_id, account_id, identity, person, category_id, reason_id, set_at)
+                 VALUES (?1, ?2, ?3, 0, ?4, ?5, NULL)",
             )?;
-            let mut set = tx.prepare_cached(
-                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
-                 reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
-            )?;
-            let mut unset = tx.prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?;
+            let mut set =
+                tx.prepare_cached("UPDATE transactions SET auto_category_id = ?2, auto_reason_id = ?3 WHERE id = ?1")?;
             for slice in recv {
                 let slice = slice?;
                 out.examined += slice.examined;
@@ -498,23 +589,9 @@ impl Store {
                 // Rows whose reason changes (another rule, the same category)
                 // are rewritten too: the reason shown is the rule that decides now.
                 for c in &slice.changes {
-                    let (category, reason, rule, detail, set_at) = match &c.before {
-                        Some((a, b, r, d, s)) => (Some(*a), Some(*b), *r, Some(d.as_str()), Some(s.as_str())),
-                        None => (None, None, None, None, None),
-                    };
-                    undo.execute(params![batch, c.account_id, c.identity, category, reason, rule, detail, set_at])?;
-                    match &c.after {
-                        Some(d) => set.execute(params![
-                            c.account_id,
-                            c.identity,
-                            d.category_id,
-                            d.reason,
-                            d.rule_id,
-                            &*d.detail,
-                            now_s
-                        ])?,
-                        None => unset.execute(params![c.account_id, c.identity])?,
-                    };
+                    undo.execute(params![batch, c.account_id, c.identity, c.before.0, c.before.1])?;
+                    let (category, reason) = reasons.inline(&tx, c.after.as_ref())?;
+                    set.execute(params![c.id, category, reason])?;
                 }
                 written += slice.changes.len();
             }
@@ -543,15 +620,15 @@ impl Store {
     /// would change category.
     pub fn preview_rule(&self, when: &Conditions, category_id: i64) -> Result<(usize, usize)> {
         let set = RuleSet::new([(0, when)]);
-        let aliases = self.alias_names()?;
+        let cx = self.rules_context()?;
         let (mut matched, mut changed) = (0, 0);
-        scan(&self.conn, &aliases, |row, _| {
-            if matches!(row.label, Some((_, LabelReason::Person | LabelReason::Transfer, _))) {
+        scan(&self.conn, &cx, |row, _| {
+            if row.decided_elsewhere(&cx) {
                 return Ok(());
             }
             if set.first_match(&row.facts).is_some() {
                 matched += 1;
-                if row.label.is_none_or(|(c, ..)| c != category_id) {
+                if row.auto.0 != Some(category_id) {
                     changed += 1;
                 }
             }
@@ -572,7 +649,9 @@ impl Store {
     }
 
     /// Undoes a step (the newest with `None`): every row it changed gets
-    /// back the label it had. Returns the step undone.
+    /// back what the step replaced — the person's label (or none) for a
+    /// person's step, the row's own decision for rules applied (a label
+    /// the person gave the row since stays). Returns the step undone.
     pub fn undo_labels(&mut self, batch: Option<i64>, now: DateTime<Utc>) -> Result<Option<Batch>> {
         let target = match batch {
             Some(b) => self.label_batches()?.into_iter().find(|x| x.id == b),
@@ -580,34 +659,57 @@ impl Store {
         };
         let Some(target) = target else { return Ok(None) };
         let tx = self.conn.transaction()?;
-        // Each row goes back to the category it had: count the moves first.
+        // Each row moves from the category it shows to the one it will show:
+        // count the moves first. (A category deleted since reads as none.)
         let mut days = crate::category_days::Deltas::default();
         {
             let mut st = tx.prepare(
-                "SELECT u.account_id, u.identity, CASE WHEN u.reason IS NULL THEN NULL ELSE c.id END
-                 FROM label_undo u LEFT JOIN categories c ON c.id = u.category_id WHERE u.batch_id = ?1",
+                "SELECT t.account_id, t.booking_date, t.amount_minor, t.currency, t.scale,
+                        coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, ''),
+                        CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END,
+                        CASE WHEN u.person = 1 THEN CASE WHEN u.set_at IS NULL THEN t.auto_category_id ELSE c.id END
+                             WHEN l.identity IS NULL THEN c.id ELSE l.category_id END
+                 FROM label_undo u JOIN transactions t ON t.account_id = u.account_id AND t.identity = u.identity
+                 LEFT JOIN labels l ON l.account_id = u.account_id AND l.identity = u.identity
+                 LEFT JOIN categories c ON c.id = u.category_id
+                 WHERE u.batch_id = ?1",
             )?;
-            let back: Vec<(i64, String, Option<i64>)> = st
-                .query_map([target.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (account, identity, to) in back {
-                if let Some((row, from)) = crate::category_days::row_and_category(&tx, account, &identity)? {
-                    days.moved(&row, from, to);
-                }
+            let mut rows = st.query([target.id])?;
+            while let Some(r) = rows.next()? {
+                let row = crate::category_days::RowAmount {
+                    account_id: r.get(0)?,
+                    day: r.get(1)?,
+                    minor: r.get(2)?,
+                    currency: r.get(3)?,
+                    scale: r.get(4)?,
+                    key: r.get(5)?,
+                    clean: r.get(6)?,
+                };
+                days.moved(&row, r.get(7)?, r.get(8)?);
             }
         }
+        // The person's labels.
         tx.execute(
             "DELETE FROM labels WHERE (account_id, identity) IN
-             (SELECT account_id, identity FROM label_undo WHERE batch_id = ?1 AND category_id IS NULL)",
+             (SELECT account_id, identity FROM label_undo WHERE batch_id = ?1 AND person = 1 AND set_at IS NULL)",
             [target.id],
         )?;
         tx.execute(
-            "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-             SELECT u.account_id, u.identity, u.category_id, u.reason, u.rule_id, u.detail, u.set_at
-             FROM label_undo u JOIN categories c ON c.id = u.category_id
-             WHERE u.batch_id = ?1 AND u.reason IS NOT NULL
-             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id,
-             reason = excluded.reason, rule_id = excluded.rule_id, detail = excluded.detail, set_at = excluded.set_at",
+            "INSERT INTO labels (account_id, identity, category_id, set_at)
+             SELECT u.account_id, u.identity, c.id, u.set_at
+             FROM label_undo u JOIN transactions t ON t.account_id = u.account_id AND t.identity = u.identity
+             LEFT JOIN categories c ON c.id = u.category_id
+             WHERE u.batch_id = ?1 AND u.person = 1 AND u.set_at IS NOT NULL
+             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id, set_at = excluded.set_at",
+            [target.id],
+        )?;
+        // The rows' own decisions.
+        tx.execute(
+            "UPDATE transactions SET auto_category_id = u.category, auto_reason_id = u.reason
+             FROM (SELECT u.account_id, u.identity, c.id AS category, iif(c.id IS NULL, NULL, u.reason_id) AS reason
+                   FROM label_undo u LEFT JOIN categories c ON c.id = u.category_id
+                   WHERE u.batch_id = ?1 AND u.person = 0) AS u
+             WHERE transactions.account_id = u.account_id AND transactions.identity = u.identity",
             [target.id],
         )?;
         days.flush(&tx)?;
@@ -624,7 +726,7 @@ impl Store {
             "SELECT coalesce(a.name, t.counterparty_clean), c.path
              FROM labels l JOIN transactions t ON t.account_id = l.account_id AND t.identity = l.identity
              JOIN categories c ON c.id = l.category_id LEFT JOIN aliases a ON a.match_key = t.counterparty_key
-             WHERE l.reason = 'person' AND t.counterparty_clean IS NOT NULL AND t.counterparty_clean <> ''",
+             WHERE t.counterparty_clean IS NOT NULL AND t.counterparty_clean <> ''",
         )?;
         let choices: Vec<(String, String)> =
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use crate::{Result, StoreError};
 
 /// The day sums (`category_days`) computed from the rows: how schema v8
-/// fills them, and how tests rebuild them as an upgrade would.
+/// fills them (part of that migration: never edit it).
 macro_rules! category_days_from_rows {
     () => {
         "INSERT INTO category_days
@@ -489,6 +489,109 @@ CREATE TABLE imported_files (
     imported_at TEXT NOT NULL
 ) STRICT;
 "#,
+    // v11: the category Saldo decides for a row (a rule, the person's
+    // consistent earlier choices, a transfer) is kept in the row itself,
+    // written by the INSERT that stores it: one B-tree write per row instead
+    // of two or three (the label's random text key and its index). `labels`
+    // keeps only what overrides it: the person's choice (a NULL category:
+    // "no category"). A row shows the person's choice when there is one,
+    // else its own. What a decision says in words is shared (a million rows
+    // say a few hundred things). An amendment carries the row's decision
+    // over (its old row is read before it is replaced).
+    // - `label_reasons`: why (a rule, like earlier rows, a transfer) and the
+    //   words; rows point at one (`auto_reason_id`) with their category
+    //   (`auto_category_id`). No foreign keys on the two columns: each would
+    //   be a lookup per stored row, and neither table is deleted from.
+    // - `label_undo`: an entry restores either the row's own decision
+    //   (`person` 0: category and reason) or the person's label (`person`
+    //   1; `set_at` NULL: there was none). Pending v9 steps are translated:
+    //   a person's step over a rule's label restores that label through the
+    //   row's own decision.
+    // - `category_months`: the day sums (`category_days`) per month, so the
+    //   overview's chart leaves transfers and ignored rows out in a few
+    //   reads (the labels table no longer lists them).
+    r#"
+CREATE TABLE label_reasons (
+    id      INTEGER PRIMARY KEY,
+    reason  TEXT NOT NULL CHECK (reason IN ('rule', 'similar', 'person', 'transfer')),
+    rule_id INTEGER REFERENCES rules(id) ON DELETE SET NULL,
+    detail  TEXT NOT NULL
+) STRICT;
+CREATE INDEX label_reasons_by_detail ON label_reasons (detail);
+INSERT INTO label_reasons (reason, rule_id, detail)
+SELECT reason, rule_id, detail FROM labels WHERE reason <> 'person'
+UNION
+SELECT u.reason, r.id, u.detail FROM label_undo u LEFT JOIN rules r ON r.id = u.rule_id
+WHERE u.reason IS NOT NULL AND u.reason <> 'person';
+
+ALTER TABLE transactions ADD COLUMN auto_category_id INTEGER;
+ALTER TABLE transactions ADD COLUMN auto_reason_id INTEGER;
+UPDATE transactions SET auto_category_id = l.category_id, auto_reason_id = r.id
+FROM labels l JOIN label_reasons r ON r.detail = l.detail AND r.reason = l.reason AND r.rule_id IS l.rule_id
+WHERE l.reason <> 'person' AND transactions.account_id = l.account_id AND transactions.identity = l.identity;
+-- Under a person's label: the label a pending step of theirs replaced (the latest).
+UPDATE transactions SET auto_category_id = u.category_id, auto_reason_id = r.id
+FROM (SELECT u.account_id, u.identity, u.category_id, u.reason, rr.id AS rule_id, u.detail, max(u.batch_id)
+      FROM label_undo u JOIN label_batches b ON b.id = u.batch_id LEFT JOIN rules rr ON rr.id = u.rule_id
+      WHERE b.what NOT LIKE 'rules applied%' AND u.reason IS NOT NULL AND u.reason <> 'person'
+      GROUP BY u.account_id, u.identity) AS u
+JOIN label_reasons r ON r.detail = u.detail AND r.reason = u.reason AND r.rule_id IS u.rule_id
+JOIN labels l ON l.account_id = u.account_id AND l.identity = u.identity AND l.reason = 'person'
+WHERE transactions.account_id = u.account_id AND transactions.identity = u.identity;
+
+ALTER TABLE label_undo RENAME TO label_undo_v9;
+CREATE TABLE label_undo (
+    batch_id    INTEGER NOT NULL REFERENCES label_batches(id) ON DELETE CASCADE,
+    account_id  INTEGER NOT NULL,
+    identity    TEXT NOT NULL,
+    person      INTEGER NOT NULL CHECK (person IN (0, 1)),
+    category_id INTEGER,
+    reason_id   INTEGER,
+    set_at      TEXT
+) STRICT;
+INSERT INTO label_undo (batch_id, account_id, identity, person, category_id, reason_id, set_at)
+SELECT u.batch_id, u.account_id, u.identity, 1, u.category_id, NULL, u.set_at
+FROM label_undo_v9 u WHERE u.reason = 'person'
+UNION ALL
+SELECT u.batch_id, u.account_id, u.identity, 1, NULL, NULL, NULL
+FROM label_undo_v9 u JOIN label_batches b ON b.id = u.batch_id
+WHERE (u.reason IS NULL OR u.reason <> 'person') AND b.what NOT LIKE 'rules applied%'
+UNION ALL
+SELECT u.batch_id, u.account_id, u.identity, 0, iif(r.id IS NULL, NULL, u.category_id), r.id, NULL
+FROM label_undo_v9 u JOIN label_batches b ON b.id = u.batch_id LEFT JOIN rules rr ON rr.id = u.rule_id
+LEFT JOIN label_reasons r ON r.detail = u.detail AND r.reason = u.reason AND r.rule_id IS rr.id
+WHERE (u.reason IS NULL OR u.reason <> 'person') AND b.what LIKE 'rules applied%';
+DROP TABLE label_undo_v9;
+CREATE INDEX label_undo_by_batch ON label_undo (batch_id);
+
+ALTER TABLE labels RENAME TO labels_v9;
+CREATE TABLE labels (
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    identity    TEXT NOT NULL,
+    category_id INTEGER REFERENCES categories(id) ON DELETE CASCADE,
+    set_at      TEXT NOT NULL,
+    PRIMARY KEY (account_id, identity)
+) STRICT, WITHOUT ROWID;
+INSERT INTO labels (account_id, identity, category_id, set_at)
+SELECT account_id, identity, category_id, set_at FROM labels_v9 WHERE reason = 'person';
+DROP TABLE labels_v9;
+CREATE INDEX labels_by_category ON labels (category_id);
+
+CREATE TABLE category_months (
+    category_id INTEGER NOT NULL,
+    account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    month       TEXT NOT NULL,
+    currency    TEXT NOT NULL,
+    scale       INTEGER NOT NULL,
+    in_minor    INTEGER NOT NULL,
+    out_minor   INTEGER NOT NULL,
+    rows        INTEGER NOT NULL,
+    PRIMARY KEY (category_id, account_id, month, currency, scale)
+) STRICT, WITHOUT ROWID;
+INSERT INTO category_months (category_id, account_id, month, currency, scale, in_minor, out_minor, rows)
+SELECT category_id, account_id, substr(day, 1, 7), currency, scale, sum(in_minor), sum(out_minor), sum(rows)
+FROM category_days GROUP BY 1, 2, 3, 4, 5;
+"#,
 ];
 
 /// The schema version of a fresh database.
@@ -517,10 +620,25 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
 
 #[cfg(feature = "test-support")]
 impl crate::Store {
-    /// Rebuilds the day sums from the rows with schema v8's own statement
-    /// (tests: the state an upgrade leaves).
+    /// Rebuilds the day and month sums from the rows and the categories
+    /// they show (tests: what the maintained sums must equal, and the state
+    /// an upgrade leaves).
     pub fn rebuild_category_days(&self) -> Result<()> {
-        self.conn.execute_batch(concat!("DELETE FROM category_days;\n", category_days_from_rows!()))?;
+        self.conn.execute_batch(
+            "DELETE FROM category_days;
+INSERT INTO category_days
+SELECT t.account_id, t.booking_date,
+       coalesce(CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END, 0),
+       coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, ''), t.currency, t.scale,
+       sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
+       sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END), count(*)
+FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
+DELETE FROM category_months;
+INSERT INTO category_months (category_id, account_id, month, currency, scale, in_minor, out_minor, rows)
+SELECT category_id, account_id, substr(day, 1, 7), currency, scale, sum(in_minor), sum(out_minor), sum(rows)
+FROM category_days GROUP BY 1, 2, 3, 4, 5;",
+        )?;
         Ok(())
     }
 }

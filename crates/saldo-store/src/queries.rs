@@ -148,13 +148,16 @@ pub struct MonthlyRow {
 
 /// What Saldo adds to a bank row (see `labels`, `transfers`), as columns
 /// 12–15 of a row query over `transactions t` joined with [`OVERLAY_JOINS`].
-pub(crate) const OVERLAY_COLUMNS: &str = "coalesce(al.name, nullif(t.counterparty_clean, '')), c.path, l.detail,
+/// The category is the person's (`l`), else the row's own decision.
+pub(crate) const OVERLAY_COLUMNS: &str = "coalesce(al.name, nullif(t.counterparty_clean, '')), c.path,
+    CASE WHEN c.id IS NULL THEN NULL WHEN l.identity IS NULL THEN r.detail ELSE 'you' END,
     coalesce((SELECT x.id FROM transfers x WHERE x.out_account = t.account_id AND x.out_identity = t.identity),
              (SELECT x.id FROM transfers x WHERE x.in_account = t.account_id AND x.in_identity = t.identity))";
 
 /// The joins [`OVERLAY_COLUMNS`] reads.
 pub(crate) const OVERLAY_JOINS: &str = "LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-    LEFT JOIN categories c ON c.id = l.category_id
+    LEFT JOIN categories c ON c.id = CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END
+    LEFT JOIN label_reasons r ON r.id = t.auto_reason_id
     LEFT JOIN aliases al ON al.match_key = t.counterparty_key AND t.counterparty_key <> ''";
 
 /// A row of a query that selects the list's columns (see [`OVERLAY_COLUMNS`]).
@@ -305,7 +308,7 @@ impl Store {
             arg(&mut sql, "OR al.name = ?)", Value::Text(name.trim().to_owned()));
         }
         if q.uncategorized {
-            sql.push_str(" AND l.category_id IS NULL");
+            sql.push_str(" AND c.id IS NULL");
         }
         match q.direction {
             Some(Direction::In) => sql.push_str(" AND t.amount_minor > 0"),

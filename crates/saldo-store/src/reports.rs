@@ -122,7 +122,7 @@ impl Store {
                     count(*)
              FROM transactions t
              LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
-             LEFT JOIN categories c ON c.id = l.category_id
+             LEFT JOIN categories c ON c.id = CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END
              LEFT JOIN aliases al ON al.match_key = t.counterparty_key AND t.counterparty_key <> ''
              WHERE t.id BETWEEN ?1 AND ?2 AND (?3 IS NULL OR t.account_id = ?3)
                AND (?4 OR {KIND} IN ('income', 'expense'))
@@ -177,20 +177,17 @@ impl Store {
     /// Money in and out per month and currency (one account or all), from
     /// the maintained monthly sums: with `gross`, as the banks show them;
     /// otherwise without transfers between own accounts and ignored rows
-    /// (few rows, subtracted through their labels), so it stays fast at a
-    /// million transactions.
+    /// (subtracted through the maintained sums per category and month,
+    /// `category_months`), so it stays fast at a million transactions.
     pub fn monthly_flows(&self, account: Option<i64>, gross: bool) -> Result<Vec<crate::queries::MonthlyRow>> {
         let mut rows = self.monthly(account)?;
         if gross {
             return Ok(rows);
         }
         let mut st = self.conn.prepare_cached(
-            "SELECT substr(t.booking_date, 1, 7), t.currency, t.scale,
-                    sum(CASE WHEN t.amount_minor > 0 THEN t.amount_minor ELSE 0 END),
-                    sum(CASE WHEN t.amount_minor < 0 THEN t.amount_minor ELSE 0 END)
-             FROM categories c CROSS JOIN labels l CROSS JOIN transactions t
-             WHERE c.kind IN ('transfer', 'ignore') AND l.category_id = c.id
-               AND t.account_id = l.account_id AND t.identity = l.identity AND (?1 IS NULL OR t.account_id = ?1)
+            "SELECT m.month, m.currency, m.scale, sum(m.in_minor), sum(m.out_minor)
+             FROM categories c CROSS JOIN category_months m
+             WHERE c.kind IN ('transfer', 'ignore') AND m.category_id = c.id AND (?1 IS NULL OR m.account_id = ?1)
              GROUP BY 1, 2, 3",
         )?;
         let left_out = st.query_map([account], |r| {

@@ -224,7 +224,7 @@ state_enum! {
 
 state_enum! {
     /// Why a row has its category.
-    LabelReason ("labels", "reason") {
+    LabelReason ("label_reasons", "reason") {
         /// A rule matched.
         Rule = "rule",
         /// Like earlier rows of the same counterparty the person categorised.

@@ -127,13 +127,14 @@ pub(crate) struct NewBankRow<'a> {
 /// and amount with the same (or an unknown) counterparty, else the same
 /// amount and counterparty a few days apart. A file row with another
 /// counterparty on that day stays (never merged on a guess). Whether one
-/// was taken over.
+/// was taken over: `None` if none was, else the person's label it moved to
+/// the bank's row (`Some(None)`: none; `Some(Some(None))`: "no category").
 pub(crate) fn absorb_file_twin(
     tx: &rusqlite::Transaction<'_>,
     new: &NewBankRow<'_>,
     days: &mut crate::category_days::Deltas,
     monthly: &mut HashMap<(String, String, u32), (i64, i64)>,
-) -> Result<bool> {
+) -> Result<Option<Option<Option<i64>>>> {
     let slack = chrono::Days::new(FILE_DATE_SLACK_DAYS);
     let mut st = tx.prepare_cached(
         "SELECT identity, booking_date, coalesce(counterparty_key, ''), bank_id, coalesce(counterparty_clean, '')
@@ -154,7 +155,7 @@ pub(crate) fn absorb_file_twin(
         )?
         .collect::<rusqlite::Result<_>>()?;
     if candidates.is_empty() {
-        return Ok(false);
+        return Ok(None);
     }
     let day = new.booking.to_string();
     let days_apart = |d: &str| d.parse::<NaiveDate>().map_or(i64::MAX, |d| (d - new.booking).num_days().abs());
@@ -169,13 +170,20 @@ pub(crate) fn absorb_file_twin(
         candidates.iter().filter(|c| !new.party_key.is_empty() && c.2 == new.party_key).min_by_key(|c| days_apart(&c.1))
     };
     let Some((old, old_booking, old_key, _, old_clean)) = by_reference.or_else(same_day).or_else(near) else {
-        return Ok(false);
+        return Ok(None);
     };
-    let (old_category, old_reason): (Option<i64>, Option<String>) = tx
-        .prepare_cached("SELECT category_id, reason FROM labels WHERE account_id = ?1 AND identity = ?2")?
-        .query_row(params![new.account_id, old], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .map_or((None, None), |(c, r)| (Some(c), Some(r)));
+    // The file row's own decision, and the person's label if there is one
+    // (`Some(None)`: "no category").
+    let (own_category, person): (Option<i64>, Option<Option<i64>>) = tx
+        .prepare_cached(
+            "SELECT t.auto_category_id, l.identity IS NOT NULL, l.category_id
+             FROM transactions t LEFT JOIN labels l ON l.account_id = t.account_id AND l.identity = t.identity
+             WHERE t.account_id = ?1 AND t.identity = ?2",
+        )?
+        .query_row(params![new.account_id, old], |r| {
+            let labelled: bool = r.get(1)?;
+            Ok((r.get(0)?, if labelled { Some(r.get(2)?) } else { None }))
+        })?;
     days.count(
         &crate::category_days::RowAmount {
             account_id: new.account_id,
@@ -186,19 +194,14 @@ pub(crate) fn absorb_file_twin(
             key: old_key.clone(),
             clean: old_clean.clone(),
         },
-        old_category,
+        person.unwrap_or(own_category),
         false,
     );
     add_month(monthly, old_booking, new.currency, new.amount.scale, new.amount.minor, true);
-    // A person's category stays with the row; anything else is decided
-    // again for the bank's version.
-    if old_reason.as_deref() == Some("person") {
-        tx.prepare_cached("UPDATE labels SET identity = ?3 WHERE account_id = ?1 AND identity = ?2")?
-            .execute(params![new.account_id, old, new.identity])?;
-    } else {
-        tx.prepare_cached("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2")?
-            .execute(params![new.account_id, old])?;
-    }
+    // A person's category stays with the row (`labels` holds only theirs);
+    // Saldo's own decision was made again for the bank's version.
+    tx.prepare_cached("UPDATE labels SET identity = ?3 WHERE account_id = ?1 AND identity = ?2")?
+        .execute(params![new.account_id, old, new.identity])?;
     for sql in [
         "UPDATE provenance SET identity = ?3 WHERE account_id = ?1 AND identity = ?2",
         "UPDATE transfers SET out_identity = ?3 WHERE out_account = ?1 AND out_identity = ?2",
@@ -209,7 +212,7 @@ pub(crate) fn absorb_file_twin(
     ] {
         tx.prepare_cached(sql)?.execute(params![new.account_id, old, new.identity])?;
     }
-    Ok(true)
+    Ok(Some(person))
 }
 
 /// A paging checkpoint: where to resume an interrupted fetch.
@@ -224,9 +227,10 @@ pub struct Checkpoint {
 }
 
 /// What an ingest learns of a stored row with the identity it claims: whether
-/// its raw JSON equals the new one (compared inside SQLite: no copy), and its
-/// amount (minor units, scale, currency) and booking date.
-type StoredRow = (bool, i64, u32, String, String, String, String);
+/// its raw JSON equals the new one (compared inside SQLite: no copy), its
+/// amount (minor units, scale, currency), booking date, counterparty (merge
+/// key, clean name) and its own decision (category, reason).
+type StoredRow = (bool, i64, u32, String, String, String, String, (Option<i64>, Option<i64>));
 
 /// Adds (or, with `remove`, takes back) an amount in the page's monthly
 /// income/expense sums; its sign decides the side.
@@ -290,7 +294,7 @@ impl Store {
     pub fn commit_page(&mut self, page: &PageCommit<'_>, now: DateTime<Utc>) -> Result<IngestStats> {
         let now_s = now.to_rfc3339();
         let today = now.date_naive();
-        // Categorised as they arrive (an overlay keyed like the row, see `labels`).
+        // Categorised as they arrive (in the row itself, see `labels`).
         let rules = self.compiled_rules()?;
         let similar = crate::labels::Similar::load(&self.conn)?;
         let holder: Option<String> = self
@@ -347,31 +351,33 @@ impl Store {
         let mut next_id: HashMap<NaiveDate, i64> = HashMap::new();
         let mut parties: HashMap<String, Option<saldo_classify::counterparty::Counterparty>> = HashMap::new();
         let mut days = crate::category_days::Deltas::default();
+        // Reason ids known from earlier pages; this page's new ones are kept
+        // only once it commits (a rollback takes them back).
+        let mut reasons = std::mem::take(&mut self.rules_cache.reasons);
         {
             let mut max_id = tx.prepare_cached("SELECT max(id) FROM transactions WHERE id BETWEEN ?1 AND ?2")?;
             let mut insert = tx.prepare_cached(
                 "INSERT INTO transactions (account_id, identity, match_key, bank_id, booking_date, value_date, amount_minor, scale,
                  currency, counterparty_name, counterparty_account, counterparty_bic, description, remittance, creditor_reference,
                  bank_transaction_code, first_seen_run, last_seen_run, created_at, id, counterparty_clean, counterparty_key,
-                 mandate)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20, ?21, ?22)
+                 mandate, auto_category_id, auto_reason_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19, ?20, ?21, ?22,
+                 ?23, ?24)
                  ON CONFLICT (account_id, identity) DO NOTHING",
             )?;
             // The bank's JSON beside the row (schema v9).
             let mut insert_raw = tx.prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?;
             let mut claimed = tx.prepare_cached(
                 "SELECT (SELECT r.raw FROM transaction_raw r WHERE r.id = t.id) = ?3, t.amount_minor, t.scale, t.currency,
-                 t.booking_date, coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, '')
+                 t.booking_date, coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, ''),
+                 t.auto_category_id, t.auto_reason_id
                  FROM transactions t WHERE t.account_id = ?1 AND t.identity = ?2",
             )?;
             let mut replace = tx.prepare_cached("DELETE FROM transactions WHERE account_id = ?1 AND identity = ?2")?;
-            // What the v2 view `transactions_search` indexes (see migration v5).
-            let mut label_of =
+            // The person's label of an amended row (`labels`: few rows).
+            let mut person_of =
                 tx.prepare_cached("SELECT category_id FROM labels WHERE account_id = ?1 AND identity = ?2")?;
-            let mut label = tx.prepare_cached(
-                "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, identity) DO NOTHING",
-            )?;
+            // What the v2 view `transactions_search` indexes (see migration v5).
             let mut index = tx.prepare_cached(
                 "INSERT INTO transactions_fts (rowid, counterparty_name, description, remittance) VALUES (?1, ?2, ?3, nullif(?4, ?3))",
             )?;
@@ -441,87 +447,6 @@ impl Store {
                 // '' for "looked, found none" (NULL: stored before v8, not looked yet).
                 let (clean, party_key) = party.as_ref().map_or(("", ""), |p| (p.clean.as_str(), p.key.as_str()));
                 let mandate = t.mandate.as_ref().and_then(|m| m.mandate_reference.as_deref());
-                let new_row = params![
-                    page.account_id,
-                    identity,
-                    key,
-                    t.id,
-                    booking_s,
-                    t.value_date.as_ref().map(|d| d.date().to_string()),
-                    amount.minor,
-                    amount.scale,
-                    currency,
-                    t.counterpart_name,
-                    t.counterpart_reference,
-                    t.counterpart_bic,
-                    t.description,
-                    remittance,
-                    creditor_reference(t),
-                    btc,
-                    page.run_id,
-                    now_s,
-                    id,
-                    clean,
-                    party_key,
-                    mandate,
-                ];
-                // Rows come in runs of new ones (a first sync, the latest
-                // days) and of re-fetched ones: insert first after a new row,
-                // look up first after a re-fetched one.
-                let mut stored: Option<StoredRow> = None;
-                if !(expect_new && insert.execute(new_row)? == 1) {
-                    stored = claimed
-                        .query_row(params![page.account_id, identity, raw], |r| {
-                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                        })
-                        .optional()?;
-                    match &stored {
-                        None => {
-                            insert.execute(new_row)?;
-                        }
-                        Some((same, ..)) if *same || !key.starts_with("b:") => {
-                            refetched.push(key.clone());
-                            stats.unchanged += 1;
-                            expect_new = false;
-                            continue;
-                        }
-                        Some((_, old_minor, old_scale, old_currency, old_booking, old_key, old_clean)) => {
-                            // The bank amended a transaction it identifies (a card
-                            // payment settling, a corrected text): the new version
-                            // replaces the stored one, under the same identity.
-                            let old_category: Option<i64> =
-                                label_of.query_row(params![page.account_id, identity], |r| r.get(0)).optional()?;
-                            let old_row = crate::category_days::RowAmount {
-                                account_id: page.account_id,
-                                day: old_booking.clone(),
-                                minor: *old_minor,
-                                currency: old_currency.clone(),
-                                scale: *old_scale,
-                                key: old_key.clone(),
-                                clean: old_clean.clone(),
-                            };
-                            days.count(&old_row, old_category, false);
-                            replace.execute(params![page.account_id, identity])?;
-                            add_month(&mut monthly, old_booking, old_currency, *old_scale, *old_minor, true);
-                            insert.execute(new_row)?;
-                        }
-                    }
-                }
-                insert_raw.execute(params![id, raw])?;
-                index.execute(params![id, t.counterpart_name, t.description, remittance])?;
-                if has_file_rows && stored.is_none() {
-                    let new = NewBankRow {
-                        account_id: page.account_id,
-                        identity: &identity,
-                        bank_id: t.id.as_deref(),
-                        booking,
-                        amount,
-                        currency: &currency,
-                        party_key,
-                    };
-                    stats.from_files += u64::from(absorb_file_twin(&tx, &new, &mut days, &mut monthly)?);
-                }
-                next_id.insert(booking, id + 1);
                 let reference = creditor_reference(t);
                 let facts = saldo_classify::rules::Facts {
                     account_id: page.account_id,
@@ -539,28 +464,138 @@ impl Store {
                     bank_code: btc.as_deref(),
                     mandate,
                 };
-                let decision =
-                    crate::labels::decide(&rules, &similar, &facts, Some(party_key).filter(|k| !k.is_empty()));
-                let mut labelled = false;
-                if let Some(d) = &decision {
-                    labelled = label.execute(params![
-                        page.account_id,
-                        identity,
-                        d.category_id,
-                        d.reason,
-                        d.rule_id,
-                        &*d.detail,
-                        now_s
-                    ])? == 1;
-                    stats.categorised += u64::from(labelled);
+                let decide =
+                    || crate::labels::decide(&rules, &similar, &facts, Some(party_key).filter(|k| !k.is_empty()));
+                // The row's own category and reason, stored by the INSERT
+                // itself (see `labels`): decided once the row is known to be
+                // new; an amended row keeps the one it had.
+                let mut inline: (Option<i64>, Option<i64>) = (None, None);
+                let mut decided = false;
+                macro_rules! new_row {
+                    () => {
+                        params![
+                            page.account_id,
+                            identity,
+                            key,
+                            t.id,
+                            booking_s,
+                            t.value_date.as_ref().map(|d| d.date().to_string()),
+                            amount.minor,
+                            amount.scale,
+                            currency,
+                            t.counterpart_name,
+                            t.counterpart_reference,
+                            t.counterpart_bic,
+                            t.description,
+                            remittance,
+                            reference,
+                            btc,
+                            page.run_id,
+                            now_s,
+                            id,
+                            clean,
+                            party_key,
+                            mandate,
+                            inline.0,
+                            inline.1,
+                        ]
+                    };
                 }
-                // The row's category now: the one just given, or the label it
-                // kept (an amended row), or none.
-                let category = match (&decision, labelled) {
-                    (Some(d), true) => Some(d.category_id),
-                    (None, _) if stored.is_none() => None,
-                    _ => label_of.query_row(params![page.account_id, identity], |r| r.get(0)).optional()?,
-                };
+                // Rows come in runs of new ones (a first sync, the latest
+                // days) and of re-fetched ones: insert first after a new row,
+                // look up first after a re-fetched one.
+                let mut stored: Option<StoredRow> = None;
+                // The person's label of an amended row: `Some(None)`, "no category".
+                let mut person: Option<Option<i64>> = None;
+                let mut inserted = false;
+                if expect_new {
+                    inline = reasons.inline(&tx, decide().as_ref())?;
+                    decided = true;
+                    inserted = insert.execute(new_row!())? == 1;
+                }
+                if !inserted {
+                    stored = claimed
+                        .query_row(params![page.account_id, identity, raw], |r| {
+                            Ok((
+                                r.get(0)?,
+                                r.get(1)?,
+                                r.get(2)?,
+                                r.get(3)?,
+                                r.get(4)?,
+                                r.get(5)?,
+                                r.get(6)?,
+                                (r.get(7)?, r.get(8)?),
+                            ))
+                        })
+                        .optional()?;
+                    match &stored {
+                        None => {
+                            if !decided {
+                                inline = reasons.inline(&tx, decide().as_ref())?;
+                                decided = true;
+                            }
+                            insert.execute(new_row!())?;
+                        }
+                        Some((same, ..)) if *same || !key.starts_with("b:") => {
+                            refetched.push(key.clone());
+                            stats.unchanged += 1;
+                            expect_new = false;
+                            continue;
+                        }
+                        Some((_, old_minor, old_scale, old_currency, old_booking, old_key, old_clean, old_inline)) => {
+                            // The bank amended a transaction it identifies (a card
+                            // payment settling, a corrected text): the new version
+                            // replaces the stored one, under the same identity. The
+                            // person's label (keyed by identity) stays; the row's
+                            // own decision is carried over, or made now if it had none.
+                            person =
+                                person_of.query_row(params![page.account_id, identity], |r| r.get(0)).optional()?;
+                            let old_row = crate::category_days::RowAmount {
+                                account_id: page.account_id,
+                                day: old_booking.clone(),
+                                minor: *old_minor,
+                                currency: old_currency.clone(),
+                                scale: *old_scale,
+                                key: old_key.clone(),
+                                clean: old_clean.clone(),
+                            };
+                            days.count(&old_row, person.unwrap_or(old_inline.0), false);
+                            if old_inline.0.is_some() {
+                                inline = *old_inline;
+                                decided = false;
+                            } else if !decided {
+                                inline = reasons.inline(&tx, decide().as_ref())?;
+                                decided = true;
+                            }
+                            replace.execute(params![page.account_id, identity])?;
+                            add_month(&mut monthly, old_booking, old_currency, *old_scale, *old_minor, true);
+                            insert.execute(new_row!())?;
+                        }
+                    }
+                }
+                insert_raw.execute(params![id, raw])?;
+                index.execute(params![id, t.counterpart_name, t.description, remittance])?;
+                if has_file_rows && stored.is_none() {
+                    let new = NewBankRow {
+                        account_id: page.account_id,
+                        identity: &identity,
+                        bank_id: t.id.as_deref(),
+                        booking,
+                        amount,
+                        currency: &currency,
+                        party_key,
+                    };
+                    if let Some(moved) = absorb_file_twin(&tx, &new, &mut days, &mut monthly)? {
+                        stats.from_files += 1;
+                        if moved.is_some() {
+                            person = moved;
+                        }
+                    }
+                }
+                next_id.insert(booking, id + 1);
+                // Categorised by this ingest: a decision made now that the
+                // person's label does not override.
+                stats.categorised += u64::from(decided && inline.0.is_some() && person.is_none());
                 days.count(
                     &crate::category_days::RowAmount {
                         account_id: page.account_id,
@@ -571,7 +606,7 @@ impl Store {
                         key: party_key.to_owned(),
                         clean: clean.to_owned(),
                     },
-                    category,
+                    person.unwrap_or(inline.0),
                     true,
                 );
                 stats.span = Some(match stats.span {
@@ -669,6 +704,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.rules_cache.reasons = reasons;
         if page.next_pager.is_some() {
             self.fetches
                 .insert(page.account_id, FetchClaims { run_id: page.run_id, pages_done, counts: claims, seq_edge });

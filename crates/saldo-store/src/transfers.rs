@@ -52,7 +52,8 @@ fn how_of(h: transfers::How) -> TransferHow {
     }
 }
 
-/// Records a transfer and labels its legs (a person's label stays).
+/// Records a transfer and makes it its legs' own decision (a person's
+/// label stays over it).
 fn record(
     tx: &rusqlite::Transaction<'_>,
     category: i64,
@@ -66,16 +67,14 @@ fn record(
         params![out.as_ref().map(|k| k.0), out.as_ref().map(|k| &k.1), inn.as_ref().map(|k| k.0), inn.as_ref().map(|k| &k.1), how, now],
     )?;
     let id = tx.last_insert_rowid();
+    let reason = crate::labels::ReasonIds::default().id(tx, &crate::labels::Decision::transfer(category))?;
     let mut days = crate::category_days::Deltas::default();
     for (account, identity) in out.iter().chain(inn.iter()) {
         crate::category_days::track(tx, &mut days, *account, identity, || {
             Ok(tx.execute(
-            "INSERT INTO labels (account_id, identity, category_id, reason, rule_id, detail, set_at)
-             VALUES (?1, ?2, ?3, 'transfer', NULL, 'a transfer between your accounts', ?4)
-             ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id, reason = excluded.reason,
-             rule_id = NULL, detail = excluded.detail, set_at = excluded.set_at WHERE labels.reason <> 'person'",
-            params![account, identity, category, now],
-        )?)
+                "UPDATE transactions SET auto_category_id = ?3, auto_reason_id = ?4 WHERE account_id = ?1 AND identity = ?2",
+                params![account, identity, category, reason],
+            )?)
         })?;
         tx.execute("DELETE FROM transfer_review WHERE account_id = ?1 AND identity = ?2", params![account, identity])?;
     }
@@ -142,8 +141,7 @@ impl Store {
                    AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.in_account = t.account_id AND x.in_identity = t.identity
                                    AND x.out_identity IS NOT NULL)
                    AND NOT EXISTS (SELECT 1 FROM not_transfers n WHERE n.account_id = t.account_id AND n.identity = t.identity)
-                   AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.account_id = t.account_id AND l.identity = t.identity
-                                   AND l.reason = 'person')",
+                   AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.account_id = t.account_id AND l.identity = t.identity)",
             )?;
             let rows = st.query_map(params![lo, hi], |r| {
                 Ok(Leg {
@@ -273,7 +271,9 @@ impl Store {
                 if let (Some(a), Some(i)) = (a, i) {
                     crate::category_days::track(&tx, &mut days, a, &i, || {
                         Ok(tx.execute(
-                            "DELETE FROM labels WHERE account_id = ?1 AND identity = ?2 AND reason = 'transfer'",
+                            "UPDATE transactions SET auto_category_id = NULL, auto_reason_id = NULL
+                             WHERE account_id = ?1 AND identity = ?2
+                               AND auto_reason_id IN (SELECT id FROM label_reasons WHERE reason = 'transfer')",
                             params![a, i],
                         )?)
                     })?;
@@ -330,10 +330,7 @@ impl Store {
         let mut days = crate::category_days::Deltas::default();
         for (acc, ident) in [&out, &inn] {
             crate::category_days::track(&tx, &mut days, *acc, ident, || {
-                Ok(tx.execute(
-                    "DELETE FROM labels WHERE account_id = ?1 AND identity = ?2 AND reason = 'person'",
-                    params![acc, ident],
-                )?)
+                Ok(tx.execute("DELETE FROM labels WHERE account_id = ?1 AND identity = ?2", params![acc, ident])?)
             })?;
         }
         days.flush(&tx)?;
