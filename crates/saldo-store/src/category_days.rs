@@ -87,12 +87,15 @@ impl Deltas {
              ON CONFLICT (day, account_id, category_id, counterparty_key, counterparty, currency, scale) DO UPDATE SET
              in_minor = in_minor + excluded.in_minor, out_minor = out_minor + excluded.out_minor, rows = rows + excluded.rows",
         )?;
-        let mut months: HashMap<MonthKey, (i64, i64, i64)> = HashMap::new();
+        // In the primary key's order: each write lands beside the last one
+        // (the pages it needs are the ones just read).
+        let mut deltas: Vec<(Key, (i64, i64, i64))> = self.0.into_iter().filter(|(_, d)| *d != (0, 0, 0)).collect();
+        deltas.sort_unstable_by(|(a, _), (b, _)| {
+            (&a.1, a.0, a.2, &a.3, &a.4, &a.5, a.6).cmp(&(&b.1, b.0, b.2, &b.3, &b.4, &b.5, b.6))
+        });
+        let mut months: std::collections::BTreeMap<MonthKey, (i64, i64, i64)> = Default::default();
         let mut empty = false;
-        for ((account, day, category, key, clean, currency, scale), (inn, out, rows)) in self.0 {
-            if (inn, out, rows) == (0, 0, 0) {
-                continue;
-            }
+        for ((account, day, category, key, clean, currency, scale), (inn, out, rows)) in deltas {
             empty |= rows < 0;
             up.execute(params![account, day, category, key, clean, currency, scale, inn, out, rows])?;
             let m = months

@@ -660,15 +660,18 @@ impl Store {
         let Some(target) = target else { return Ok(None) };
         let tx = self.conn.transaction()?;
         // Each row moves from the category it shows to the one it will show:
-        // count the moves first. (A category deleted since reads as none.)
+        // count the moves first, and find the rows whose own decision goes
+        // back. (A category deleted since reads as none.)
         let mut days = crate::category_days::Deltas::default();
+        let mut decisions: Vec<(i64, Option<i64>, Option<i64>)> = Vec::new();
         {
             let mut st = tx.prepare(
                 "SELECT t.account_id, t.booking_date, t.amount_minor, t.currency, t.scale,
                         coalesce(t.counterparty_key, ''), coalesce(t.counterparty_clean, ''),
                         CASE WHEN l.identity IS NULL THEN t.auto_category_id ELSE l.category_id END,
                         CASE WHEN u.person = 1 THEN CASE WHEN u.set_at IS NULL THEN t.auto_category_id ELSE c.id END
-                             WHEN l.identity IS NULL THEN c.id ELSE l.category_id END
+                             WHEN l.identity IS NULL THEN c.id ELSE l.category_id END,
+                        u.person, t.id, c.id, iif(c.id IS NULL, NULL, u.reason_id)
                  FROM label_undo u JOIN transactions t ON t.account_id = u.account_id AND t.identity = u.identity
                  LEFT JOIN labels l ON l.account_id = u.account_id AND l.identity = u.identity
                  LEFT JOIN categories c ON c.id = u.category_id
@@ -686,6 +689,9 @@ impl Store {
                     clean: r.get(6)?,
                 };
                 days.moved(&row, r.get(7)?, r.get(8)?);
+                if r.get::<_, i64>(9)? == 0 {
+                    decisions.push((r.get(10)?, r.get(11)?, r.get(12)?));
+                }
             }
         }
         // The person's labels.
@@ -703,15 +709,16 @@ impl Store {
              ON CONFLICT (account_id, identity) DO UPDATE SET category_id = excluded.category_id, set_at = excluded.set_at",
             [target.id],
         )?;
-        // The rows' own decisions.
-        tx.execute(
-            "UPDATE transactions SET auto_category_id = u.category, auto_reason_id = u.reason
-             FROM (SELECT u.account_id, u.identity, c.id AS category, iif(c.id IS NULL, NULL, u.reason_id) AS reason
-                   FROM label_undo u LEFT JOIN categories c ON c.id = u.category_id
-                   WHERE u.batch_id = ?1 AND u.person = 0) AS u
-             WHERE transactions.account_id = u.account_id AND transactions.identity = u.identity",
-            [target.id],
-        )?;
+        // The rows' own decisions, in row order (each write beside the last;
+        // by identity, they would land all over the table).
+        decisions.sort_unstable_by_key(|d| d.0);
+        {
+            let mut set =
+                tx.prepare_cached("UPDATE transactions SET auto_category_id = ?2, auto_reason_id = ?3 WHERE id = ?1")?;
+            for (id, category, reason) in &decisions {
+                set.execute(params![id, category, reason])?;
+            }
+        }
         days.flush(&tx)?;
         tx.execute("UPDATE label_batches SET undone_at = ?2 WHERE id = ?1", params![target.id, now.to_rfc3339()])?;
         tx.execute("DELETE FROM label_undo WHERE batch_id = ?1", [target.id])?;
