@@ -957,7 +957,15 @@ impl Restore<'_> {
             // rows the person categorised alike).
             None if self.statements => {
                 let facts = Self::facts(t, &clean, amount);
-                (crate::labels::decide(&self.rules, &self.similar, &facts, Some(&*party_key).filter(|k| !k.is_empty())), false)
+                (
+                    crate::labels::decide(
+                        &self.rules,
+                        &self.similar,
+                        &facts,
+                        Some(&*party_key).filter(|k| !k.is_empty()),
+                    ),
+                    false,
+                )
             }
             None => (None, false),
         };

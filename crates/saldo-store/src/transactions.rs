@@ -200,8 +200,11 @@ pub(crate) fn absorb_file_twin(
     add_month(monthly, old_booking, new.currency, new.amount.scale, new.amount.minor, true);
     // A person's category stays with the row (`labels` holds only theirs);
     // Saldo's own decision was made again for the bank's version.
-    tx.prepare_cached("UPDATE labels SET identity = ?3 WHERE account_id = ?1 AND identity = ?2")?
-        .execute(params![new.account_id, old, new.identity])?;
+    tx.prepare_cached("UPDATE labels SET identity = ?3 WHERE account_id = ?1 AND identity = ?2")?.execute(params![
+        new.account_id,
+        old,
+        new.identity
+    ])?;
     for sql in [
         "UPDATE provenance SET identity = ?3 WHERE account_id = ?1 AND identity = ?2",
         "UPDATE transfers SET out_identity = ?3 WHERE out_account = ?1 AND out_identity = ?2",
