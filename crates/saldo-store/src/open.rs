@@ -135,6 +135,9 @@ impl Store {
              PRAGMA wal_autocheckpoint = 8192;",
         )?;
         conn.busy_timeout(Duration::from_secs(15))?;
+        // An ingest or an import keeps a few dozen statements in use: the
+        // default cache (16) re-prepared some of them for every row.
+        conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn)?;
         Ok(Self {
             conn,

@@ -686,3 +686,57 @@ fn connections_opened_at_the_same_moment_all_open() {
         t.join().unwrap().unwrap();
     }
 }
+
+/// Issue 17, schema v12: provenance written by a v11 install (the file's
+/// name, hash, format and statement on every row) reads the same after the
+/// upgrade that moves them to one row per statement.
+#[test]
+fn provenance_written_before_v12_reads_the_same_after_the_upgrade() {
+    let tmp = temp_dir("provenance-v11");
+    let path = tmp.path().join("saldo.db");
+    let key = DbKey::generate().unwrap();
+    {
+        let c = Store::keyed_connection(&path, &key).unwrap();
+        for m in &MIGRATIONS[..11] {
+            c.execute_batch(m).unwrap();
+        }
+        c.pragma_update(None, "user_version", 11).unwrap();
+        c.execute_batch(
+            "INSERT INTO connections (id, connector_id, bank_name, country, status, created_at, updated_at, offline)
+             VALUES (1, -1, 'Files', 'BE', 'active', 'x', 'x', 1);
+             INSERT INTO accounts (id, connection_id, gateway_id, currency, created_at, updated_at)
+             VALUES (1, 1, 'G1', 'EUR', 'x', 'x');
+             INSERT INTO transactions (id, account_id, identity, match_key, booking_date, amount_minor, scale, currency, created_at)
+             VALUES (1, 1, 's:aaaa:0:1#0', 's:aaaa:0:1', '2020-01-05', -320, 2, 'EUR', 'x'),
+                    (2, 1, 's:aaaa:0:2#0', 's:aaaa:0:2', '2020-01-06', 410, 2, 'EUR', 'x'),
+                    (3, 1, 's:bbbb:1:1#0', 's:bbbb:1:1', '2020-02-01', -50, 2, 'EUR', 'x');
+             INSERT INTO provenance (account_id, identity, file_name, file_sha256, format, statement_id, entry, line, imported_at)
+             VALUES (1, 's:aaaa:0:1#0', 'jan.sta', 'aaaa', 'mt940', '1/1', 1, 7, 't1'),
+                    (1, 's:aaaa:0:2#0', 'jan.sta', 'aaaa', 'mt940', '1/1', 2, 9, 't1'),
+                    (1, 's:bbbb:1:1#0', 'feb.xml', 'bbbb', 'camt053', NULL, 1, NULL, 't2');",
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path, &key).unwrap();
+    let p = |id| s.provenance(id).unwrap().map(|p| p.describe());
+    let before = [
+        (1, "jan.sta", "aaaa", "mt940", Some("1/1"), 1, Some(7), "t1"),
+        (2, "jan.sta", "aaaa", "mt940", Some("1/1"), 2, Some(9), "t1"),
+        (3, "feb.xml", "bbbb", "camt053", None, 1, None, "t2"),
+    ];
+    for (id, name, sha, format, statement, entry, line, at) in before {
+        let got = s.provenance(id).unwrap().unwrap();
+        assert_eq!(
+            (got.file_name.as_str(), got.file_sha256.as_str(), got.format.as_str()),
+            (name, sha, format),
+            "row {id}"
+        );
+        assert_eq!(
+            (got.statement_id.as_deref(), got.entry, got.line, got.imported_at.as_str()),
+            (statement, entry, line, at)
+        );
+        assert!(p(id).is_some());
+    }
+    let statements: i64 = s.sql().query_row("SELECT count(*) FROM imported_statements", [], |r| r.get(0)).unwrap();
+    assert_eq!(statements, 2, "one row per statement, not per entry");
+}
