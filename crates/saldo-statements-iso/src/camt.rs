@@ -4,8 +4,9 @@
 //! `Dbtr/Pty/Nm` in version 8, `PrtryAcct` in version 1 — both places are
 //! read), so the namespace's version number is not checked.
 //!
-//! The file is read as a stream of XML events (quick-xml); only the entry
-//! being read is held besides the statements already built.
+//! The file is read as a stream of XML events (quick-xml) and yields
+//! [`Item`]s as it goes ([`camt_items`]): only the entry being read is held,
+//! so memory does not grow with the file.
 //!
 //! What is read:
 //! - statement: `Id`; account `Acct/Id/IBAN` (else `Othr/Id`, `PrtryAcct/Id`,
@@ -47,19 +48,65 @@ use chrono::NaiveDate;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use rust_decimal::Decimal;
-use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, ReadError, Statement};
+use std::collections::VecDeque;
+
+use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ReadError, Statement};
 
 /// Reads an ISO 20022 camt.052, camt.053 or camt.054 document: one
 /// [`Statement`] per `Rpt`, `Stmt` or `Ntfctn`. A document that is not camt,
 /// is not well-formed XML, has no statement, or has an entry without amount,
 /// direction or date is refused with the line and element at fault.
 pub fn read_camt<R: BufRead>(input: R) -> Result<Vec<Statement>, ReadError> {
-    let mut reader = Reader::from_reader(LineCounter { inner: input, newlines: 0 });
-    let mut buf = Vec::new();
-    let mut doc = Doc::default();
-    loop {
+    saldo_statements::collect(camt_items(input))
+}
+
+/// Reads a camt document as a stream of [`Item`]s (see [`read_camt`]): only
+/// the entry being read is held, whatever the file's size. After an error
+/// the stream ends.
+pub fn camt_items<R: BufRead>(input: R) -> CamtItems<R> {
+    CamtItems {
+        reader: Reader::from_reader(LineCounter { inner: input, newlines: 0 }),
+        buf: Vec::new(),
+        doc: Doc::default(),
+        done: false,
+    }
+}
+
+/// The items of a camt document, read as they are asked for.
+pub struct CamtItems<R> {
+    reader: Reader<LineCounter<R>>,
+    buf: Vec<u8>,
+    doc: Doc,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for CamtItems<R> {
+    type Item = Result<Item, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.doc.out.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                self.done = true;
+                self.doc.out.clear();
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+impl<R: BufRead> CamtItems<R> {
+    /// Reads one XML event.
+    fn step(&mut self) -> Result<(), ReadError> {
+        let reader = &mut self.reader;
+        let doc = &mut self.doc;
         let event = reader
-            .read_event_into(&mut buf)
+            .read_event_into(&mut self.buf)
             .map_err(|e| ReadError::at(reader.get_ref().line(), format!("not well-formed XML: {e}")))?;
         let line = reader.get_ref().line();
         match event {
@@ -95,12 +142,15 @@ pub fn read_camt<R: BufRead>(input: R) -> Result<Vec<Statement>, ReadError> {
                 };
                 doc.text.push(c);
             }
-            Event::Eof => break,
+            Event::Eof => {
+                self.done = true;
+                doc.finish()?;
+            }
             _ => {}
         }
-        buf.clear();
+        self.buf.clear();
+        Ok(())
     }
-    doc.finish()
 }
 
 /// Counts the lines the XML reader has consumed, so errors can name a line
@@ -150,7 +200,10 @@ struct Doc {
     format: Option<Format>,
     /// Depth (index in `path`) of the message element (`BkToCstmrStmt`…).
     message_depth: Option<usize>,
-    statements: Vec<Statement>,
+    /// Statements ended so far.
+    statements: usize,
+    /// Items read and not yet taken.
+    out: VecDeque<Item>,
     stmt: Option<(usize, StatementParts)>,
     balance: Option<(usize, BalanceParts)>,
     entry: Option<(usize, EntryParts)>,
@@ -163,7 +216,10 @@ struct StatementParts {
     account: AccountRef,
     opening: Option<(bool, Balance)>,
     closing: Option<Balance>,
-    entries: Vec<Entry>,
+    /// Its `Begin` was yielded.
+    begun: bool,
+    /// Entries yielded.
+    entries: usize,
 }
 
 #[derive(Default)]
@@ -282,8 +338,13 @@ impl Doc {
         } else if let Some(ed) = self.entry.as_ref().map(|(d, _)| *d) {
             if depth == ed {
                 if let (Some((_, parts)), Some((_, stmt))) = (self.entry.take(), &mut self.stmt) {
-                    let position = stmt.entries.len() + 1;
-                    stmt.entries.extend(finish_entry(parts, position)?);
+                    let entries = finish_entry(parts, stmt.entries + 1)?;
+                    if !stmt.begun {
+                        stmt.begun = true;
+                        self.out.push_back(Item::Begin(head(stmt, self.format.unwrap_or(Format::Camt053))));
+                    }
+                    stmt.entries += entries.len();
+                    self.out.extend(entries.into_iter().map(Item::Entry));
                 }
             } else if let (false, Some((_, entry))) = (value.is_empty(), &mut self.entry) {
                 let rel = self.path.get(ed + 1..).unwrap_or_default().join("/");
@@ -301,7 +362,16 @@ impl Doc {
         } else if let Some(sd) = self.stmt.as_ref().map(|(d, _)| *d) {
             if depth == sd {
                 if let Some((_, parts)) = self.stmt.take() {
-                    self.statements.push(finish_statement(parts, self.format.unwrap_or(Format::Camt053)));
+                    let format = self.format.unwrap_or(Format::Camt053);
+                    if !parts.begun {
+                        self.out.push_back(Item::Begin(head(&parts, format)));
+                    }
+                    self.out.push_back(Item::End {
+                        format,
+                        opening: parts.opening.map(|(_, b)| b),
+                        closing: parts.closing,
+                    });
+                    self.statements += 1;
                 }
             } else if let (false, Some((_, stmt))) = (value.is_empty(), &mut self.stmt) {
                 let rel = self.path.get(sd + 1..).unwrap_or_default().join("/");
@@ -312,22 +382,27 @@ impl Doc {
         Ok(())
     }
 
-    fn finish(self) -> Result<Vec<Statement>, ReadError> {
-        let root = self.root.unwrap_or_default();
+    fn finish(&mut self) -> Result<(), ReadError> {
+        if self.stmt.is_some() {
+            // Its entries were yielded: a cut-short file is refused, not
+            // taken for a statement without balances.
+            return Err(ReadError::file("the file ends inside a statement: it is cut short"));
+        }
+        let root = self.root.clone().unwrap_or_default();
         match self.format {
             None if root.is_empty() => Err(ReadError::file("not an XML document: no root element")),
             None => Err(ReadError::file(format!(
                 "not an ISO 20022 camt.052, camt.053 or camt.054 document: the root element is <{root}> \
                  and there is no BkToCstmrStmt, BkToCstmrAcctRpt or BkToCstmrDbtCdtNtfctn"
             ))),
-            Some(format) if self.statements.is_empty() => {
+            Some(format) if self.statements == 0 => {
                 let (message, stmt, _) = MESSAGES.iter().find(|(_, _, f)| *f == format).copied().unwrap_or(MESSAGES[0]);
                 Err(ReadError::file(format!(
                     "{message} has no <{stmt}>: a {} document needs at least one",
                     name(format)
                 )))
             }
-            Some(_) => Ok(self.statements),
+            Some(_) => Ok(()),
         }
     }
 }
@@ -485,14 +560,15 @@ fn tx_leaf(tx: &mut TxParts, rel: &str, value: &str, ccy: Option<String>, line: 
     Ok(())
 }
 
-fn finish_statement(parts: StatementParts, format: Format) -> Statement {
+/// A statement as its `Begin` item tells it: everything but its entries.
+fn head(parts: &StatementParts, format: Format) -> Statement {
     Statement {
         format,
-        id: parts.id,
-        account: parts.account,
-        opening: parts.opening.map(|(_, b)| b),
-        closing: parts.closing,
-        entries: parts.entries,
+        id: parts.id.clone(),
+        account: parts.account.clone(),
+        opening: parts.opening.as_ref().map(|(_, b)| b.clone()),
+        closing: parts.closing.clone(),
+        entries: Vec::new(),
     }
 }
 

@@ -44,7 +44,7 @@ use std::io::BufRead;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, ReadError, Statement};
+use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ReadError, Statement};
 
 use crate::text::{date_yy, digits, non_empty, read_line, squeeze};
 
@@ -52,34 +52,79 @@ use crate::text::{date_yy, digits, non_empty, read_line, squeeze};
 /// (record `1`) … new balance (record `8`). A file that does not start with
 /// a header record, a record outside a statement, or a field that cannot
 /// be read is refused with its line.
-pub fn read_coda<R: BufRead>(mut input: R) -> Result<Vec<Statement>, ReadError> {
-    let mut buf = Vec::new();
-    let mut text = String::new();
-    let mut number = 0;
-    let mut reader = CodaReader::default();
-    while read_line(&mut input, &mut buf, &mut text)? {
-        number += 1;
-        if text.trim().is_empty() {
-            continue;
+pub fn read_coda<R: BufRead>(input: R) -> Result<Vec<Statement>, ReadError> {
+    saldo_statements::collect(coda_items(input))
+}
+
+/// Reads a CODA file as a stream of [`Item`]s (see [`read_coda`]), one
+/// statement at a time: memory grows with the largest statement (a day's
+/// movements), not with the file. After an error the stream ends.
+pub fn coda_items<R: BufRead>(input: R) -> CodaItems<R> {
+    CodaItems { input, buf: Vec::new(), text: String::new(), number: 0, reader: CodaReader::default(), done: false }
+}
+
+/// The items of a CODA file, read as they are asked for.
+pub struct CodaItems<R> {
+    input: R,
+    buf: Vec<u8>,
+    text: String,
+    number: usize,
+    reader: CodaReader,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for CodaItems<R> {
+    type Item = Result<Item, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.reader.out.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                self.done = true;
+                self.reader.out.clear();
+                return Some(Err(e));
+            }
         }
-        reader.record(&text, number)?;
     }
-    if !reader.seen_header {
-        return Err(ReadError::file("not a CODA file: it is empty"));
+}
+
+impl<R: BufRead> CodaItems<R> {
+    /// Reads one record (at the end: whether the file was whole).
+    fn step(&mut self) -> Result<(), ReadError> {
+        let reader = &mut self.reader;
+        if !read_line(&mut self.input, &mut self.buf, &mut self.text)? {
+            self.done = true;
+            if !reader.seen_header {
+                return Err(ReadError::file("not a CODA file: it is empty"));
+            }
+            if let Some(stmt) = &reader.current {
+                return Err(ReadError::at(stmt.line, "statement has no new balance (record 8): the file is cut short"));
+            }
+            if reader.statements == 0 {
+                return Err(ReadError::file("no statement in the CODA file (no old balance record 1)"));
+            }
+            return Ok(());
+        }
+        self.number += 1;
+        if self.text.trim().is_empty() {
+            return Ok(());
+        }
+        reader.record(&self.text, self.number)
     }
-    if let Some(stmt) = reader.current {
-        return Err(ReadError::at(stmt.line, "statement has no new balance (record 8): the file is cut short"));
-    }
-    if reader.statements.is_empty() {
-        return Err(ReadError::file("no statement in the CODA file (no old balance record 1)"));
-    }
-    Ok(reader.statements)
 }
 
 #[derive(Default)]
 struct CodaReader {
     seen_header: bool,
-    statements: Vec<Statement>,
+    /// Statements ended so far.
+    statements: usize,
+    /// Items read and not yet taken.
+    out: std::collections::VecDeque<Item>,
     current: Option<Parts>,
 }
 
@@ -281,14 +326,18 @@ impl CodaReader {
         let date = date_at(r, 58, "new balance date", line)?
             .ok_or_else(|| ReadError::at(line, "new balance (8) has no date"))?;
         let currency = stmt.account.currency.clone();
-        self.statements.push(Statement {
+        let closing = Some(Balance { date, amount, currency });
+        self.out.push_back(Item::Begin(Statement {
             format: Format::Coda,
             id: stmt.id,
             account: stmt.account,
-            opening: Some(stmt.opening),
-            closing: Some(Balance { date, amount, currency }),
-            entries: stmt.entries,
-        });
+            opening: Some(stmt.opening.clone()),
+            closing: closing.clone(),
+            entries: Vec::new(),
+        }));
+        self.out.extend(stmt.entries.into_iter().map(Item::Entry));
+        self.out.push_back(Item::End { format: Format::Coda, opening: Some(stmt.opening), closing });
+        self.statements += 1;
         Ok(())
     }
 }

@@ -63,7 +63,9 @@ use std::io::BufRead;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, ReadError, Statement};
+use std::collections::VecDeque;
+
+use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ReadError, Statement};
 
 use crate::text::{date_yy, digits, looks_like_bic, nearest_date, non_empty, read_line, squeeze};
 
@@ -72,25 +74,79 @@ use crate::text::{date_yy, digits, looks_like_bic, nearest_date, non_empty, read
 /// fields). A file without any statement, a statement field outside a
 /// statement, a second `:25:` in one statement, a statement without `:25:`,
 /// or an amount, date or mark that cannot be read is refused with its line.
-pub fn read_mt940<R: BufRead>(mut input: R) -> Result<Vec<Statement>, ReadError> {
-    let mut reader = Mt940Reader::default();
-    let mut buf = Vec::new();
-    let mut line = String::new();
-    let mut number = 0;
-    let mut broken_colon: Option<usize> = None;
-    while read_line(&mut input, &mut buf, &mut line)? {
-        number += 1;
-        let mut text = line.as_str();
-        if let Some(colon_line) = broken_colon.take() {
+pub fn read_mt940<R: BufRead>(input: R) -> Result<Vec<Statement>, ReadError> {
+    saldo_statements::collect(mt940_items(input))
+}
+
+/// Reads an MT940/MT942 file as a stream of [`Item`]s (see [`read_mt940`]):
+/// one field and one entry are held at a time, whatever the file's size.
+/// After an error the stream ends.
+pub fn mt940_items<R: BufRead>(input: R) -> Mt940Items<R> {
+    Mt940Items {
+        input,
+        buf: Vec::new(),
+        line: String::new(),
+        number: 0,
+        broken_colon: None,
+        reader: Mt940Reader::default(),
+        done: false,
+    }
+}
+
+/// The items of an MT940/MT942 file, read as they are asked for.
+pub struct Mt940Items<R> {
+    input: R,
+    buf: Vec<u8>,
+    line: String,
+    number: usize,
+    broken_colon: Option<usize>,
+    reader: Mt940Reader,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for Mt940Items<R> {
+    type Item = Result<Item, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.reader.out.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                self.done = true;
+                self.reader.out.clear();
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
+impl<R: BufRead> Mt940Items<R> {
+    /// Reads one line (at the end: what the file's last field says).
+    fn step(&mut self) -> Result<(), ReadError> {
+        let reader = &mut self.reader;
+        if !read_line(&mut self.input, &mut self.buf, &mut self.line)? {
+            self.done = true;
+            if let Some(colon_line) = self.broken_colon.take() {
+                reader.line(":", colon_line)?;
+            }
+            return reader.finish();
+        }
+        self.number += 1;
+        let number = self.number;
+        let mut text = self.line.as_str();
+        if let Some(colon_line) = self.broken_colon.take() {
             if tag_of(&format!(":{text}")).is_some_and(|(t, _)| KNOWN.contains(&t)) {
-                reader.line(&format!(":{text}"), colon_line)?;
-                continue;
+                return reader.line(&format!(":{text}"), colon_line);
             }
             reader.line(":", colon_line)?;
         }
         if text == ":" {
-            broken_colon = Some(number);
-            continue;
+            self.broken_colon = Some(number);
+            return Ok(());
         }
         if let Some(i) = text.find("{4:") {
             if text.contains("{2:I942") || text.contains("{2:O942") {
@@ -98,15 +154,11 @@ pub fn read_mt940<R: BufRead>(mut input: R) -> Result<Vec<Statement>, ReadError>
             }
             text = &text[i + 3..];
             if text.trim().is_empty() {
-                continue;
+                return Ok(());
             }
         }
-        reader.line(text, number)?;
+        reader.line(text, number)
     }
-    if let Some(colon_line) = broken_colon {
-        reader.line(":", colon_line)?;
-    }
-    reader.finish()
 }
 
 /// The fields this reader knows; any other `:xx:` line inside a statement
@@ -126,7 +178,10 @@ fn tag_of(line: &str) -> Option<(&str, &str)> {
 
 #[derive(Default)]
 struct Mt940Reader {
-    statements: Vec<Statement>,
+    /// Statements ended so far.
+    statements: usize,
+    /// Items read and not yet taken.
+    out: VecDeque<Item>,
     current: Option<StatementParts>,
     /// The field being read: tag, its first line number, its lines.
     field: Option<(String, usize, Vec<String>)>,
@@ -140,7 +195,12 @@ struct StatementParts {
     account: Option<AccountRef>,
     opening: Option<Balance>,
     closing: Option<Balance>,
-    entries: Vec<Entry>,
+    /// Entries closed so far.
+    entries: usize,
+    /// Entries closed before the account (`:25:`) was read: held until it is.
+    held: Vec<Entry>,
+    /// Its `Begin` was yielded.
+    begun: bool,
     /// The last entry, still taking `:86:` fields.
     open_entry: Option<OpenEntry>,
     is_942: bool,
@@ -189,7 +249,9 @@ impl Mt940Reader {
                 account: None,
                 opening: None,
                 closing: None,
-                entries: Vec::new(),
+                entries: 0,
+                held: Vec::new(),
+                begun: false,
                 open_entry: None,
                 is_942: std::mem::take(&mut self.next_is_942),
             });
@@ -210,7 +272,7 @@ impl Mt940Reader {
             }
             return Ok(());
         }
-        stmt.close_entry();
+        stmt.close_entry(&mut self.out);
         let first = lines.first().map(|l| l.trim()).unwrap_or_default();
         match tag.as_str() {
             "25" => {
@@ -223,7 +285,7 @@ impl Mt940Reader {
             "60F" | "60M" => stmt.opening = Some(balance(first, &tag, line)?),
             "62F" | "62M" => stmt.closing = Some(balance(first, &tag, line)?),
             "61" => {
-                let (entry, supplementary) = statement_line(&lines, line, stmt.entries.len() + 1)?;
+                let (entry, supplementary) = statement_line(&lines, line, stmt.entries + 1)?;
                 stmt.open_entry = Some(OpenEntry { entry, supplementary, info: Vec::new() });
             }
             "13" | "13D" | "34F" | "90D" | "90C" => stmt.is_942 = true,
@@ -234,33 +296,54 @@ impl Mt940Reader {
 
     fn end_statement(&mut self) -> Result<(), ReadError> {
         let Some(mut stmt) = self.current.take() else { return Ok(()) };
-        stmt.close_entry();
-        let account = stmt
-            .account
-            .ok_or_else(|| ReadError::at(stmt.line, format!("statement {:?} has no account (:25:)", stmt.reference)))?;
-        self.statements.push(Statement {
-            format: if stmt.is_942 { Format::Mt942 } else { Format::Mt940 },
-            id: stmt.number.or_else(|| non_empty(&stmt.reference)),
-            account,
-            opening: stmt.opening,
-            closing: stmt.closing,
-            entries: stmt.entries,
-        });
+        stmt.close_entry(&mut self.out);
+        if stmt.account.is_none() {
+            return Err(ReadError::at(stmt.line, format!("statement {:?} has no account (:25:)", stmt.reference)));
+        }
+        stmt.begin(&mut self.out);
+        self.out.push_back(Item::End { format: stmt.format(), opening: stmt.opening, closing: stmt.closing });
+        self.statements += 1;
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Vec<Statement>, ReadError> {
+    fn finish(&mut self) -> Result<(), ReadError> {
         self.flush_field()?;
         self.end_statement()?;
-        if self.statements.is_empty() {
+        if self.statements == 0 {
             return Err(ReadError::file("no MT940/MT942 statement in the file (no :20: field)"));
         }
-        Ok(self.statements)
+        Ok(())
     }
 }
 
 impl StatementParts {
-    fn close_entry(&mut self) {
+    fn format(&self) -> Format {
+        if self.is_942 {
+            Format::Mt942
+        } else {
+            Format::Mt940
+        }
+    }
+
+    /// Yields the statement's `Begin` (once its account is known) and the
+    /// entries held until then.
+    fn begin(&mut self, out: &mut VecDeque<Item>) {
+        let Some(account) = self.account.clone() else { return };
+        if !self.begun {
+            self.begun = true;
+            out.push_back(Item::Begin(Statement {
+                format: self.format(),
+                id: self.number.clone().or_else(|| non_empty(&self.reference)),
+                account,
+                opening: self.opening.clone(),
+                closing: self.closing.clone(),
+                entries: Vec::new(),
+            }));
+        }
+        out.extend(self.held.drain(..).map(Item::Entry));
+    }
+
+    fn close_entry(&mut self, out: &mut VecDeque<Item>) {
         let Some(OpenEntry { mut entry, supplementary, info }) = self.open_entry.take() else { return };
         information(&mut entry, &info);
         if entry.description.is_none() {
@@ -269,7 +352,9 @@ impl StatementParts {
         if entry.counterparty_account.is_none() {
             entry.counterparty_account = supplementary.as_deref().and_then(compact_iban);
         }
-        self.entries.push(entry);
+        self.entries += 1;
+        self.held.push(entry);
+        self.begin(out);
     }
 }
 

@@ -122,6 +122,67 @@ pub struct Statement {
     pub entries: Vec<Entry>,
 }
 
+/// One step of reading a statement file, in the file's order: what a
+/// streaming reader yields, so that a file of a million entries is read in
+/// memory that does not grow with it. A statement is `Begin`, its entries,
+/// then `End`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A statement begins: its format, id, account and the balances read so
+    /// far (`entries` is empty: they follow).
+    Begin(Statement),
+    /// An entry of the statement begun last.
+    Entry(Entry),
+    /// The statement begun last ends: its format and balances as the whole
+    /// statement states them (a field after the entries may change them).
+    End {
+        /// The format (MT942's fields may come after the entries).
+        format: Format,
+        /// The balance before the first entry.
+        opening: Option<Balance>,
+        /// The balance after the last entry.
+        closing: Option<Balance>,
+    },
+}
+
+/// The items of statements read whole (the readers that do not stream).
+pub fn items_of(statements: Vec<Statement>) -> impl Iterator<Item = Result<Item, ReadError>> {
+    statements.into_iter().flat_map(|mut s| {
+        let entries = std::mem::take(&mut s.entries);
+        let end = Item::End { format: s.format, opening: s.opening.clone(), closing: s.closing.clone() };
+        std::iter::once(Item::Begin(s)).chain(entries.into_iter().map(Item::Entry)).chain(std::iter::once(end)).map(Ok)
+    })
+}
+
+/// Statements built from a reader's items (everything in memory: tests and
+/// small files).
+pub fn collect(items: impl IntoIterator<Item = Result<Item, ReadError>>) -> Result<Vec<Statement>, ReadError> {
+    let mut out: Vec<Statement> = Vec::new();
+    let mut open = false;
+    for item in items {
+        match item? {
+            Item::Begin(s) => {
+                out.push(s);
+                open = true;
+            }
+            Item::Entry(e) => match out.last_mut() {
+                Some(s) if open => s.entries.push(e),
+                _ => return Err(ReadError::file("an entry outside a statement")),
+            },
+            Item::End { format, opening, closing } => match out.last_mut() {
+                Some(s) if open => {
+                    s.format = format;
+                    s.opening = opening;
+                    s.closing = closing;
+                    open = false;
+                }
+                _ => return Err(ReadError::file("a statement's end without its beginning")),
+            },
+        }
+    }
+    Ok(out)
+}
+
 /// Why a file could not be read. The message names what is wrong in words a
 /// person can act on; nothing of the file beyond the offending value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
