@@ -213,12 +213,18 @@ fn status_kb(field: &str) -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// The process's peak resident memory (since the last [`reset_peak_rss`]).
 fn peak_rss() -> u64 {
     status_kb("VmHWM:")
 }
 
 fn current_rss() -> u64 {
     status_kb("VmRSS:")
+}
+
+/// Starts a new peak (Linux: writing 5 to `clear_refs` resets `VmHWM`).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// The same pages into two stores, alternately (which goes first alternates
@@ -542,7 +548,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Exports of the whole account, one file per format. The peak RSS is reset
     // first (Linux `clear_refs`), so `export_rss_growth_bytes` is what exporting
     // needs: a streaming export stays flat however many rows there are.
-    let peak_so_far = peak_rss();
+    let mut peak_so_far = peak_rss();
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let rss_before = current_rss();
     for format in Format::ALL {
@@ -627,20 +633,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
                 .collect();
             let bytes = if format == "camt" { camt(&entries) } else { mt940(&entries) };
-            let file = saldo_core::statement_import::FileInput { name: format!("bench.{format}"), bytes };
+            // Imported from disk, as the app and the CLI import: read as a stream.
+            let path = dir.join(format!("bench.{format}"));
+            std::fs::write(&path, &bytes)?;
+            let file_bytes = bytes.len();
+            drop(bytes);
+            let file = saldo_core::statement_import::FileInput::from_path(&path);
             let opts = saldo_core::statement_import::Options {
                 target: saldo_core::statement_import::Target::Account(volume),
                 ..Default::default()
             };
             let rss_before = current_rss();
+            peak_so_far = peak_so_far.max(peak_rss());
+            reset_peak_rss();
             let (r, d) =
                 timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
             let r = r?;
             put(&format!("import_{format}_entries"), json!(entries.len()));
             put(&format!("import_{format}_new"), json!(r.new));
             put(&format!("import_{format}_entries_per_s"), json!((entries.len() as f64 / d.as_secs_f64()).round()));
-            put(&format!("import_{format}_rss_growth_bytes"), json!(current_rss().saturating_sub(rss_before)));
-            put(&format!("import_{format}_file_bytes"), json!(file.bytes.len()));
+            put(&format!("import_{format}_peak_rss_growth_bytes"), json!(peak_rss().saturating_sub(rss_before)));
+            put(&format!("import_{format}_file_bytes"), json!(file_bytes));
+            if format == "camt" {
+                // The same entries four times over, ten years earlier (none
+                // stored): the peak memory of an import must not grow with
+                // its file (issue 17).
+                let older: Vec<BenchEntry> = (0..4)
+                    .flat_map(|k| {
+                        entries.iter().map(move |(day, cents, party)| {
+                            let day = day.checked_sub_months(chrono::Months::new(120 + 3 * k)).unwrap_or(*day);
+                            (day, *cents, party.clone())
+                        })
+                    })
+                    .collect();
+                let big = dir.join("bench-4x.camt");
+                std::fs::write(&big, camt(&older))?;
+                let file = saldo_core::statement_import::FileInput::from_path(&big);
+                let rss_before = current_rss();
+                peak_so_far = peak_so_far.max(peak_rss());
+                reset_peak_rss();
+                let (r, d) =
+                    timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
+                let r = r?;
+                let growth = peak_rss().saturating_sub(rss_before);
+                put("import_camt_4x_entries", json!(older.len()));
+                put("import_camt_4x_new", json!(r.new));
+                put("import_camt_4x_entries_per_s", json!((older.len() as f64 / d.as_secs_f64()).round()));
+                put("import_camt_4x_peak_rss_growth_bytes", json!(growth));
+                put("import_camt_4x_file_bytes", json!(std::fs::metadata(&big)?.len()));
+            }
         }
     }
     drop(store);

@@ -7,32 +7,109 @@
 //! shows is exactly what an import does. A file that cannot be read stops
 //! everything before anything is written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Read as _};
+use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use saldo_statements::{Entry, Statement};
+use saldo_statements::{Balance, Entry, Item, ReadError, Statement};
 use saldo_statements_files::csv::CsvProfile;
 use saldo_store::imported::{NearRow, OfflineAccount, Provenance, RestoredTx, Written};
 use saldo_store::Store;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::statements::{check, match_entries, read, Check, Kind, Match, Stored, DATE_SLACK_DAYS};
+use crate::statements::{detect, match_entries, read, Check, Kind, Match, Stored, DATE_SLACK_DAYS};
 use crate::{CoreError, Result};
 
-/// One file to import: its name (for provenance and messages) and bytes.
+/// One file to import: its name (for provenance and messages) and where
+/// its bytes are.
 #[derive(Clone)]
 pub struct FileInput {
     /// The file's name, without its directory.
     pub name: String,
     /// Its content.
-    pub bytes: Vec<u8>,
+    pub source: FileSource,
+}
+
+/// Where a file's bytes are.
+#[derive(Clone)]
+pub enum FileSource {
+    /// In memory (tests, small files).
+    Bytes(Vec<u8>),
+    /// On disk: read as a stream (twice: its hash, then its entries), so a
+    /// file of any size is imported in memory that does not grow with it.
+    Path(PathBuf),
+}
+
+impl FileInput {
+    /// A file held in memory.
+    pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self { name: name.into(), source: FileSource::Bytes(bytes) }
+    }
+
+    /// A file on disk, named by its file name.
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        Self { name, source: FileSource::Path(path) }
+    }
+
+    fn unreadable(&self, e: &std::io::Error) -> CoreError {
+        CoreError::Local(format!("{}: cannot be read: {e}", self.name))
+    }
+
+    /// Its bytes as a stream.
+    fn reader(&self) -> Result<Box<dyn BufRead + '_>> {
+        Ok(match &self.source {
+            FileSource::Bytes(b) => Box::new(&b[..]),
+            FileSource::Path(p) => Box::new(std::io::BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(p).map_err(|e| self.unreadable(&e))?,
+            )),
+        })
+    }
+
+    /// SHA-256 of its bytes, hex (read as a stream).
+    fn sha256(&self) -> Result<String> {
+        let mut hasher = Sha256::new();
+        let mut r = self.reader()?;
+        loop {
+            let buf = r.fill_buf().map_err(|e| self.unreadable(&e))?;
+            if buf.is_empty() {
+                break;
+            }
+            hasher.update(buf);
+            let n = buf.len();
+            r.consume(n);
+        }
+        Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Its first bytes (what the format is told by).
+    fn head(&self) -> Result<Vec<u8>> {
+        let mut head = Vec::with_capacity(4096);
+        self.reader()?.take(4096).read_to_end(&mut head).map_err(|e| self.unreadable(&e))?;
+        Ok(head)
+    }
+
+    /// All its bytes (the formats read whole: OFX, QIF, CSV).
+    fn all(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+        Ok(match &self.source {
+            FileSource::Bytes(b) => std::borrow::Cow::Borrowed(b),
+            FileSource::Path(p) => std::borrow::Cow::Owned(std::fs::read(p).map_err(|e| self.unreadable(&e))?),
+        })
+    }
 }
 
 impl std::fmt::Debug for FileInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileInput").field("name", &self.name).field("bytes", &self.bytes.len()).finish()
+        let source = match &self.source {
+            FileSource::Bytes(b) => format!("{} bytes", b.len()),
+            FileSource::Path(_) => "a file".to_owned(),
+        };
+        f.debug_struct("FileInput").field("name", &self.name).field("source", &source).finish()
     }
 }
 
@@ -197,10 +274,6 @@ pub struct ImportReport {
     pub unbalanced: u64,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn format_name(f: saldo_statements::Format) -> String {
     serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| format!("{f:?}"))
 }
@@ -242,230 +315,127 @@ fn history_balance(
     })
 }
 
+/// Entries matched and written together: the stored rows around their
+/// dates are read once per chunk, so memory does not grow with a statement.
+const CHUNK: usize = 4096;
+
+/// A file's items, however its format is read: camt, MT940/MT942 and CODA
+/// stream; OFX, QIF and CSV (personal exports, small) are read whole.
+struct Opened<'f> {
+    items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + 'f>,
+    notes: Vec<String>,
+    profile: Option<String>,
+}
+
+fn open<'f>(f: &'f FileInput, kind: Option<Kind>, profile: Option<CsvProfile>) -> Result<Opened<'f>> {
+    let kind = match kind {
+        Some(k) => k,
+        None => detect(&f.head()?),
+    };
+    let streamed = |items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + 'f>| Opened {
+        items,
+        notes: Vec::new(),
+        profile: None,
+    };
+    Ok(match kind {
+        Kind::Camt => streamed(Box::new(saldo_statements_iso::camt_items(f.reader()?))),
+        Kind::Mt940 => streamed(Box::new(saldo_statements_iso::mt940_items(f.reader()?))),
+        Kind::Coda => streamed(Box::new(saldo_statements_iso::coda_items(f.reader()?))),
+        _ => {
+            let r = read(&f.all()?, Some(kind), profile).map_err(|e| unreadable(f, &e.to_string()))?;
+            Opened { items: Box::new(saldo_statements::items_of(r.statements)), notes: r.notes, profile: r.profile }
+        }
+    })
+}
+
+/// "NAME: the file cannot be read: line N: why".
+fn unreadable(f: &FileInput, e: &str) -> CoreError {
+    let e = e.trim_start_matches("invalid: ");
+    if e.starts_with("the file cannot be read") {
+        CoreError::Invalid(format!("{}: {e}", f.name))
+    } else {
+        CoreError::Invalid(format!("{}: the file cannot be read: {e}", f.name))
+    }
+}
+
+/// The account a statement went to.
+struct Resolved {
+    account_id: i64,
+    currency: String,
+    just_created: bool,
+}
+
+/// A statement being imported: its beginning, the entries not yet matched,
+/// and what its balance check needs.
+struct Open {
+    head: Statement,
+    /// 0-based position in its file.
+    index: usize,
+    chunk: Vec<Entry>,
+    resolved: Option<Resolved>,
+    report: Option<StatementReport>,
+    /// Sum and count of its booked entries.
+    sum: Decimal,
+    booked: usize,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    /// Stored rows an entry of this statement matched: each matches once
+    /// (R16), across chunks.
+    used: HashSet<i64>,
+}
+
+/// An import in progress (see [`import`]).
+struct Importer<'a, 's> {
+    w: saldo_store::imported::Restore<'s>,
+    opts: &'a Options,
+    report: ImportReport,
+    span: Option<(NaiveDate, NaiveDate)>,
+    /// Accounts this import created, by the file's account number (or the
+    /// one `--new-account`).
+    created: HashMap<String, i64>,
+    created_names: HashMap<i64, String>,
+    /// Each statement's closing against Saldo's history, once every row of
+    /// every file is written (so rows of later statements count).
+    checks_after: Vec<(usize, usize, i64, String, Balance)>,
+}
+
+/// One file being imported.
+struct FileState<'f> {
+    input: &'f FileInput,
+    sha: String,
+    report: FileReport,
+    entries: u64,
+    new: u64,
+    /// The closing balance of the file's last statement of each account
+    /// (the chain check).
+    last_closing: HashMap<String, Option<Balance>>,
+}
+
 /// Imports `files` (see the module docs). With `dry_run` nothing is written.
 pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateTime<Utc>) -> Result<ImportReport> {
-    // Every file is read before anything is written: a broken one names
-    // itself and leaves the install as it was.
-    let mut read_files = Vec::with_capacity(files.len());
-    for f in files {
-        let r = read(&f.bytes, opts.kind, opts.profile.clone()).map_err(|e| {
-            CoreError::Invalid(format!("{}: {}", f.name, e.to_string().trim_start_matches("invalid: ")))
-        })?;
-        read_files.push(r);
-    }
     if let Target::Account(id) = opts.target {
         if !store.accounts(None, true)?.iter().any(|a| a.id == id) {
             return Err(CoreError::NotFound(format!("there is no account {id}")));
         }
     }
-    let mut report = ImportReport { dry_run: opts.dry_run, ..ImportReport::default() };
-    let mut span: Option<(NaiveDate, NaiveDate)> = None;
-    let mut w = store.begin_statement_import(now)?;
-    // Accounts this import created, by the file's account number (or the
-    // one `--new-account`).
-    let mut created: HashMap<String, i64> = HashMap::new();
-    let mut created_names: HashMap<i64, String> = HashMap::new();
-    // Each statement's opening against Saldo's history, once every row of
-    // every file is written (so rows of later statements count).
-    let mut checks_after = Vec::new();
-    for (f, r) in files.iter().zip(read_files) {
-        let sha = sha256_hex(&f.bytes);
-        let mut file = FileReport {
-            name: f.name.clone(),
-            sha256: sha.clone(),
-            format: r.statements.first().map(|s| format_name(s.format)).unwrap_or_default(),
-            imported_before: w.imported_before(&sha)?,
-            notes: r.notes.clone(),
-            profile: r.profile.clone(),
-            statements: Vec::new(),
+    let (w, mut report, span, created_names, checks_after) = {
+        let mut imp = Importer {
+            w: store.begin_statement_import(now)?,
+            opts,
+            report: ImportReport { dry_run: opts.dry_run, ..ImportReport::default() },
+            span: None,
+            created: HashMap::new(),
+            created_names: HashMap::new(),
+            checks_after: Vec::new(),
         };
-        let checks = check(&r.statements);
-        let mut file_new = 0;
-        let mut file_entries = 0;
-        for (si, (s, c)) in r.statements.iter().zip(checks).enumerate() {
-            let file_account = s.account.iban.clone().or_else(|| s.account.number.clone());
-            let currency_stated = s
-                .account
-                .currency
-                .clone()
-                .or_else(|| s.closing.as_ref().and_then(|b| b.currency.clone()))
-                .or_else(|| s.entries.iter().find_map(|e| e.currency.clone()));
-            let found = match &opts.target {
-                Target::Account(id) => Some(*id),
-                Target::NewAccount(name) => created.get(&format!("new:{name}")).copied(),
-                Target::Auto => match w.account_for(s.account.iban.as_deref(), s.account.number.as_deref())? {
-                    Some(id) => Some(id),
-                    None if file_account.is_none() => match w.account_of_file(&sha, s.id.as_deref())? {
-                        Some(id) => Some(id),
-                        None => created.get(&format!("anon:{}:{si}", f.name)).copied(),
-                    },
-                    None => file_account.as_ref().and_then(|k| created.get(k)).copied(),
-                },
-            };
-            let (account_id, new_account, just_created) = match found {
-                Some(id) => (id, created.values().any(|c| *c == id), false),
-                None => {
-                    let name = match &opts.target {
-                        Target::NewAccount(name) => name.clone(),
-                        _ => offline_name(s, &f.name),
-                    };
-                    let currency = currency_stated
-                        .clone()
-                        .or_else(|| opts.currency.clone())
-                        .unwrap_or_else(|| "EUR".to_owned())
-                        .to_ascii_uppercase();
-                    if saldo_store::checked_currency(&currency).is_none() {
-                        return Err(CoreError::Invalid(format!("{}: {currency:?} is not a currency code", f.name)));
-                    }
-                    let id = w.offline_account(&OfflineAccount {
-                        name: name.clone(),
-                        currency,
-                        iban: s.account.iban.clone(),
-                        number: s.account.number.clone(),
-                        bic: s.account.bic.clone(),
-                        owner: s.account.owner.clone(),
-                    })?;
-                    let key = match &opts.target {
-                        Target::NewAccount(name) => format!("new:{name}"),
-                        _ => file_account.clone().unwrap_or_else(|| format!("anon:{}:{si}", f.name)),
-                    };
-                    created.insert(key, id);
-                    created_names.insert(id, name);
-                    report.accounts_created.push(id);
-                    (id, true, true)
-                }
-            };
-            let currency = w
-                .account_currency(account_id)
-                .ok_or_else(|| CoreError::NotFound(format!("there is no account {account_id}")))?
-                .to_owned();
-            if let Some(stated) = currency_stated.as_deref().filter(|c| !c.eq_ignore_ascii_case(&currency)) {
-                return Err(CoreError::Invalid(format!(
-                    "{}: statement {} is in {stated}, account {account_id} in {currency}",
-                    f.name,
-                    si + 1
-                )));
-            }
-            let booked: Vec<&Entry> = s.entries.iter().filter(|e| e.booked).collect();
-            let from = booked.iter().map(|e| e.booking_date).min();
-            let to = booked.iter().map(|e| e.booking_date).max();
-            let mut st = StatementReport {
-                id: s.id.clone(),
-                account_id,
-                account: String::new(),
-                new_account,
-                file_account: file_account.clone(),
-                currency: currency.clone(),
-                from,
-                to,
-                check: c,
-                history_difference: None,
-                history_anchor: None,
-                new: 0,
-                known: 0,
-                conflicts: 0,
-                pending: (s.entries.len() - booked.len()) as u64,
-                balance_points: 0,
-                rows: Vec::new(),
-            };
-            let (near, matches) = match (from, to) {
-                (Some(a), Some(b)) => {
-                    let slack = chrono::Days::new(DATE_SLACK_DAYS as u64);
-                    let near = w.rows_near(account_id, a - slack, b + slack)?;
-                    let stored: Vec<Stored> = near.iter().map(stored_of).collect();
-                    let m = match_entries(&booked, &stored);
-                    (near, m)
-                }
-                _ => (Vec::new(), Vec::new()),
-            };
-            let identities: HashMap<i64, &str> = near.iter().map(|n| (n.id, n.identity.as_str())).collect();
-            for (e, m) in booked.iter().zip(matches) {
-                file_entries += 1;
-                let from_file = Provenance {
-                    file_name: f.name.clone(),
-                    file_sha256: sha.clone(),
-                    format: format_name(s.format),
-                    statement_id: s.id.clone(),
-                    entry: e.position,
-                    line: e.line,
-                };
-                let (status, stored_id, why) = match m {
-                    Match::Known { id } => {
-                        if let Some(identity) = identities.get(&id) {
-                            w.provenance(account_id, identity, &from_file)?;
-                        }
-                        (RowStatus::Known, Some(id), None)
-                    }
-                    Match::Conflict { id, why } if !opts.import_conflicts => (RowStatus::Conflict, Some(id), Some(why)),
-                    m => {
-                        let row = restored(account_id, &currency, &sha, si, e);
-                        let conflict = match m {
-                            Match::Conflict { id, why } => Some((id, why)),
-                            _ => None,
-                        };
-                        match w.statement_row(&row, &from_file)? {
-                            Written::Stored => {
-                                file_new += 1;
-                                span = Some(match span {
-                                    Some((a, b)) => (a.min(e.booking_date), b.max(e.booking_date)),
-                                    None => (e.booking_date, e.booking_date),
-                                });
-                                match conflict {
-                                    Some((id, why)) => (RowStatus::Conflict, Some(id), Some(why)),
-                                    None => (RowStatus::New, None, None),
-                                }
-                            }
-                            // The same entry of the same file, imported before.
-                            Written::Duplicate => (RowStatus::Known, None, None),
-                        }
-                    }
-                };
-                match status {
-                    RowStatus::New => st.new += 1,
-                    RowStatus::Known => st.known += 1,
-                    RowStatus::Conflict => st.conflicts += 1,
-                    RowStatus::Pending => {}
-                }
-                if opts.rows {
-                    st.rows.push(row_report(e, status, stored_id, why));
-                }
-            }
-            if opts.rows {
-                for e in s.entries.iter().filter(|e| !e.booked) {
-                    st.rows.push(row_report(e, RowStatus::Pending, None, None));
-                }
-            }
-            // The statement's balances become points of the balance line.
-            if let Some(b) = &s.closing {
-                st.balance_points += u64::from(w.statement_balance(account_id, "CLBD", b.date, b.amount, &currency)?);
-            }
-            // An opening balance only when there is no closing one: formats
-            // disagree on its date (the day before, or the day itself).
-            if let (None, Some(b)) = (&s.closing, &s.opening) {
-                st.balance_points += u64::from(w.statement_balance(account_id, "OPBD", b.date, b.amount, &currency)?);
-            } else if let (true, Some(amount), Some(first)) = (just_created, opts.opening_balance, from) {
-                st.balance_points += u64::from(w.statement_balance(account_id, "OPBD", first, amount, &currency)?);
-            }
-            let unbalanced =
-                st.check.difference.is_some_and(|d| !d.is_zero()) || st.check.gap_before.is_some_and(|d| !d.is_zero());
-            report.unbalanced += u64::from(unbalanced);
-            if let Some(c) = &s.closing {
-                // A later statement closing the same day supersedes this one.
-                checks_after.retain(|(_, _, a, _, d): &(usize, usize, i64, String, saldo_statements::Balance)| {
-                    !(*a == account_id && d.date == c.date)
-                });
-                checks_after.push((report.files.len(), file.statements.len(), account_id, currency.clone(), c.clone()));
-            }
-            report.new += st.new;
-            report.known += st.known;
-            report.conflicts += st.conflicts;
-            report.pending += st.pending;
-            report.balance_points += st.balance_points;
-            file.statements.push(st);
+        // Files are read as they are imported, in one transaction: a broken
+        // one names itself, and the transaction is rolled back (nothing
+        // written).
+        for f in files {
+            imp.file(f)?;
         }
-        w.file_imported(&sha, &f.name, &file.format, file_entries, file_new)?;
-        report.files.push(file);
-    }
+        (imp.w, imp.report, imp.span, imp.created_names, imp.checks_after)
+    };
     let now_s = now.to_rfc3339();
     for (fi, si, account_id, currency, closing) in checks_after {
         if let Some((anchor, expected)) = history_balance(&w, account_id, &currency, closing.date, &now_s)? {
@@ -508,6 +478,337 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
         }
     }
     Ok(report)
+}
+
+impl Importer<'_, '_> {
+    fn file(&mut self, f: &FileInput) -> Result<()> {
+        let sha = f.sha256()?;
+        let opened = open(f, self.opts.kind, self.opts.profile.clone())?;
+        let mut file = FileState {
+            input: f,
+            report: FileReport {
+                name: f.name.clone(),
+                sha256: sha.clone(),
+                format: String::new(),
+                imported_before: self.w.imported_before(&sha)?,
+                notes: opened.notes,
+                profile: opened.profile,
+                statements: Vec::new(),
+            },
+            sha,
+            entries: 0,
+            new: 0,
+            last_closing: HashMap::new(),
+        };
+        let mut open: Option<Open> = None;
+        let mut index = 0;
+        let stray = |what: &str| unreadable(f, &format!("{what} outside a statement"));
+        for item in opened.items {
+            match item.map_err(|e| unreadable(f, &e.to_string()))? {
+                Item::Begin(head) => {
+                    if open.is_some() {
+                        return Err(stray("a statement"));
+                    }
+                    open = Some(Open {
+                        head,
+                        index,
+                        chunk: Vec::new(),
+                        resolved: None,
+                        report: None,
+                        sum: Decimal::ZERO,
+                        booked: 0,
+                        from: None,
+                        to: None,
+                        used: HashSet::new(),
+                    });
+                    index += 1;
+                }
+                Item::Entry(e) => {
+                    let o = open.as_mut().ok_or_else(|| stray("an entry"))?;
+                    o.chunk.push(e);
+                    if o.chunk.len() >= CHUNK {
+                        self.flush(&mut file, o)?;
+                    }
+                }
+                Item::End { format, opening, closing } => {
+                    let mut o = open.take().ok_or_else(|| stray("a statement's end"))?;
+                    o.head.format = format;
+                    o.head.opening = opening;
+                    o.head.closing = closing;
+                    self.flush(&mut file, &mut o)?;
+                    self.end(&mut file, o)?;
+                }
+            }
+        }
+        if open.is_some() {
+            return Err(unreadable(f, "the file ends inside a statement: it is cut short"));
+        }
+        self.w.file_imported(&file.sha, &f.name, &file.report.format, file.entries, file.new)?;
+        self.report.files.push(file.report);
+        Ok(())
+    }
+
+    /// The account a statement goes to (created if it must be), once.
+    fn resolve(&mut self, file: &mut FileState<'_>, o: &mut Open) -> Result<()> {
+        if o.resolved.is_some() {
+            return Ok(());
+        }
+        let (f, s, si) = (file.input, &o.head, o.index);
+        let file_account = s.account.iban.clone().or_else(|| s.account.number.clone());
+        let currency_stated = s
+            .account
+            .currency
+            .clone()
+            .or_else(|| s.closing.as_ref().and_then(|b| b.currency.clone()))
+            .or_else(|| s.opening.as_ref().and_then(|b| b.currency.clone()))
+            .or_else(|| o.chunk.iter().find_map(|e| e.currency.clone()));
+        let found = match &self.opts.target {
+            Target::Account(id) => Some(*id),
+            Target::NewAccount(name) => self.created.get(&format!("new:{name}")).copied(),
+            Target::Auto => match self.w.account_for(s.account.iban.as_deref(), s.account.number.as_deref())? {
+                Some(id) => Some(id),
+                None if file_account.is_none() => match self.w.account_of_file(&file.sha, s.id.as_deref())? {
+                    Some(id) => Some(id),
+                    None => self.created.get(&format!("anon:{}:{si}", f.name)).copied(),
+                },
+                None => file_account.as_ref().and_then(|k| self.created.get(k)).copied(),
+            },
+        };
+        let (account_id, new_account, just_created) = match found {
+            Some(id) => (id, self.created.values().any(|c| *c == id), false),
+            None => {
+                let name = match &self.opts.target {
+                    Target::NewAccount(name) => name.clone(),
+                    _ => offline_name(s, &f.name),
+                };
+                let currency = currency_stated
+                    .clone()
+                    .or_else(|| self.opts.currency.clone())
+                    .unwrap_or_else(|| "EUR".to_owned())
+                    .to_ascii_uppercase();
+                if saldo_store::checked_currency(&currency).is_none() {
+                    return Err(CoreError::Invalid(format!("{}: {currency:?} is not a currency code", f.name)));
+                }
+                let id = self.w.offline_account(&OfflineAccount {
+                    name: name.clone(),
+                    currency,
+                    iban: s.account.iban.clone(),
+                    number: s.account.number.clone(),
+                    bic: s.account.bic.clone(),
+                    owner: s.account.owner.clone(),
+                })?;
+                let key = match &self.opts.target {
+                    Target::NewAccount(name) => format!("new:{name}"),
+                    _ => file_account.clone().unwrap_or_else(|| format!("anon:{}:{si}", f.name)),
+                };
+                self.created.insert(key, id);
+                self.created_names.insert(id, name);
+                self.report.accounts_created.push(id);
+                (id, true, true)
+            }
+        };
+        let currency = self
+            .w
+            .account_currency(account_id)
+            .ok_or_else(|| CoreError::NotFound(format!("there is no account {account_id}")))?
+            .to_owned();
+        if let Some(stated) = currency_stated.as_deref().filter(|c| !c.eq_ignore_ascii_case(&currency)) {
+            return Err(CoreError::Invalid(format!(
+                "{}: statement {} is in {stated}, account {account_id} in {currency}",
+                f.name,
+                si + 1
+            )));
+        }
+        if file.report.format.is_empty() {
+            file.report.format = format_name(s.format);
+        }
+        o.report = Some(StatementReport {
+            id: s.id.clone(),
+            account_id,
+            account: String::new(),
+            new_account,
+            file_account,
+            currency: currency.clone(),
+            from: None,
+            to: None,
+            check: Check {
+                statement: si,
+                format: s.format,
+                entries: 0,
+                pending: 0,
+                sum: Decimal::ZERO,
+                difference: None,
+                gap_before: None,
+            },
+            history_difference: None,
+            history_anchor: None,
+            new: 0,
+            known: 0,
+            conflicts: 0,
+            pending: 0,
+            balance_points: 0,
+            rows: Vec::new(),
+        });
+        o.resolved = Some(Resolved { account_id, currency, just_created });
+        Ok(())
+    }
+
+    /// Matches and writes the entries read since the last chunk.
+    fn flush(&mut self, file: &mut FileState<'_>, o: &mut Open) -> Result<()> {
+        self.resolve(file, o)?;
+        let chunk = std::mem::take(&mut o.chunk);
+        let (Some(r), Some(st)) = (&o.resolved, &mut o.report) else { return Ok(()) };
+        let account_id = r.account_id;
+        let (booked, pending): (Vec<&Entry>, Vec<&Entry>) = chunk.iter().partition(|e| e.booked);
+        st.pending += pending.len() as u64;
+        if self.opts.rows {
+            for e in &pending {
+                st.rows.push(row_report(e, RowStatus::Pending, None, None));
+            }
+        }
+        let from = booked.iter().map(|e| e.booking_date).min();
+        let to = booked.iter().map(|e| e.booking_date).max();
+        let (Some(a), Some(b)) = (from, to) else { return Ok(()) };
+        o.from = Some(o.from.map_or(a, |f| f.min(a)));
+        o.to = Some(o.to.map_or(b, |t| t.max(b)));
+        // The rows stored around these dates, but not this statement's own
+        // (written from its earlier chunks, or by an earlier import of
+        // the same file: that one is found by its identity), nor one an
+        // earlier chunk's entry matched.
+        let slack = chrono::Days::new(DATE_SLACK_DAYS as u64);
+        let own = format!("s:{}:{}:", &file.sha[..16], o.index);
+        let near: Vec<NearRow> = self
+            .w
+            .rows_near(account_id, a - slack, b + slack)?
+            .into_iter()
+            .filter(|n| !n.identity.starts_with(&own) && !o.used.contains(&n.id))
+            .collect();
+        let stored: Vec<Stored> = near.iter().map(stored_of).collect();
+        let matches = match_entries(&booked, &stored);
+        let identities: HashMap<i64, &str> = near.iter().map(|n| (n.id, n.identity.as_str())).collect();
+        let format = format_name(o.head.format);
+        for (e, m) in booked.iter().zip(matches) {
+            file.entries += 1;
+            o.sum += e.amount;
+            o.booked += 1;
+            let from_file = Provenance {
+                file_name: file.input.name.clone(),
+                file_sha256: file.sha.clone(),
+                format: format.clone(),
+                statement_id: o.head.id.clone(),
+                entry: e.position,
+                line: e.line,
+            };
+            if let Match::Known { id } | Match::Conflict { id, .. } = &m {
+                o.used.insert(*id);
+            }
+            let (status, stored_id, why) = match m {
+                Match::Known { id } => {
+                    if let Some(identity) = identities.get(&id) {
+                        self.w.provenance(account_id, identity, &from_file)?;
+                    }
+                    (RowStatus::Known, Some(id), None)
+                }
+                Match::Conflict { id, why } if !self.opts.import_conflicts => {
+                    (RowStatus::Conflict, Some(id), Some(why))
+                }
+                m => {
+                    let row = restored(account_id, &r.currency, &file.sha, o.index, e);
+                    let conflict = match m {
+                        Match::Conflict { id, why } => Some((id, why)),
+                        _ => None,
+                    };
+                    match self.w.statement_row(&row, &from_file)? {
+                        Written::Stored => {
+                            file.new += 1;
+                            self.span = Some(match self.span {
+                                Some((a, b)) => (a.min(e.booking_date), b.max(e.booking_date)),
+                                None => (e.booking_date, e.booking_date),
+                            });
+                            match conflict {
+                                Some((id, why)) => (RowStatus::Conflict, Some(id), Some(why)),
+                                None => (RowStatus::New, None, None),
+                            }
+                        }
+                        // The same entry of the same file, imported before.
+                        Written::Duplicate => (RowStatus::Known, None, None),
+                    }
+                }
+            };
+            match status {
+                RowStatus::New => st.new += 1,
+                RowStatus::Known => st.known += 1,
+                RowStatus::Conflict => st.conflicts += 1,
+                RowStatus::Pending => {}
+            }
+            if self.opts.rows {
+                st.rows.push(row_report(e, status, stored_id, why));
+            }
+        }
+        Ok(())
+    }
+
+    /// A statement's end: its balance check and balance points.
+    fn end(&mut self, file: &mut FileState<'_>, o: Open) -> Result<()> {
+        let (Some(r), Some(mut st)) = (o.resolved, o.report) else { return Ok(()) };
+        let account_id = r.account_id;
+        let s = &o.head;
+        // Opening + booked entries = closing; this opening = the previous
+        // statement's closing of the same account in the file (R17: exact).
+        let account_key = format!("{:?}", s.account);
+        st.check.format = s.format;
+        st.check.entries = o.booked;
+        st.check.pending = st.pending as usize;
+        st.check.sum = o.sum;
+        st.check.difference = s.opening.as_ref().zip(s.closing.as_ref()).map(|(op, c)| op.amount + o.sum - c.amount);
+        st.check.gap_before = file
+            .last_closing
+            .get(&account_key)
+            .and_then(Option::as_ref)
+            .zip(s.opening.as_ref())
+            .map(|(closing, opening)| opening.amount - closing.amount);
+        file.last_closing.insert(account_key, s.closing.clone());
+        st.from = o.from;
+        st.to = o.to;
+        if file.report.format.is_empty() || file.report.statements.is_empty() {
+            file.report.format = format_name(s.format);
+        }
+        // The statement's balances become points of the balance line.
+        if let Some(b) = &s.closing {
+            st.balance_points +=
+                u64::from(self.w.statement_balance(account_id, "CLBD", b.date, b.amount, &r.currency)?);
+        }
+        // An opening balance only when there is no closing one: formats
+        // disagree on its date (the day before, or the day itself).
+        if let (None, Some(b)) = (&s.closing, &s.opening) {
+            st.balance_points +=
+                u64::from(self.w.statement_balance(account_id, "OPBD", b.date, b.amount, &r.currency)?);
+        } else if let (true, Some(amount), Some(first)) = (r.just_created, self.opts.opening_balance, o.from) {
+            st.balance_points += u64::from(self.w.statement_balance(account_id, "OPBD", first, amount, &r.currency)?);
+        }
+        let unbalanced =
+            st.check.difference.is_some_and(|d| !d.is_zero()) || st.check.gap_before.is_some_and(|d| !d.is_zero());
+        let report = &mut self.report;
+        report.unbalanced += u64::from(unbalanced);
+        if let Some(c) = &s.closing {
+            // A later statement closing the same day supersedes this one.
+            self.checks_after.retain(|(_, _, a, _, d)| !(*a == account_id && d.date == c.date));
+            self.checks_after.push((
+                report.files.len(),
+                file.report.statements.len(),
+                account_id,
+                r.currency.clone(),
+                c.clone(),
+            ));
+        }
+        report.new += st.new;
+        report.known += st.known;
+        report.conflicts += st.conflicts;
+        report.pending += st.pending;
+        report.balance_points += st.balance_points;
+        file.report.statements.push(st);
+        Ok(())
+    }
 }
 
 fn stored_of(n: &NearRow) -> Stored {
@@ -562,5 +863,111 @@ fn restored(account_id: i64, currency: &str, sha: &str, statement: usize, e: &En
         counterparty_clean: None,
         transfer_leg: false,
         mandate: e.mandate.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed unwrap is a failed test
+
+    use super::*;
+
+    /// An MT940 statement of `entries` (day offset, cents, party), its
+    /// balances adding up.
+    fn mt940(reference: &str, entries: &[(u32, i64, &str)]) -> Vec<u8> {
+        use std::fmt::Write as _;
+        let day =
+            |d: u32| (NaiveDate::from_ymd_opt(2019, 1, 1).unwrap() + chrono::Days::new(u64::from(d))).format("%y%m%d");
+        let mut out = format!(":20:{reference}\r\n:25:NL91ABNA0417164300\r\n:28C:1\r\n:60F:C{}EUR0,00\r\n", day(0));
+        let mut balance = 0;
+        for (d, cents, party) in entries {
+            balance += cents;
+            let mark = if *cents < 0 { "D" } else { "C" };
+            let _ = write!(
+                out,
+                ":61:{}{mark}{},{:02}NTRFNONREF\r\n:86:/NAME/{party}/REMI/x\r\n",
+                day(*d),
+                cents.abs() / 100,
+                cents.abs() % 100
+            );
+        }
+        let last = entries.last().map_or(0, |e| e.0);
+        let _ = write!(out, ":62F:C{}EUR{},{:02}\r\n-\r\n", day(last), balance / 100, balance % 100);
+        out.into_bytes()
+    }
+
+    /// 10,000 entries (almost three chunks): two identical ones (day,
+    /// amount, party) on every day, and the same amounts and parties on the
+    /// days around, so that twins and near matches sit on both sides of
+    /// each chunk's border.
+    fn entries() -> Vec<(u32, i64, &'static str)> {
+        (0..10_000u32)
+            .map(|i| (i / 40, 1000 + i64::from(i % 20), if (i % 20) % 3 == 0 { "Bakery" } else { "Grocer" }))
+            .collect()
+    }
+
+    fn store(dir: &std::path::Path) -> Store {
+        Store::open(&dir.join("saldo.db"), &saldo_vault::DbKey::generate().unwrap()).unwrap()
+    }
+
+    fn count(store: &Store) -> i64 {
+        store.sql().query_row("SELECT count(*) FROM transactions", [], |r| r.get(0)).unwrap()
+    }
+
+    /// R16 across chunk borders: each of a file's twins is a row; the same
+    /// file again adds nothing; another file with the same entries finds
+    /// each stored row once, and the one extra twin it has is new.
+    #[test]
+    fn twins_across_chunk_borders_stay_twins_in_either_order() {
+        assert!(entries().len() > 2 * CHUNK);
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let now = Utc::now();
+        let first = FileInput::from_bytes("a.sta", mt940("A", &entries()));
+        let r = import(&mut s, std::slice::from_ref(&first), &Options::default(), now).unwrap();
+        assert_eq!((r.new, r.known, r.conflicts), (10_000, 0, 0));
+        assert_eq!(r.unbalanced, 0, "{:?}", r.files[0].statements[0].check);
+        assert_eq!(count(&s), 10_000);
+
+        let again = import(&mut s, std::slice::from_ref(&first), &Options::default(), now).unwrap();
+        assert_eq!((again.new, again.known), (0, 10_000), "the same file again adds nothing");
+
+        // Another file (another hash) with the same entries, and one more
+        // twin of the entry at the first chunk's border.
+        let mut more = entries();
+        more.insert(CHUNK, more[CHUNK]);
+        let second = FileInput::from_bytes("b.sta", mt940("B", &more));
+        let r = import(&mut s, &[second], &Options::default(), now).unwrap();
+        assert_eq!((r.new, r.known, r.conflicts), (1, 10_000, 0));
+        assert_eq!(count(&s), 10_001);
+    }
+
+    /// A file on disk is read as a stream, and one cut short is refused
+    /// with its name, writing nothing.
+    #[test]
+    fn a_file_on_disk_streams_and_one_cut_short_writes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let bytes = mt940("A", &entries());
+        let whole = tmp.path().join("whole.sta");
+        std::fs::write(&whole, &bytes).unwrap();
+        let cut = tmp.path().join("cut.sta");
+        // Cut inside the last :61: line's date (its closing balance gone).
+        let text = String::from_utf8(bytes).unwrap();
+        let at = text.rfind(":62F:").unwrap();
+        std::fs::write(&cut, format!("{}:61:1905", &text[..at])).unwrap();
+        let err = import(
+            &mut s,
+            &[FileInput::from_path(&whole), FileInput::from_path(&cut)],
+            &Options::default(),
+            Utc::now(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("cut.sta"), "{err}");
+        assert_eq!(count(&s), 0, "the first file's rows were rolled back with the broken second one");
+        let r = import(&mut s, &[FileInput::from_path(&whole)], &Options::default(), Utc::now()).unwrap();
+        assert_eq!(r.new, 10_000);
+        assert_eq!(r.files[0].name, "whole.sta");
     }
 }

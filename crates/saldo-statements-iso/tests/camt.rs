@@ -250,3 +250,41 @@ fn wrong_documents_are_refused_clearly() {
     let cut = &doc("")[..100];
     assert!(read_camt(cut).is_err(), "a cut-off document is not well-formed");
 }
+
+/// The stream yields a statement's beginning (with its account) before its
+/// entries, one item per entry, then its end; a document cut off inside a
+/// statement ends with an error, not with a statement missing its end.
+#[test]
+fn entries_stream_one_by_one_and_a_cut_short_document_is_refused() {
+    use saldo_statements::Item;
+    let entry = |n: u32| {
+        format!(
+            r#"<Ntry><Amt Ccy="EUR">{n}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2024-03-0{n}</Dt></BookgDt></Ntry>"#
+        )
+    };
+    let body: String = (1..=3).map(entry).collect();
+    let items: Vec<Item> = saldo_statements_iso::camt_items(&doc(&body)[..]).collect::<Result<_, _>>().expect("reads");
+    assert_eq!(items.len(), 5, "begin, three entries, end");
+    match &items[0] {
+        Item::Begin(s) => {
+            assert_eq!(s.account.iban.as_deref(), Some("DE89370400440532013000"));
+            assert!(s.entries.is_empty());
+        }
+        other => panic!("first item: {other:?}"),
+    }
+    let positions: Vec<usize> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Entry(e) => Some(e.position),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(positions, [1, 2, 3]);
+    assert!(matches!(items[4], Item::End { format: Format::Camt053, .. }));
+
+    let cut = format!("{HEAD}{body}");
+    let got: Vec<Result<Item, _>> = saldo_statements_iso::camt_items(cut.as_bytes()).collect();
+    let err = got.last().expect("items").as_ref().expect_err("a cut-short document ends with an error");
+    assert!(err.to_string().contains("cut short"), "{err}");
+    assert!(read_camt(cut.as_bytes()).is_err(), "and is refused whole");
+}

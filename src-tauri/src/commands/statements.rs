@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use chrono::Utc;
-use saldo_core::statement_import::{self, FileInput, ImportReport, Options, RowStatus, Target};
+use saldo_core::statement_import::{self, FileInput, FileSource, ImportReport, Options, RowStatus, Target};
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_dialog::DialogExt;
 
@@ -121,9 +121,12 @@ async fn run(state: &AppState, request: ImportRequest, dry_run: bool) -> IpcResu
     let report = tokio::task::spawn_blocking(move || -> IpcResult<ImportReport> {
         let mut inputs = Vec::with_capacity(files.len());
         for path in &files {
-            let bytes = std::fs::read(path)
+            std::fs::File::open(path)
                 .map_err(|e| IpcError::new(IpcCode::Io, format!("cannot read {}: {e}", path.display())))?;
-            inputs.push(FileInput { name: names(std::slice::from_ref(path)).remove(0), bytes });
+            inputs.push(FileInput {
+                name: names(std::slice::from_ref(path)).remove(0),
+                source: FileSource::Path(path.clone()),
+            });
         }
         Ok(statement_import::import(&mut store, &inputs, &opts, Utc::now())?)
     })

@@ -74,9 +74,10 @@ pub fn import(ctx: &mut Ctx, files: &[PathBuf], flags: &Flags) -> Result<(), Fai
         .transpose()?;
     let mut inputs = Vec::with_capacity(files.len());
     for path in files {
-        let bytes = std::fs::read(path).map_err(|e| Fail::usage(format!("cannot read {}: {e}", path.display())))?;
-        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-        inputs.push(FileInput { name, bytes });
+        // Read as a stream by the import; a file that cannot be opened is
+        // named before anything starts.
+        std::fs::File::open(path).map_err(|e| Fail::usage(format!("cannot read {}: {e}", path.display())))?;
+        inputs.push(FileInput::from_path(path));
     }
     let opts = Options {
         kind,
