@@ -655,32 +655,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             put(&format!("import_{format}_peak_rss_growth_bytes"), json!(peak_rss().saturating_sub(rss_before)));
             put(&format!("import_{format}_file_bytes"), json!(file_bytes));
             if format == "camt" {
-                // The same entries four times over, ten years earlier (none
-                // stored): the peak memory of an import must not grow with
-                // its file (issue 17).
-                let older: Vec<BenchEntry> = (0..4)
-                    .flat_map(|k| {
-                        entries.iter().map(move |(day, cents, party)| {
-                            let day = day.checked_sub_months(chrono::Months::new(120 + 3 * k)).unwrap_or(*day);
-                            (day, *cents, party.clone())
+                // The same entries once, then four times over, years before
+                // any stored row (all new): the peak memory of an import
+                // must not grow with its file (issue 17).
+                for (times, years) in [(1u32, 20u32), (4, 10)] {
+                    let older: Vec<BenchEntry> = (0..times)
+                        .flat_map(|k| {
+                            entries.iter().map(move |(day, cents, party)| {
+                                let months = chrono::Months::new(12 * years + 3 * k);
+                                (day.checked_sub_months(months).unwrap_or(*day), *cents, party.clone())
+                            })
                         })
-                    })
-                    .collect();
-                let big = dir.join("bench-4x.camt");
-                std::fs::write(&big, camt(&older))?;
-                let file = saldo_core::statement_import::FileInput::from_path(&big);
-                let rss_before = current_rss();
-                peak_so_far = peak_so_far.max(peak_rss());
-                reset_peak_rss();
-                let (r, d) =
-                    timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
-                let r = r?;
-                let growth = peak_rss().saturating_sub(rss_before);
-                put("import_camt_4x_entries", json!(older.len()));
-                put("import_camt_4x_new", json!(r.new));
-                put("import_camt_4x_entries_per_s", json!((older.len() as f64 / d.as_secs_f64()).round()));
-                put("import_camt_4x_peak_rss_growth_bytes", json!(growth));
-                put("import_camt_4x_file_bytes", json!(std::fs::metadata(&big)?.len()));
+                        .collect();
+                    let big = dir.join(format!("bench-{times}x.camt"));
+                    std::fs::write(&big, camt(&older))?;
+                    let file = saldo_core::statement_import::FileInput::from_path(&big);
+                    let rss_before = current_rss();
+                    peak_so_far = peak_so_far.max(peak_rss());
+                    reset_peak_rss();
+                    let (r, d) = timed(|| {
+                        saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now)
+                    });
+                    let r = r?;
+                    let growth = peak_rss().saturating_sub(rss_before);
+                    put(&format!("import_camt_new_{times}x_entries"), json!(older.len()));
+                    put(&format!("import_camt_new_{times}x_new"), json!(r.new));
+                    put(
+                        &format!("import_camt_new_{times}x_entries_per_s"),
+                        json!((older.len() as f64 / d.as_secs_f64()).round()),
+                    );
+                    put(&format!("import_camt_new_{times}x_peak_rss_growth_bytes"), json!(growth));
+                    put(&format!("import_camt_new_{times}x_file_bytes"), json!(std::fs::metadata(&big)?.len()));
+                }
             }
         }
     }

@@ -315,6 +315,9 @@ fn history_balance(
     })
 }
 
+/// Days of rows searched for transfers at a time after an import.
+const TRANSFER_SLICE_DAYS: u64 = 92;
+
 /// Entries matched and written together: the stored rows around their
 /// dates are read once per chunk, so memory does not grow with a statement.
 const CHUNK: usize = 4096;
@@ -455,10 +458,21 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
         drop(w);
     } else {
         w.finish()?;
-        if let Some(span) = span {
-            // Transfers between own accounts, as after a sync.
-            if let Err(e) = store.detect_transfers(Some(span), now) {
-                tracing::warn!(error = %e, "transfer detection after an import failed");
+        if let Some((first, last)) = span {
+            // Transfers between own accounts, as after a sync, a quarter at
+            // a time: one slice's rows are held at a time, so memory does
+            // not grow with the years a file spans.
+            let mut from = first;
+            while from <= last {
+                let to = from.checked_add_days(chrono::Days::new(TRANSFER_SLICE_DAYS - 1)).unwrap_or(last).min(last);
+                if let Err(e) = store.detect_transfers(Some((from, to)), now) {
+                    tracing::warn!(error = %e, "transfer detection after an import failed");
+                    break;
+                }
+                match to.succ_opt() {
+                    Some(next) => from = next,
+                    None => break,
+                }
             }
         }
     }

@@ -544,10 +544,14 @@ impl Restore<'_> {
     /// including those this import wrote so far.
     pub fn rows_near(&self, account_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<NearRow>> {
         let mut st = self.tx.prepare_cached(
+            // Row ids are ordered by booking day (`day_base`): the days
+            // are a range of the table itself, read in place (the index on
+            // the account alone would visit every row of the account).
             "SELECT id, identity, booking_date, amount_minor, scale, counterparty_name, bank_id FROM transactions
-             WHERE account_id = ?1 AND booking_date BETWEEN ?2 AND ?3 ORDER BY booking_date, id",
+             WHERE id BETWEEN ?4 AND ?5 AND +account_id = ?1 AND booking_date BETWEEN ?2 AND ?3 ORDER BY booking_date, id",
         )?;
-        let rows = st.query_map(params![account_id, from.to_string(), to.to_string()], |r| {
+        let ids = (day_base(from), day_base(to) + 0xFF_FFFF);
+        let rows = st.query_map(params![account_id, from.to_string(), to.to_string(), ids.0, ids.1], |r| {
             let day: String = r.get(2)?;
             Ok((r.get(0)?, r.get(1)?, day, r.get::<_, i64>(3)?, r.get::<_, u32>(4)?, r.get(5)?, r.get(6)?))
         })?;
@@ -648,10 +652,13 @@ impl Restore<'_> {
     /// The net of an account's rows booked after `after` up to `upto` (inclusive).
     pub fn net_between(&self, account_id: i64, after: NaiveDate, upto: NaiveDate) -> Result<Decimal> {
         let mut st = self.tx.prepare_cached(
-            "SELECT scale, sum(amount_minor) FROM transactions WHERE account_id = ?1 AND booking_date > ?2 AND booking_date <= ?3
+            // (The days as a range of row ids: see `rows_near`.)
+            "SELECT scale, sum(amount_minor) FROM transactions
+             WHERE id BETWEEN ?4 AND ?5 AND +account_id = ?1 AND booking_date > ?2 AND booking_date <= ?3
              GROUP BY scale",
         )?;
-        let rows = st.query_map(params![account_id, after.to_string(), upto.to_string()], |r| {
+        let ids = (day_base(after), day_base(upto) + 0xFF_FFFF);
+        let rows = st.query_map(params![account_id, after.to_string(), upto.to_string(), ids.0, ids.1], |r| {
             Ok(StoredAmount { scale: r.get(0)?, minor: r.get(1)? }.to_decimal())
         })?;
         let mut sum = Decimal::ZERO;
