@@ -159,7 +159,15 @@ export async function openApp() {
   const shot = async (name) => {
     // WebKitWebDriver captures the last composited frame: let two frames pass
     // so the picture shows what the test just saw.
-    await driver.executeAsyncScript("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 250)))");
+    try {
+      await driver.executeAsyncScript("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 250)))");
+    } catch (e) {
+      // WebKitWebDriver now and then answers an async script it ran with a
+      // result it cannot parse ("Could not parse script result"); the wait
+      // only settles the picture, so a plain pause stands in for it.
+      if (!/parse script result/.test(String(e && e.message))) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     fs.mkdirSync(shots, { recursive: true });
     fs.writeFileSync(path.join(shots, `desktop-${name}.png`), await driver.takeScreenshot(), "base64");
   };
