@@ -20,7 +20,7 @@ use saldo_store::Store;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::statements::{detect, match_entries, read, Check, Kind, Match, Stored, DATE_SLACK_DAYS};
+use crate::statements::{check_one, detect, match_entries, read, Check, Kind, Match, Stored, DATE_SLACK_DAYS};
 use crate::{CoreError, Result};
 
 /// One file to import: its name (for provenance and messages) and where
@@ -770,17 +770,8 @@ impl Importer<'_, '_> {
         // Opening + booked entries = closing; this opening = the previous
         // statement's closing of the same account in the file (R17: exact).
         let account_key = format!("{:?}", s.account);
-        st.check.format = s.format;
-        st.check.entries = o.booked;
-        st.check.pending = st.pending as usize;
-        st.check.sum = o.sum;
-        st.check.difference = s.opening.as_ref().zip(s.closing.as_ref()).map(|(op, c)| op.amount + o.sum - c.amount);
-        st.check.gap_before = file
-            .last_closing
-            .get(&account_key)
-            .and_then(Option::as_ref)
-            .zip(s.opening.as_ref())
-            .map(|(closing, opening)| opening.amount - closing.amount);
+        let previous = file.last_closing.get(&account_key).and_then(Option::as_ref);
+        st.check = check_one(o.index, s, o.booked, st.pending as usize, o.sum, previous);
         file.last_closing.insert(account_key, s.closing.clone());
         st.from = o.from;
         st.to = o.to;

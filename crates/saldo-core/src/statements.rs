@@ -169,28 +169,39 @@ pub struct Check {
 /// Checks every statement's balances, and the chain between consecutive
 /// statements of the same account (R17: exact, no rounding).
 pub fn check(statements: &[Statement]) -> Vec<Check> {
-    let mut out: Vec<Check> = Vec::with_capacity(statements.len());
-    for (i, s) in statements.iter().enumerate() {
-        let booked = s.entries.iter().filter(|e| e.booked);
-        let sum: Decimal = booked.clone().map(|e| e.amount).sum();
-        let entries = booked.count();
-        let difference = s.opening.as_ref().zip(s.closing.as_ref()).map(|(o, c)| o.amount + sum - c.amount);
-        let previous = statements[..i].iter().rev().find(|p| p.account == s.account);
-        let gap_before = previous
-            .and_then(|p| p.closing.as_ref())
-            .zip(s.opening.as_ref())
-            .map(|(closing, opening)| opening.amount - closing.amount);
-        out.push(Check {
-            statement: i,
-            format: s.format,
-            entries,
-            pending: s.entries.len() - entries,
-            sum,
-            difference,
-            gap_before,
-        });
+    statements
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let booked = s.entries.iter().filter(|e| e.booked);
+            let sum: Decimal = booked.clone().map(|e| e.amount).sum();
+            let entries = booked.count();
+            let previous = statements[..i].iter().rev().find(|p| p.account == s.account);
+            check_one(i, s, entries, s.entries.len() - entries, sum, previous.and_then(|p| p.closing.as_ref()))
+        })
+        .collect()
+}
+
+/// One statement's check from its booked entries' count and exact sum and
+/// the closing balance of the previous statement of its account (the
+/// import keeps these as the entries stream past).
+pub fn check_one(
+    index: usize,
+    s: &Statement,
+    entries: usize,
+    pending: usize,
+    sum: Decimal,
+    previous_closing: Option<&saldo_statements::Balance>,
+) -> Check {
+    Check {
+        statement: index,
+        format: s.format,
+        entries,
+        pending,
+        sum,
+        difference: s.opening.as_ref().zip(s.closing.as_ref()).map(|(o, c)| o.amount + sum - c.amount),
+        gap_before: previous_closing.zip(s.opening.as_ref()).map(|(closing, opening)| opening.amount - closing.amount),
     }
-    out
 }
 
 /// A stored row as the matcher sees it.

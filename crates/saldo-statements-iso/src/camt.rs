@@ -50,7 +50,7 @@ use quick_xml::Reader;
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
 
-use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ReadError, Statement};
+use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ItemSource, ReadError, Statement};
 
 /// Reads an ISO 20022 camt.052, camt.053 or camt.054 document: one
 /// [`Statement`] per `Rpt`, `Stmt` or `Ntfctn`. A document that is not camt,
@@ -84,23 +84,23 @@ impl<R: BufRead> Iterator for CamtItems<R> {
     type Item = Result<Item, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.doc.out.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.step() {
-                self.done = true;
-                self.doc.out.clear();
-                return Some(Err(e));
-            }
-        }
+        self.next_item()
     }
 }
 
-impl<R: BufRead> CamtItems<R> {
+impl<R: BufRead> ItemSource for CamtItems<R> {
+    fn pending(&mut self) -> &mut VecDeque<Item> {
+        &mut self.doc.out
+    }
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+    }
+
     /// Reads one XML event.
     fn step(&mut self) -> Result<(), ReadError> {
         let reader = &mut self.reader;

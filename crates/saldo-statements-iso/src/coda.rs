@@ -44,7 +44,9 @@ use std::io::BufRead;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ReadError, Statement};
+use std::collections::VecDeque;
+
+use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ItemSource, ReadError, Statement};
 
 use crate::text::{date_yy, digits, non_empty, read_line, squeeze};
 
@@ -77,23 +79,23 @@ impl<R: BufRead> Iterator for CodaItems<R> {
     type Item = Result<Item, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.reader.out.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.step() {
-                self.done = true;
-                self.reader.out.clear();
-                return Some(Err(e));
-            }
-        }
+        self.next_item()
     }
 }
 
-impl<R: BufRead> CodaItems<R> {
+impl<R: BufRead> ItemSource for CodaItems<R> {
+    fn pending(&mut self) -> &mut VecDeque<Item> {
+        &mut self.reader.out
+    }
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+    }
+
     /// Reads one record (at the end: whether the file was whole).
     fn step(&mut self) -> Result<(), ReadError> {
         let reader = &mut self.reader;
@@ -124,7 +126,7 @@ struct CodaReader {
     /// Statements ended so far.
     statements: usize,
     /// Items read and not yet taken.
-    out: std::collections::VecDeque<Item>,
+    out: VecDeque<Item>,
     current: Option<Parts>,
 }
 

@@ -65,7 +65,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
 
-use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ReadError, Statement};
+use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, Item, ItemSource, ReadError, Statement};
 
 use crate::text::{date_yy, digits, looks_like_bic, nearest_date, non_empty, read_line, squeeze};
 
@@ -108,23 +108,23 @@ impl<R: BufRead> Iterator for Mt940Items<R> {
     type Item = Result<Item, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.reader.out.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
-                return None;
-            }
-            if let Err(e) = self.step() {
-                self.done = true;
-                self.reader.out.clear();
-                return Some(Err(e));
-            }
-        }
+        self.next_item()
     }
 }
 
-impl<R: BufRead> Mt940Items<R> {
+impl<R: BufRead> ItemSource for Mt940Items<R> {
+    fn pending(&mut self) -> &mut VecDeque<Item> {
+        &mut self.reader.out
+    }
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+    }
+
     /// Reads one line (at the end: what the file's last field says).
     fn step(&mut self) -> Result<(), ReadError> {
         let reader = &mut self.reader;

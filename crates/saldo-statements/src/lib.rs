@@ -145,6 +145,38 @@ pub enum Item {
     },
 }
 
+/// A streaming reader: one step of reading queues the items it completes.
+/// [`ItemSource::next_item`] is the `Iterator::next` of each reader: the
+/// queued items, then another step; after an error, nothing more.
+pub trait ItemSource {
+    /// Items read and not yet taken.
+    fn pending(&mut self) -> &mut std::collections::VecDeque<Item>;
+    /// Whether the input is read to its end (or failed).
+    fn finished(&self) -> bool;
+    /// Marks the input finished (its end, or an error).
+    fn finish(&mut self);
+    /// Reads one step (an XML event, a line, a record); at the input's end,
+    /// checks the file as a whole and calls [`ItemSource::finish`].
+    fn step(&mut self) -> Result<(), ReadError>;
+
+    /// The next item, reading as far as it takes.
+    fn next_item(&mut self) -> Option<Result<Item, ReadError>> {
+        loop {
+            if let Some(item) = self.pending().pop_front() {
+                return Some(Ok(item));
+            }
+            if self.finished() {
+                return None;
+            }
+            if let Err(e) = self.step() {
+                self.finish();
+                self.pending().clear();
+                return Some(Err(e));
+            }
+        }
+    }
+}
+
 /// The items of statements read whole (the readers that do not stream).
 pub fn items_of(statements: Vec<Statement>) -> impl Iterator<Item = Result<Item, ReadError>> {
     statements.into_iter().flat_map(|mut s| {
