@@ -35,6 +35,11 @@ struct Args {
     /// Entries of the statement files imported (0 skips the import figures).
     #[arg(long, default_value_t = 100_000)]
     import_entries: u64,
+    /// Only the figures an import needs: the stored rows, the rules and the
+    /// imports (no page, search, report, export, backup or categorising
+    /// figures).
+    #[arg(long)]
+    import_only: bool,
     /// Where to put the benchmark databases and statement files (when not
     /// given: a new temporary folder, deleted afterwards; a given folder
     /// keeps them, about 4 GB at 1M rows)
@@ -441,53 +446,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reingest = ingest(&mut store, n, args.page, run2)?;
     put("reingest_s", json!((reingest.as_secs_f64() * 1000.0).round() / 1000.0));
 
-    // First history page of the account within a date range.
     let first = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
-    let mut pages = Vec::new();
-    for k in 0..200u64 {
-        let from = first + chrono::Days::new(k * 3 % 700);
-        let q = TxQuery {
-            account: Some(1),
-            from: Some(from),
-            to: Some(from + chrono::Days::new(60)),
-            limit: 50,
-            ..TxQuery::default()
-        };
-        let (r, d) = timed(|| store.transactions_page(&q));
-        r?;
-        pages.push(d);
-    }
-    pages.sort();
-    put("page_p50_ms", json!(percentile(&pages, 0.5)));
-    put("page_p99_ms", json!(percentile(&pages, 0.99)));
-
-    let search = |terms: &[&str]| -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
-        let mut v = Vec::new();
-        for i in 0..60 {
-            let q = TxQuery { text: Some(terms[i % terms.len()].into()), limit: 50, ..TxQuery::default() };
+    if !args.import_only {
+        // First history page of the account within a date range.
+        let mut pages = Vec::new();
+        for k in 0..200u64 {
+            let from = first + chrono::Days::new(k * 3 % 700);
+            let q = TxQuery {
+                account: Some(1),
+                from: Some(from),
+                to: Some(from + chrono::Days::new(60)),
+                limit: 50,
+                ..TxQuery::default()
+            };
             let (r, d) = timed(|| store.transactions_page(&q));
             r?;
-            v.push(d);
+            pages.push(d);
         }
-        v.sort();
-        Ok(v)
-    };
-    let common = search(&["groceries", "restaurant", "salary", "zurich"])?;
-    let rare = search(&["hyperlink", "rabatt", "quarterly-does-not-exist"])?;
-    put("search_p50_ms", json!(percentile(&common, 0.5).max(percentile(&rare, 0.5))));
-    put("search_p99_ms", json!(percentile(&common, 0.99).max(percentile(&rare, 0.99))));
-    put("search_common_p99_ms", json!(percentile(&common, 0.99)));
-    put("search_rare_p99_ms", json!(percentile(&rare, 0.99)));
+        pages.sort();
+        put("page_p50_ms", json!(percentile(&pages, 0.5)));
+        put("page_p99_ms", json!(percentile(&pages, 0.99)));
 
-    let mut monthly = Vec::new();
-    for _ in 0..5 {
-        let (r, d) = timed(|| store.monthly(None));
-        r?;
-        monthly.push(d);
+        let search = |terms: &[&str]| -> Result<Vec<Duration>, Box<dyn std::error::Error>> {
+            let mut v = Vec::new();
+            for i in 0..60 {
+                let q = TxQuery { text: Some(terms[i % terms.len()].into()), limit: 50, ..TxQuery::default() };
+                let (r, d) = timed(|| store.transactions_page(&q));
+                r?;
+                v.push(d);
+            }
+            v.sort();
+            Ok(v)
+        };
+        let common = search(&["groceries", "restaurant", "salary", "zurich"])?;
+        let rare = search(&["hyperlink", "rabatt", "quarterly-does-not-exist"])?;
+        put("search_p50_ms", json!(percentile(&common, 0.5).max(percentile(&rare, 0.5))));
+        put("search_p99_ms", json!(percentile(&common, 0.99).max(percentile(&rare, 0.99))));
+        put("search_common_p99_ms", json!(percentile(&common, 0.99)));
+        put("search_rare_p99_ms", json!(percentile(&rare, 0.99)));
+
+        let mut monthly = Vec::new();
+        for _ in 0..5 {
+            let (r, d) = timed(|| store.monthly(None));
+            r?;
+            monthly.push(d);
+        }
+        monthly.sort();
+        put("monthly_ms", json!(percentile(&monthly, 0.5)));
     }
-    monthly.sort();
-    put("monthly_ms", json!(percentile(&monthly, 0.5)));
-
     // Where the money goes (issue 15), with 200 rules: Saldo's defaults and
     // more of the same shape.
     let mut rules = saldo_classify::rules::defaults();
@@ -506,112 +512,116 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     put("rules", json!(rules.rules.len()));
     put("rules_apply_rows_per_s", json!((applied.examined as f64 / d.as_secs_f64()).round()));
     put("rules_apply_categorised", json!(applied.changed));
-    for (name, by) in [
-        ("category", saldo_store::reports::GroupBy::Category),
-        ("counterparty", saldo_store::reports::GroupBy::Counterparty),
-        ("month", saldo_store::reports::GroupBy::Month),
-    ] {
-        let mut times = Vec::new();
-        for _ in 0..10 {
-            let (r, d) = timed(|| store.report(by, &saldo_store::reports::ReportQuery::default()));
-            r?;
-            times.push(d);
-        }
-        times.sort();
-        put(&format!("report_{name}_p50_ms"), json!(percentile(&times, 0.5)));
-        put(&format!("report_{name}_p99_ms"), json!(percentile(&times, 0.99)));
-    }
-    let mut flows = Vec::new();
-    for _ in 0..10 {
-        let (r, d) = timed(|| store.monthly_flows(None, false));
-        r?;
-        flows.push(d);
-    }
-    flows.sort();
-    put("monthly_flows_p99_ms", json!(percentile(&flows, 0.99)));
-    // Transfer detection around the newest 10k rows (what a sync of 10k new rows triggers).
-    let newest = {
-        let mut q = TxQuery { limit: 1000, ..TxQuery::default() };
-        let mut last = None;
-        for _ in 0..10 {
-            let page = store.transactions_page(&q)?;
-            last = page.rows.last().map(|r| r.booking_date.clone());
-            match page.next {
-                Some(c) => q.after = Some(c),
-                None => break,
+    if !args.import_only {
+        for (name, by) in [
+            ("category", saldo_store::reports::GroupBy::Category),
+            ("counterparty", saldo_store::reports::GroupBy::Counterparty),
+            ("month", saldo_store::reports::GroupBy::Month),
+        ] {
+            let mut times = Vec::new();
+            for _ in 0..10 {
+                let (r, d) = timed(|| store.report(by, &saldo_store::reports::ReportQuery::default()));
+                r?;
+                times.push(d);
             }
+            times.sort();
+            put(&format!("report_{name}_p50_ms"), json!(percentile(&times, 0.5)));
+            put(&format!("report_{name}_p99_ms"), json!(percentile(&times, 0.99)));
         }
-        last.and_then(|d| d.parse::<NaiveDate>().ok()).unwrap_or(first)
-    };
-    let (r, d) = timed(|| store.detect_transfers(Some((newest, now.date_naive())), now));
-    r?;
-    put("transfer_detect_10k_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
-
-    // Exports of the whole account, one file per format. The peak RSS is reset
-    // first (Linux `clear_refs`), so `export_rss_growth_bytes` is what exporting
-    // needs: a streaming export stays flat however many rows there are.
-    let mut peak_so_far = peak_rss();
-    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-    let rss_before = current_rss();
-    for format in Format::ALL {
-        let mut opts = ExportOptions::new(format, now);
-        opts.accounts = vec![1];
-        let path = dir.join(format!("export.{}", format.extension()));
-        let (r, d) = timed(|| -> Result<u64, Box<dyn std::error::Error>> {
-            let mut file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&path)?);
-            Ok(export(&store, &opts, &mut file)?.transactions)
-        });
-        let rows = r?;
-        put(&format!("export_{}_rows_per_s", format.as_str()), json!((rows as f64 / d.as_secs_f64()).round()));
-        std::fs::remove_file(&path).ok();
-    }
-    if reset {
-        put("export_rss_growth_bytes", json!(peak_rss().saturating_sub(rss_before)));
-    }
-    // Nothing lost (issue 16): an online backup of the whole database (the
-    // SQLite backup API, its manifest computed from the copy), and what a
-    // restore does with it before switching: copy it out and verify it
-    // (integrity check, counts and exact sums against the manifest).
-    {
-        let copy = dir.join("backup.db");
-        let (manifest, d) = timed(|| store.backup_to(&copy, now));
-        let manifest = manifest?;
-        put("backup_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
-        put("backup_bytes", json!(file_size(&copy)));
-        let extracted = dir.join("restored.db");
-        let (r, d) = timed(|| -> Result<(), Box<dyn std::error::Error>> {
-            std::fs::copy(&copy, &extracted)?;
-            std::fs::File::open(&extracted)?.sync_all()?;
-            saldo_store::backup::verify(&extracted, &key, &manifest)?;
-            Ok(())
-        });
+        let mut flows = Vec::new();
+        for _ in 0..10 {
+            let (r, d) = timed(|| store.monthly_flows(None, false));
+            r?;
+            flows.push(d);
+        }
+        flows.sort();
+        put("monthly_flows_p99_ms", json!(percentile(&flows, 0.99)));
+        // Transfer detection around the newest 10k rows (what a sync of 10k new rows triggers).
+        let newest = {
+            let mut q = TxQuery { limit: 1000, ..TxQuery::default() };
+            let mut last = None;
+            for _ in 0..10 {
+                let page = store.transactions_page(&q)?;
+                last = page.rows.last().map(|r| r.booking_date.clone());
+                match page.next {
+                    Some(c) => q.after = Some(c),
+                    None => break,
+                }
+            }
+            last.and_then(|d| d.parse::<NaiveDate>().ok()).unwrap_or(first)
+        };
+        let (r, d) = timed(|| store.detect_transfers(Some((newest, now.date_naive())), now));
         r?;
-        put("restore_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
-        std::fs::remove_file(&copy).ok();
-        std::fs::remove_file(&extracted).ok();
+        put("transfer_detect_10k_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
+
+        // Exports of the whole account, one file per format. The peak RSS is reset
+        // first (Linux `clear_refs`), so `export_rss_growth_bytes` is what exporting
+        // needs: a streaming export stays flat however many rows there are.
     }
-    // Categorising as rows arrive: the same pages into a store with the 200
-    // rules and one without, alternately, so that both see the same machine.
-    {
-        let mut plain = Store::open(&dir.join("plain.db"), &key)?;
-        let mut ruled = Store::open(&dir.join("ruled.db"), &key)?;
-        ruled.import_rules(&rules, true, now)?;
-        let mut runs = Vec::new();
-        for s in [&mut plain, &mut ruled] {
-            let (conn, _) = volume_account(s, n, now)?;
-            runs.push(s.start_sync_run(
-                conn,
-                saldo_store::states::SyncScope::Transactions,
-                saldo_store::states::Trigger::User,
-                now,
-            )?);
+    let mut peak_so_far = peak_rss();
+    if !args.import_only {
+        let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        let rss_before = current_rss();
+        for format in Format::ALL {
+            let mut opts = ExportOptions::new(format, now);
+            opts.accounts = vec![1];
+            let path = dir.join(format!("export.{}", format.extension()));
+            let (r, d) = timed(|| -> Result<u64, Box<dyn std::error::Error>> {
+                let mut file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&path)?);
+                Ok(export(&store, &opts, &mut file)?.transactions)
+            });
+            let rows = r?;
+            put(&format!("export_{}_rows_per_s", format.as_str()), json!((rows as f64 / d.as_secs_f64()).round()));
+            std::fs::remove_file(&path).ok();
         }
-        let (t_plain, t_ruled) = ingest_pair((&mut plain, runs[0]), (&mut ruled, runs[1]), n, args.page)?;
-        put("ingest_categorised_rows_per_s", json!((n as f64 / t_ruled.as_secs_f64()).round()));
-        put(
-            "ingest_categorise_cost",
-            json!(((t_ruled.as_secs_f64() / t_plain.as_secs_f64() - 1.0) * 1000.0).round() / 1000.0),
-        );
+        if reset {
+            put("export_rss_growth_bytes", json!(peak_rss().saturating_sub(rss_before)));
+        }
+        // Nothing lost (issue 16): an online backup of the whole database (the
+        // SQLite backup API, its manifest computed from the copy), and what a
+        // restore does with it before switching: copy it out and verify it
+        // (integrity check, counts and exact sums against the manifest).
+        {
+            let copy = dir.join("backup.db");
+            let (manifest, d) = timed(|| store.backup_to(&copy, now));
+            let manifest = manifest?;
+            put("backup_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
+            put("backup_bytes", json!(file_size(&copy)));
+            let extracted = dir.join("restored.db");
+            let (r, d) = timed(|| -> Result<(), Box<dyn std::error::Error>> {
+                std::fs::copy(&copy, &extracted)?;
+                std::fs::File::open(&extracted)?.sync_all()?;
+                saldo_store::backup::verify(&extracted, &key, &manifest)?;
+                Ok(())
+            });
+            r?;
+            put("restore_s", json!((d.as_secs_f64() * 1000.0).round() / 1000.0));
+            std::fs::remove_file(&copy).ok();
+            std::fs::remove_file(&extracted).ok();
+        }
+        // Categorising as rows arrive: the same pages into a store with the 200
+        // rules and one without, alternately, so that both see the same machine.
+        {
+            let mut plain = Store::open(&dir.join("plain.db"), &key)?;
+            let mut ruled = Store::open(&dir.join("ruled.db"), &key)?;
+            ruled.import_rules(&rules, true, now)?;
+            let mut runs = Vec::new();
+            for s in [&mut plain, &mut ruled] {
+                let (conn, _) = volume_account(s, n, now)?;
+                runs.push(s.start_sync_run(
+                    conn,
+                    saldo_store::states::SyncScope::Transactions,
+                    saldo_store::states::Trigger::User,
+                    now,
+                )?);
+            }
+            let (t_plain, t_ruled) = ingest_pair((&mut plain, runs[0]), (&mut ruled, runs[1]), n, args.page)?;
+            put("ingest_categorised_rows_per_s", json!((n as f64 / t_ruled.as_secs_f64()).round()));
+            put(
+                "ingest_categorise_cost",
+                json!(((t_ruled.as_secs_f64() / t_plain.as_secs_f64() - 1.0) * 1000.0).round() / 1000.0),
+            );
+        }
     }
     // Importing statement files (issue 17): a camt.053 and an MT940 file
     // into the account that holds all the rows, each half rows it already
@@ -619,6 +629,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.import_entries > 0 {
         let half = args.import_entries / 2;
         let known = newest_rows(&store, volume, 2 * half)?;
+        let mut camt_entries = Vec::new();
         for (i, (format, rows)) in
             [("camt", &known[..known.len() / 2]), ("mt940", &known[known.len() / 2..])].into_iter().enumerate()
         {
@@ -657,39 +668,46 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             put(&format!("import_{format}_peak_rss_growth_bytes"), json!(peak_rss().saturating_sub(rss_before)));
             put(&format!("import_{format}_file_bytes"), json!(file_bytes));
             if format == "camt" {
-                // The same entries once, then four times over, years before
-                // any stored row (all new): the peak memory of an import
-                // must not grow with its file (issue 17).
-                for (times, years) in [(1u32, 20u32), (4, 10)] {
-                    let older: Vec<BenchEntry> = (0..times)
-                        .flat_map(|k| {
-                            entries.iter().map(move |(day, cents, party)| {
-                                let months = chrono::Months::new(12 * years + 3 * k);
-                                (day.checked_sub_months(months).unwrap_or(*day), *cents, party.clone())
-                            })
-                        })
-                        .collect();
-                    let big = dir.join(format!("bench-{times}x.camt"));
-                    std::fs::write(&big, camt(&older))?;
-                    let file = saldo_core::statement_import::FileInput::from_path(&big);
-                    let rss_before = current_rss();
-                    peak_so_far = peak_so_far.max(peak_rss());
-                    reset_peak_rss();
-                    let (r, d) = timed(|| {
-                        saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now)
-                    });
-                    let r = r?;
-                    let growth = peak_rss().saturating_sub(rss_before);
-                    put(&format!("import_camt_new_{times}x_entries"), json!(older.len()));
-                    put(&format!("import_camt_new_{times}x_new"), json!(r.new));
-                    put(
-                        &format!("import_camt_new_{times}x_entries_per_s"),
-                        json!((older.len() as f64 / d.as_secs_f64()).round()),
-                    );
-                    put(&format!("import_camt_new_{times}x_peak_rss_growth_bytes"), json!(growth));
-                    put(&format!("import_camt_new_{times}x_file_bytes"), json!(std::fs::metadata(&big)?.len()));
-                }
+                camt_entries = entries;
             }
+        }
+        // Both figures above are taken against the same stored rows; then
+        // the memory figures, which add half a million rows.
+        let entries = camt_entries;
+        let opts = saldo_core::statement_import::Options {
+            target: saldo_core::statement_import::Target::Account(volume),
+            ..Default::default()
+        };
+        // The same entries once, then four times over, years before
+        // any stored row (all new): the peak memory of an import
+        // must not grow with its file (issue 17).
+        for (times, years) in [(1u32, 20u32), (4, 10)] {
+            let older: Vec<BenchEntry> = (0..times)
+                .flat_map(|k| {
+                    entries.iter().map(move |(day, cents, party)| {
+                        let months = chrono::Months::new(12 * years + 3 * k);
+                        (day.checked_sub_months(months).unwrap_or(*day), *cents, party.clone())
+                    })
+                })
+                .collect();
+            let big = dir.join(format!("bench-{times}x.camt"));
+            std::fs::write(&big, camt(&older))?;
+            let file = saldo_core::statement_import::FileInput::from_path(&big);
+            let rss_before = current_rss();
+            peak_so_far = peak_so_far.max(peak_rss());
+            reset_peak_rss();
+            let (r, d) =
+                timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
+            let r = r?;
+            let growth = peak_rss().saturating_sub(rss_before);
+            put(&format!("import_camt_new_{times}x_entries"), json!(older.len()));
+            put(&format!("import_camt_new_{times}x_new"), json!(r.new));
+            put(
+                &format!("import_camt_new_{times}x_entries_per_s"),
+                json!((older.len() as f64 / d.as_secs_f64()).round()),
+            );
+            put(&format!("import_camt_new_{times}x_peak_rss_growth_bytes"), json!(growth));
+            put(&format!("import_camt_new_{times}x_file_bytes"), json!(std::fs::metadata(&big)?.len()));
         }
     }
     drop(store);

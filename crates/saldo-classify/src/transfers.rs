@@ -140,13 +140,20 @@ pub fn banking_days_between(a: NaiveDate, b: NaiveDate) -> i64 {
 }
 
 fn never_a_transfer(leg: &Leg, own: &Own) -> bool {
-    let foreign_iban =
-        leg.counterparty_iban.as_deref().is_some_and(|i| !compact_iban(i).is_empty() && own.lookup(i).is_none());
-    let code = leg.bank_code.as_deref().unwrap_or_default().to_ascii_uppercase();
+    !could_be_a_leg(leg.counterparty_iban.as_deref(), leg.bank_code.as_deref(), leg.amount.is_zero(), own)
+}
+
+/// Whether a row may be a leg of a transfer at all (else [`detect`] leaves
+/// it out): it names none of the person's accounts but another's, it is a
+/// card payment, a cash withdrawal or a direct debit, or it moves nothing.
+/// Callers reading many rows ask this before building their [`Leg`].
+pub fn could_be_a_leg(counterparty_iban: Option<&str>, bank_code: Option<&str>, zero: bool, own: &Own) -> bool {
+    let foreign_iban = counterparty_iban.is_some_and(|i| !compact_iban(i).is_empty() && own.lookup(i).is_none());
+    let code = bank_code.unwrap_or_default().to_ascii_uppercase();
     let card_cash_or_debit = ["-CCRD-", "-RDDT-", "-CWDL", "-ESDD"].iter().any(|c| code.contains(c))
         || code.ends_with("-CCRD")
         || code.ends_with("-RDDT");
-    foreign_iban || card_cash_or_debit || leg.amount.is_zero()
+    !(foreign_iban || card_cash_or_debit || zero)
 }
 
 /// Whether `b` can be the other leg of `a`.
@@ -182,11 +189,22 @@ pub fn detect(legs: &[Leg], own: &Own) -> Detection {
     for (i, l) in live.iter().enumerate() {
         buckets.entry((l.currency.as_str(), l.amount.abs().normalize())).or_default().push(i);
     }
+    // A leg's other leg is in another account: a bucket of one account's
+    // rows (a thousand coffees of the same price) pairs nothing.
+    let mixed: std::collections::HashSet<(&str, Decimal)> = buckets
+        .iter()
+        .filter(|(_, b)| b.iter().any(|&j| live[j].account != live[b[0]].account))
+        .map(|(k, _)| *k)
+        .collect();
     let cands: Vec<Vec<usize>> = (0..live.len())
         .map(|i| {
             let l = live[i];
+            let key = (l.currency.as_str(), l.amount.abs().normalize());
+            if !mixed.contains(&key) {
+                return Vec::new();
+            }
             buckets
-                .get(&(l.currency.as_str(), l.amount.abs().normalize()))
+                .get(&key)
                 .map(|b| b.iter().copied().filter(|&j| j != i && could_pair(l, live[j], own)).collect())
                 .unwrap_or_default()
         })

@@ -20,7 +20,9 @@ use saldo_store::Store;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::statements::{check_one, detect, match_entries, read, Check, Kind, Match, Stored, DATE_SLACK_DAYS};
+use crate::statements::{
+    check_one, detect, match_entries_with, read, Check, Kind, Match, PartyKeys, Stored, DATE_SLACK_DAYS,
+};
 use crate::{CoreError, Result};
 
 /// One file to import: its name (for provenance and messages) and where
@@ -385,6 +387,10 @@ struct Open {
     /// Stored rows an entry of this statement matched: each matches once
     /// (R16), across chunks.
     used: HashSet<i64>,
+    /// The stored rows (not this statement's own) of the days `span`, by
+    /// day and in id order: what the last chunk was matched against.
+    window: std::collections::BTreeMap<NaiveDate, Vec<(Stored, String)>>,
+    span: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// An import in progress (see [`import`]).
@@ -400,6 +406,8 @@ struct Importer<'a, 's> {
     /// Each statement's closing against Saldo's history, once every row of
     /// every file is written (so rows of later statements count).
     checks_after: Vec<(usize, usize, i64, String, Balance)>,
+    /// Counterparty keys of the names matched so far.
+    keys: PartyKeys,
 }
 
 /// One file being imported.
@@ -430,6 +438,7 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
             created: HashMap::new(),
             created_names: HashMap::new(),
             checks_after: Vec::new(),
+            keys: PartyKeys::default(),
         };
         // Files are read as they are imported, in one transaction: a broken
         // one names itself, and the transaction is rolled back (nothing
@@ -534,6 +543,8 @@ impl Importer<'_, '_> {
                         from: None,
                         to: None,
                         used: HashSet::new(),
+                        window: Default::default(),
+                        span: None,
                     });
                     index += 1;
                 }
@@ -691,15 +702,38 @@ impl Importer<'_, '_> {
         // earlier chunk's entry matched.
         let slack = chrono::Days::new(DATE_SLACK_DAYS as u64);
         let own = format!("s:{}:{}:", &file.sha[..16], o.index);
-        let near: Vec<NearRow> = self
-            .w
-            .rows_near(account_id, a - slack, b + slack)?
-            .into_iter()
-            .filter(|n| !n.identity.starts_with(&own) && !o.used.contains(&n.id))
-            .collect();
-        let stored: Vec<Stored> = near.iter().map(stored_of).collect();
-        let matches = match_entries(&booked, &stored);
-        let identities: HashMap<i64, &str> = near.iter().map(|n| (n.id, n.identity.as_str())).collect();
+        let (lo, hi) = (a - slack, b + slack);
+        // The window of stored rows moves with the chunks (a file is mostly
+        // in date order): only the days the last chunk did not read are read.
+        let mut window = std::mem::take(&mut o.window).split_off(&lo);
+        let _later = window.split_off(&(hi + chrono::Days::new(1)));
+        let unread = match o.span {
+            Some((wl, wh)) if wl <= hi && wh >= lo => {
+                let mut parts = Vec::new();
+                if lo < wl {
+                    parts.push((lo, wl - chrono::Days::new(1)));
+                }
+                if hi > wh {
+                    parts.push((wh + chrono::Days::new(1), hi));
+                }
+                parts
+            }
+            _ => vec![(lo, hi)],
+        };
+        for (from, to) in unread {
+            for n in self.w.rows_near(account_id, from, to)? {
+                if !n.identity.starts_with(&own) {
+                    window.entry(n.booking_date).or_default().push((stored_of(&n), n.identity));
+                }
+            }
+        }
+        o.span = Some((lo, hi));
+        o.window = window;
+        let near: Vec<&(Stored, String)> =
+            o.window.values().flatten().filter(|(s, _)| !o.used.contains(&s.id)).collect();
+        let stored: Vec<&Stored> = near.iter().map(|(s, _)| s).collect();
+        let matches = match_entries_with(&booked, &stored, &mut self.keys);
+        let identities: HashMap<i64, &str> = near.iter().map(|(s, identity)| (s.id, identity.as_str())).collect();
         let format = format_name(o.head.format);
         for (e, m) in booked.iter().zip(matches) {
             file.entries += 1;
@@ -974,5 +1008,52 @@ mod tests {
         let r = import(&mut s, &[FileInput::from_path(&whole)], &Options::default(), Utc::now()).unwrap();
         assert_eq!(r.new, 10_000);
         assert_eq!(r.files[0].name, "whole.sta");
+    }
+
+    /// R16 when a file is not in date order: the stored rows a chunk is
+    /// matched against move with its dates (days read once, forgotten when
+    /// the chunks move on, read again when a chunk goes back), and each
+    /// stored row still matches one entry only.
+    #[test]
+    fn a_file_out_of_date_order_finds_each_stored_row_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let now = Utc::now();
+        let first = FileInput::from_bytes("a.sta", mt940("A", &entries()));
+        assert_eq!(import(&mut s, &[first], &Options::default(), now).unwrap().new, 10_000);
+
+        let mut reversed = entries();
+        reversed.reverse();
+        let r =
+            import(&mut s, &[FileInput::from_bytes("b.sta", mt940("B", &reversed))], &Options::default(), now).unwrap();
+        assert_eq!((r.new, r.known, r.conflicts), (0, 10_000, 0), "newest first");
+
+        // The second half first, then the first half, then one more twin
+        // of the first entry read: its day was left behind two chunks ago.
+        let mut rotated = entries();
+        rotated.rotate_left(5_000);
+        rotated.push(rotated[0]);
+        let r =
+            import(&mut s, &[FileInput::from_bytes("c.sta", mt940("C", &rotated))], &Options::default(), now).unwrap();
+        assert_eq!((r.new, r.known, r.conflicts), (1, 10_000, 0), "back and forth");
+        assert_eq!(count(&s), 10_001);
+    }
+
+    /// A row read from a file has no bank JSON: the app's detail view gets
+    /// the file's fields as the gateway would have sent them.
+    #[test]
+    fn a_statement_rows_fields_read_as_the_gateway_would_send_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let file = FileInput::from_bytes("a.sta", mt940("A", &[(3, 1234, "Bakery Jansen")]));
+        import(&mut s, &[file], &Options::default(), Utc::now()).unwrap();
+        let id: i64 = s.sql().query_row("SELECT id FROM transactions", [], |r| r.get(0)).unwrap();
+        let raw = s.transaction_raw(id).unwrap().expect("the row's fields");
+        let t: saldo_gateway::Transaction = serde_json::from_str(&raw).unwrap();
+        assert_eq!(t.amount.0, Decimal::new(1234, 2));
+        assert_eq!(t.counterpart_name.as_deref(), Some("Bakery Jansen"));
+        assert_eq!(t.execution_date.map(|d| d.date()), NaiveDate::from_ymd_opt(2019, 1, 4));
+        assert_eq!(t.currency.as_deref(), Some("EUR"));
+        assert_eq!(s.transaction_raw(id + 1).unwrap(), None, "no such row");
     }
 }

@@ -247,17 +247,50 @@ fn party_key(name: Option<&str>) -> String {
     name.map(|n| saldo_classify::counterparty::key(&saldo_classify::counterparty::normalise(n))).unwrap_or_default()
 }
 
+/// The counterparty keys of names seen before: a statement names the same
+/// merchants, employers and landlords over and over, and so do the stored
+/// rows it is matched against (bounded: forgotten when it holds too many).
+#[derive(Debug, Default)]
+pub struct PartyKeys(std::collections::HashMap<String, String>);
+
+impl PartyKeys {
+    const MAX: usize = 1 << 16;
+
+    fn key(&mut self, name: Option<&str>) -> String {
+        let Some(name) = name else { return String::new() };
+        if let Some(k) = self.0.get(name) {
+            return k.clone();
+        }
+        let k = party_key(Some(name));
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert(name.to_owned(), k.clone());
+        k
+    }
+}
+
+/// [`match_entries_with`], its keys computed afresh.
+pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &[E], stored: &[Stored]) -> Vec<Match> {
+    match_entries_with(entries, stored, &mut PartyKeys::default())
+}
+
 /// Matches a file's entries (one account) against the stored rows of that
 /// account around their dates. Each stored row matches at most one entry,
 /// so two identical payments in the file and one stored leave one new (R16:
 /// twins stay twins). In order: the bank's reference; the same day and
 /// amount (the same counterparty first); the same amount and counterparty
 /// within [`DATE_SLACK_DAYS`].
-pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &[E], stored: &[Stored]) -> Vec<Match> {
+pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: std::borrow::Borrow<Stored>>(
+    entries: &[E],
+    stored: &[S],
+    memo: &mut PartyKeys,
+) -> Vec<Match> {
     use std::collections::HashMap;
     let mut out = vec![Match::New; entries.len()];
     let mut used = vec![false; stored.len()];
-    let keys: Vec<String> = stored.iter().map(|s| party_key(s.counterparty.as_deref())).collect();
+    let stored: Vec<&Stored> = stored.iter().map(|s| s.borrow()).collect();
+    let keys: Vec<String> = stored.iter().map(|s| memo.key(s.counterparty.as_deref())).collect();
     // Indexes (stored rows in order, so "the first unused" is as a scan finds it).
     let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_day: HashMap<(chrono::NaiveDate, Decimal), Vec<usize>> = HashMap::new();
@@ -291,7 +324,7 @@ pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &
         }
     }
     // Each entry's counterparty key, once.
-    let entry_keys: Vec<String> = entries.iter().map(|e| party_key(e.borrow().counterparty_name.as_deref())).collect();
+    let entry_keys: Vec<String> = entries.iter().map(|e| memo.key(e.borrow().counterparty_name.as_deref())).collect();
     // The same day and amount.
     for (i, e) in entries.iter().enumerate() {
         let e = e.borrow();

@@ -111,17 +111,23 @@ impl<R: BufRead> ItemSource for CamtItems<R> {
         let line = reader.get_ref().line();
         match event {
             Event::Start(e) => {
-                let name = e.local_name().as_ref().to_owned();
+                let local = e.local_name();
+                let name: &str = local.as_ref();
                 let ccy = match e.try_get_attribute("Ccy") {
                     Ok(a) => a.map(|a| a.value.trim().to_owned()),
                     Err(err) => return Err(ReadError::at(line, format!("<{name}>: bad attribute: {err}"))),
                 };
-                let ns = e.try_get_attribute("xmlns").ok().flatten().map(|a| a.value.into_owned());
+                // (Only the root's namespace names a document's kind.)
+                let ns = if doc.starts.is_empty() {
+                    e.try_get_attribute("xmlns").ok().flatten().map(|a| a.value.into_owned())
+                } else {
+                    None
+                };
                 doc.start(name, ccy, ns.as_deref(), line)?;
             }
             Event::Empty(e) => {
-                let name = e.local_name().as_ref().to_owned();
-                doc.start(name, None, None, line)?;
+                let local = e.local_name();
+                doc.start(local.as_ref(), None, None, line)?;
                 doc.end(line)?;
             }
             Event::End(_) => doc.end(line)?,
@@ -190,15 +196,17 @@ impl<R: BufRead> BufRead for LineCounter<R> {
 /// The reader's state: where it is in the tree and what it is building.
 #[derive(Default)]
 struct Doc {
-    /// Local names of the open elements, root first.
-    path: Vec<String>,
+    /// Local names of the open elements, root first, joined by `/`.
+    path: String,
+    /// Where each open element's name starts in `path`.
+    starts: Vec<usize>,
     /// Text of the element being read.
     text: String,
     /// `Ccy` of the last `Amt`-like element opened.
     ccy: Option<String>,
     root: Option<String>,
     format: Option<Format>,
-    /// Depth (index in `path`) of the message element (`BkToCstmrStmt`…).
+    /// Depth (index in `starts`) of the message element (`BkToCstmrStmt`…).
     message_depth: Option<usize>,
     /// Statements ended so far.
     statements: usize,
@@ -278,8 +286,8 @@ const MESSAGES: [(&str, &str, Format); 3] = [
 ];
 
 impl Doc {
-    fn start(&mut self, name: String, ccy: Option<String>, ns: Option<&str>, line: usize) -> Result<(), ReadError> {
-        let depth = self.path.len();
+    fn start(&mut self, name: &str, ccy: Option<String>, ns: Option<&str>, line: usize) -> Result<(), ReadError> {
+        let depth = self.starts.len();
         if depth == 0 {
             if let Some(ns) = ns {
                 let iso = "urn:iso:std:iso:20022:tech:xsd:";
@@ -292,16 +300,16 @@ impl Doc {
                     }
                 }
             }
-            self.root = Some(name.clone());
+            self.root = Some(name.to_owned());
         }
         if self.message_depth.is_none() {
-            if let Some((_, _, format)) = MESSAGES.iter().find(|(m, _, _)| is_message(&name, m)) {
+            if let Some((_, _, format)) = MESSAGES.iter().find(|(m, _, _)| is_message(name, m)) {
                 self.format = Some(*format);
                 self.message_depth = Some(depth);
             }
         } else if self.message_depth == Some(depth.wrapping_sub(1)) {
             let wanted = MESSAGES.iter().find(|(_, _, f)| Some(*f) == self.format).map(|(_, s, _)| *s);
-            if wanted == Some(name.as_str()) {
+            if wanted == Some(name) {
                 self.stmt = Some((depth, StatementParts::default()));
             }
         } else if let Some((sd, _)) = &self.stmt {
@@ -309,20 +317,27 @@ impl Doc {
                 self.balance = Some((depth, BalanceParts::default()));
             } else if depth == sd + 1 && name == "Ntry" {
                 self.entry = Some((depth, EntryParts { line, ..EntryParts::default() }));
-            } else if name == "TxDtls" && self.entry.is_some() && self.path.last().is_some_and(|p| p == "NtryDtls") {
+            } else if name == "TxDtls"
+                && self.entry.is_some()
+                && self.starts.last().is_some_and(|&i| self.path.get(i..) == Some("NtryDtls"))
+            {
                 self.tx = Some((depth, TxParts::default()));
             }
         }
         if name.ends_with("Amt") {
             self.ccy = ccy;
         }
-        self.path.push(name);
+        if !self.starts.is_empty() {
+            self.path.push('/');
+        }
+        self.starts.push(self.path.len());
+        self.path.push_str(name);
         self.text.clear();
         Ok(())
     }
 
     fn end(&mut self, line: usize) -> Result<(), ReadError> {
-        let depth = self.path.len().saturating_sub(1);
+        let depth = self.starts.len().saturating_sub(1);
         let text = std::mem::take(&mut self.text);
         let value = text.trim();
         let ccy = self.ccy.take();
@@ -332,8 +347,8 @@ impl Doc {
                     entry.txs.push(tx);
                 }
             } else if let (false, Some((_, tx))) = (value.is_empty(), &mut self.tx) {
-                let rel = self.path.get(td + 1..).unwrap_or_default().join("/");
-                tx_leaf(tx, &rel, value, ccy, line)?;
+                let rel = below(&self.path, &self.starts, td);
+                tx_leaf(tx, rel, value, ccy, line)?;
             }
         } else if let Some(ed) = self.entry.as_ref().map(|(d, _)| *d) {
             if depth == ed {
@@ -347,8 +362,8 @@ impl Doc {
                     self.out.extend(entries.into_iter().map(Item::Entry));
                 }
             } else if let (false, Some((_, entry))) = (value.is_empty(), &mut self.entry) {
-                let rel = self.path.get(ed + 1..).unwrap_or_default().join("/");
-                entry_leaf(entry, &rel, value, ccy, line)?;
+                let rel = below(&self.path, &self.starts, ed);
+                entry_leaf(entry, rel, value, ccy, line)?;
             }
         } else if let Some(bd) = self.balance.as_ref().map(|(d, _)| *d) {
             if depth == bd {
@@ -356,8 +371,8 @@ impl Doc {
                     finish_balance(parts, stmt, line)?;
                 }
             } else if let (false, Some((_, bal))) = (value.is_empty(), &mut self.balance) {
-                let rel = self.path.get(bd + 1..).unwrap_or_default().join("/");
-                balance_leaf(bal, &rel, value, ccy, line)?;
+                let rel = below(&self.path, &self.starts, bd);
+                balance_leaf(bal, rel, value, ccy, line)?;
             }
         } else if let Some(sd) = self.stmt.as_ref().map(|(d, _)| *d) {
             if depth == sd {
@@ -374,11 +389,13 @@ impl Doc {
                     self.statements += 1;
                 }
             } else if let (false, Some((_, stmt))) = (value.is_empty(), &mut self.stmt) {
-                let rel = self.path.get(sd + 1..).unwrap_or_default().join("/");
-                statement_leaf(stmt, &rel, value);
+                let rel = below(&self.path, &self.starts, sd);
+                statement_leaf(stmt, rel, value);
             }
         }
-        self.path.pop();
+        if let Some(i) = self.starts.pop() {
+            self.path.truncate(i.saturating_sub(1));
+        }
         Ok(())
     }
 
@@ -405,6 +422,11 @@ impl Doc {
             Some(_) => Ok(()),
         }
     }
+}
+
+/// The names below the element at `depth`, joined by `/` (`Acct/Id/IBAN`).
+fn below<'p>(path: &'p str, starts: &[usize], depth: usize) -> &'p str {
+    starts.get(depth + 1).and_then(|&i| path.get(i..)).unwrap_or_default()
 }
 
 /// Whether an element is the message `message`: version 1 names it with
@@ -528,8 +550,8 @@ fn entry_leaf(e: &mut EntryParts, rel: &str, value: &str, ccy: Option<String>, l
 
 fn tx_leaf(tx: &mut TxParts, rel: &str, value: &str, ccy: Option<String>, line: usize) -> Result<(), ReadError> {
     // Version 8 wraps party names in `Pty`; both spellings mean the same.
-    let rel = rel.replace("/Pty/", "/");
-    match rel.as_str() {
+    let rel = if rel.contains("/Pty/") { std::borrow::Cow::Owned(rel.replace("/Pty/", "/")) } else { rel.into() };
+    match &*rel {
         "Amt" => tx.amount = Some((amount(value, "TxDtls/Amt", line)?, ccy)),
         "AmtDtls/TxAmt/Amt" => tx.tx_amount = Some((amount(value, "TxDtls/AmtDtls/TxAmt/Amt", line)?, ccy)),
         "CdtDbtInd" => tx.debit = Some(direction(value, "TxDtls/CdtDbtInd", line)?),

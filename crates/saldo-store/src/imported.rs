@@ -961,7 +961,11 @@ impl Restore<'_> {
             names.renamed |= renamed;
         }
         let clean = if renamed { shown } else { computed_clean };
-        let raw = serde_json::to_string(&gateway_transaction(t)).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let raw = if self.statements {
+            String::new()
+        } else {
+            serde_json::to_string(&gateway_transaction(t)).map_err(|e| StoreError::Corrupt(e.to_string()))?
+        };
         let booking_s = t.booking_date.to_string();
         let category = match &t.category {
             Some(path) => Some(self.category(path)?),
@@ -1036,8 +1040,14 @@ impl Restore<'_> {
                 )?
                 .execute(params![t.account_id, t.identity, category, self.now])?;
         }
-        // The bank's JSON beside the row (schema v9).
-        self.tx.prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?.execute(params![id, raw])?;
+        // The bank's JSON beside the row (schema v9). A statement file's row
+        // has none: what it would be is rebuilt from the row when asked
+        // (`Store::transaction_raw`), and its provenance says where it came from.
+        if !self.statements {
+            self.tx
+                .prepare_cached("INSERT INTO transaction_raw (id, raw) VALUES (?1, ?2)")?
+                .execute(params![id, raw])?;
+        }
         // Indexed for search as ingest indexes (see migration v5).
         self.tx
             .prepare_cached(

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::accounts::Account;
 use crate::balances::BalanceRow;
 use crate::transactions::day_base;
-use crate::{Result, Store, StoredAmount};
+use crate::{Result, Store, StoreError, StoredAmount};
 
 /// An account with its latest balance of each type.
 #[derive(Clone, Debug, PartialEq)]
@@ -365,10 +365,54 @@ impl Store {
         Ok(TxPage { rows, next })
     }
 
-    /// Everything the bank sent for one transaction (the raw JSON).
+    /// Everything the bank sent for one transaction (the raw JSON). A row
+    /// read from a statement file has no bank JSON: its fields are given as
+    /// the gateway would have sent them.
     pub fn transaction_raw(&self, id: i64) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self.conn.query_row("SELECT raw FROM transaction_raw WHERE id = ?1", [id], |r| r.get(0)).optional()?)
+        if let Some(raw) =
+            self.conn.query_row("SELECT raw FROM transaction_raw WHERE id = ?1", [id], |r| r.get(0)).optional()?
+        {
+            return Ok(Some(raw));
+        }
+        let row = self
+            .conn
+            .query_row(
+                "SELECT account_id, identity, bank_id, booking_date, value_date, amount_minor, scale, currency,
+                        counterparty_name, counterparty_account, counterparty_bic, description, remittance,
+                        creditor_reference, bank_transaction_code, mandate
+                 FROM transactions WHERE id = ?1",
+                [id],
+                |r| {
+                    let date = |i: usize| -> rusqlite::Result<Option<NaiveDate>> {
+                        Ok(r.get::<_, Option<String>>(i)?.and_then(|d| d.parse().ok()))
+                    };
+                    Ok(crate::imported::RestoredTx {
+                        account_id: r.get(0)?,
+                        identity: r.get(1)?,
+                        bank_id: r.get(2)?,
+                        booking_date: date(3)?.unwrap_or_default(),
+                        value_date: date(4)?,
+                        amount: StoredAmount { minor: r.get(5)?, scale: r.get(6)? }.to_decimal(),
+                        currency: r.get(7)?,
+                        counterparty_name: r.get(8)?,
+                        counterparty_account: r.get(9)?,
+                        counterparty_bic: r.get(10)?,
+                        description: r.get(11)?,
+                        remittance: r.get(12)?,
+                        creditor_reference: r.get(13)?,
+                        bank_transaction_code: r.get(14)?,
+                        category: None,
+                        counterparty_clean: None,
+                        transfer_leg: false,
+                        mandate: r.get(15)?,
+                    })
+                },
+            )
+            .optional()?;
+        row.map(|t| serde_json::to_string(&crate::imported::gateway_transaction(&t)))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
     /// Monthly income and spending per currency, for one account or all.

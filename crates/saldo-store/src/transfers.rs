@@ -130,31 +130,57 @@ impl Store {
             ),
             None => (i64::MIN, i64::MAX),
         };
+        // Rows that are settled: a leg of a paired transfer, or a row the
+        // person said is not one or categorised. Few beside the rows of a
+        // window, so they are read once into memory rather than looked up
+        // for every row (four index searches a row, most of a detection).
+        let settled: std::collections::HashSet<(i64, String)> = {
+            let mut st = self.conn.prepare_cached(
+                "SELECT out_account, out_identity FROM transfers WHERE out_identity IS NOT NULL AND in_identity IS NOT NULL
+                 UNION ALL SELECT in_account, in_identity FROM transfers WHERE in_identity IS NOT NULL AND out_identity IS NOT NULL
+                 UNION ALL SELECT account_id, identity FROM not_transfers
+                 UNION ALL SELECT account_id, identity FROM labels",
+            )?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
         let legs: Vec<Leg> = {
             let mut st = self.conn.prepare_cached(
                 "SELECT t.id, t.account_id, t.booking_date, t.amount_minor, t.scale, t.currency, t.counterparty_account,
-                        t.bank_transaction_code
-                 FROM transactions t
-                 WHERE t.id BETWEEN ?1 AND ?2
-                   AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.out_account = t.account_id AND x.out_identity = t.identity
-                                   AND x.in_identity IS NOT NULL)
-                   AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.in_account = t.account_id AND x.in_identity = t.identity
-                                   AND x.out_identity IS NOT NULL)
-                   AND NOT EXISTS (SELECT 1 FROM not_transfers n WHERE n.account_id = t.account_id AND n.identity = t.identity)
-                   AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.account_id = t.account_id AND l.identity = t.identity)",
+                        t.bank_transaction_code, t.identity
+                 FROM transactions t WHERE t.id BETWEEN ?1 AND ?2",
             )?;
-            let rows = st.query_map(params![lo, hi], |r| {
-                Ok(Leg {
+            let mut rows = st.query(params![lo, hi])?;
+            let mut legs = Vec::new();
+            let mut key = (0, String::new());
+            fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
+                r.get_ref(i)?.as_str_or_null().map_err(|e| StoreError::Corrupt(e.to_string()))
+            }
+            while let Some(r) = rows.next()? {
+                // Most rows pay someone else, by card or by debit: they are
+                // left out before anything of them is copied.
+                let (iban, code) = (text(r, 6)?, text(r, 7)?);
+                let minor: i64 = r.get(3)?;
+                if !transfers::could_be_a_leg(iban, code, minor == 0, &own) {
+                    continue;
+                }
+                key.0 = r.get(1)?;
+                key.1.clear();
+                key.1.push_str(text(r, 8)?.unwrap_or_default());
+                if settled.contains(&key) {
+                    continue;
+                }
+                legs.push(Leg {
                     row: r.get(0)?,
-                    account: r.get(1)?,
+                    account: key.0,
                     date: r.get::<_, String>(2)?.parse().unwrap_or_default(),
-                    amount: crate::StoredAmount { minor: r.get(3)?, scale: r.get::<_, u32>(4)? }.to_decimal(),
+                    amount: crate::StoredAmount { minor, scale: r.get::<_, u32>(4)? }.to_decimal(),
                     currency: r.get(5)?,
-                    counterparty_iban: r.get(6)?,
-                    bank_code: r.get(7)?,
-                })
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
+                    counterparty_iban: iban.map(str::to_owned),
+                    bank_code: code.map(str::to_owned),
+                });
+            }
+            legs
         };
         // Rows already recorded as one leg of a transfer whose other leg had
         // not arrived: a new row may complete them.
@@ -198,8 +224,11 @@ impl Store {
             recorded += 1;
         }
         tx.execute(
-            "DELETE FROM transfer_review WHERE (account_id, identity) IN
-             (SELECT account_id, identity FROM transactions WHERE id BETWEEN ?1 AND ?2)",
+            // (Few rows await review: each is looked up, rather than every
+            // row of the window gathered into a temporary index.)
+            "DELETE FROM transfer_review WHERE EXISTS (SELECT 1 FROM transactions t
+               WHERE t.account_id = transfer_review.account_id AND t.identity = transfer_review.identity
+                 AND t.id BETWEEN ?1 AND ?2)",
             params![lo, hi],
         )?;
         for group in &found.review {
