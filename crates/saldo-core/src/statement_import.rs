@@ -63,7 +63,7 @@ impl FileInput {
     }
 
     /// Its bytes as a stream.
-    fn reader(&self) -> Result<Box<dyn BufRead + '_>> {
+    fn reader(&self) -> Result<Box<dyn BufRead + Send + '_>> {
         Ok(match &self.source {
             FileSource::Bytes(b) => Box::new(&b[..]),
             FileSource::Path(p) => Box::new(std::io::BufReader::with_capacity(
@@ -320,14 +320,19 @@ fn history_balance(
 /// Days of rows searched for transfers at a time after an import.
 const TRANSFER_SLICE_DAYS: u64 = 92;
 
+/// Items a file's reader hands over at a time.
+const READ_BATCH: usize = 256;
+
 /// Entries matched and written together: the stored rows around their
 /// dates are read once per chunk, so memory does not grow with a statement.
-const CHUNK: usize = 4096;
+/// (The unit tests run the same code with small chunks, so that a few
+/// thousand entries cross many chunk borders.)
+const CHUNK: usize = if cfg!(test) { 1024 } else { 16_384 };
 
 /// A file's items, however its format is read: camt, MT940/MT942 and CODA
 /// stream; OFX, QIF and CSV (personal exports, small) are read whole.
 struct Opened<'f> {
-    items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + 'f>,
+    items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + Send + 'f>,
     notes: Vec<String>,
     profile: Option<String>,
 }
@@ -337,7 +342,7 @@ fn open<'f>(f: &'f FileInput, kind: Option<Kind>, profile: Option<CsvProfile>) -
         Some(k) => k,
         None => detect(&f.head()?),
     };
-    let streamed = |items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + 'f>| Opened {
+    let streamed = |items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + Send + 'f>| Opened {
         items,
         notes: Vec::new(),
         profile: None,
@@ -526,45 +531,69 @@ impl Importer<'_, '_> {
         let mut open: Option<Open> = None;
         let mut index = 0;
         let stray = |what: &str| unreadable(f, &format!("{what} outside a statement"));
-        for item in opened.items {
-            match item.map_err(|e| unreadable(f, &e.to_string()))? {
-                Item::Begin(head) => {
-                    if open.is_some() {
-                        return Err(stray("a statement"));
-                    }
-                    open = Some(Open {
-                        head,
-                        index,
-                        chunk: Vec::new(),
-                        resolved: None,
-                        report: None,
-                        sum: Decimal::ZERO,
-                        booked: 0,
-                        from: None,
-                        to: None,
-                        used: HashSet::new(),
-                        window: Default::default(),
-                        span: None,
-                    });
-                    index += 1;
-                }
-                Item::Entry(e) => {
-                    let o = open.as_mut().ok_or_else(|| stray("an entry"))?;
-                    o.chunk.push(e);
-                    if o.chunk.len() >= CHUNK {
-                        self.flush(&mut file, o)?;
+        // The file is read on a thread of its own while its entries are
+        // matched and written here (reading is a sixth of an import's work):
+        // while a chunk is written, the next one is read. At most a chunk's
+        // items wait, so memory stays bounded. An error here drops the
+        // receiver, which stops the reader.
+        let items = opened.items;
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, batches) =
+                std::sync::mpsc::sync_channel::<Vec<std::result::Result<Item, ReadError>>>(CHUNK / READ_BATCH);
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(READ_BATCH);
+                for item in items {
+                    let failed = item.is_err();
+                    batch.push(item);
+                    if batch.len() == READ_BATCH || failed {
+                        if send.send(std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH))).is_err() || failed {
+                            return;
+                        }
                     }
                 }
-                Item::End { format, opening, closing } => {
-                    let mut o = open.take().ok_or_else(|| stray("a statement's end"))?;
-                    o.head.format = format;
-                    o.head.opening = opening;
-                    o.head.closing = closing;
-                    self.flush(&mut file, &mut o)?;
-                    self.end(&mut file, o)?;
+                let _ = send.send(batch);
+            });
+            for item in batches.into_iter().flatten() {
+                match item.map_err(|e| unreadable(f, &e.to_string()))? {
+                    Item::Begin(head) => {
+                        if open.is_some() {
+                            return Err(stray("a statement"));
+                        }
+                        open = Some(Open {
+                            head,
+                            index,
+                            chunk: Vec::new(),
+                            resolved: None,
+                            report: None,
+                            sum: Decimal::ZERO,
+                            booked: 0,
+                            from: None,
+                            to: None,
+                            used: HashSet::new(),
+                            window: Default::default(),
+                            span: None,
+                        });
+                        index += 1;
+                    }
+                    Item::Entry(e) => {
+                        let o = open.as_mut().ok_or_else(|| stray("an entry"))?;
+                        o.chunk.push(e);
+                        if o.chunk.len() >= CHUNK {
+                            self.flush(&mut file, o)?;
+                        }
+                    }
+                    Item::End { format, opening, closing } => {
+                        let mut o = open.take().ok_or_else(|| stray("a statement's end"))?;
+                        o.head.format = format;
+                        o.head.opening = opening;
+                        o.head.closing = closing;
+                        self.flush(&mut file, &mut o)?;
+                        self.end(&mut file, o)?;
+                    }
                 }
             }
-        }
+            Ok(())
+        })?;
         if open.is_some() {
             return Err(unreadable(f, "the file ends inside a statement: it is cut short"));
         }
@@ -734,19 +763,20 @@ impl Importer<'_, '_> {
         let stored: Vec<&Stored> = near.iter().map(|(s, _)| s).collect();
         let matches = match_entries_with(&booked, &stored, &mut self.keys);
         let identities: HashMap<i64, &str> = near.iter().map(|(s, identity)| (s.id, identity.as_str())).collect();
-        let format = format_name(o.head.format);
+        let mut from_file = Provenance {
+            file_name: file.input.name.clone(),
+            file_sha256: file.sha.clone(),
+            format: format_name(o.head.format),
+            statement_id: o.head.id.clone(),
+            entry: 0,
+            line: None,
+        };
         for (e, m) in booked.iter().zip(matches) {
             file.entries += 1;
             o.sum += e.amount;
             o.booked += 1;
-            let from_file = Provenance {
-                file_name: file.input.name.clone(),
-                file_sha256: file.sha.clone(),
-                format: format.clone(),
-                statement_id: o.head.id.clone(),
-                entry: e.position,
-                line: e.line,
-            };
+            from_file.entry = e.position;
+            from_file.line = e.line;
             if let Match::Known { id } | Match::Conflict { id, .. } = &m {
                 o.used.insert(*id);
             }
@@ -1029,7 +1059,7 @@ mod tests {
         assert_eq!((r.new, r.known, r.conflicts), (0, 10_000, 0), "newest first");
 
         // The second half first, then the first half, then one more twin
-        // of the first entry read: its day was left behind two chunks ago.
+        // of the first entry read: its day was left behind chunks ago.
         let mut rotated = entries();
         rotated.rotate_left(5_000);
         rotated.push(rotated[0]);
@@ -1055,5 +1085,24 @@ mod tests {
         assert_eq!(t.execution_date.map(|d| d.date()), NaiveDate::from_ymd_opt(2019, 1, 4));
         assert_eq!(t.currency.as_deref(), Some("EUR"));
         assert_eq!(s.transaction_raw(id + 1).unwrap(), None, "no such row");
+    }
+
+    /// A file whose entries cannot go where they were sent is refused
+    /// while its reader is still reading (it waits on a full hand-over):
+    /// the reader stops, the import returns its error, nothing is written.
+    #[test]
+    fn an_error_while_writing_stops_the_reader_and_writes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let now = Utc::now();
+        let dollars = String::from_utf8(mt940("D", &entries()[..10])).unwrap().replace("EUR", "USD");
+        let r = import(&mut s, &[FileInput::from_bytes("usd.sta", dollars.into_bytes())], &Options::default(), now)
+            .unwrap();
+        let usd = r.files[0].statements[0].account_id;
+        let euros = FileInput::from_bytes("eur.sta", mt940("E", &entries()));
+        let opts = Options { target: Target::Account(usd), ..Options::default() };
+        let err = import(&mut s, &[euros], &opts, now).unwrap_err().to_string();
+        assert!(err.contains("eur.sta") && err.contains("EUR") && err.contains("USD"), "{err}");
+        assert_eq!(count(&s), 10, "only the dollar file's rows");
     }
 }

@@ -256,17 +256,22 @@ pub struct PartyKeys(std::collections::HashMap<String, String>);
 impl PartyKeys {
     const MAX: usize = 1 << 16;
 
-    fn key(&mut self, name: Option<&str>) -> String {
-        let Some(name) = name else { return String::new() };
-        if let Some(k) = self.0.get(name) {
-            return k.clone();
-        }
-        let k = party_key(Some(name));
-        if self.0.len() >= Self::MAX {
+    /// Learns the keys of `names` (forgetting the others first when they
+    /// would be too many).
+    fn learn<'n>(&mut self, names: impl Iterator<Item = Option<&'n str>> + Clone) {
+        if self.0.len() + names.clone().count() > Self::MAX {
             self.0.clear();
         }
-        self.0.insert(name.to_owned(), k.clone());
-        k
+        for name in names.flatten() {
+            if !self.0.contains_key(name) {
+                self.0.insert(name.to_owned(), party_key(Some(name)));
+            }
+        }
+    }
+
+    /// The key of a name learnt (none: empty).
+    fn get(&self, name: Option<&str>) -> &str {
+        name.and_then(|n| self.0.get(n)).map_or("", String::as_str)
     }
 }
 
@@ -290,7 +295,14 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
     let mut out = vec![Match::New; entries.len()];
     let mut used = vec![false; stored.len()];
     let stored: Vec<&Stored> = stored.iter().map(|s| s.borrow()).collect();
-    let keys: Vec<String> = stored.iter().map(|s| memo.key(s.counterparty.as_deref())).collect();
+    memo.learn(
+        stored
+            .iter()
+            .map(|s| s.counterparty.as_deref())
+            .chain(entries.iter().map(|e| e.borrow().counterparty_name.as_deref())),
+    );
+    let memo = &*memo;
+    let keys: Vec<&str> = stored.iter().map(|s| memo.get(s.counterparty.as_deref())).collect();
     // Indexes (stored rows in order, so "the first unused" is as a scan finds it).
     let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_day: HashMap<(chrono::NaiveDate, Decimal), Vec<usize>> = HashMap::new();
@@ -301,7 +313,7 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
         }
         by_day.entry((s.booking_date, s.amount.normalize())).or_default().push(j);
         if !keys[j].is_empty() {
-            by_party.entry((s.amount.normalize(), keys[j].as_str())).or_default().push(j);
+            by_party.entry((s.amount.normalize(), keys[j])).or_default().push(j);
         }
     }
     // The bank's reference of the entry is the row's bank id.
@@ -324,19 +336,19 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
         }
     }
     // Each entry's counterparty key, once.
-    let entry_keys: Vec<String> = entries.iter().map(|e| memo.key(e.borrow().counterparty_name.as_deref())).collect();
+    let entry_keys: Vec<&str> = entries.iter().map(|e| memo.get(e.borrow().counterparty_name.as_deref())).collect();
     // The same day and amount.
     for (i, e) in entries.iter().enumerate() {
         let e = e.borrow();
         if out[i] != Match::New {
             continue;
         }
-        let key = &entry_keys[i];
+        let key = entry_keys[i];
         let Some(candidates) = by_day.get(&(e.booking_date, e.amount.normalize())) else { continue };
-        let same = candidates.iter().copied().find(|&j| !used[j] && !key.is_empty() && keys[j] == *key);
+        let same = candidates.iter().copied().find(|&j| !used[j] && !key.is_empty() && keys[j] == key);
         let Some(j) = same.or_else(|| candidates.iter().copied().find(|&j| !used[j])) else { continue };
         used[j] = true;
-        out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == *key {
+        out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == key {
             Match::Known { id: stored[j].id }
         } else {
             Match::Conflict {
@@ -351,11 +363,11 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
     // The same amount and counterparty a few days apart.
     for (i, e) in entries.iter().enumerate() {
         let e = e.borrow();
-        let key = &entry_keys[i];
+        let key = entry_keys[i];
         if out[i] != Match::New || key.is_empty() {
             continue;
         }
-        let Some(candidates) = by_party.get(&(e.amount.normalize(), key.as_str())) else { continue };
+        let Some(candidates) = by_party.get(&(e.amount.normalize(), key)) else { continue };
         let near = candidates
             .iter()
             .copied()
