@@ -545,10 +545,11 @@ impl Importer<'_, '_> {
                 for item in items {
                     let failed = item.is_err();
                     batch.push(item);
-                    if batch.len() == READ_BATCH || failed {
-                        if send.send(std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH))).is_err() || failed {
-                            return;
-                        }
+                    // (A failed read ends the file: the error is handed over, and reading stops.)
+                    if (batch.len() == READ_BATCH || failed)
+                        && (send.send(std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH))).is_err() || failed)
+                    {
+                        return;
                     }
                 }
                 let _ = send.send(batch);
