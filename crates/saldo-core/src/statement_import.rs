@@ -545,10 +545,13 @@ impl Importer<'_, '_> {
                 for item in items {
                     let failed = item.is_err();
                     batch.push(item);
-                    // (A failed read ends the file: the error is handed over, and reading stops.)
-                    if (batch.len() == READ_BATCH || failed)
-                        && (send.send(std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH))).is_err() || failed)
-                    {
+                    if batch.len() < READ_BATCH && !failed {
+                        continue;
+                    }
+                    // A failed read ends the file: its error is handed over,
+                    // and reading stops (as when the import has stopped).
+                    let handed = send.send(std::mem::replace(&mut batch, Vec::with_capacity(READ_BATCH))).is_ok();
+                    if failed || !handed {
                         return;
                     }
                 }
