@@ -54,6 +54,9 @@ use crate::transactions::day_base;
 use crate::transfers::TRANSFER_CATEGORY;
 use crate::{Result, Store, StoreError, StoredAmount};
 
+/// Provenance rows written together (see `Restore::write_provenance`).
+const PROVENANCE_BATCH: usize = 8192;
+
 /// Rows between two writes of the day sums' deltas.
 const DAYS_FLUSH: u64 = 10_000;
 
@@ -245,6 +248,11 @@ pub struct Restore<'s> {
     summary: RestoreSummary,
     /// (account, file hash, statement id, file name) → its `imported_statements` row.
     statement_rows: HashMap<(i64, String, Option<String>, String), i64>,
+    /// Provenance rows not written yet: (account, identity, statement,
+    /// entry, line), written in key order a batch at a time.
+    provenance_due: Vec<(i64, String, i64, i64, Option<i64>)>,
+    /// The last statement provenance named, and its row.
+    last_statement: Option<((i64, String, Option<String>, String), i64)>,
     /// Rows come from statement files (issue 17), not from Saldo's own
     /// export: their clean counterparty and category are found as ingest
     /// finds them (rules, similar rows), not taken from the file.
@@ -297,6 +305,8 @@ impl Store {
             keys: HashMap::new(),
             summary: RestoreSummary::default(),
             statement_rows: HashMap::new(),
+            provenance_due: Vec::new(),
+            last_statement: None,
             statements: false,
         }))
     }
@@ -454,6 +464,8 @@ impl Store {
             summary: RestoreSummary::default(),
             reasons: ReasonIds::default(),
             statement_rows: HashMap::new(),
+            provenance_due: Vec::new(),
+            last_statement: None,
             statements: true,
         })
     }
@@ -584,26 +596,58 @@ impl Restore<'_> {
     /// Records that a stored row (the bank's, or an earlier file's) is also
     /// in this file; the first file that held it keeps the record.
     pub fn provenance(&mut self, account_id: i64, identity: &str, from: &Provenance) -> Result<()> {
-        let key = (account_id, from.file_sha256.clone(), from.statement_id.clone(), from.file_name.clone());
-        let statement = match self.statement_rows.get(&key) {
-            Some(id) => *id,
-            None => {
-                let id: i64 = self.tx.query_row(
-                    "INSERT INTO imported_statements (account_id, file_name, file_sha256, format, statement_id, imported_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
-                    params![account_id, from.file_name, from.file_sha256, from.format, from.statement_id, self.now],
-                    |r| r.get(0),
-                )?;
-                self.statement_rows.insert(key, id);
-                id
-            }
+        // (Rows come a statement at a time: the last statement's row first,
+        // without building a key.)
+        let last = self.last_statement.as_ref().filter(|((a, sha, id, name), _)| {
+            *a == account_id && *sha == from.file_sha256 && *id == from.statement_id && *name == from.file_name
+        });
+        let statement = if let Some((_, id)) = last {
+            *id
+        } else {
+            let key = (account_id, from.file_sha256.clone(), from.statement_id.clone(), from.file_name.clone());
+            let statement = match self.statement_rows.get(&key) {
+                Some(id) => *id,
+                None => {
+                    let id: i64 = self.tx.query_row(
+                        "INSERT INTO imported_statements (account_id, file_name, file_sha256, format, statement_id, imported_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                        params![account_id, from.file_name, from.file_sha256, from.format, from.statement_id, self.now],
+                        |r| r.get(0),
+                    )?;
+                    self.statement_rows.insert(key.clone(), id);
+                    id
+                }
+            };
+            self.last_statement = Some((key, statement));
+            statement
         };
-        self.tx
-            .prepare_cached(
-                "INSERT INTO provenance (account_id, identity, statement, entry, line)
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id, identity) DO NOTHING",
-            )?
-            .execute(params![account_id, identity, statement, from.entry as i64, from.line.map(|l| l as i64)])?;
+        self.provenance_due.push((
+            account_id,
+            identity.to_owned(),
+            statement,
+            from.entry as i64,
+            from.line.map(|l| l as i64),
+        ));
+        if self.provenance_due.len() >= PROVENANCE_BATCH {
+            self.write_provenance()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the provenance rows due, in key order: the bank's rows a file
+    /// also holds have identities all over the key space, and sorted, the
+    /// inserts walk the table once instead of jumping around it. (A stable
+    /// sort: of two files naming the same row, the first keeps it.)
+    fn write_provenance(&mut self) -> Result<()> {
+        let mut due = std::mem::take(&mut self.provenance_due);
+        due.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO provenance (account_id, identity, statement, entry, line)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id, identity) DO NOTHING",
+        )?;
+        for (account_id, identity, statement, entry, line) in &due {
+            st.execute(params![account_id, identity, statement, entry, line])?;
+        }
         Ok(())
     }
 
@@ -1171,6 +1215,7 @@ impl Restore<'_> {
     /// Writes the sums, the created categories' kinds and the aliases, and
     /// commits: the install holds everything, or (on any error) nothing.
     pub fn finish(mut self) -> Result<RestoreSummary> {
+        self.write_provenance()?;
         std::mem::take(&mut self.days).flush(&self.tx)?;
         {
             let mut agg = self.tx.prepare_cached(
