@@ -54,6 +54,9 @@ use crate::transactions::day_base;
 use crate::transfers::TRANSFER_CATEGORY;
 use crate::{Result, Store, StoreError, StoredAmount};
 
+/// A statement of a file: (account, file hash, statement id, file name).
+type StatementKey = (i64, String, Option<String>, String);
+
 /// Provenance rows written together (see `Restore::write_provenance`).
 const PROVENANCE_BATCH: usize = 8192;
 
@@ -247,12 +250,12 @@ pub struct Restore<'s> {
     keys: HashMap<String, KeyNames>,
     summary: RestoreSummary,
     /// (account, file hash, statement id, file name) → its `imported_statements` row.
-    statement_rows: HashMap<(i64, String, Option<String>, String), i64>,
+    statement_rows: HashMap<StatementKey, i64>,
     /// Provenance rows not written yet: (account, identity, statement,
     /// entry, line), written in key order a batch at a time.
     provenance_due: Vec<(i64, String, i64, i64, Option<i64>)>,
     /// The last statement provenance named, and its row.
-    last_statement: Option<((i64, String, Option<String>, String), i64)>,
+    last_statement: Option<(StatementKey, i64)>,
     /// Rows come from statement files (issue 17), not from Saldo's own
     /// export: their clean counterparty and category are found as ingest
     /// finds them (rules, similar rows), not taken from the file.
