@@ -577,6 +577,9 @@ pub struct TxDetail {
     pub fields: Vec<(String, String)>,
     /// The statement file it was imported from (or also found in), in words.
     pub imported_from: Option<String>,
+    /// Whether the row is a statement file's own: `fields` are the file's,
+    /// not what a bank sent.
+    pub from_file: bool,
 }
 
 /// Sync progress, pushed as the `sync-progress` event.

@@ -90,6 +90,8 @@ test("statement files are previewed, imported once into an offline account, and 
     assert.equal(count, 5, "five rows, none twice");
     await click("[data-tx]");
     await waitText("[data-testid=imported-from]", /Imported from (january|february)\.sta, statement \S+, entry \d/);
+    // The fields are the file's (no bank has sent this row), and say so.
+    await waitText("[data-testid=fields-heading]", /As the file gave it/);
     await shot("63-import-row-source");
     await click("[data-nav=connections]");
     await waitText("[data-testid=offline]", /Imported from files/);

@@ -640,7 +640,12 @@ fields: Array<[string, string]>,
 /**
  * The statement file it was imported from (or also found in), in words.
  */
-imported_from: string | null, };
+imported_from: string | null, 
+/**
+ * Whether the row is a statement file's own: `fields` are the file's,
+ * not what a bank sent.
+ */
+from_file: boolean, };
 
 export type SyncProgress = { 
 /**

@@ -153,12 +153,17 @@ async fn import_then_sync_and_sync_then_import_give_the_same_rows() {
     let some = json(&b.run(&["transactions", "--limit", "1", "--json"]));
     assert_eq!(some[0]["imported_from"]["file_name"], "statement.xml", "provenance: {some}");
     assert!(some[0]["imported_from"]["entry"].as_i64().unwrap() >= 1);
+    assert_eq!(some[0]["imported_from"]["from_file"], true, "the file's own row: {some}");
     ok(&b.run(&["sync"]));
     assert_eq!(b.rows(), synced, "import then sync: the same rows as sync then import");
     // The bank's rows took the imported rows' place and keep where they were seen.
     let after = json(&b.run(&["transactions", "--limit", "100000", "--json"]));
     let with_source = after.as_array().unwrap().iter().filter(|t| t["imported_from"].is_object()).count() as u64;
     assert_eq!(with_source, imported, "each row the file brought still says which file and entry");
+    assert!(
+        after.as_array().unwrap().iter().all(|t| t["imported_from"]["from_file"] != true),
+        "every row is the bank's now, the file only where it was also seen"
+    );
 
     // Importing the file again adds nothing, in either install.
     for install in [&a, &b] {

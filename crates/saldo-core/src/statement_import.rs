@@ -1088,6 +1088,7 @@ mod tests {
         assert_eq!(t.counterpart_name.as_deref(), Some("Bakery Jansen"));
         assert_eq!(t.execution_date.map(|d| d.date()), NaiveDate::from_ymd_opt(2019, 1, 4));
         assert_eq!(t.currency.as_deref(), Some("EUR"));
+        assert!(s.provenance(id).unwrap().unwrap().from_file, "the row is the file's own");
         assert_eq!(s.transaction_raw(id + 1).unwrap(), None, "no such row");
     }
 

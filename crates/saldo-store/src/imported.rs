@@ -388,6 +388,9 @@ pub struct ProvenanceRow {
     pub line: Option<i64>,
     /// When it was imported (RFC 3339).
     pub imported_at: String,
+    /// Whether the row is the file's own (its fields are the file's; no
+    /// bank has sent it yet), not a bank's row the file also holds.
+    pub from_file: bool,
 }
 
 impl ProvenanceRow {
@@ -411,7 +414,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT s.file_name, s.file_sha256, s.format, s.statement_id, p.entry, p.line, s.imported_at
+                "SELECT s.file_name, s.file_sha256, s.format, s.statement_id, p.entry, p.line, s.imported_at,
+                        t.identity >= 's:' AND t.identity < 's;'
                  FROM transactions t JOIN provenance p ON p.account_id = t.account_id AND p.identity = t.identity
                  JOIN imported_statements s ON s.id = p.statement
                  WHERE t.id = ?1",
@@ -425,6 +429,7 @@ impl Store {
                         entry: r.get(4)?,
                         line: r.get(5)?,
                         imported_at: r.get(6)?,
+                        from_file: r.get(7)?,
                     })
                 },
             )

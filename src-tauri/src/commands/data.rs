@@ -56,8 +56,10 @@ pub async fn transaction_detail(state: State<'_>, id: i64) -> IpcResult<TxDetail
     let raw = store
         .transaction_raw(id)?
         .ok_or_else(|| IpcError::new(IpcCode::NotFound, format!("there is no transaction {id}")))?;
-    let imported_from = store.provenance(id)?.map(|p| p.describe());
-    Ok(TxDetail { id, fields: present::flatten(&raw), imported_from })
+    let provenance = store.provenance(id)?;
+    let from_file = provenance.as_ref().is_some_and(|p| p.from_file);
+    let imported_from = provenance.map(|p| p.describe());
+    Ok(TxDetail { id, fields: present::flatten(&raw), imported_from, from_file })
 }
 
 /// Monthly money in and out, for one account or all; transfers between

@@ -300,7 +300,7 @@ export function TransactionsScreen(props: { version: number; account: number | n
               );
             })()}
             {detail.imported_from && <p class="muted small" data-testid="imported-from">{t("tx.importedFrom", { source: detail.imported_from })}</p>}
-            <h3 class="small muted">{t("tx.asSent")}</h3>
+            <h3 class="small muted" data-testid="fields-heading">{t(detail.from_file ? "tx.asFile" : "tx.asSent")}</h3>
             <dl>
               {detail.fields.map(([k, v], i) => (<Fragment key={i}><dt>{k}</dt><dd>{v}</dd></Fragment>))}
             </dl>
