@@ -107,7 +107,8 @@ pub struct Span {
     pub last: Option<NaiveDate>,
 }
 
-fn date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
+/// A stored `YYYY-MM-DD` (a column that holds something else is an error).
+pub(crate) fn date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
     s.map(|s| {
         NaiveDate::parse_from_str(&s, "%Y-%m-%d")
             .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))

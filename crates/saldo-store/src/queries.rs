@@ -384,9 +384,7 @@ impl Store {
                  FROM transactions WHERE id = ?1",
                 [id],
                 |r| {
-                    let date = |i: usize| -> rusqlite::Result<Option<NaiveDate>> {
-                        Ok(r.get::<_, Option<String>>(i)?.and_then(|d| d.parse().ok()))
-                    };
+                    let date = |i: usize| crate::export::date(r.get(i)?);
                     Ok(crate::imported::RestoredTx {
                         account_id: r.get(0)?,
                         identity: r.get(1)?,
