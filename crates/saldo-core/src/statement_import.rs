@@ -15,13 +15,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use saldo_statements::{Balance, Entry, Item, ReadError, Statement};
 use saldo_statements_files::csv::CsvProfile;
+use saldo_statements_files::qif::QifOptions;
 use saldo_store::imported::{NearRow, OfflineAccount, Provenance, RestoredTx, Written};
 use saldo_store::Store;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::statements::{
-    check_one, detect, match_entries_with, read, Check, Kind, Match, PartyKeys, Stored, DATE_SLACK_DAYS,
+    check_one, detect, match_entries_with, Check, Kind, Match, PartyKeys, Stored, DATE_SLACK_DAYS,
 };
 use crate::{CoreError, Result};
 
@@ -64,13 +65,7 @@ impl FileInput {
 
     /// Its bytes as a stream.
     fn reader(&self) -> Result<Box<dyn BufRead + Send + '_>> {
-        Ok(match &self.source {
-            FileSource::Bytes(b) => Box::new(&b[..]),
-            FileSource::Path(p) => Box::new(std::io::BufReader::with_capacity(
-                1 << 16,
-                std::fs::File::open(p).map_err(|e| self.unreadable(&e))?,
-            )),
-        })
+        saldo_statements_files::Reopen::open_at(self, 0).map_err(|e| self.unreadable(&e))
     }
 
     /// SHA-256 of its bytes, hex (read as a stream).
@@ -95,12 +90,17 @@ impl FileInput {
         self.reader()?.take(4096).read_to_end(&mut head).map_err(|e| self.unreadable(&e))?;
         Ok(head)
     }
+}
 
-    /// All its bytes (the formats read whole: OFX, QIF, CSV).
-    fn all(&self) -> Result<std::borrow::Cow<'_, [u8]>> {
+impl saldo_statements_files::Reopen for FileInput {
+    fn open_at(&self, offset: u64) -> std::io::Result<Box<dyn BufRead + Send + '_>> {
         Ok(match &self.source {
-            FileSource::Bytes(b) => std::borrow::Cow::Borrowed(b),
-            FileSource::Path(p) => std::borrow::Cow::Owned(std::fs::read(p).map_err(|e| self.unreadable(&e))?),
+            FileSource::Bytes(b) => Box::new(&b[usize::try_from(offset).unwrap_or(usize::MAX).min(b.len())..]),
+            FileSource::Path(p) => {
+                let mut file = std::fs::File::open(p)?;
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(offset))?;
+                Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+            }
         })
     }
 }
@@ -347,13 +347,25 @@ fn open<'f>(f: &'f FileInput, kind: Option<Kind>, profile: Option<CsvProfile>) -
         notes: Vec::new(),
         profile: None,
     };
+    let bad = |e: ReadError| unreadable(f, &e.to_string());
+    // The formats read in passes: what the first pass noted, then the items.
+    let passes = |s: saldo_statements_files::Stream<'f>, profile: Option<String>| Opened {
+        items: s.items,
+        notes: s.notes.iter().map(ToString::to_string).collect(),
+        profile,
+    };
     Ok(match kind {
         Kind::Camt => streamed(Box::new(saldo_statements_iso::camt_items(f.reader()?))),
         Kind::Mt940 => streamed(Box::new(saldo_statements_iso::mt940_items(f.reader()?))),
         Kind::Coda => streamed(Box::new(saldo_statements_iso::coda_items(f.reader()?))),
-        _ => {
-            let r = read(&f.all()?, Some(kind), profile).map_err(|e| unreadable(f, &e.to_string()))?;
-            Opened { items: Box::new(saldo_statements::items_of(r.statements)), notes: r.notes, profile: r.profile }
+        Kind::Ofx => passes(saldo_statements_files::ofx::stream(f).map_err(bad)?, None),
+        Kind::Qif => passes(saldo_statements_files::qif::stream(f, &QifOptions::default()).map_err(bad)?, None),
+        Kind::Csv => {
+            let profile = match profile {
+                Some(p) => p,
+                None => saldo_statements_files::csv::guess_profile_of(f).map_err(bad)?,
+            };
+            passes(saldo_statements_files::csv::stream(f, &profile).map_err(bad)?, Some(profile.name))
         }
     })
 }

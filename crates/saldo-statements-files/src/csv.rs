@@ -34,8 +34,13 @@ use rust_decimal::Decimal;
 use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, ReadError, Statement};
 use serde::{Deserialize, Serialize};
 
-use crate::text::{decimal_evidence, decode, non_empty, parse_amount, NumberStyle, TextEncoding};
-use crate::{Note, Reading};
+use std::collections::VecDeque;
+use std::io::{BufRead, Read};
+
+use saldo_statements::Item;
+
+use crate::text::{decimal_evidence, is_utf8, non_empty, parse_amount, NumberStyle, TextEncoding};
+use crate::{io_error, Note, Reading, Reopen, Stream};
 
 /// A column of the file: by its header name, or by its 0-based index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -171,116 +176,381 @@ pub fn read(bytes: &[u8], profile: &CsvProfile) -> Result<Vec<Statement>, ReadEr
 
 /// [`read`], with notes (a running balance that does not add up).
 pub fn read_with_notes(bytes: &[u8], profile: &CsvProfile) -> Result<Reading, ReadError> {
-    let table = Table::load(bytes, profile, None)?;
-    let mapping = Mapping::new(profile, &table.header)?;
-    let mut groups: Vec<(Option<String>, Vec<Row>)> = Vec::new();
+    stream(&bytes, profile)?.into_reading()
+}
+
+/// [`read_with_notes`], streamed. The first pass reads every row through
+/// the profile (the first bad row refuses the file, naming its line),
+/// groups the rows by account and follows each account's running balance,
+/// holding two rows per account. Then each account's rows are read again,
+/// account after account, from the first of them to the last: one pass
+/// when the file holds one account or its accounts one after the other.
+pub fn stream<'a>(file: &'a dyn Reopen, profile: &CsvProfile) -> Result<Stream<'a>, ReadError> {
+    let body = Body::find(file, profile.encoding, profile.skip_lines, profile.delimiter)?;
+    let mut rows = body.rows(file)?;
+    let header =
+        if profile.has_header { rows.next_row()?.map(|r| trimmed(&r.cells)).unwrap_or_default() } else { Vec::new() };
+    let mapping = Mapping::new(profile, &header)?;
+    let mut groups: Vec<Group> = Vec::new();
     let mut index: HashMap<Option<String>, usize> = HashMap::new();
-    for (line, cells) in &table.rows {
-        let row = mapping.row(*line, cells)?;
-        let key = row.account.clone();
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            groups.push((key, Vec::new()));
-            groups.len() - 1
-        });
-        if let Some((_, rows)) = groups.get_mut(slot) {
-            rows.push(row);
+    while let Some(raw) = rows.next_row()? {
+        let row = mapping.row(raw.line, &raw.cells)?;
+        match index.get(&row.account).and_then(|&i| groups.get_mut(i)) {
+            Some(group) => group.add(raw.offset, row),
+            None => {
+                index.insert(row.account.clone(), groups.len());
+                groups.push(Group::new(raw.offset, raw.line, row));
+            }
         }
     }
-    let mut notes = Vec::new();
-    let statements = groups.into_iter().map(|(key, rows)| statement(key, rows, &mut notes)).collect::<Vec<_>>();
-    if statements.is_empty() {
+    if groups.is_empty() {
         return Err(ReadError::file("the file has no rows"));
     }
-    Ok(Reading { statements, notes })
+    let mut notes = Vec::new();
+    let statements = groups.iter().map(|g| g.statement(&mut notes)).collect();
+    let items = Emit { file, body, mapping, groups, statements, at: 0, rows: None, position: 0 };
+    Ok(Stream { notes, items: Box::new(items) })
 }
 
 /// The header and the first `n` rows read through `profile`, each row with
 /// its own result: a bad row does not hide the others. Fails only when the
 /// file cannot be read at all (encoding, a column the header lacks).
 pub fn preview(bytes: &[u8], profile: &CsvProfile, n: usize) -> Result<Preview, ReadError> {
-    let table = Table::load(bytes, profile, Some(n))?;
-    let mapping = Mapping::new(profile, &table.header)?;
-    let rows = table.rows.iter().map(|(line, cells)| mapping.row(*line, cells).map(|r| r.entry)).collect();
-    Ok(Preview {
-        header: table.header,
-        delimiter: table.delimiter,
-        cells: table.rows.into_iter().map(|(_, cells)| cells).collect(),
-        rows,
-    })
-}
-
-/// The file's rows, each with the line it starts on.
-struct Table {
-    header: Vec<String>,
-    delimiter: char,
-    rows: Vec<(usize, Vec<String>)>,
-}
-
-impl Table {
-    fn load(bytes: &[u8], profile: &CsvProfile, limit: Option<usize>) -> Result<Self, ReadError> {
-        let text = decode(bytes, profile.encoding)?;
-        Self::from_text(&text, profile.delimiter, profile.skip_lines, profile.has_header, limit)
+    let body = Body::find(&bytes, profile.encoding, profile.skip_lines, profile.delimiter)?;
+    let mut rows = body.rows(&bytes)?;
+    let header =
+        if profile.has_header { rows.next_row()?.map(|r| trimmed(&r.cells)).unwrap_or_default() } else { Vec::new() };
+    let mapping = Mapping::new(profile, &header)?;
+    let (mut cells, mut read) = (Vec::new(), Vec::new());
+    while read.len() < n {
+        let Some(raw) = rows.next_row()? else { break };
+        read.push(mapping.row(raw.line, &raw.cells).map(|r| r.entry));
+        cells.push(raw.cells);
     }
+    Ok(Preview { header, delimiter: char::from(body.delimiter), cells, rows: read })
+}
 
-    fn from_text(
-        text: &str,
-        delimiter: Option<char>,
+fn trimmed(cells: &[String]) -> Vec<String> {
+    cells.iter().map(|c| c.trim().to_owned()).collect()
+}
+
+/// Longer lines than any bank writes are cut here (bounded memory).
+const MAX_LINE: u64 = 1 << 20;
+
+const NOT_UTF8: &str = "the file is not valid UTF-8: choose Latin-1 or Windows-1252 as its encoding";
+
+/// Where a file's table starts — after a UTF-8 byte-order mark and the
+/// lines to skip — and how it is split and decoded.
+#[derive(Clone, Copy)]
+struct Body {
+    offset: u64,
+    line: usize,
+    delimiter: u8,
+    encoding: TextEncoding,
+}
+
+impl Body {
+    fn find(
+        file: &dyn Reopen,
+        encoding: TextEncoding,
         skip_lines: usize,
-        has_header: bool,
-        limit: Option<usize>,
+        delimiter: Option<char>,
     ) -> Result<Self, ReadError> {
-        let mut start = 0;
-        for _ in 0..skip_lines {
-            match text[start..].find('\n') {
-                Some(i) => start += i + 1,
-                None => start = text.len(),
-            }
+        let mut r = file.open_at(0).map_err(|e| io_error(&e))?;
+        let mut offset = 0;
+        if encoding == TextEncoding::Utf8 && r.fill_buf().map_err(|e| io_error(&e))?.starts_with(b"\xEF\xBB\xBF") {
+            r.consume(3);
+            offset = 3;
         }
-        let body = &text[start..];
-        let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(body));
-        let byte = u8::try_from(delimiter)
+        let mut line = Vec::new();
+        let next_line = |r: &mut dyn BufRead, line: &mut Vec<u8>| -> Result<u64, ReadError> {
+            line.clear();
+            let n = r.take(MAX_LINE).read_until(b'\n', line).map_err(|e| io_error(&e))?;
+            Ok(n as u64)
+        };
+        for number in 1..=skip_lines {
+            let n = next_line(&mut r, &mut line)?;
+            if encoding == TextEncoding::Utf8 && std::str::from_utf8(&line).is_err() {
+                return Err(ReadError::at(number, NOT_UTF8));
+            }
+            offset += n;
+        }
+        let delimiter = match delimiter {
+            Some(d) => d,
+            None => {
+                // Told from the first ten lines that are not blank.
+                let mut head = String::new();
+                let mut filled = 0;
+                for _ in 0..1000 {
+                    if filled == 10 || next_line(&mut r, &mut line)? == 0 {
+                        break;
+                    }
+                    let text = decode_lossy(&line, encoding);
+                    filled += usize::from(!text.trim().is_empty());
+                    head.push_str(&text);
+                }
+                detect_delimiter(&head)
+            }
+        };
+        let delimiter = u8::try_from(delimiter)
             .ok()
             .filter(u8::is_ascii)
             .ok_or_else(|| ReadError::file(format!("the delimiter `{delimiter}` is not an ASCII character")))?;
-        let mut reader =
-            ::csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(byte).from_reader(body.as_bytes());
-        let mut header = Vec::new();
-        let mut rows = Vec::new();
-        let mut first = has_header;
-        // Lines counted from byte offsets: the csv crate's own count lags a
-        // line behind in CRLF files.
-        let mut counted = (0, skip_lines + 1);
-        let mut line_at = |offset: usize| {
-            let offset = offset.min(body.len());
-            let start =
-                body.get(offset..).and_then(|b| b.find(|c| c != '\r' && c != '\n')).map_or(body.len(), |i| offset + i);
-            if start >= counted.0 {
-                counted.1 += body.as_bytes()[counted.0..start].iter().filter(|b| **b == b'\n').count();
-                counted.0 = start;
+        Ok(Self { offset, line: skip_lines + 1, delimiter, encoding })
+    }
+
+    /// Its rows from the start.
+    fn rows<'f>(&self, file: &'f dyn Reopen) -> Result<Rows<'f>, ReadError> {
+        Rows::open(file, *self, self.offset, self.line)
+    }
+}
+
+fn decode_lossy(bytes: &[u8], encoding: TextEncoding) -> String {
+    match encoding {
+        TextEncoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+        TextEncoding::Latin1 | TextEncoding::Windows1252 => {
+            encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()
+        }
+    }
+}
+
+/// A reader that notes where each line break is (`\r` or `\n`), until
+/// the row it ends is counted.
+struct Breaks<R> {
+    inner: R,
+    offset: u64,
+    breaks: VecDeque<(u64, u8)>,
+}
+
+impl<R: Read> Read for Breaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, b) in buf[..n].iter().enumerate() {
+            if matches!(b, b'\r' | b'\n') {
+                self.breaks.push_back((self.offset + i as u64, *b));
             }
-            counted.1
-        };
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map(|p| p.line() as usize + skip_lines);
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// A row as written: the line it starts on, its byte in the file, its cells.
+struct Raw {
+    line: usize,
+    offset: u64,
+    cells: Vec<String>,
+}
+
+/// A table's rows read one at a time (quotes, embedded delimiters and line
+/// breaks are the `csv` crate's), each cell decoded.
+struct Rows<'f> {
+    reader: ::csv::Reader<Breaks<Box<dyn BufRead + Send + 'f>>>,
+    record: ::csv::ByteRecord,
+    body: Body,
+    /// Where the reader starts in the file, and the line there.
+    origin: u64,
+    first_line: usize,
+    /// The line reached by the breaks counted so far.
+    line: usize,
+}
+
+impl<'f> Rows<'f> {
+    fn open(file: &'f dyn Reopen, body: Body, origin: u64, first_line: usize) -> Result<Self, ReadError> {
+        let inner = file.open_at(origin).map_err(|e| io_error(&e))?;
+        let reader = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(body.delimiter)
+            .from_reader(Breaks { inner, offset: 0, breaks: VecDeque::new() });
+        Ok(Self { reader, record: ::csv::ByteRecord::new(), body, origin, first_line, line: first_line })
+    }
+
+    /// The next row that is not blank.
+    fn next_row(&mut self) -> Result<Option<Raw>, ReadError> {
+        loop {
+            let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
+                let line = e.position().map(|p| p.line() as usize + self.first_line - 1);
                 ReadError { line, message: format!("not readable as CSV: {e}") }
             })?;
-            let line = line_at(record.position().map_or(0, |p| p.byte() as usize));
-            let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+            if !more {
+                return Ok(None);
+            }
+            let (line, start) = self.line_at(self.record.position().map_or(0, ::csv::Position::byte));
+            let cells = self
+                .record
+                .iter()
+                .map(|cell| match self.body.encoding {
+                    TextEncoding::Utf8 => {
+                        std::str::from_utf8(cell).map(str::to_owned).map_err(|_| ReadError::at(line, NOT_UTF8))
+                    }
+                    TextEncoding::Latin1 | TextEncoding::Windows1252 => {
+                        Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(cell).0.into_owned())
+                    }
+                })
+                .collect::<Result<Vec<String>, ReadError>>()?;
             if cells.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            if first {
-                header = cells.iter().map(|c| c.trim().to_owned()).collect();
-                first = false;
-                continue;
-            }
-            if limit.is_some_and(|n| rows.len() >= n) {
-                break;
-            }
-            rows.push((line, cells));
+            return Ok(Some(Raw { line, offset: self.origin + start, cells }));
         }
-        Ok(Self { header, delimiter, rows })
+    }
+
+    /// The line a row the csv crate places at `offset` is on, and the byte
+    /// its text starts at: the breaks before it are counted, and so are
+    /// those right at it (the crate's position can be the `\n` of a CRLF
+    /// ending the row before).
+    fn line_at(&mut self, offset: u64) -> (usize, u64) {
+        let breaks = &mut self.reader.get_mut().breaks;
+        let mut start = offset;
+        loop {
+            match breaks.front() {
+                Some(&(at, b)) if at < start => {
+                    breaks.pop_front();
+                    self.line += usize::from(b == b'\n');
+                }
+                Some(&(at, _)) if at == start => start += 1,
+                _ => break,
+            }
+        }
+        (self.line, start)
+    }
+}
+
+/// What the first pass keeps of one account's rows: where they are, the
+/// first and last, and how the running balance went between them.
+struct Group {
+    key: Option<String>,
+    /// The first row's byte and line, and the last row's byte.
+    start: (u64, usize),
+    end: u64,
+    first: Row,
+    last: Row,
+    any_balance: bool,
+    /// The first pair of rows whose running balance does not add up, read
+    /// oldest first (top-down) and newest first (bottom-up).
+    down: Option<Break>,
+    up: Option<Break>,
+    dates_up: bool,
+    dates_down: bool,
+    currency: Option<String>,
+    one_currency: bool,
+}
+
+/// Where a running balance breaks: the newer row's line, the balance
+/// before, its amount, the balance after.
+type Break = (Option<usize>, Option<Decimal>, Decimal, Option<Decimal>);
+
+/// `None` when `older`'s running balance plus `newer`'s amount is `newer`'s.
+fn break_between(older: &Row, newer: &Row) -> Option<Break> {
+    match (older.balance, newer.balance) {
+        (Some(before), Some(after)) if before.checked_add(newer.entry.amount) == Some(after) => None,
+        (before, after) => Some((newer.entry.line, before, newer.entry.amount, after)),
+    }
+}
+
+impl Group {
+    fn new(offset: u64, line: usize, row: Row) -> Self {
+        Self {
+            key: row.account.clone(),
+            start: (offset, line),
+            end: offset,
+            any_balance: row.balance.is_some(),
+            down: None,
+            up: None,
+            dates_up: true,
+            dates_down: true,
+            currency: row.entry.currency.clone(),
+            one_currency: true,
+            first: row.clone(),
+            last: row,
+        }
+    }
+
+    fn add(&mut self, offset: u64, row: Row) {
+        let last = &self.last;
+        self.down = self.down.take().or_else(|| break_between(last, &row));
+        self.up = self.up.take().or_else(|| break_between(&row, last));
+        self.dates_up &= last.entry.booking_date <= row.entry.booking_date;
+        self.dates_down &= last.entry.booking_date >= row.entry.booking_date;
+        self.any_balance |= row.balance.is_some();
+        if let Some(c) = &row.entry.currency {
+            match &self.currency {
+                None => self.currency = Some(c.clone()),
+                Some(x) => self.one_currency &= x == c,
+            }
+        }
+        self.end = offset;
+        self.last = row;
+    }
+
+    /// Its statement, entries left out (they are read again).
+    fn statement(&self, notes: &mut Vec<Note>) -> Statement {
+        let currency = self.currency.clone().filter(|_| self.one_currency);
+        let (opening, closing) = self.balances(currency.as_ref(), notes);
+        let key = self.key.clone();
+        let account = AccountRef {
+            iban: key.as_deref().and_then(compact_iban),
+            number: key.filter(|k| compact_iban(k).is_none()),
+            currency,
+            ..AccountRef::default()
+        };
+        Statement { format: Format::Csv, id: None, account, opening, closing, entries: Vec::new() }
+    }
+}
+
+/// The second pass: each account's rows, read again from its first row to
+/// its last.
+struct Emit<'f> {
+    file: &'f dyn Reopen,
+    body: Body,
+    mapping: Mapping,
+    groups: Vec<Group>,
+    statements: Vec<Statement>,
+    /// The account being read, and its rows once begun.
+    at: usize,
+    rows: Option<Rows<'f>>,
+    position: usize,
+}
+
+impl Emit<'_> {
+    fn step(&mut self) -> Result<Option<Item>, ReadError> {
+        let (Some(group), Some(statement)) = (self.groups.get(self.at), self.statements.get_mut(self.at)) else {
+            return Ok(None);
+        };
+        let Some(rows) = &mut self.rows else {
+            self.rows = Some(Rows::open(self.file, self.body, group.start.0, group.start.1)?);
+            self.position = 0;
+            return Ok(Some(Item::Begin(statement.clone())));
+        };
+        while let Some(raw) = rows.next_row()?.filter(|r| r.offset <= group.end) {
+            let row = self.mapping.row(raw.line, &raw.cells)?;
+            if row.account == group.key {
+                self.position += 1;
+                return Ok(Some(Item::Entry(Entry { position: self.position, ..row.entry })));
+            }
+        }
+        self.rows = None;
+        self.at += 1;
+        Ok(Some(Item::End {
+            format: Format::Csv,
+            opening: statement.opening.take(),
+            closing: statement.closing.take(),
+        }))
+    }
+}
+
+impl Iterator for Emit<'_> {
+    type Item = Result<Item, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.step() {
+            Ok(item) => item.map(Ok),
+            Err(e) => {
+                self.at = usize::MAX;
+                Some(Err(e))
+            }
+        }
     }
 }
 
@@ -314,8 +584,8 @@ fn detect_delimiter(text: &str) -> char {
 }
 
 /// A profile's columns resolved against a header.
-struct Mapping<'p> {
-    profile: &'p CsvProfile,
+struct Mapping {
+    profile: CsvProfile,
     date: usize,
     value_date: Option<usize>,
     signed: Option<usize>,
@@ -333,14 +603,15 @@ struct Mapping<'p> {
 }
 
 /// One row read.
+#[derive(Clone)]
 struct Row {
     entry: Entry,
     balance: Option<Decimal>,
     account: Option<String>,
 }
 
-impl<'p> Mapping<'p> {
-    fn new(profile: &'p CsvProfile, header: &[String]) -> Result<Self, ReadError> {
+impl Mapping {
+    fn new(profile: &CsvProfile, header: &[String]) -> Result<Self, ReadError> {
         let one = |c: &Column| resolve(c, header);
         let opt = |c: &Option<Column>| c.as_ref().map(|c| resolve(c, header)).transpose();
         let many = |cs: &[Column]| cs.iter().map(|c| resolve(c, header)).collect::<Result<Vec<_>, _>>();
@@ -349,7 +620,7 @@ impl<'p> Mapping<'p> {
             AmountColumns::DebitCredit { debit, credit } => (None, Some((one(debit)?, one(credit)?))),
         };
         Ok(Self {
-            profile,
+            profile: profile.clone(),
             date: one(&profile.date)?,
             value_date: opt(&profile.value_date)?,
             signed,
@@ -464,88 +735,64 @@ enum Order {
     NewestFirst,
 }
 
-fn statement(key: Option<String>, rows: Vec<Row>, notes: &mut Vec<Note>) -> Statement {
-    let currencies: Vec<&String> = rows.iter().filter_map(|r| r.entry.currency.as_ref()).collect();
-    let currency = currencies.first().filter(|c| currencies.iter().all(|x| x == *c)).map(|c| (*c).clone());
-    let (opening, closing) = balances(&rows, currency.as_ref(), notes);
-    let account = AccountRef {
-        iban: key.as_deref().and_then(compact_iban),
-        number: key.filter(|k| compact_iban(k).is_none()),
-        currency,
-        ..AccountRef::default()
-    };
-    let entries = rows.into_iter().enumerate().map(|(i, r)| Entry { position: i + 1, ..r.entry }).collect();
-    Statement { format: Format::Csv, id: None, account, opening, closing, entries }
-}
-
-fn balances(rows: &[Row], currency: Option<&String>, notes: &mut Vec<Note>) -> (Option<Balance>, Option<Balance>) {
-    if rows.is_empty() || rows.iter().all(|r| r.balance.is_none()) {
-        return (None, None);
-    }
-    // The first pair where the running balance does not add up, each way.
-    let breaks = |newest_first: bool| {
-        rows.windows(2).find_map(|w| {
-            let (older, newer) = if newest_first { (&w[1], &w[0]) } else { (&w[0], &w[1]) };
-            match (older.balance, newer.balance) {
-                (Some(before), Some(after)) if before.checked_add(newer.entry.amount) == Some(after) => None,
-                (before, after) => Some((newer.entry.line, before, newer.entry.amount, after)),
-            }
-        })
-    };
-    let down = breaks(false);
-    let up = breaks(true);
-    let dates_up = rows.windows(2).all(|w| w[0].entry.booking_date <= w[1].entry.booking_date);
-    let dates_down = rows.windows(2).all(|w| w[0].entry.booking_date >= w[1].entry.booking_date);
-    let order = match (down.is_none(), up.is_none()) {
-        (true, true) if dates_down && !dates_up => Some(Order::NewestFirst),
-        (true, _) => Some(Order::OldestFirst),
-        (false, true) => Some(Order::NewestFirst),
-        (false, false) if dates_up => Some(Order::OldestFirst),
-        (false, false) if dates_down => Some(Order::NewestFirst),
-        (false, false) => None,
-    };
-    let reported = match order {
-        _ if down.is_none() || up.is_none() => None,
-        Some(Order::NewestFirst) => up,
-        _ => down,
-    };
-    if let Some((line, before, amount, after)) = reported {
-        let show = |d: Option<Decimal>| d.map_or_else(|| "(none)".to_owned(), |d| d.to_string());
-        let gap = match (before, after) {
-            (Some(b), Some(a)) => a
-                .checked_sub(b)
-                .and_then(|x| x.checked_sub(amount))
-                .map(|d| format!(" (a difference of {d})"))
-                .unwrap_or_default(),
-            _ => String::new(),
+impl Group {
+    /// The balances its running balance states, with a note where it breaks.
+    fn balances(&self, currency: Option<&String>, notes: &mut Vec<Note>) -> (Option<Balance>, Option<Balance>) {
+        if !self.any_balance {
+            return (None, None);
+        }
+        let (down, up, dates_up, dates_down) = (self.down, self.up, self.dates_up, self.dates_down);
+        let order = match (down.is_none(), up.is_none()) {
+            (true, true) if dates_down && !dates_up => Some(Order::NewestFirst),
+            (true, _) => Some(Order::OldestFirst),
+            (false, true) => Some(Order::NewestFirst),
+            (false, false) if dates_up => Some(Order::OldestFirst),
+            (false, false) if dates_down => Some(Order::NewestFirst),
+            (false, false) => None,
         };
-        notes.push(Note {
-            line,
-            message: format!(
-                "the running balance does not add up: {} + {amount} is not {}{gap}{}",
-                show(before),
-                show(after),
-                if order.is_none() {
-                    "; rows are not in date order either, so no balance is taken from the file"
-                } else {
-                    ""
-                }
-            ),
+        let reported = match order {
+            _ if down.is_none() || up.is_none() => None,
+            Some(Order::NewestFirst) => up,
+            _ => down,
+        };
+        if let Some((line, before, amount, after)) = reported {
+            let show = |d: Option<Decimal>| d.map_or_else(|| "(none)".to_owned(), |d| d.to_string());
+            let gap = match (before, after) {
+                (Some(b), Some(a)) => a
+                    .checked_sub(b)
+                    .and_then(|x| x.checked_sub(amount))
+                    .map(|d| format!(" (a difference of {d})"))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            notes.push(Note {
+                line,
+                message: format!(
+                    "the running balance does not add up: {} + {amount} is not {}{gap}{}",
+                    show(before),
+                    show(after),
+                    if order.is_none() {
+                        "; rows are not in date order either, so no balance is taken from the file"
+                    } else {
+                        ""
+                    }
+                ),
+            });
+        }
+        let Some(order) = order else { return (None, None) };
+        let (oldest, newest) = match order {
+            Order::OldestFirst => (&self.first, &self.last),
+            Order::NewestFirst => (&self.last, &self.first),
+        };
+        let opening = oldest.balance.and_then(|b| b.checked_sub(oldest.entry.amount)).map(|amount| Balance {
+            date: oldest.entry.booking_date,
+            amount,
+            currency: currency.cloned(),
         });
+        let closing =
+            newest.balance.map(|b| Balance { date: newest.entry.booking_date, amount: b, currency: currency.cloned() });
+        (opening, closing)
     }
-    let Some(order) = order else { return (None, None) };
-    let (oldest, newest) = match order {
-        Order::OldestFirst => (rows.first(), rows.last()),
-        Order::NewestFirst => (rows.last(), rows.first()),
-    };
-    let opening = oldest.and_then(|r| {
-        let amount = r.balance?.checked_sub(r.entry.amount)?;
-        Some(Balance { date: r.entry.booking_date, amount, currency: currency.cloned() })
-    });
-    let closing = newest.and_then(|r| {
-        r.balance.map(|b| Balance { date: r.entry.booking_date, amount: b, currency: currency.cloned() })
-    });
-    (opening, closing)
 }
 
 /// A first profile for an unknown bank's file, told from its data: the
@@ -555,15 +802,31 @@ fn balances(rows: &[Row], currency: Option<&String>, notes: &mut Vec<Note>) -> (
 /// counterparty, description and currency columns. The mapping screen
 /// shows it for the user to correct.
 pub fn guess_profile(bytes: &[u8]) -> CsvProfile {
-    let encoding = TextEncoding::sniff(bytes);
-    let text = decode(bytes, encoding).unwrap_or_default();
-    let delimiter = detect_delimiter(&text);
-    let table = Table::from_text(&text, Some(delimiter), 0, false, Some(50)).unwrap_or(Table {
-        header: Vec::new(),
-        delimiter,
-        rows: Vec::new(),
-    });
-    let all: Vec<&Vec<String>> = table.rows.iter().map(|(_, c)| c).collect();
+    guess_profile_of(&bytes).unwrap_or_else(|_| guess_from(TextEncoding::Utf8, ',', &[]))
+}
+
+/// [`guess_profile`] for a file read as a stream: its encoding is told from
+/// all of it, the rest from its first 50 rows.
+pub fn guess_profile_of(file: &dyn Reopen) -> Result<CsvProfile, ReadError> {
+    let utf8 = is_utf8(file.open_at(0).map_err(|e| io_error(&e))?).map_err(|e| io_error(&e))?;
+    let encoding = if utf8 { TextEncoding::Utf8 } else { TextEncoding::Latin1 };
+    let body = Body::find(file, encoding, 0, None)?;
+    let mut rows = body.rows(file)?;
+    let mut all = Vec::new();
+    while all.len() < 50 {
+        match rows.next_row() {
+            Ok(Some(raw)) => all.push(raw.cells),
+            Ok(None) => break,
+            Err(_) => {
+                all.clear();
+                break;
+            }
+        }
+    }
+    Ok(guess_from(encoding, char::from(body.delimiter), &all))
+}
+
+fn guess_from(encoding: TextEncoding, delimiter: char, all: &[Vec<String>]) -> CsvProfile {
     let width = all.iter().map(|c| c.len()).max().unwrap_or(0);
     let looks_like_data = |c: &str| date_formats_of(c).is_some() || decimal_evidence(c).is_some();
     let has_header = all.len() > 1
@@ -571,7 +834,7 @@ pub fn guess_profile(bytes: &[u8]) -> CsvProfile {
         && all[1].iter().any(|c| looks_like_data(c));
     let header: Vec<String> =
         if has_header { all[0].iter().map(|c| c.trim().to_lowercase()).collect() } else { Vec::new() };
-    let data: Vec<&Vec<String>> = all.iter().skip(usize::from(has_header)).copied().collect();
+    let data: Vec<&Vec<String>> = all.iter().skip(usize::from(has_header)).collect();
     let values = |j: usize| data.iter().filter_map(move |r| r.get(j)).map(|c| c.trim()).filter(|c| !c.is_empty());
     let named = |j: usize, words: &[&str]| header.get(j).is_some_and(|h| words.iter().any(|w| h.contains(w)));
     let column = |j: usize| {

@@ -2,23 +2,71 @@
 //! OFX 1.x/2.x and QFX ([`ofx`]), QIF ([`qif`]) and bank CSV exports read
 //! through a saved column mapping ([`csv`]).
 //!
-//! Each reader turns a whole file into [`saldo_statements::Statement`]s —
-//! the same type the camt/MT940/CODA readers produce — or refuses it with a
+//! Each reader turns a file into [`saldo_statements::Statement`]s — the
+//! same type the camt/MT940/CODA readers produce — or refuses it with a
 //! [`ReadError`] naming the line and the reason: a file is never half read
 //! (a malformed file must not leave a partial import). Amounts are parsed
 //! from their text into exact decimals and dates are calendar dates as the
 //! file writes them (design rule R17).
 //!
-//! These formats are small user downloads, so each reader holds the file in
-//! memory; the bounded-memory streaming of issue 17 is for camt/MT940.
+//! Each format is streamed ([`Stream`]): what only the whole file can tell
+//! — its encoding, its decimal separator and date order, which rows belong
+//! to which account, its balances, whether every entry is readable — is
+//! found in a first pass over it, and its entries are then read again in a
+//! second, one statement at a time. A file of a million entries is read in
+//! memory that does not grow with it ([`Reopen`]: the file is read more
+//! than once, never held), and every error a file has is found before its
+//! first entry is handed over.
 
 pub mod csv;
 pub mod ofx;
 pub mod qif;
 mod text;
 
-pub use saldo_statements::{ReadError, Statement};
+pub use saldo_statements::{Item, ReadError, Statement};
 pub use text::TextEncoding;
+
+/// A statement file that can be read more than once, from any byte on: the
+/// passes of a [`Stream`] read it again instead of holding it.
+pub trait Reopen: Sync {
+    /// The file's bytes from `offset` on.
+    fn open_at(&self, offset: u64) -> std::io::Result<Box<dyn std::io::BufRead + Send + '_>>;
+}
+
+impl Reopen for &[u8] {
+    fn open_at(&self, offset: u64) -> std::io::Result<Box<dyn std::io::BufRead + Send + '_>> {
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(self.len());
+        Ok(Box::new(&self[start..]))
+    }
+}
+
+/// A file being read: what its first pass found to tell, then its items in
+/// the file's order (statements one after the other).
+pub struct Stream<'a> {
+    /// What was skipped or decided, for the import summary.
+    pub notes: Vec<Note>,
+    /// The statements' items; an error only when the file changes or cannot
+    /// be read again between the passes.
+    pub items: Box<dyn Iterator<Item = Result<Item, ReadError>> + Send + 'a>,
+}
+
+impl Stream<'_> {
+    /// Everything read into memory (tests and small files).
+    pub fn into_reading(self) -> Result<Reading, ReadError> {
+        Ok(Reading { statements: saldo_statements::collect(self.items)?, notes: self.notes })
+    }
+}
+
+impl std::fmt::Debug for Stream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream").field("notes", &self.notes).finish_non_exhaustive()
+    }
+}
+
+/// A file that failed between or during the passes.
+pub(crate) fn io_error(e: &std::io::Error) -> ReadError {
+    ReadError::file(format!("the file cannot be read: {e}"))
+}
 
 /// A file read, with what the reader chose to leave out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -46,14 +46,17 @@
 //! that is not a calendar date (`20120231`), a file whose only content is a
 //! sign-on or server error (the bank's code and message are quoted).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
+use std::io::{BufRead, Read};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use saldo_statements::{compact_iban, AccountRef, Balance, Entry, Format, ReadError, Statement};
 
-use crate::text::{decode_labelled, non_empty, parse_amount, NumberStyle};
-use crate::{Note, Reading};
+use saldo_statements::Item;
+
+use crate::text::{non_empty, parse_amount, NumberStyle};
+use crate::{io_error, Note, Reading, Reopen, Stream};
 
 /// Deeper nesting than any OFX file has; refused rather than risk the stack.
 const MAX_DEPTH: usize = 64;
@@ -66,13 +69,28 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Statement>, ReadError> {
 /// [`read`], with notes on what was skipped (investment accounts, accounts
 /// the bank answered with an error) and on a wrongly declared encoding.
 pub fn read_with_notes(bytes: &[u8]) -> Result<Reading, ReadError> {
-    let (text, encoding_note) = decode(bytes)?;
-    let tokens = tokenize(&text)?;
-    let root = build_tree(tokens)?;
+    stream(&bytes)?.into_reading()
+}
+
+/// [`read_with_notes`], streamed, in three passes over the file:
+/// 1. its tags: whether the declared encoding holds for every byte, and
+///    which names the file closes after other elements (its aggregates:
+///    OFX 1.x closes aggregates, not leaves);
+/// 2. its element tree without the transactions: the accounts, balances,
+///    the bank's errors and what is skipped; every transaction is checked
+///    here and dropped;
+/// 3. its transactions, each handed over as it ends.
+pub fn stream<'a>(file: &'a dyn Reopen) -> Result<Stream<'a>, ReadError> {
+    let label = label(file)?;
+    let (decoding, aggregates) = first_pass(file, label.as_deref())?;
     let mut walk = Walk::default();
-    if let Some(note) = encoding_note {
+    if let Some(note) = decoding.note.clone() {
         walk.notes.push(Note::file(note));
     }
+    let mut builder = Builder::open(file, decoding.encoding, aggregates.clone())?;
+    let mut meta = Meta::default();
+    while builder.step(&mut meta)? {}
+    let root = builder.finish(&mut meta)?;
     let Some(ofx) = root.children.iter().find(|n| n.name == "OFX") else {
         return Err(ReadError::file("not an OFX file: it has no <OFX> element"));
     };
@@ -80,7 +98,9 @@ pub fn read_with_notes(bytes: &[u8]) -> Result<Reading, ReadError> {
     if walk.statements.is_empty() {
         return Err(ReadError::file(walk.why_empty()));
     }
-    Ok(Reading { statements: walk.statements, notes: walk.notes })
+    let builder = Builder::open(file, decoding.encoding, aggregates)?;
+    let items = Emit { builder: Some(builder), sink: Entries { statements: walk.statements, ..Entries::default() } };
+    Ok(Stream { notes: walk.notes, items: Box::new(items) })
 }
 
 /// Whether `bytes` look like OFX (for format detection by content).
@@ -90,11 +110,20 @@ pub fn sniff(bytes: &[u8]) -> bool {
     head.contains("OFXHEADER") || head.contains("<OFX>")
 }
 
-/// The file as text, decoded as its header says.
-fn decode(bytes: &[u8]) -> Result<(String, Option<String>), ReadError> {
-    let Some(first_tag) = bytes.iter().position(|b| *b == b'<') else {
+/// The most of a file's first bytes read for its header, before its first tag.
+const HEAD: u64 = 1 << 16;
+
+/// The encoding the file's header declares: 1.x `CHARSET`/`ENCODING`, or
+/// 2.x `<?xml … encoding="…"?>` (UTF-8 when the declaration names none).
+fn label(file: &dyn Reopen) -> Result<Option<String>, ReadError> {
+    let mut bytes = Vec::new();
+    let mut r = file.open_at(0).map_err(|e| io_error(&e))?;
+    (&mut r).take(HEAD).read_until(b'<', &mut bytes).map_err(|e| io_error(&e))?;
+    if bytes.last() != Some(&b'<') {
         return Err(ReadError::file("not an OFX file: it has no <OFX> element"));
-    };
+    }
+    let first_tag = bytes.len() - 1;
+    r.take(511).read_to_end(&mut bytes).map_err(|e| io_error(&e))?;
     let header = String::from_utf8_lossy(&bytes[..first_tag]);
     let mut label: Option<String> = None;
     if header.contains("OFXHEADER") {
@@ -127,72 +156,196 @@ fn decode(bytes: &[u8]) -> Result<(String, Option<String>), ReadError> {
             }
         }
     }
-    Ok(decode_labelled(bytes, label.as_deref()))
+    Ok(label)
 }
 
+/// How the file's text is decoded, and the note when its declared encoding
+/// was wrong.
+struct Decoding {
+    encoding: &'static encoding_rs::Encoding,
+    note: Option<String>,
+}
+
+/// The first pass: the encoding that holds for the whole file (the declared
+/// one if every byte is valid in it; without a declaration UTF-8 if valid,
+/// else Windows-1252), and the names the file closes after other elements.
+fn first_pass(file: &dyn Reopen, label: Option<&str>) -> Result<(Decoding, HashSet<String>), ReadError> {
+    let declared = label.and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()));
+    let mut valid = true;
+    let mut aggregates = HashSet::new();
+    // The two tokens before this one: a start tag's name, or text.
+    let mut before: [Option<Option<String>>; 2] = [None, None];
+    let mut tokens = Tokens::open(file)?;
+    while let Some(token) = tokens.next_token()? {
+        let this = match token {
+            Raw::Text { bytes, .. } => {
+                valid = valid
+                    && match declared {
+                        Some(e) => e.decode_without_bom_handling_and_without_replacement(&bytes).is_some(),
+                        None => std::str::from_utf8(&bytes).is_ok(),
+                    };
+                Some(None)
+            }
+            Raw::Start { name, .. } => Some(Some(name)),
+            Raw::End { name } => {
+                let closes_leaf = match &before {
+                    [_, Some(Some(n))] => *n == name,
+                    [Some(Some(n)), Some(None)] => *n == name,
+                    _ => false,
+                };
+                if !closes_leaf {
+                    aggregates.insert(name);
+                }
+                None
+            }
+        };
+        before = [before[1].take(), this];
+    }
+    let decoding = match (declared, valid) {
+        (Some(e), true) => Decoding { encoding: e, note: None },
+        (Some(e), false) => Decoding {
+            encoding: encoding_rs::WINDOWS_1252,
+            note: Some(format!("the file declares {} but is not: read as Windows-1252", e.name())),
+        },
+        (None, true) => Decoding { encoding: encoding_rs::UTF_8, note: None },
+        (None, false) => Decoding { encoding: encoding_rs::WINDOWS_1252, note: None },
+    };
+    Ok((decoding, aggregates))
+}
+
+/// A token as read: a tag's upper-case name, or text as bytes (a CDATA
+/// section's without entities to decode).
+#[derive(Debug, PartialEq)]
+enum Raw {
+    Start { name: String, line: usize },
+    End { name: String },
+    Text { bytes: Vec<u8>, line: usize, cdata: bool },
+}
+
+/// A token decoded.
 #[derive(Debug, PartialEq)]
 enum Token {
     Start { name: String, line: usize },
     End { name: String },
-    Text { text: String, line: usize },
+    Text { text: String },
 }
 
-/// Tags, end tags and text (entities and CDATA decoded), with the line each
+/// Longer text or tags than any OFX file has are refused (bounded memory).
+const MAX_TOKEN: u64 = 1 << 20;
+
+/// Tags, end tags and text, read a token at a time, with the line each
 /// starts on; comments, processing instructions and declarations dropped.
-fn tokenize(text: &str) -> Result<Vec<Token>, ReadError> {
-    let mut tokens = Vec::new();
-    let mut line = 1;
-    let mut rest = text;
-    // Lines: `\r\n`, `\n` and a lone `\r` each end one.
-    let count_lines = |s: &str| s.matches('\n').count() + s.matches('\r').count() - s.matches("\r\n").count();
-    while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
-            tokens.push(Token::Text { text: decode_entities(rest), line });
-            break;
-        };
-        if lt > 0 {
-            tokens.push(Token::Text { text: decode_entities(&rest[..lt]), line });
-            line += count_lines(&rest[..lt]);
-            rest = &rest[lt..];
-        }
-        let (consumed, token) = if let Some(body) = rest.strip_prefix("<![CDATA[") {
-            let end = body.find("]]>").ok_or_else(|| ReadError::at(line, "a CDATA section is not closed"))?;
-            (9 + end + 3, Some(Token::Text { text: body[..end].to_owned(), line }))
-        } else if rest.starts_with("<!--") {
-            let end = rest.find("-->").ok_or_else(|| ReadError::at(line, "a comment is not closed"))?;
-            (end + 3, None)
-        } else if rest.starts_with("<?") || rest.starts_with("<!") {
-            let end = rest.find('>').ok_or_else(|| ReadError::at(line, "a declaration is not closed"))?;
-            (end + 1, None)
-        } else if rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/') {
-            let end = rest.find('>').ok_or_else(|| ReadError::at(line, "a tag is not closed with `>`"))?;
-            let inner = &rest[1..end];
-            let (is_end, inner) = match inner.strip_prefix('/') {
-                Some(i) => (true, i),
-                None => (false, inner),
-            };
-            let self_closing = inner.ends_with('/');
-            let name = inner
-                .trim_end_matches('/')
-                .split(|c: char| c.is_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_ascii_uppercase();
-            if is_end {
-                (end + 1, Some(Token::End { name }))
-            } else {
-                tokens.push(Token::Start { name: name.clone(), line });
-                (end + 1, self_closing.then_some(Token::End { name }))
-            }
-        } else {
-            // A `<` that starts no tag is text.
-            (1, Some(Token::Text { text: "<".into(), line }))
-        };
-        line += count_lines(&rest[..consumed]);
-        rest = &rest[consumed..];
-        tokens.extend(token);
+struct Tokens<'f> {
+    r: Box<dyn BufRead + Send + 'f>,
+    line: usize,
+    queue: VecDeque<Raw>,
+    done: bool,
+}
+
+/// Lines in `bytes`: `\r\n`, `\n` and a lone `\r` each end one.
+fn count_lines(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        n += usize::from(*b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')));
     }
-    Ok(tokens)
+    n
+}
+
+impl<'f> Tokens<'f> {
+    fn open(file: &'f dyn Reopen) -> Result<Self, ReadError> {
+        let mut r = file.open_at(0).map_err(|e| io_error(&e))?;
+        if r.fill_buf().map_err(|e| io_error(&e))?.starts_with(b"\xEF\xBB\xBF") {
+            r.consume(3);
+        }
+        Ok(Self { r, line: 1, queue: VecDeque::new(), done: false })
+    }
+
+    fn next_token(&mut self) -> Result<Option<Raw>, ReadError> {
+        while self.queue.is_empty() && !self.done {
+            self.read()?;
+        }
+        Ok(self.queue.pop_front())
+    }
+
+    /// Reads up to `end` (its last byte), or to the file's end.
+    fn until(&mut self, end: u8, into: &mut Vec<u8>) -> Result<bool, ReadError> {
+        let n = (&mut self.r).take(MAX_TOKEN).read_until(end, into).map_err(|e| io_error(&e))?;
+        if n as u64 == MAX_TOKEN && into.last() != Some(&end) {
+            return Err(ReadError::at(self.line, "a value or tag is longer than any OFX file has"));
+        }
+        Ok(into.last() == Some(&end))
+    }
+
+    /// Text up to the next `<`, then the tag it starts.
+    fn read(&mut self) -> Result<(), ReadError> {
+        let mut text = Vec::new();
+        let tag_follows = self.until(b'<', &mut text)?;
+        if tag_follows {
+            text.pop();
+        }
+        if !text.is_empty() {
+            let line = self.line;
+            self.line += count_lines(&text);
+            self.queue.push_back(Raw::Text { bytes: text, line, cdata: false });
+        }
+        if !tag_follows {
+            self.done = true;
+            return Ok(());
+        }
+        let line = self.line;
+        let next = self.r.fill_buf().map_err(|e| io_error(&e))?.first().copied();
+        let mut tag = Vec::new();
+        match next {
+            Some(b'!' | b'?') => {
+                let closed = self.until(b'>', &mut tag)?;
+                if tag.starts_with(b"![CDATA[") {
+                    while !tag.ends_with(b"]]>") {
+                        if !self.until(b'>', &mut tag)? {
+                            return Err(ReadError::at(line, "a CDATA section is not closed"));
+                        }
+                    }
+                    self.queue.push_back(Raw::Text { bytes: tag[8..tag.len() - 3].to_vec(), line, cdata: true });
+                } else if tag.starts_with(b"!--") {
+                    while !tag.ends_with(b"-->") {
+                        if !self.until(b'>', &mut tag)? {
+                            return Err(ReadError::at(line, "a comment is not closed"));
+                        }
+                    }
+                } else if !closed {
+                    return Err(ReadError::at(line, "a declaration is not closed"));
+                }
+            }
+            Some(b) if b.is_ascii_alphabetic() || b == b'/' => {
+                if !self.until(b'>', &mut tag)? {
+                    return Err(ReadError::at(line, "a tag is not closed with `>`"));
+                }
+                let inner = String::from_utf8_lossy(&tag[..tag.len() - 1]);
+                let (is_end, inner) = match inner.strip_prefix('/') {
+                    Some(i) => (true, i),
+                    None => (false, &inner[..]),
+                };
+                let self_closing = inner.ends_with('/');
+                let name = inner
+                    .trim_end_matches('/')
+                    .split(|c: char| c.is_whitespace())
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase();
+                if is_end {
+                    self.queue.push_back(Raw::End { name });
+                } else {
+                    self.queue.push_back(Raw::Start { name: name.clone(), line });
+                    if self_closing {
+                        self.queue.push_back(Raw::End { name });
+                    }
+                }
+            }
+            // A `<` that starts no tag is text.
+            _ => self.queue.push_back(Raw::Text { bytes: b"<".to_vec(), line, cdata: true }),
+        }
+        self.line += count_lines(&tag);
+        Ok(())
+    }
 }
 
 /// `&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;` and numeric
@@ -242,6 +395,8 @@ fn decode_entities(text: &str) -> String {
 /// An element: an aggregate with children, or a leaf with a value.
 #[derive(Debug, Default)]
 struct Node {
+    /// Told apart from other elements of the same name while reading.
+    id: u64,
     name: String,
     line: usize,
     value: Option<String>,
@@ -259,63 +414,113 @@ impl Node {
     }
 }
 
-/// The element tree. OFX 1.x closes aggregates but not leaves: a start tag
-/// followed by text is a leaf (its optional end tag is consumed); an empty
-/// one is an aggregate only if the file closes that name somewhere after
-/// children — otherwise it is an empty leaf (`<MEMO>` with nothing after).
-fn build_tree(tokens: Vec<Token>) -> Result<Node, ReadError> {
-    // Names the file closes after other elements: its aggregates.
-    let mut aggregates = HashSet::new();
-    for (i, token) in tokens.iter().enumerate() {
-        if let Token::End { name } = token {
-            let closes_leaf = match (i.checked_sub(1).map(|j| &tokens[j]), i.checked_sub(2).map(|j| &tokens[j])) {
-                (Some(Token::Start { name: n, .. }), _) => n == name,
-                (Some(Token::Text { .. }), Some(Token::Start { name: n, .. })) => n == name,
-                _ => false,
-            };
-            if !closes_leaf {
-                aggregates.insert(name.clone());
+/// What a pass does with the elements as the tree is read.
+trait Sink {
+    /// An element begins (`stack`'s last; a leaf begins and ends at once).
+    fn opened(&mut self, stack: &[Node]);
+    /// An element ends; what is returned joins its parent (`stack`'s last).
+    fn ended(&mut self, node: Node, stack: &[Node]) -> Result<Option<Node>, ReadError>;
+}
+
+/// The element tree, read a token at a time. OFX 1.x closes aggregates but
+/// not leaves: a start tag followed by text is a leaf (its optional end tag
+/// is consumed); an empty one is an aggregate only if the file closes that
+/// name somewhere after children — otherwise it is an empty leaf (`<MEMO>`
+/// with nothing after).
+struct Builder<'f> {
+    tokens: Tokens<'f>,
+    encoding: &'static encoding_rs::Encoding,
+    aggregates: HashSet<String>,
+    peeked: Option<Token>,
+    stack: Vec<Node>,
+    ids: u64,
+}
+
+impl<'f> Builder<'f> {
+    fn open(
+        file: &'f dyn Reopen,
+        encoding: &'static encoding_rs::Encoding,
+        aggregates: HashSet<String>,
+    ) -> Result<Self, ReadError> {
+        let tokens = Tokens::open(file)?;
+        Ok(Self { tokens, encoding, aggregates, peeked: None, stack: vec![Node::default()], ids: 0 })
+    }
+
+    fn next(&mut self) -> Result<Option<Token>, ReadError> {
+        if let Some(t) = self.peeked.take() {
+            return Ok(Some(t));
+        }
+        Ok(self.tokens.next_token()?.map(|raw| match raw {
+            Raw::Start { name, line } => Token::Start { name, line },
+            Raw::End { name } => Token::End { name },
+            Raw::Text { bytes, cdata, .. } => {
+                let text = self.encoding.decode_without_bom_handling(&bytes).0;
+                Token::Text { text: if cdata { text.into_owned() } else { decode_entities(&text) } }
+            }
+        }))
+    }
+
+    fn peek(&mut self) -> Result<Option<&Token>, ReadError> {
+        if self.peeked.is_none() {
+            self.peeked = self.next()?;
+        }
+        Ok(self.peeked.as_ref())
+    }
+
+    fn node(&mut self, name: String, line: usize, value: Option<String>) -> Node {
+        self.ids += 1;
+        Node { id: self.ids, name, line, value, children: Vec::new() }
+    }
+
+    fn ended(&mut self, node: Node, sink: &mut impl Sink) -> Result<(), ReadError> {
+        if let Some(node) = sink.ended(node, &self.stack)? {
+            if let Some(top) = self.stack.last_mut() {
+                top.children.push(node);
             }
         }
+        Ok(())
     }
-    let mut stack: Vec<Node> = vec![Node::default()];
-    let mut tokens = tokens.into_iter().peekable();
-    while let Some(token) = tokens.next() {
+
+    /// Reads one token's worth of the tree; `false` at the file's end.
+    fn step(&mut self, sink: &mut impl Sink) -> Result<bool, ReadError> {
+        let Some(token) = self.next()? else { return Ok(false) };
         match token {
             Token::Start { name, line } => {
                 let mut value = String::new();
-                while let Some(Token::Text { .. }) = tokens.peek() {
-                    if let Some(Token::Text { text, .. }) = tokens.next() {
+                while let Some(Token::Text { .. }) = self.peek()? {
+                    if let Some(Token::Text { text }) = self.next()? {
                         value.push_str(&text);
                     }
                 }
-                let closed_here = matches!(tokens.peek(), Some(Token::End { name: n }) if *n == name);
+                let closed_here = matches!(self.peek()?, Some(Token::End { name: n }) if *n == name);
                 let value = value.trim();
-                if !value.is_empty() || closed_here || !aggregates.contains(&name) {
+                if !value.is_empty() || closed_here || !self.aggregates.contains(&name) {
                     if closed_here {
-                        tokens.next();
+                        self.next()?;
                     }
-                    let leaf = Node { name, line, value: Some(value.to_owned()), children: Vec::new() };
-                    if let Some(top) = stack.last_mut() {
-                        top.children.push(leaf);
+                    let leaf = self.node(name, line, Some(value.to_owned()));
+                    self.stack.push(leaf);
+                    sink.opened(&self.stack);
+                    if let Some(leaf) = self.stack.pop() {
+                        self.ended(leaf, sink)?;
                     }
                 } else {
-                    if stack.len() > MAX_DEPTH {
+                    if self.stack.len() > MAX_DEPTH {
                         return Err(ReadError::at(line, "elements are nested too deeply for an OFX file"));
                     }
-                    stack.push(Node { name, line, value: None, children: Vec::new() });
+                    let node = self.node(name, line, None);
+                    self.stack.push(node);
+                    sink.opened(&self.stack);
                 }
             }
             Token::End { name } => {
                 // Close up to the matching open aggregate; a stray end tag
                 // (nothing open by that name) is ignored.
-                if stack.iter().skip(1).any(|n| n.name == name) {
-                    while stack.len() > 1 {
-                        let Some(node) = stack.pop() else { break };
+                if self.stack.iter().skip(1).any(|n| n.name == name) {
+                    while self.stack.len() > 1 {
+                        let Some(node) = self.stack.pop() else { break };
                         let done = node.name == name;
-                        if let Some(parent) = stack.last_mut() {
-                            parent.children.push(node);
-                        }
+                        self.ended(node, sink)?;
                         if done {
                             break;
                         }
@@ -324,15 +529,169 @@ fn build_tree(tokens: Vec<Token>) -> Result<Node, ReadError> {
             }
             Token::Text { .. } => {} // between elements: whitespace or stray text
         }
+        Ok(true)
     }
-    while stack.len() > 1 {
-        if let Some(node) = stack.pop() {
-            if let Some(parent) = stack.last_mut() {
-                parent.children.push(node);
+
+    /// At the file's end: what is still open ends; the root.
+    fn finish(&mut self, sink: &mut impl Sink) -> Result<Node, ReadError> {
+        while self.stack.len() > 1 {
+            if let Some(node) = self.stack.pop() {
+                self.ended(node, sink)?;
+            }
+        }
+        Ok(self.stack.pop().unwrap_or_default())
+    }
+}
+
+/// Which statement an element belongs to, as the tree is read: the
+/// statements the walk reads (`STMTRS`/`CCSTMTRS` in the first `<OFX>`,
+/// not inside an investment statement, an account list or another
+/// statement), and the transactions of each (`STMTTRN`s of its first
+/// `BANKTRANLIST`).
+#[derive(Default)]
+struct Tracker {
+    ofx: Option<u64>,
+    /// The statement open (its element and index), and its list.
+    statement: Option<(u64, usize)>,
+    list: Option<u64>,
+    list_seen: bool,
+    count: usize,
+}
+
+impl Tracker {
+    /// The index of a statement that begins.
+    fn opened(&mut self, stack: &[Node]) -> Option<usize> {
+        let (node, ancestors) = stack.split_last()?;
+        match node.name.as_str() {
+            "OFX" if stack.len() == 2 && self.ofx.is_none() => self.ofx = Some(node.id),
+            "STMTRS" | "CCSTMTRS"
+                if self.ofx.is_some()
+                    && ancestors.get(1).map(|n| n.id) == self.ofx
+                    && !ancestors
+                        .iter()
+                        .any(|n| matches!(n.name.as_str(), "INVSTMTRS" | "ACCTINFORS" | "STMTRS" | "CCSTMTRS")) =>
+            {
+                let index = self.count;
+                self.count += 1;
+                (self.statement, self.list, self.list_seen) = (Some((node.id, index)), None, false);
+                return Some(index);
+            }
+            "BANKTRANLIST" if !self.list_seen && ancestors.last().map(|n| n.id) == self.statement.map(|(id, _)| id) => {
+                (self.list, self.list_seen) = (Some(node.id), true);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The statement a transaction that ends is an entry of.
+    fn entry_of(&self, node: &Node, stack: &[Node]) -> Option<usize> {
+        let in_list = node.name == "STMTTRN" && self.list.is_some() && stack.last().map(|n| n.id) == self.list;
+        in_list.then(|| self.statement.map(|(_, i)| i)).flatten()
+    }
+
+    /// The index of a statement that ends.
+    fn ended(&mut self, node: &Node) -> Option<usize> {
+        let (id, index) = self.statement?;
+        (node.id == id).then(|| {
+            self.statement = None;
+            index
+        })
+    }
+}
+
+/// The second pass: the tree without the transactions, each checked.
+#[derive(Default)]
+struct Meta {
+    tracker: Tracker,
+}
+
+impl Sink for Meta {
+    fn opened(&mut self, stack: &[Node]) {
+        self.tracker.opened(stack);
+    }
+
+    fn ended(&mut self, node: Node, stack: &[Node]) -> Result<Option<Node>, ReadError> {
+        if self.tracker.entry_of(&node, stack).is_some() {
+            entry(&node, 0, None)?;
+        }
+        self.tracker.ended(&node);
+        // Transactions and an investment statement's lists are dropped: the
+        // walk does not read them, and they are what grows with the file.
+        let dropped = matches!(node.name.as_str(), "STMTTRN" | "INVTRANLIST" | "INVPOSLIST" | "SECLIST");
+        Ok((!dropped).then_some(node))
+    }
+}
+
+/// The third pass: each statement's items as its elements end.
+#[derive(Default)]
+struct Entries {
+    tracker: Tracker,
+    statements: Vec<Statement>,
+    position: usize,
+    /// Open transactions (their elements are kept until they end).
+    in_transaction: usize,
+    queue: VecDeque<Item>,
+}
+
+impl Sink for Entries {
+    fn opened(&mut self, stack: &[Node]) {
+        if let Some(i) = self.tracker.opened(stack) {
+            self.position = 0;
+            if let Some(s) = self.statements.get(i) {
+                self.queue.push_back(Item::Begin(s.clone()));
+            }
+        }
+        self.in_transaction += usize::from(stack.last().is_some_and(|n| n.name == "STMTTRN"));
+    }
+
+    fn ended(&mut self, node: Node, stack: &[Node]) -> Result<Option<Node>, ReadError> {
+        if node.name == "STMTTRN" {
+            self.in_transaction = self.in_transaction.saturating_sub(1);
+        }
+        if let Some(i) = self.tracker.entry_of(&node, stack) {
+            self.position += 1;
+            let currency = self.statements.get(i).and_then(|s| s.account.currency.as_deref());
+            self.queue.push_back(Item::Entry(entry(&node, self.position, currency)?));
+        }
+        if let Some(s) = self.tracker.ended(&node).and_then(|i| self.statements.get(i)) {
+            self.queue.push_back(Item::End { format: Format::Ofx, opening: None, closing: s.closing.clone() });
+        }
+        // Only a transaction's own elements are kept, until it ends.
+        Ok((self.in_transaction > 0 && node.name != "STMTTRN").then_some(node))
+    }
+}
+
+/// The items of the third pass.
+struct Emit<'f> {
+    builder: Option<Builder<'f>>,
+    sink: Entries,
+}
+
+impl Iterator for Emit<'_> {
+    type Item = Result<Item, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.sink.queue.pop_front() {
+                return Some(Ok(item));
+            }
+            let builder = self.builder.as_mut()?;
+            let more = builder.step(&mut self.sink).and_then(|more| match more {
+                true => Ok(true),
+                false => builder.finish(&mut self.sink).map(|_| false),
+            });
+            match more {
+                Ok(true) => {}
+                Ok(false) => self.builder = None,
+                Err(e) => {
+                    self.builder = None;
+                    self.sink.queue.clear();
+                    return Some(Err(e));
+                }
             }
         }
     }
-    Ok(stack.pop().unwrap_or_default())
 }
 
 /// What the walk over `<OFX>` found.
@@ -420,13 +779,8 @@ fn statement(node: &Node) -> Result<Statement, ReadError> {
         },
         None => None,
     };
-    let mut entries = Vec::new();
-    if let Some(list) = node.child("BANKTRANLIST") {
-        for trn in list.children.iter().filter(|c| c.name == "STMTTRN") {
-            entries.push(entry(trn, entries.len() + 1, currency.as_deref())?);
-        }
-    }
-    Ok(Statement { format: Format::Ofx, id: None, account, opening: None, closing, entries })
+    // The entries are read in the third pass.
+    Ok(Statement { format: Format::Ofx, id: None, account, opening: None, closing, entries: Vec::new() })
 }
 
 fn entry(trn: &Node, position: usize, currency: Option<&str>) -> Result<Entry, ReadError> {
@@ -492,6 +846,23 @@ fn amount_of(raw: &str, line: usize) -> Result<Decimal, ReadError> {
 mod tests {
     use super::*;
 
+    /// The whole tree of `text`, nothing dropped.
+    fn tree(text: &str) -> Result<Node, ReadError> {
+        struct Keep;
+        impl Sink for Keep {
+            fn opened(&mut self, _: &[Node]) {}
+            fn ended(&mut self, node: Node, _: &[Node]) -> Result<Option<Node>, ReadError> {
+                Ok(Some(node))
+            }
+        }
+        let bytes = text.as_bytes();
+        let file: &dyn Reopen = &bytes;
+        let (decoding, aggregates) = first_pass(file, None)?;
+        let mut builder = Builder::open(file, decoding.encoding, aggregates)?;
+        while builder.step(&mut Keep)? {}
+        builder.finish(&mut Keep)
+    }
+
     #[test]
     fn entities_are_decoded_and_bare_ampersands_kept() {
         assert_eq!(decode_entities("AT&amp;T &lt;x&gt; &#233;t&#xE9; AT&T &bogus;"), "AT&T <x> été AT&T &bogus;");
@@ -499,8 +870,7 @@ mod tests {
 
     #[test]
     fn sgml_leaves_end_at_the_next_tag_and_aggregates_at_their_end_tag() {
-        let tokens = tokenize("<OFX><A><B>1<C>two\n</A><D></D><E>x</E></OFX>").unwrap();
-        let root = build_tree(tokens).unwrap();
+        let root = tree("<OFX><A><B>1<C>two\n</A><D></D><E>x</E></OFX>").unwrap();
         let ofx = &root.children[0];
         let a = ofx.child("A").unwrap();
         assert_eq!(a.value("B").as_deref(), Some("1"));
@@ -511,7 +881,7 @@ mod tests {
 
     #[test]
     fn an_empty_unclosed_leaf_does_not_swallow_its_siblings() {
-        let root = build_tree(tokenize("<OFX><T><MEMO><NAME>n</T></OFX>").unwrap()).unwrap();
+        let root = tree("<OFX><T><MEMO><NAME>n</T></OFX>").unwrap();
         let t = root.children[0].child("T").unwrap();
         assert_eq!(t.value("NAME").as_deref(), Some("n"), "NAME stays a child of T");
     }
@@ -525,13 +895,13 @@ mod tests {
         for _ in 0..10_000 {
             text.push_str("</A>");
         }
-        assert!(build_tree(tokenize(&text).unwrap()).is_err());
+        assert!(tree(&text).is_err());
     }
 
     /// R17: the calendar date as written; time and zone are not converted.
     #[test]
     fn dates_are_the_calendar_day_written() {
-        let node = |v: &str| Node { name: "DTPOSTED".into(), line: 3, value: Some(v.into()), children: vec![] };
+        let node = |v: &str| Node { name: "DTPOSTED".into(), line: 3, value: Some(v.into()), ..Node::default() };
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
         assert_eq!(date(&node("20090401122017.000[-5:EST]")).unwrap(), d(2009, 4, 1));
         assert_eq!(date(&node("20111231235959[+14:LINT]")).unwrap(), d(2011, 12, 31));

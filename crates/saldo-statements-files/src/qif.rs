@@ -42,8 +42,12 @@ use rust_decimal::Decimal;
 use saldo_statements::{AccountRef, Balance, Entry, Format, ReadError, Statement};
 use serde::{Deserialize, Serialize};
 
-use crate::text::{decimal_evidence, decode, non_empty, parse_amount, NumberStyle, TextEncoding};
-use crate::{Note, Reading};
+use std::io::{BufRead, Read};
+
+use saldo_statements::Item;
+
+use crate::text::{decimal_evidence, is_utf8, non_empty, parse_amount, NumberStyle, TextEncoding};
+use crate::{io_error, Note, Reading, Reopen, Stream};
 
 /// How to read a QIF file's dates, amounts and text; `None` means "tell
 /// from the file".
@@ -84,66 +88,78 @@ pub fn sniff(bytes: &[u8]) -> bool {
 
 /// [`read`], with notes on the sections skipped.
 pub fn read_with_notes(bytes: &[u8], options: &QifOptions) -> Result<Reading, ReadError> {
-    let encoding = options.encoding.unwrap_or_else(|| TextEncoding::sniff(bytes));
-    let text = decode(bytes, encoding)?;
-    let parsed = parse(&text)?;
-    let style = number_style(options.decimal_separator, &parsed)?;
+    stream(&bytes, options)?.into_reading()
+}
+
+/// [`read_with_notes`], streamed. The first pass reads the file's sections
+/// and records as text: its accounts and where each of their registers
+/// starts, what its amounts say of the decimal separator and its dates of
+/// the day/month order, and each account's first record (perhaps its
+/// opening balance). The records are then read again through those choices:
+/// once to check every one, then account after account, register after
+/// register, for the items.
+pub fn stream<'a>(file: &'a dyn Reopen, options: &QifOptions) -> Result<Stream<'a>, ReadError> {
+    let (mut scan, read) = scan(file, options)?;
+    let notes = std::mem::take(&mut scan.notes);
+    let emit = || Emit {
+        file,
+        read,
+        accounts: scan.accounts.iter().map(|a| (a.runs.clone(), a.opening.is_some())).collect(),
+        statements: scan.statements(),
+        at: 0,
+        begun: false,
+        run: 0,
+        lines: None,
+        seen: 0,
+        position: 0,
+    };
+    for item in emit() {
+        item?;
+    }
+    Ok(Stream { notes, items: Box::new(emit()) })
+}
+
+/// How the records' text is read: the file's encoding, and the number and
+/// date styles the whole file tells.
+#[derive(Clone, Copy)]
+struct ReadAs {
+    encoding: TextEncoding,
+    style: NumberStyle,
+    order: DateOrder,
+}
+
+/// The first pass, and what it tells about reading the records.
+fn scan(file: &dyn Reopen, options: &QifOptions) -> Result<(Scan, ReadAs), ReadError> {
+    let encoding = match options.encoding {
+        Some(e) => e,
+        None if is_utf8(file.open_at(0).map_err(|e| io_error(&e))?).map_err(|e| io_error(&e))? => TextEncoding::Utf8,
+        None => TextEncoding::Latin1,
+    };
+    let mut scan = Scan::read(file, encoding)?;
+    let style = scan.evidence.style(options.decimal_separator)?;
     let order = match options.date_order {
         Some(order) => order,
-        None => date_order(&parsed)?,
+        None => scan.evidence.order()?,
     };
-    let mut statements = Vec::new();
-    for account in parsed.accounts {
-        let mut opening = None;
-        let mut entries = Vec::new();
-        for (i, record) in account.records.iter().enumerate() {
-            let (date_line, raw_date) =
-                record.date.as_ref().ok_or_else(|| ReadError::at(record.line, "a transaction has no date (D line)"))?;
-            let booking_date = date(raw_date, order).map_err(|e| ReadError::at(*date_line, e))?;
-            let (amount_line, raw_amount) = record
-                .amount
-                .as_ref()
-                .ok_or_else(|| ReadError::at(record.line, "a transaction has no amount (T line)"))?;
-            let amount = parse_amount(raw_amount, style).map_err(|e| ReadError::at(*amount_line, e))?;
-            let is_opening = i == 0
-                && record.payee.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("opening balance"))
-                && record.category.as_deref().is_some_and(|c| c.starts_with('['));
-            if is_opening {
-                opening = Some(Balance { date: booking_date, amount, currency: None });
-                continue;
-            }
-            entries.push(Entry {
-                position: entries.len() + 1,
-                line: Some(record.line),
-                booking_date,
-                amount,
-                counterparty_name: record.payee.clone(),
-                description: record.memo.clone(),
-                booked: true,
-                ..Entry::default()
-            });
+    let read = ReadAs { encoding, style, order };
+    for account in &mut scan.accounts {
+        if let Some(first) = account.first.take().filter(Record::is_opening) {
+            let (date, amount) = first.date_and_amount(read)?;
+            account.opening = Some(Balance { date, amount, currency: None });
         }
-        statements.push(Statement {
-            format: Format::Qif,
-            id: None,
-            account: AccountRef { name: account.name, ..AccountRef::default() },
-            opening,
-            closing: None,
-            entries,
-        });
     }
-    if statements.is_empty() {
-        return Err(ReadError::file(if parsed.notes.is_empty() {
+    if scan.accounts.is_empty() {
+        return Err(ReadError::file(if scan.notes.is_empty() {
             "no bank, card, cash or asset register (!Type:Bank …) in this QIF file".to_owned()
         } else {
             "this QIF file has no bank, card, cash or asset register, only lists or investments".to_owned()
         }));
     }
-    Ok(Reading { statements, notes: parsed.notes })
+    Ok((scan, read))
 }
 
 /// One transaction's fields, as written.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Record {
     line: usize,
     date: Option<(usize, String)>,
@@ -159,158 +175,381 @@ impl Record {
     fn is_empty(&self) -> bool {
         self.date.is_none() && self.amount.is_none() && self.payee.is_none() && self.memo.is_none()
     }
+
+    /// An `Opening Balance` record (when first in its account).
+    fn is_opening(&self) -> bool {
+        self.payee.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("opening balance"))
+            && self.category.as_deref().is_some_and(|c| c.starts_with('['))
+    }
+
+    fn date_and_amount(&self, read: ReadAs) -> Result<(NaiveDate, Decimal), ReadError> {
+        let (date_line, raw_date) =
+            self.date.as_ref().ok_or_else(|| ReadError::at(self.line, "a transaction has no date (D line)"))?;
+        let booking_date = date(raw_date, read.order).map_err(|e| ReadError::at(*date_line, e))?;
+        let (amount_line, raw_amount) =
+            self.amount.as_ref().ok_or_else(|| ReadError::at(self.line, "a transaction has no amount (T line)"))?;
+        let amount = parse_amount(raw_amount, read.style).map_err(|e| ReadError::at(*amount_line, e))?;
+        Ok((booking_date, amount))
+    }
 }
 
+/// Longer lines than any QIF file has are cut here (bounded memory).
+const MAX_LINE: u64 = 1 << 20;
+
+/// A file's lines, decoded, each with its number.
+struct Lines<'f> {
+    r: Box<dyn BufRead + Send + 'f>,
+    encoding: TextEncoding,
+    /// The number of the next line, and the byte it starts at.
+    line: usize,
+    offset: u64,
+    buf: Vec<u8>,
+}
+
+impl<'f> Lines<'f> {
+    fn open(file: &'f dyn Reopen, encoding: TextEncoding, offset: u64, line: usize) -> Result<Self, ReadError> {
+        let mut r = file.open_at(offset).map_err(|e| io_error(&e))?;
+        let mut offset = offset;
+        if offset == 0
+            && encoding == TextEncoding::Utf8
+            && r.fill_buf().map_err(|e| io_error(&e))?.starts_with(b"\xEF\xBB\xBF")
+        {
+            r.consume(3);
+            offset = 3;
+        }
+        Ok(Self { r, encoding, line, offset, buf: Vec::new() })
+    }
+
+    fn next_line(&mut self) -> Result<Option<(usize, String)>, ReadError> {
+        self.buf.clear();
+        let n = (&mut self.r).take(MAX_LINE).read_until(b'\n', &mut self.buf).map_err(|e| io_error(&e))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let line = self.line;
+        self.line += 1;
+        self.offset += n as u64;
+        let text = match self.encoding {
+            TextEncoding::Utf8 => std::str::from_utf8(&self.buf).map(str::to_owned).map_err(|_| {
+                ReadError::at(line, "the file is not valid UTF-8: choose Latin-1 or Windows-1252 as its encoding")
+            })?,
+            TextEncoding::Latin1 | TextEncoding::Windows1252 => {
+                encoding_rs::WINDOWS_1252.decode_without_bom_handling(&self.buf).0.into_owned()
+            }
+        };
+        Ok(Some((line, text.trim_end_matches(['\r', '\n']).to_owned())))
+    }
+
+    /// The next record of a register, read up to its `^`; `None` at the
+    /// register's end: the file's, or a header line (kept in `header`).
+    fn next_record(&mut self, header: &mut Option<(usize, String)>) -> Result<Option<Record>, ReadError> {
+        let mut record = Record::default();
+        while let Some((line, l)) = self.next_line()? {
+            if l.trim().is_empty() {
+                continue;
+            }
+            if l.trim().starts_with('!') {
+                *header = Some((line, l));
+                break;
+            }
+            if record.is_empty() && record.line == 0 {
+                record.line = line;
+            }
+            let mut chars = l.chars();
+            let code = chars.next().unwrap_or(' ');
+            let value = chars.as_str();
+            match code {
+                '^' if !record.is_empty() => return Ok(Some(record)),
+                '^' => record = Record::default(),
+                'D' if !record.in_splits => record.date = Some((line, value.to_owned())),
+                'T' => record.amount = Some((line, value.to_owned())),
+                'U' if record.amount.is_none() => record.amount = Some((line, value.to_owned())),
+                'P' => record.payee = non_empty(value),
+                'M' => record.memo = non_empty(value),
+                'L' => record.category = non_empty(value),
+                'S' => record.in_splits = true,
+                '$' => record.split_amounts.push(value.to_owned()),
+                _ => {} // N, C, A, E, %, split D, unknown codes: no field
+            }
+        }
+        Ok((!record.is_empty()).then_some(record))
+    }
+}
+
+/// An account of the file, as the first pass found it.
 #[derive(Debug, Default)]
-struct Account {
+struct AccountScan {
     name: Option<String>,
-    records: Vec<Record>,
+    /// Where each of its registers' records start: byte and line.
+    runs: Vec<(u64, usize)>,
+    /// Its records, and its first one (an opening balance?) until that is
+    /// decided.
+    records: usize,
+    first: Option<Record>,
+    opening: Option<Balance>,
 }
 
-#[derive(Debug, Default)]
-struct Parsed {
-    accounts: Vec<Account>,
+/// What the first pass found: the accounts, the notes, and the evidence of
+/// the number and date styles (the first amount or date of each kind).
+#[derive(Default)]
+struct Scan {
+    accounts: Vec<AccountScan>,
     notes: Vec<Note>,
+    evidence: Evidence,
 }
 
 enum Section {
     None,
-    Register,
+    Register(usize),
     AccountList,
     Skipped,
 }
 
-/// The file's registers and records, fields kept as text.
-fn parse(text: &str) -> Result<Parsed, ReadError> {
-    let mut parsed = Parsed::default();
-    let mut section = Section::None;
-    let mut current: Option<usize> = None; // index into parsed.accounts
-    let mut selected_name: Option<String> = None; // from the last !Account record
-    let mut pending_name: Option<String> = None;
-    let mut record = Record::default();
-    for (index, raw) in text.lines().enumerate() {
-        let line = index + 1;
-        let l = raw.trim_end_matches(['\r', '\n']);
-        if l.trim().is_empty() {
-            continue;
-        }
-        if let Some(header) = l.trim().strip_prefix('!') {
-            flush(&mut record, current, &mut parsed);
-            let header = header.trim().to_ascii_lowercase();
-            let kind = header.strip_prefix("type:").map(|k| k.trim().to_owned());
-            section = match (header.as_str(), kind.as_deref()) {
-                (_, Some("bank" | "ccard" | "cash" | "oth a" | "oth l")) => {
-                    let name = selected_name.clone();
-                    let found = parsed.accounts.iter().position(|a| a.name.is_some() && a.name == name);
-                    current = Some(found.unwrap_or_else(|| {
-                        parsed.accounts.push(Account { name, records: Vec::new() });
-                        parsed.accounts.len() - 1
-                    }));
-                    Section::Register
-                }
-                ("account", _) => Section::AccountList,
-                (_, Some("invst")) => {
-                    parsed.notes.push(Note::at(
-                        line,
-                        "investment register skipped: Saldo imports bank, card and cash accounts",
-                    ));
-                    Section::Skipped
-                }
-                (_, Some(list)) => {
-                    parsed.notes.push(Note::at(line, format!("`{list}` list skipped: it holds no transactions")));
-                    Section::Skipped
-                }
-                (h, None) if h.starts_with("option:") || h.starts_with("clear:") => continue,
-                (other, None) => {
-                    parsed.notes.push(Note::at(line, format!("unknown section `!{other}` skipped")));
-                    Section::Skipped
-                }
+impl Scan {
+    fn read(file: &dyn Reopen, encoding: TextEncoding) -> Result<Self, ReadError> {
+        let mut scan = Self::default();
+        let mut lines = Lines::open(file, encoding, 0, 1)?;
+        let mut section = Section::None;
+        let mut selected_name: Option<String> = None; // from the last !Account record
+        let mut pending_name: Option<String> = None;
+        let mut header: Option<(usize, String)> = None; // the line a register ended on
+        loop {
+            let next = match header.take() {
+                Some(h) => Some(h),
+                None => lines.next_line()?,
             };
-            continue;
-        }
-        let mut chars = l.chars();
-        let code = chars.next().unwrap_or(' ');
-        let value = chars.as_str();
-        match section {
-            Section::None => {
-                if l.trim_start().starts_with('#') {
-                    continue; // a comment before the first header
-                }
-                return Err(ReadError::at(line, "not a QIF file: data before any `!Type:` header"));
+            let Some((line, l)) = next else { break };
+            if l.trim().is_empty() {
+                continue;
             }
-            Section::Skipped => {}
-            Section::AccountList => match code {
-                'N' => pending_name = non_empty(value),
-                '^' => selected_name = pending_name.take(),
-                _ => {}
-            },
-            Section::Register => {
-                if record.is_empty() && record.line == 0 {
-                    record.line = line;
+            if let Some(h) = l.trim().strip_prefix('!') {
+                let h = h.trim().to_ascii_lowercase();
+                let kind = h.strip_prefix("type:").map(|k| k.trim().to_owned());
+                section = match (h.as_str(), kind.as_deref()) {
+                    (_, Some("bank" | "ccard" | "cash" | "oth a" | "oth l")) => {
+                        let name = selected_name.clone();
+                        let found = scan.accounts.iter().position(|a| a.name.is_some() && a.name == name);
+                        Section::Register(found.unwrap_or_else(|| {
+                            scan.accounts.push(AccountScan { name, ..AccountScan::default() });
+                            scan.accounts.len() - 1
+                        }))
+                    }
+                    ("account", _) => Section::AccountList,
+                    (_, Some("invst")) => {
+                        scan.notes.push(Note::at(
+                            line,
+                            "investment register skipped: Saldo imports bank, card and cash accounts",
+                        ));
+                        Section::Skipped
+                    }
+                    (_, Some(list)) => {
+                        scan.notes.push(Note::at(line, format!("`{list}` list skipped: it holds no transactions")));
+                        Section::Skipped
+                    }
+                    (h, None) if h.starts_with("option:") || h.starts_with("clear:") => section,
+                    (other, None) => {
+                        scan.notes.push(Note::at(line, format!("unknown section `!{other}` skipped")));
+                        Section::Skipped
+                    }
+                };
+                if let Section::Register(account) = section {
+                    // The register's records, up to the next header.
+                    scan.accounts[account].runs.push((lines.offset, lines.line));
+                    while let Some(record) = lines.next_record(&mut header)? {
+                        scan.evidence.see(&record);
+                        let a = &mut scan.accounts[account];
+                        a.records += 1;
+                        if a.records == 1 {
+                            a.first = Some(record);
+                        }
+                        if header.is_some() {
+                            break;
+                        }
+                    }
                 }
-                match code {
-                    '^' => flush(&mut record, current, &mut parsed),
-                    'D' if !record.in_splits => record.date = Some((line, value.to_owned())),
-                    'T' => record.amount = Some((line, value.to_owned())),
-                    'U' if record.amount.is_none() => record.amount = Some((line, value.to_owned())),
-                    'P' => record.payee = non_empty(value),
-                    'M' => record.memo = non_empty(value),
-                    'L' => record.category = non_empty(value),
-                    'S' => record.in_splits = true,
-                    '$' => record.split_amounts.push(value.to_owned()),
-                    _ => {} // N, C, A, E, %, split D, unknown codes: no field
-                }
+                continue;
             }
-        }
-    }
-    flush(&mut record, current, &mut parsed);
-    Ok(parsed)
-}
-
-/// Ends the record being read: kept if it has any field.
-fn flush(record: &mut Record, account: Option<usize>, parsed: &mut Parsed) {
-    let done = std::mem::take(record);
-    if done.is_empty() {
-        return;
-    }
-    if let Some(account) = account.and_then(|i| parsed.accounts.get_mut(i)) {
-        account.records.push(done);
-    }
-}
-
-fn number_style(decimal: Option<char>, parsed: &Parsed) -> Result<NumberStyle, ReadError> {
-    let decimal = match decimal {
-        Some(d) => d,
-        None => {
-            let mut point = None;
-            let mut comma = None;
-            let amounts = parsed.accounts.iter().flat_map(|a| &a.records).flat_map(|r| {
-                r.amount
-                    .iter()
-                    .map(|(l, a)| (*l, a.as_str()))
-                    .chain(r.split_amounts.iter().map(|a| (r.line, a.as_str())))
-            });
-            for (line, amount) in amounts {
-                match decimal_evidence(amount) {
-                    Some('.') => point = point.or(Some((line, amount))),
-                    Some(',') => comma = comma.or(Some((line, amount))),
+            let mut chars = l.chars();
+            let code = chars.next().unwrap_or(' ');
+            let value = chars.as_str();
+            match section {
+                Section::None => {
+                    if l.trim_start().starts_with('#') {
+                        continue; // a comment before the first header
+                    }
+                    return Err(ReadError::at(line, "not a QIF file: data before any `!Type:` header"));
+                }
+                Section::Skipped | Section::Register(_) => {}
+                Section::AccountList => match code {
+                    'N' => pending_name = non_empty(value),
+                    '^' => selected_name = pending_name.take(),
                     _ => {}
-                }
-            }
-            match (point, comma) {
-                (Some((l1, a1)), Some((l2, a2))) => {
-                    return Err(ReadError::at(
-                        l2.max(l1),
-                        format!("amounts are written both as `{a1}` and `{a2}`: choose the decimal separator"),
-                    ))
-                }
-                (None, Some(_)) => ',',
-                _ => '.',
+                },
             }
         }
-    };
-    let thousands = if decimal == ',' { '.' } else { ',' };
-    Ok(NumberStyle { decimal, thousands: Some(thousands), symbols: false })
+        Ok(scan)
+    }
+
+    /// Each account's statement, entries left out (they are read again).
+    fn statements(&self) -> Vec<Statement> {
+        self.accounts
+            .iter()
+            .map(|a| Statement {
+                format: Format::Qif,
+                id: None,
+                account: AccountRef { name: a.name.clone(), ..AccountRef::default() },
+                opening: a.opening.clone(),
+                closing: None,
+                entries: Vec::new(),
+            })
+            .collect()
+    }
+}
+
+/// The first amount that says `.` or `,` is the decimal separator, and the
+/// first date that says day first or month first.
+#[derive(Default)]
+struct Evidence {
+    point: Option<(usize, String)>,
+    comma: Option<(usize, String)>,
+    day_first: Option<(usize, String)>,
+    month_first: Option<(usize, String)>,
+}
+
+impl Evidence {
+    fn see(&mut self, r: &Record) {
+        let amounts =
+            r.amount.iter().map(|(l, a)| (*l, a.as_str())).chain(r.split_amounts.iter().map(|a| (r.line, a.as_str())));
+        for (line, amount) in amounts {
+            let slot = match decimal_evidence(amount) {
+                Some('.') => &mut self.point,
+                Some(',') => &mut self.comma,
+                _ => continue,
+            };
+            slot.get_or_insert_with(|| (line, amount.to_owned()));
+        }
+        let Some((line, raw)) = &r.date else { return };
+        let Some(parts) = date_parts(raw).filter(|p| !p.year_first) else { return };
+        if parts.first > 12 {
+            self.day_first.get_or_insert_with(|| (*line, raw.trim().to_owned()));
+        }
+        if parts.second > 12 {
+            self.month_first.get_or_insert_with(|| (*line, raw.trim().to_owned()));
+        }
+    }
+
+    fn style(&self, decimal: Option<char>) -> Result<NumberStyle, ReadError> {
+        let decimal = match (decimal, &self.point, &self.comma) {
+            (Some(d), _, _) => d,
+            (None, Some((l1, a1)), Some((l2, a2))) => {
+                return Err(ReadError::at(
+                    *l2.max(l1),
+                    format!("amounts are written both as `{a1}` and `{a2}`: choose the decimal separator"),
+                ))
+            }
+            (None, None, Some(_)) => ',',
+            (None, _, None) => '.',
+        };
+        let thousands = if decimal == ',' { '.' } else { ',' };
+        Ok(NumberStyle { decimal, thousands: Some(thousands), symbols: false })
+    }
+
+    fn order(&self) -> Result<DateOrder, ReadError> {
+        match (&self.day_first, &self.month_first) {
+            (Some((l1, d1)), Some((l2, d2))) => Err(ReadError::at(
+                *l1.max(l2),
+                format!("dates are written both day first (`{d1}`) and month first (`{d2}`): choose the date order"),
+            )),
+            (Some(_), None) => Ok(DateOrder::DayMonth),
+            _ => Ok(DateOrder::MonthDay),
+        }
+    }
+}
+
+/// The records read again: account after account, each account's
+/// registers in the file's order.
+struct Emit<'f> {
+    file: &'f dyn Reopen,
+    read: ReadAs,
+    /// Each account's registers, and whether its first record is its
+    /// opening balance (not an entry).
+    accounts: Vec<(Vec<(u64, usize)>, bool)>,
+    statements: Vec<Statement>,
+    /// The account being read, whether its statement has begun, its next
+    /// register and the one being read.
+    at: usize,
+    begun: bool,
+    run: usize,
+    lines: Option<Lines<'f>>,
+    /// The account's records read, and entries handed over.
+    seen: usize,
+    position: usize,
+}
+
+impl Emit<'_> {
+    fn step(&mut self) -> Result<Option<Item>, ReadError> {
+        let (Some((runs, opening)), Some(statement)) = (self.accounts.get(self.at), self.statements.get(self.at))
+        else {
+            return Ok(None);
+        };
+        if !self.begun {
+            (self.begun, self.run, self.lines, self.seen, self.position) = (true, 0, None, 0, 0);
+            return Ok(Some(Item::Begin(statement.clone())));
+        }
+        loop {
+            let lines = match &mut self.lines {
+                Some(lines) => lines,
+                None => match runs.get(self.run) {
+                    Some(&(offset, line)) => {
+                        self.run += 1;
+                        self.lines.insert(Lines::open(self.file, self.read.encoding, offset, line)?)
+                    }
+                    None => {
+                        self.begun = false;
+                        self.at += 1;
+                        let opening = statement.opening.clone();
+                        return Ok(Some(Item::End { format: Format::Qif, opening, closing: None }));
+                    }
+                },
+            };
+            let mut header = None;
+            let record = lines.next_record(&mut header)?;
+            if header.is_some() || record.is_none() {
+                self.lines = None; // the register ends (after this record)
+            }
+            let Some(record) = record else { continue };
+            self.seen += 1;
+            if self.seen == 1 && *opening {
+                continue;
+            }
+            let (booking_date, amount) = record.date_and_amount(self.read)?;
+            self.position += 1;
+            return Ok(Some(Item::Entry(Entry {
+                position: self.position,
+                line: Some(record.line),
+                booking_date,
+                amount,
+                counterparty_name: record.payee,
+                description: record.memo,
+                booked: true,
+                ..Entry::default()
+            })));
+        }
+    }
+}
+
+impl Iterator for Emit<'_> {
+    type Item = Result<Item, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.step() {
+            Ok(item) => item.map(Ok),
+            Err(e) => {
+                self.at = usize::MAX;
+                Some(Err(e))
+            }
+        }
+    }
 }
 
 /// A date's three numbers as written, and whether Quicken's `'` preceded
@@ -363,32 +602,6 @@ fn date_parts(raw: &str) -> Option<DateParts> {
     })
 }
 
-fn date_order(parsed: &Parsed) -> Result<DateOrder, ReadError> {
-    let mut day_first = None;
-    let mut month_first = None;
-    for record in parsed.accounts.iter().flat_map(|a| &a.records) {
-        let Some((line, raw)) = &record.date else { continue };
-        let Some(parts) = date_parts(raw) else { continue };
-        if parts.year_first {
-            continue;
-        }
-        if parts.first > 12 {
-            day_first = day_first.or(Some((*line, raw.trim().to_owned())));
-        }
-        if parts.second > 12 {
-            month_first = month_first.or(Some((*line, raw.trim().to_owned())));
-        }
-    }
-    match (day_first, month_first) {
-        (Some((l1, d1)), Some((l2, d2))) => Err(ReadError::at(
-            l1.max(l2),
-            format!("dates are written both day first (`{d1}`) and month first (`{d2}`): choose the date order"),
-        )),
-        (Some(_), None) => Ok(DateOrder::DayMonth),
-        _ => Ok(DateOrder::MonthDay),
-    }
-}
-
 /// The calendar date of a `D` line (R17).
 fn date(raw: &str, order: DateOrder) -> Result<NaiveDate, String> {
     let bad = || format!("`{}` is not a date", raw.trim());
@@ -411,21 +624,27 @@ fn date(raw: &str, order: DateOrder) -> Result<NaiveDate, String> {
 /// split transaction is counted once, with its `T` amount.
 #[doc(hidden)]
 pub fn split_sums(bytes: &[u8], options: &QifOptions) -> Result<Vec<(usize, Decimal)>, ReadError> {
-    let encoding = options.encoding.unwrap_or_else(|| TextEncoding::sniff(bytes));
-    let parsed = parse(&decode(bytes, encoding)?)?;
-    let style = number_style(options.decimal_separator, &parsed)?;
+    let file: &dyn Reopen = &bytes;
+    let (scan, read) = scan(file, options)?;
     let mut sums = Vec::new();
-    for record in parsed.accounts.iter().flat_map(|a| &a.records) {
-        if record.split_amounts.is_empty() {
-            continue;
+    for &(offset, line) in scan.accounts.iter().flat_map(|a| &a.runs) {
+        let mut lines = Lines::open(file, read.encoding, offset, line)?;
+        let mut header = None;
+        while let Some(record) = lines.next_record(&mut header)? {
+            if !record.split_amounts.is_empty() {
+                let mut sum = Decimal::ZERO;
+                for amount in &record.split_amounts {
+                    let amount = parse_amount(amount, read.style).map_err(|e| ReadError::at(record.line, e))?;
+                    sum = sum
+                        .checked_add(amount)
+                        .ok_or_else(|| ReadError::at(record.line, "the splits are too large to add"))?;
+                }
+                sums.push((record.line, sum));
+            }
+            if header.is_some() {
+                break;
+            }
         }
-        let mut sum = Decimal::ZERO;
-        for amount in &record.split_amounts {
-            let amount = parse_amount(amount, style).map_err(|e| ReadError::at(record.line, e))?;
-            sum =
-                sum.checked_add(amount).ok_or_else(|| ReadError::at(record.line, "the splits are too large to add"))?;
-        }
-        sums.push((record.line, sum));
     }
     Ok(sums)
 }

@@ -1,7 +1,6 @@
 //! What the readers share: decoding bytes into text, and exact amounts.
 
 use rust_decimal::Decimal;
-use saldo_statements::ReadError;
 use serde::{Deserialize, Serialize};
 
 /// The character encoding of a text file (a CSV profile's or QIF option's
@@ -35,46 +34,34 @@ impl TextEncoding {
     }
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
+/// Whether a stream's bytes are valid UTF-8 from start to end (a leading
+/// byte-order mark allowed), read a buffer at a time: [`TextEncoding::sniff`]
+/// for a file not held in memory.
+pub(crate) fn is_utf8(mut r: impl std::io::BufRead) -> std::io::Result<bool> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut first = true;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(carry.is_empty());
+        }
+        let n = buf.len();
+        let mut chunk = std::mem::take(&mut carry);
+        chunk.extend_from_slice(if first { strip_bom(buf) } else { buf });
+        first = false;
+        r.consume(n);
+        if let Err(e) = std::str::from_utf8(&chunk) {
+            if e.error_len().is_some() {
+                return Ok(false);
+            }
+            // A character cut by the buffer's end: its bytes go with the next.
+            carry = chunk[e.valid_up_to()..].to_vec();
+        }
+    }
+}
+
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
-/// `bytes` as text in `encoding`; invalid UTF-8 is refused (naming the
-/// line), never replaced by `�`.
-pub(crate) fn decode(bytes: &[u8], encoding: TextEncoding) -> Result<String, ReadError> {
-    match encoding {
-        TextEncoding::Utf8 => {
-            let bytes = strip_bom(bytes);
-            std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
-                let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-                ReadError::at(line, "the file is not valid UTF-8: choose Latin-1 or Windows-1252 as its encoding")
-            })
-        }
-        TextEncoding::Latin1 | TextEncoding::Windows1252 => {
-            Ok(encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned())
-        }
-    }
-}
-
-/// `bytes` in the encoding that `label` names (an OFX `CHARSET`, an XML
-/// `encoding="…"`), or sniffed when the label is unknown; with a note when
-/// the declared encoding was wrong.
-pub(crate) fn decode_labelled(bytes: &[u8], label: Option<&str>) -> (String, Option<String>) {
-    let bytes = strip_bom(bytes);
-    let declared = label.and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()));
-    let Some(encoding) = declared else {
-        return match std::str::from_utf8(bytes) {
-            Ok(text) => (text.to_owned(), None),
-            Err(_) => (encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(), None),
-        };
-    };
-    match encoding.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(text) => (text.into_owned(), None),
-        None => (
-            encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
-            Some(format!("the file declares {} but is not: read as Windows-1252", encoding.name())),
-        ),
-    }
 }
 
 /// How a number is written: which character separates the decimals, and
