@@ -51,6 +51,19 @@ struct Args {
     /// `scripts/bench-desktop`.
     #[arg(long, value_name = "DATA_DIR")]
     seed_app: Option<PathBuf>,
+    /// Entries of the smaller file of each format whose import's peak
+    /// memory is measured against a file four times its size, each import
+    /// in a process of its own (0 skips these figures).
+    #[arg(long, default_value_t = 200_000)]
+    memory_entries: usize,
+    /// (How the memory figures are taken, in a child process.) Imports
+    /// this file into a new offline account of a new store in `--dir`,
+    /// prints the process's peak resident memory in bytes, and exits.
+    #[arg(long, hide = true)]
+    import_memory: Option<PathBuf>,
+    /// (With `--import-memory`) the CSV profile, as JSON.
+    #[arg(long, hide = true)]
+    import_profile: Option<String>,
 }
 
 /// The volume bank's connection and its one account (as ids), as a sync
@@ -199,6 +212,87 @@ fn mt940(entries: &[BenchEntry]) -> Vec<u8> {
         balance.abs() % 100
     );
     out.into_bytes()
+}
+
+/// Cents as a signed decimal amount: `-12.34`.
+fn money(cents: i64) -> String {
+    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+}
+
+/// An OFX 1.x (SGML) bank statement of EUR entries.
+fn ofx(entries: &[BenchEntry]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "OFXHEADER:100\r\nDATA:OFXSGML\r\nVERSION:102\r\nENCODING:USASCII\r\nCHARSET:1252\r\n\r\n<OFX>\r\n<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STMTRS><CURDEF>EUR\r\n<BANKACCTFROM><BANKID>1<ACCTID>BENCH-3<ACCTTYPE>CHECKING</BANKACCTFROM>\r\n<BANKTRANLIST><DTSTART>19000101<DTEND>20990101\r\n",
+    );
+    for (i, (day, cents, party)) in entries.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<STMTTRN><TRNTYPE>{}<DTPOSTED>{}<TRNAMT>{}<FITID>B{i}<NAME>{}</STMTTRN>\r\n",
+            if *cents < 0 { "DEBIT" } else { "CREDIT" },
+            day.format("%Y%m%d"),
+            money(*cents),
+            xml_text(party),
+        );
+    }
+    out.push_str("</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\r\n");
+    out.into_bytes()
+}
+
+/// A QIF bank register of entries.
+fn qif(entries: &[BenchEntry]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut out = String::from("!Type:Bank\n");
+    for (day, cents, party) in entries {
+        let _ = write!(out, "D{}\nT{}\nP{}\n^\n", day.format("%m/%d/%Y"), money(*cents), party.replace('\n', " "));
+    }
+    out.into_bytes()
+}
+
+/// A bank CSV export of entries, and the profile that reads it.
+fn csv(entries: &[BenchEntry]) -> (Vec<u8>, saldo_core::statements::CsvProfile) {
+    use std::fmt::Write as _;
+    let mut out = String::from("Date;Amount;Name\r\n");
+    for (day, cents, party) in entries {
+        let _ = write!(out, "{};{};\"{}\"\r\n", day.format("%d.%m.%Y"), money(*cents), party.replace('"', "\"\""));
+    }
+    let profile = r#"{"name":"Bench","delimiter":";","date":"Date","date_format":"%d.%m.%Y","amount":{"kind":"signed","column":"Amount"},"counterparty_name":"Name"}"#;
+    (out.into_bytes(), serde_json::from_str(profile).unwrap_or_else(|e| panic!("the bench's CSV profile: {e}")))
+}
+
+/// Imports a file from disk (as the app and the CLI do: read as a stream)
+/// into `account`, starting from an empty write-ahead log so that it pays
+/// for its own pages and not for those of the writes before it; puts its
+/// figures under `key`: entries, new, entries per second, the peak memory
+/// above what the process held before it, and the file's size.
+#[allow(clippy::too_many_arguments)]
+fn measure_import(
+    store: &mut Store,
+    path: &Path,
+    account: i64,
+    entries: usize,
+    key: &str,
+    now: chrono::DateTime<Utc>,
+    peak_so_far: &mut u64,
+    put: &mut impl FnMut(&str, Value),
+) -> Result<(), Box<dyn std::error::Error>> {
+    let file = saldo_core::statement_import::FileInput::from_path(path);
+    let opts = saldo_core::statement_import::Options {
+        target: saldo_core::statement_import::Target::Account(account),
+        ..Default::default()
+    };
+    store.checkpoint_wal()?;
+    let rss_before = current_rss();
+    *peak_so_far = (*peak_so_far).max(peak_rss());
+    reset_peak_rss();
+    let (r, d) = timed(|| saldo_core::statement_import::import(store, std::slice::from_ref(&file), &opts, now));
+    let r = r?;
+    put(&format!("{key}_entries"), json!(entries));
+    put(&format!("{key}_new"), json!(r.new));
+    put(&format!("{key}_entries_per_s"), json!((entries as f64 / d.as_secs_f64()).round()));
+    put(&format!("{key}_peak_rss_growth_bytes"), json!(peak_rss().saturating_sub(rss_before)));
+    put(&format!("{key}_file_bytes"), json!(std::fs::metadata(path)?.len()));
+    Ok(())
 }
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -406,6 +500,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = args.transactions;
     if let Some(dir) = &args.seed_app {
         return seed_app(dir, n, args.page);
+    }
+    if let Some(file) = &args.import_memory {
+        let dir = args.dir.clone().ok_or("--import-memory needs --dir")?;
+        let profile = args.import_profile.as_deref().map(serde_json::from_str).transpose()?;
+        let mut store = Store::open(&dir.join("memory.db"), &DbKey::generate()?)?;
+        let opts = saldo_core::statement_import::Options {
+            target: saldo_core::statement_import::Target::NewAccount("Memory".into()),
+            profile,
+            ..Default::default()
+        };
+        let input = saldo_core::statement_import::FileInput::from_path(file);
+        saldo_core::statement_import::import(&mut store, std::slice::from_ref(&input), &opts, Utc::now())?;
+        println!("{}", peak_rss());
+        return Ok(());
     }
     let dir =
         args.dir.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("saldo-bench-{}", std::process::id())));
@@ -629,7 +737,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.import_entries > 0 {
         let half = args.import_entries / 2;
         let known = newest_rows(&store, volume, 2 * half)?;
-        let mut camt_entries = Vec::new();
         for (i, (format, rows)) in
             [("camt", &known[..known.len() / 2]), ("mt940", &known[known.len() / 2..])].into_iter().enumerate()
         {
@@ -645,75 +752,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     [(*day, *cents, party.clone()), (*day, cents + 1, other.clone())]
                 })
                 .collect();
-            let bytes = if format == "camt" { camt(&entries) } else { mt940(&entries) };
-            // Imported from disk, as the app and the CLI import: read as a stream.
             let path = dir.join(format!("bench.{format}"));
-            std::fs::write(&path, &bytes)?;
-            let file_bytes = bytes.len();
-            drop(bytes);
-            let file = saldo_core::statement_import::FileInput::from_path(&path);
-            let opts = saldo_core::statement_import::Options {
-                target: saldo_core::statement_import::Target::Account(volume),
-                ..Default::default()
-            };
-            // Each import starts from an empty write-ahead log: it pays for
-            // its own pages, not for those of the writes before it.
-            store.checkpoint_wal()?;
-            let rss_before = current_rss();
-            peak_so_far = peak_so_far.max(peak_rss());
-            reset_peak_rss();
-            let (r, d) =
-                timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
-            let r = r?;
-            put(&format!("import_{format}_entries"), json!(entries.len()));
-            put(&format!("import_{format}_new"), json!(r.new));
-            put(&format!("import_{format}_entries_per_s"), json!((entries.len() as f64 / d.as_secs_f64()).round()));
-            put(&format!("import_{format}_peak_rss_growth_bytes"), json!(peak_rss().saturating_sub(rss_before)));
-            put(&format!("import_{format}_file_bytes"), json!(file_bytes));
-            if format == "camt" {
-                camt_entries = entries;
-            }
+            std::fs::write(&path, if format == "camt" { camt(&entries) } else { mt940(&entries) })?;
+            let key = format!("import_{format}");
+            measure_import(&mut store, &path, volume, entries.len(), &key, now, &mut peak_so_far, &mut put)?;
         }
-        // Both figures above are taken against the same stored rows; then
-        // the memory figures, which add half a million rows.
-        let entries = camt_entries;
-        let opts = saldo_core::statement_import::Options {
-            target: saldo_core::statement_import::Target::Account(volume),
-            ..Default::default()
-        };
-        // The same entries once, then four times over, years before
-        // any stored row (all new): the peak memory of an import
-        // must not grow with its file (issue 17).
-        for (times, years) in [(1u32, 20u32), (4, 10)] {
-            let older: Vec<BenchEntry> = (0..times)
-                .flat_map(|k| {
-                    entries.iter().map(move |(day, cents, party)| {
-                        let months = chrono::Months::new(12 * years + 3 * k);
-                        (day.checked_sub_months(months).unwrap_or(*day), *cents, party.clone())
+    }
+    // The peak memory of an import against its file's size (issue 17: it
+    // must not depend on it): in each format, a file of `memory_entries`
+    // entries and one four times as long, at the same density (274 entries
+    // a day, a busy business account), each imported into a new store by a
+    // process of its own, so that nothing earlier in this one (the
+    // allocator's free memory, SQLite's page cache) is in the figure.
+    if args.memory_entries > 0 {
+        let parties = newest_rows(&store, volume, 1000)?;
+        let start = NaiveDate::from_ymd_opt(1990, 1, 1).ok_or("a date")?;
+        for format in ["camt", "mt940", "ofx", "qif", "csv"] {
+            let mut peaks = Vec::new();
+            for times in [1, 4] {
+                let entries: Vec<BenchEntry> = (0..times * args.memory_entries)
+                    .map(|i| {
+                        let (_, cents, party) = &parties[i % parties.len()];
+                        (start + chrono::Days::new((i / 274) as u64), cents + (i % 7) as i64, party.clone())
                     })
-                })
-                .collect();
-            let big = dir.join(format!("bench-{times}x.camt"));
-            std::fs::write(&big, camt(&older))?;
-            let file = saldo_core::statement_import::FileInput::from_path(&big);
-            // Each import starts from an empty write-ahead log: it pays for
-            // its own pages, not for those of the writes before it.
-            store.checkpoint_wal()?;
-            let rss_before = current_rss();
-            peak_so_far = peak_so_far.max(peak_rss());
-            reset_peak_rss();
-            let (r, d) =
-                timed(|| saldo_core::statement_import::import(&mut store, std::slice::from_ref(&file), &opts, now));
-            let r = r?;
-            let growth = peak_rss().saturating_sub(rss_before);
-            put(&format!("import_camt_new_{times}x_entries"), json!(older.len()));
-            put(&format!("import_camt_new_{times}x_new"), json!(r.new));
-            put(
-                &format!("import_camt_new_{times}x_entries_per_s"),
-                json!((older.len() as f64 / d.as_secs_f64()).round()),
-            );
-            put(&format!("import_camt_new_{times}x_peak_rss_growth_bytes"), json!(growth));
-            put(&format!("import_camt_new_{times}x_file_bytes"), json!(std::fs::metadata(&big)?.len()));
+                    .collect();
+                let (bytes, profile) = match format {
+                    "camt" => (camt(&entries), None),
+                    "mt940" => (mt940(&entries), None),
+                    "ofx" => (ofx(&entries), None),
+                    "qif" => (qif(&entries), None),
+                    _ => {
+                        let (bytes, profile) = csv(&entries);
+                        (bytes, Some(serde_json::to_string(&profile)?))
+                    }
+                };
+                let child_dir = dir.join(format!("memory-{format}-{times}"));
+                std::fs::create_dir_all(&child_dir)?;
+                let path = child_dir.join(format!("file.{format}"));
+                std::fs::write(&path, &bytes)?;
+                let mut cmd = std::process::Command::new(std::env::current_exe()?);
+                cmd.arg("--import-memory").arg(&path).arg("--dir").arg(&child_dir);
+                if let Some(p) = &profile {
+                    cmd.arg("--import-profile").arg(p);
+                }
+                let (out, d) = timed(|| cmd.output());
+                let out = out?;
+                if !out.status.success() {
+                    return Err(
+                        format!("the {format} memory import failed: {}", String::from_utf8_lossy(&out.stderr)).into()
+                    );
+                }
+                let peak: u64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
+                let key = format!("import_{format}_memory_{}k", times * args.memory_entries / 1000);
+                put(&format!("{key}_file_bytes"), json!(bytes.len()));
+                put(&format!("{key}_peak_rss_bytes"), json!(peak));
+                put(&format!("{key}_entries_per_s"), json!((entries.len() as f64 / d.as_secs_f64()).round()));
+                peaks.push(peak as f64);
+                std::fs::remove_dir_all(&child_dir).ok();
+            }
+            put(&format!("import_{format}_memory_ratio_4x"), json!((peaks[1] / peaks[0] * 100.0).round() / 100.0));
         }
     }
     drop(store);

@@ -56,12 +56,14 @@ impl Reopen for Counted {
     }
 }
 
+/// Statements as the tests compare them: each account, and its entries'
+/// (position, line, amount).
+type Statements = Vec<(String, Vec<(usize, usize, Decimal)>)>;
+
 /// The items of a stream, each statement as (account, entries' (position,
 /// line, amount)), checking the items' shape on the way.
-fn statements(
-    items: impl Iterator<Item = Result<Item, saldo_statements::ReadError>>,
-) -> Vec<(String, Vec<(usize, usize, Decimal)>)> {
-    let mut out: Vec<(String, Vec<(usize, usize, Decimal)>)> = Vec::new();
+fn statements(items: impl Iterator<Item = Result<Item, saldo_statements::ReadError>>) -> Statements {
+    let mut out: Statements = Vec::new();
     let mut open = false;
     for item in items {
         match item.unwrap() {
@@ -96,10 +98,9 @@ fn csv_profile(account_column: bool) -> CsvProfile {
 
 /// A CSV file of `n` rows per account, accounts `A` and `B` in blocks or
 /// interleaved, with a running balance per account.
-fn csv_file(n: usize, interleaved: bool) -> (String, Vec<(String, Vec<(usize, usize, Decimal)>)>) {
+fn csv_file(n: usize, interleaved: bool) -> (String, Statements) {
     let mut text = String::from("Date,Account,Amount,Balance\r\n");
-    let mut expected: Vec<(String, Vec<(usize, usize, Decimal)>)> =
-        vec![("A".into(), Vec::new()), ("B".into(), Vec::new())];
+    let mut expected: Statements = vec![("A".into(), Vec::new()), ("B".into(), Vec::new())];
     let mut balances = [Decimal::ZERO, Decimal::ZERO];
     let order: Vec<usize> =
         if interleaved { (0..2 * n).map(|i| i % 2).collect() } else { (0..2 * n).map(|i| i / n).collect() };
