@@ -330,7 +330,8 @@ const READ_BATCH: usize = 256;
 const CHUNK: usize = if cfg!(test) { 1024 } else { 16_384 };
 
 /// A file's items, however its format is read: camt, MT940/MT942 and CODA
-/// stream; OFX, QIF and CSV (personal exports, small) are read whole.
+/// stream in one pass; OFX, QIF and CSV in passes (what the whole file
+/// tells first, then the entries), reopening the file rather than holding it.
 struct Opened<'f> {
     items: Box<dyn Iterator<Item = std::result::Result<Item, ReadError>> + Send + 'f>,
     notes: Vec<String>,

@@ -177,15 +177,6 @@ pub trait ItemSource {
     }
 }
 
-/// The items of statements read whole (the readers that do not stream).
-pub fn items_of(statements: Vec<Statement>) -> impl Iterator<Item = Result<Item, ReadError>> {
-    statements.into_iter().flat_map(|mut s| {
-        let entries = std::mem::take(&mut s.entries);
-        let end = Item::End { format: s.format, opening: s.opening.clone(), closing: s.closing.clone() };
-        std::iter::once(Item::Begin(s)).chain(entries.into_iter().map(Item::Entry)).chain(std::iter::once(end)).map(Ok)
-    })
-}
-
 /// Statements built from a reader's items (everything in memory: tests and
 /// small files).
 pub fn collect(items: impl IntoIterator<Item = Result<Item, ReadError>>) -> Result<Vec<Statement>, ReadError> {
