@@ -7,7 +7,7 @@
 //! shows is exactly what an import does. A file that cannot be read stops
 //! everything before anything is written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, Read as _};
 use std::path::PathBuf;
 
@@ -404,7 +404,7 @@ struct Open {
     to: Option<NaiveDate>,
     /// Stored rows an entry of this statement matched: each matches once
     /// (R16), across chunks.
-    used: HashSet<i64>,
+    used: foldhash::HashSet<i64>,
     /// The stored rows (not this statement's own) of the days `span`, by
     /// day and in id order: what the last chunk was matched against.
     window: std::collections::BTreeMap<NaiveDate, Vec<(Stored, String)>>,
@@ -586,7 +586,7 @@ impl Importer<'_, '_> {
                             booked: 0,
                             from: None,
                             to: None,
-                            used: HashSet::new(),
+                            used: foldhash::HashSet::default(),
                             window: Default::default(),
                             span: None,
                         });
@@ -779,7 +779,15 @@ impl Importer<'_, '_> {
             o.window.values().flatten().filter(|(s, _)| !o.used.contains(&s.id)).collect();
         let stored: Vec<&Stored> = near.iter().map(|(s, _)| s).collect();
         let matches = match_entries_with(&booked, &stored, &mut self.keys);
-        let identities: HashMap<i64, &str> = near.iter().map(|(s, identity)| (s.id, identity.as_str())).collect();
+        // `near` is in id order (by day, and a day's rows by id; ids grow
+        // with the booking day), so a matched row's identity is found by
+        // halving instead of through a map of the whole window.
+        let identity_of = |id: i64| {
+            near.binary_search_by_key(&id, |(s, _)| s.id)
+                .ok()
+                .or_else(|| near.iter().position(|(s, _)| s.id == id))
+                .map(|k| near[k].1.as_str())
+        };
         let mut from_file = Provenance {
             file_name: file.input.name.clone(),
             file_sha256: file.sha.clone(),
@@ -799,7 +807,7 @@ impl Importer<'_, '_> {
             }
             let (status, stored_id, why) = match m {
                 Match::Known { id } => {
-                    if let Some(identity) = identities.get(&id) {
+                    if let Some(identity) = identity_of(id) {
                         self.w.provenance(account_id, identity, &from_file)?;
                     }
                     (RowStatus::Known, Some(id), None)

@@ -251,7 +251,7 @@ fn party_key(name: Option<&str>) -> String {
 /// merchants, employers and landlords over and over, and so do the stored
 /// rows it is matched against (bounded: forgotten when it holds too many).
 #[derive(Debug, Default)]
-pub struct PartyKeys(std::collections::HashMap<String, String>);
+pub struct PartyKeys(foldhash::HashMap<String, String>);
 
 impl PartyKeys {
     const MAX: usize = 1 << 16;
@@ -275,6 +275,49 @@ impl PartyKeys {
     }
 }
 
+/// Rows by key, each key's rows in the order pushed: the first and last
+/// row of each key, and each row's next (foldhash: these are built for
+/// every chunk of an import, and SipHash was a tenth of its time).
+struct Chains<K> {
+    ends: foldhash::HashMap<K, (usize, usize)>,
+    next: Vec<usize>,
+}
+
+impl<K: std::hash::Hash + Eq> Chains<K> {
+    const END: usize = usize::MAX;
+
+    fn with_capacity(n: usize) -> Self {
+        use foldhash::HashMapExt;
+        Self { ends: foldhash::HashMap::with_capacity(n), next: vec![Self::END; n] }
+    }
+
+    /// Adds row `j` (rows are pushed in increasing order).
+    fn push(&mut self, key: K, j: usize) {
+        match self.ends.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let last = &mut e.get_mut().1;
+                self.next[*last] = j;
+                *last = j;
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert((j, j));
+            }
+        }
+    }
+
+    /// The rows of `key`, in the order pushed.
+    fn rows(&self, key: &K) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.ends.get(key).map_or(Self::END, |&(first, _)| first);
+        std::iter::from_fn(move || {
+            let j = at;
+            (j != Self::END).then(|| {
+                at = self.next[j];
+                j
+            })
+        })
+    }
+}
+
 /// [`match_entries_with`], its keys computed afresh.
 pub fn match_entries<E: std::borrow::Borrow<saldo_statements::Entry>>(entries: &[E], stored: &[Stored]) -> Vec<Match> {
     match_entries_with(entries, stored, &mut PartyKeys::default())
@@ -291,7 +334,6 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
     stored: &[S],
     memo: &mut PartyKeys,
 ) -> Vec<Match> {
-    use std::collections::HashMap;
     let mut out = vec![Match::New; entries.len()];
     let mut used = vec![false; stored.len()];
     let stored: Vec<&Stored> = stored.iter().map(|s| s.borrow()).collect();
@@ -303,24 +345,26 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
     );
     let memo = &*memo;
     let keys: Vec<&str> = stored.iter().map(|s| memo.get(s.counterparty.as_deref())).collect();
-    // Indexes (stored rows in order, so "the first unused" is as a scan finds it).
-    let mut by_reference: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_day: HashMap<(chrono::NaiveDate, Decimal), Vec<usize>> = HashMap::new();
-    let mut by_party: HashMap<(Decimal, &str), Vec<usize>> = HashMap::new();
+    // Indexes (stored rows in order, so "the first unused" is as a scan
+    // finds it): each key's rows chained through one array, not a vector
+    // per key (these are built for every chunk of an import).
+    let mut by_reference = Chains::with_capacity(stored.len());
+    let mut by_day = Chains::with_capacity(stored.len());
+    let mut by_party = Chains::with_capacity(stored.len());
     for (j, s) in stored.iter().enumerate() {
         if let Some(r) = s.bank_id.as_deref() {
-            by_reference.entry(r).or_default().push(j);
+            by_reference.push(r, j);
         }
-        by_day.entry((s.booking_date, s.amount.normalize())).or_default().push(j);
+        by_day.push((s.booking_date, s.amount.normalize()), j);
         if !keys[j].is_empty() {
-            by_party.entry((s.amount.normalize(), keys[j])).or_default().push(j);
+            by_party.push((s.amount.normalize(), keys[j]), j);
         }
     }
     // The bank's reference of the entry is the row's bank id.
     for (i, e) in entries.iter().enumerate() {
         let e = e.borrow();
         let Some(r) = e.bank_reference.as_deref().filter(|r| !r.trim().is_empty()) else { continue };
-        let found = by_reference.get(r).and_then(|c| c.iter().copied().find(|&j| !used[j]));
+        let found = by_reference.rows(&r).find(|&j| !used[j]);
         if let Some(j) = found {
             used[j] = true;
             let s = &stored[j];
@@ -344,9 +388,9 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
             continue;
         }
         let key = entry_keys[i];
-        let Some(candidates) = by_day.get(&(e.booking_date, e.amount.normalize())) else { continue };
-        let same = candidates.iter().copied().find(|&j| !used[j] && !key.is_empty() && keys[j] == key);
-        let Some(j) = same.or_else(|| candidates.iter().copied().find(|&j| !used[j])) else { continue };
+        let day = (e.booking_date, e.amount.normalize());
+        let same = by_day.rows(&day).find(|&j| !used[j] && !key.is_empty() && keys[j] == key);
+        let Some(j) = same.or_else(|| by_day.rows(&day).find(|&j| !used[j])) else { continue };
         used[j] = true;
         out[i] = if key.is_empty() || keys[j].is_empty() || keys[j] == key {
             Match::Known { id: stored[j].id }
@@ -367,10 +411,8 @@ pub fn match_entries_with<E: std::borrow::Borrow<saldo_statements::Entry>, S: st
         if out[i] != Match::New || key.is_empty() {
             continue;
         }
-        let Some(candidates) = by_party.get(&(e.amount.normalize(), key)) else { continue };
-        let near = candidates
-            .iter()
-            .copied()
+        let near = by_party
+            .rows(&(e.amount.normalize(), key))
             .filter(|&j| !used[j] && (stored[j].booking_date - e.booking_date).num_days().abs() <= DATE_SLACK_DAYS)
             .min_by_key(|&j| (stored[j].booking_date - e.booking_date).num_days().abs());
         if let Some(j) = near {
@@ -530,6 +572,37 @@ mod tests {
         assert!(matches!(&m[2], Match::Conflict { id: 3, why } if why.contains("Bakery")), "{:?}", m[2]);
         assert!(matches!(&m[3], Match::Conflict { id: 4, why } if why.contains("-21.00")), "{:?}", m[3]);
         assert_eq!(m[4], Match::New);
+    }
+
+    /// R16 with many rows alike: on the same day and amount, a row of the
+    /// same counterparty is taken first, else the first row not taken yet,
+    /// in the stored order; a few days apart, the nearest day first.
+    #[test]
+    fn rows_alike_are_taken_in_order_each_once() {
+        let stored = [
+            row(1, 5, "-10.00", Some("Alpha"), None),
+            row(2, 5, "-10.00", Some("Beta"), None),
+            row(3, 5, "-10.00", Some("Alpha"), None),
+            row(4, 5, "-10.00", None, None),
+            row(5, 8, "-5.00", Some("Xeno"), None),
+            row(6, 11, "-5.00", Some("Xeno"), None),
+        ];
+        let entries = [
+            entry(5, "-10.00", Some("Beta"), None),
+            entry(5, "-10.00", Some("Alpha"), None),
+            entry(5, "-10.00", Some("Alpha"), None),
+            entry(5, "-10.00", Some("Gamma"), None),
+            entry(5, "-10.00", Some("Alpha"), None),
+            entry(10, "-5.00", Some("Xeno"), None),
+            entry(10, "-5.00", Some("Xeno"), None),
+            entry(10, "-5.00", Some("Xeno"), None),
+        ];
+        let m = match_entries(&entries, &stored);
+        let known = |id| Match::Known { id };
+        assert_eq!(&m[..3], &[known(2), known(1), known(3)], "the same counterparty first, in stored order");
+        assert_eq!(m[3], known(4), "then the first row left (no counterparty: no conflict)");
+        assert_eq!(m[4], Match::New, "every row of that day and amount is taken");
+        assert_eq!(&m[5..], &[known(6), known(5), Match::New], "the nearest day first, each row once");
     }
 
     #[test]

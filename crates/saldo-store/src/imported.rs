@@ -245,8 +245,9 @@ pub struct Restore<'s> {
     days: Deltas,
     categories: HashMap<String, i64>,
     created: HashMap<i64, CreatedCategory>,
-    /// (account, debit, name) → the counterparty ingest finds for that name alone.
-    parties: HashMap<(i64, bool, String), Option<saldo_classify::counterparty::Counterparty>>,
+    /// (account, debit) → name → the counterparty ingest finds for that
+    /// name alone (looked up by the name borrowed: no copy per row).
+    parties: HashMap<(i64, bool), HashMap<String, Option<saldo_classify::counterparty::Counterparty>>>,
     keys: HashMap<String, KeyNames>,
     summary: RestoreSummary,
     /// (account, file hash, statement id, file name) → its `imported_statements` row.
@@ -964,11 +965,15 @@ impl Restore<'_> {
         };
         match t.counterparty_name.as_deref().filter(|n| !n.trim().is_empty()) {
             Some(name) => {
-                let by_name = self
-                    .parties
-                    .entry((t.account_id, debit, name.to_owned()))
-                    .or_insert_with(|| crate::labels::party_of(debit, Some(name), None, None, holder.as_deref()))
-                    .clone();
+                let names = self.parties.entry((t.account_id, debit)).or_default();
+                let by_name = match names.get(name) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p = crate::labels::party_of(debit, Some(name), None, None, holder.as_deref());
+                        names.insert(name.to_owned(), p.clone());
+                        p
+                    }
+                };
                 by_name.or_else(full)
             }
             None => full(),
