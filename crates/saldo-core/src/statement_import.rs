@@ -68,6 +68,18 @@ impl FileInput {
         saldo_statements_files::Reopen::open_at(self, 0).map_err(|e| self.unreadable(&e))
     }
 
+    /// Its length and last change on disk (none in memory): a file read in
+    /// passes must not change between them.
+    fn state(&self) -> Result<Option<(u64, std::time::SystemTime)>> {
+        match &self.source {
+            FileSource::Bytes(_) => Ok(None),
+            FileSource::Path(p) => {
+                let m = std::fs::metadata(p).map_err(|e| self.unreadable(&e))?;
+                Ok(Some((m.len(), m.modified().map_err(|e| self.unreadable(&e))?)))
+            }
+        }
+    }
+
     /// SHA-256 of its bytes, hex (read as a stream).
     fn sha256(&self) -> Result<String> {
         let mut hasher = Sha256::new();
@@ -523,6 +535,7 @@ pub fn import(store: &mut Store, files: &[FileInput], opts: &Options, now: DateT
 
 impl Importer<'_, '_> {
     fn file(&mut self, f: &FileInput) -> Result<()> {
+        let before = f.state()?;
         let sha = f.sha256()?;
         let opened = open(f, self.opts.kind, self.opts.profile.clone())?;
         let mut file = FileState {
@@ -613,6 +626,14 @@ impl Importer<'_, '_> {
         })?;
         if open.is_some() {
             return Err(unreadable(f, "the file ends inside a statement: it is cut short"));
+        }
+        // The file is read more than once (its hash, then its items; OFX,
+        // QIF and CSV in passes): what was read must be one file.
+        if f.state()? != before {
+            return Err(CoreError::Invalid(format!(
+                "{}: the file changed while it was being imported: nothing was imported, import it again",
+                f.name
+            )));
         }
         self.w.file_imported(&file.sha, &f.name, &file.report.format, file.entries, file.new)?;
         self.report.files.push(file.report);
