@@ -162,6 +162,10 @@ pub struct Options {
     pub dry_run: bool,
     /// Keep every row's outcome in the report (a preview); else only counts.
     pub rows: bool,
+    /// With `rows`: at most this many rows of a statement are kept, the
+    /// others only counted (`StatementReport::rows_omitted`), so that the
+    /// preview of a file of a million entries is not a million rows held.
+    pub rows_limit: Option<usize>,
 }
 
 /// One entry's outcome.
@@ -241,8 +245,10 @@ pub struct StatementReport {
     pub pending: u64,
     /// Balance points added to the account's balance line.
     pub balance_points: u64,
-    /// Each entry (when the options ask for rows).
+    /// Each entry (when the options ask for rows), up to `rows_limit`.
     pub rows: Vec<RowReport>,
+    /// Entries beyond `rows_limit`, counted but not kept.
+    pub rows_omitted: u64,
 }
 
 /// One file's outcome.
@@ -381,6 +387,19 @@ fn open<'f>(f: &'f FileInput, kind: Option<Kind>, profile: Option<CsvProfile>) -
             passes(saldo_statements_files::csv::stream(f, &profile).map_err(bad)?, Some(profile.name))
         }
     })
+}
+
+/// A row's outcome into its statement's report, when rows are asked for
+/// and the limit leaves room; else only counted.
+fn keep_row(opts: &Options, st: &mut StatementReport, row: impl FnOnce() -> RowReport) {
+    if !opts.rows {
+        return;
+    }
+    if opts.rows_limit.is_some_and(|limit| st.rows.len() >= limit) {
+        st.rows_omitted += 1;
+    } else {
+        st.rows.push(row());
+    }
 }
 
 /// "NAME: the file cannot be read: line N: why".
@@ -740,6 +759,7 @@ impl Importer<'_, '_> {
             pending: 0,
             balance_points: 0,
             rows: Vec::new(),
+            rows_omitted: 0,
         });
         o.resolved = Some(Resolved { account_id, currency, just_created });
         Ok(())
@@ -753,10 +773,8 @@ impl Importer<'_, '_> {
         let account_id = r.account_id;
         let (booked, pending): (Vec<&Entry>, Vec<&Entry>) = chunk.iter().partition(|e| e.booked);
         st.pending += pending.len() as u64;
-        if self.opts.rows {
-            for e in &pending {
-                st.rows.push(row_report(e, RowStatus::Pending, None, None));
-            }
+        for e in &pending {
+            keep_row(self.opts, st, || row_report(e, RowStatus::Pending, None, None));
         }
         let from = booked.iter().map(|e| e.booking_date).min();
         let to = booked.iter().map(|e| e.booking_date).max();
@@ -865,9 +883,7 @@ impl Importer<'_, '_> {
                 RowStatus::Conflict => st.conflicts += 1,
                 RowStatus::Pending => {}
             }
-            if self.opts.rows {
-                st.rows.push(row_report(e, status, stored_id, why));
-            }
+            keep_row(self.opts, st, || row_report(e, status, stored_id, why));
         }
         Ok(())
     }
@@ -1027,6 +1043,28 @@ mod tests {
 
     fn count(store: &Store) -> i64 {
         store.sql().query_row("SELECT count(*) FROM transactions", [], |r| r.get(0)).unwrap()
+    }
+
+    /// A preview of a long file keeps the rows it is asked to show and
+    /// counts the others (the app asks for as many as it lists): its
+    /// memory does not grow with the file, and its counts are the same.
+    #[test]
+    fn a_preview_keeps_at_most_the_rows_asked_for_and_counts_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let file = FileInput::from_bytes("a.sta", mt940("A", &entries()[..3000]));
+        let opts = Options { dry_run: true, rows: true, rows_limit: Some(100), ..Options::default() };
+        let r = import(&mut s, std::slice::from_ref(&file), &opts, Utc::now()).unwrap();
+        let st = &r.files[0].statements[0];
+        assert_eq!((st.new, st.rows.len(), st.rows_omitted), (3000, 100, 2900));
+        assert_eq!(
+            st.rows.iter().map(|r| r.entry).collect::<Vec<_>>(),
+            (1..=100).collect::<Vec<_>>(),
+            "the first ones"
+        );
+        let all = import(&mut s, &[file], &Options { rows_limit: None, ..opts }, Utc::now()).unwrap();
+        assert_eq!((all.files[0].statements[0].rows.len(), all.files[0].statements[0].rows_omitted), (3000, 0));
+        assert_eq!(count(&s), 0, "a preview writes nothing");
     }
 
     /// R16 across chunk borders: each of a file's twins is a row; the same

@@ -116,6 +116,7 @@ async fn run(state: &AppState, request: ImportRequest, dry_run: bool) -> IpcResu
         import_conflicts: request.include_conflicts,
         dry_run,
         rows: true,
+        rows_limit: Some(IMPORT_ROWS_SHOWN),
         ..Options::default()
     };
     let report = tokio::task::spawn_blocking(move || -> IpcResult<ImportReport> {
@@ -177,7 +178,7 @@ fn view(r: ImportReport) -> ImportReportView {
                         difference: text(s.check.difference),
                         gap_before: text(s.check.gap_before),
                         history_difference: text(s.history_difference),
-                        rows_hidden: n(s.rows.len().saturating_sub(IMPORT_ROWS_SHOWN) as u64),
+                        rows_hidden: n(s.rows.len().saturating_sub(IMPORT_ROWS_SHOWN) as u64 + s.rows_omitted),
                         rows: s
                             .rows
                             .into_iter()

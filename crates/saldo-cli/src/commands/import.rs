@@ -92,6 +92,8 @@ pub fn import(ctx: &mut Ctx, files: &[PathBuf], flags: &Flags) -> Result<(), Fai
         import_conflicts: flags.include_conflicts,
         dry_run: flags.dry_run,
         rows: flags.rows || (flags.dry_run && !ctx.json),
+        // Listed on the terminal, every one (`--rows`, or a dry run's conflicts).
+        rows_limit: None,
     };
     let report = statement_import::import(&mut ctx.session.store, &inputs, &opts, Utc::now())?;
     if ctx.json {
