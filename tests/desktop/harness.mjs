@@ -124,6 +124,20 @@ async function noAppRunning(ms = 10000) {
       return true; // pgrep: nothing found
     }
   }, { ms, every: 100 });
+  // The single-instance plugin's D-Bus name outlives the process for a
+  // moment: an app started meanwhile hands its arguments to the instance
+  // that is going away, gets no reply and exits — and the WebDriver session
+  // waiting for its window never comes.
+  await waitFor("the earlier saldo-desktop's single-instance D-Bus name to be released", () => {
+    try {
+      const out = execFileSync("gdbus", ["call", "--session", "--dest", "org.freedesktop.DBus",
+        "--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner",
+        "app.saldo.desktop.SingleInstance"], { encoding: "utf8" });
+      return /false/.test(out);
+    } catch {
+      return true; // no session bus: no name to wait for
+    }
+  }, { ms, every: 100 });
 }
 
 /** Ends a session and makes sure its app is gone before tauri-driver
@@ -151,10 +165,18 @@ export async function closeApp(driver, driverProc) {
 /** A WebDriver session on the app (starts it) with helpers bound to it. */
 export async function openApp() {
   await noAppRunning();
-  const driver = await new Builder()
-    .usingServer("http://127.0.0.1:4444/")
-    .withCapabilities({ browserName: "wry", "tauri:options": { application: app } })
-    .build();
+  // A window that never comes (the app exited at once) fails the test in a
+  // minute instead of waiting for it until the CI run is cut.
+  let timer;
+  const driver = await Promise.race([
+    new Builder()
+      .usingServer("http://127.0.0.1:4444/")
+      .withCapabilities({ browserName: "wry", "tauri:options": { application: app } })
+      .build(),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no WebDriver session on saldo-desktop after 90 s: did the app exit at once?")), 90000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   let failures = 0;
   const shot = async (name) => {
     // WebKitWebDriver captures the last composited frame: let two frames pass
