@@ -165,6 +165,7 @@ pub struct Options {
     /// With `rows`: at most this many rows of a statement are kept, the
     /// others only counted (`StatementReport::rows_omitted`), so that the
     /// preview of a file of a million entries is not a million rows held.
+    /// Conflicts are always kept: each is the person's to decide.
     pub rows_limit: Option<usize>,
 }
 
@@ -390,15 +391,19 @@ fn open<'f>(f: &'f FileInput, kind: Option<Kind>, profile: Option<CsvProfile>) -
 }
 
 /// A row's outcome into its statement's report, when rows are asked for
-/// and the limit leaves room; else only counted.
+/// and the limit leaves room (a conflict always); else only counted.
 fn keep_row(opts: &Options, st: &mut StatementReport, row: impl FnOnce() -> RowReport) {
     if !opts.rows {
         return;
     }
-    if opts.rows_limit.is_some_and(|limit| st.rows.len() >= limit) {
+    let row = row();
+    // Every conflict is kept (and counted before it comes here), so the
+    // other rows kept are the rest.
+    let others = (st.rows.len() as u64).saturating_sub(st.conflicts);
+    if row.status != RowStatus::Conflict && opts.rows_limit.is_some_and(|limit| others >= limit as u64) {
         st.rows_omitted += 1;
     } else {
-        st.rows.push(row());
+        st.rows.push(row);
     }
 }
 
@@ -1065,6 +1070,29 @@ mod tests {
         let all = import(&mut s, &[file], &Options { rows_limit: None, ..opts }, Utc::now()).unwrap();
         assert_eq!((all.files[0].statements[0].rows.len(), all.files[0].statements[0].rows_omitted), (3000, 0));
         assert_eq!(count(&s), 0, "a preview writes nothing");
+    }
+
+    /// Conflicts are kept whatever the limit: `saldo import --dry-run`
+    /// keeps no other row, and lists them all.
+    #[test]
+    fn a_preview_keeps_every_conflict_whatever_the_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut s = store(tmp.path());
+        let stored = FileInput::from_bytes("a.sta", mt940("A", &[(3, 1250, "Garage Peeters"), (9, 990, "Bakery")]));
+        import(&mut s, &[stored], &Options::default(), Utc::now()).unwrap();
+        // The same days and amounts, other counterparties: two conflicts among 2,000 new rows.
+        let mut rows: Vec<(u32, i64, &str)> =
+            (0..2000u32).map(|i| (i / 100 + 20, 500 + i64::from(i), "Shop")).collect();
+        rows.insert(0, (3, 1250, "Pharmacy Claes"));
+        rows.insert(1500, (9, 990, "Florist"));
+        rows.sort_by_key(|r| r.0);
+        let file = FileInput::from_bytes("b.sta", mt940("B", &rows));
+        let opts = Options { dry_run: true, rows: true, rows_limit: Some(0), ..Options::default() };
+        let r = import(&mut s, &[file], &opts, Utc::now()).unwrap();
+        let st = &r.files[0].statements[0];
+        assert_eq!((st.new, st.conflicts), (2000, 2));
+        assert_eq!(st.rows.iter().map(|r| &r.status).collect::<Vec<_>>(), vec![&RowStatus::Conflict; 2]);
+        assert_eq!(st.rows_omitted, 2000, "the new rows only counted");
     }
 
     /// R16 across chunk borders: each of a file's twins is a row; the same

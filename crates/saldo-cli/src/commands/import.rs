@@ -92,8 +92,9 @@ pub fn import(ctx: &mut Ctx, files: &[PathBuf], flags: &Flags) -> Result<(), Fai
         import_conflicts: flags.include_conflicts,
         dry_run: flags.dry_run,
         rows: flags.rows || (flags.dry_run && !ctx.json),
-        // Listed on the terminal, every one (`--rows`, or a dry run's conflicts).
-        rows_limit: None,
+        // `--rows` lists every entry; a dry run without it lists the
+        // conflicts, which are kept whatever the limit.
+        rows_limit: if flags.rows { None } else { Some(0) },
     };
     let report = statement_import::import(&mut ctx.session.store, &inputs, &opts, Utc::now())?;
     if ctx.json {
