@@ -40,7 +40,7 @@ use std::io::{BufRead, Read};
 use saldo_statements::Item;
 
 use crate::text::{decimal_evidence, is_utf8, non_empty, parse_amount, NumberStyle, TextEncoding};
-use crate::{io_error, Note, Reading, Reopen, Stream};
+use crate::{io_error, until_error, Note, Reading, Reopen, Step, Stream};
 
 /// A column of the file: by its header name, or by its 0-based index.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -209,7 +209,7 @@ pub fn stream<'a>(file: &'a dyn Reopen, profile: &CsvProfile) -> Result<Stream<'
     let mut notes = Vec::new();
     let statements = groups.iter().map(|g| g.statement(&mut notes)).collect();
     let items = Emit { file, body, mapping, groups, statements, at: 0, rows: None, position: 0 };
-    Ok(Stream { notes, items: Box::new(items) })
+    Ok(Stream { notes, items: Box::new(until_error(items)) })
 }
 
 /// The header and the first `n` rows read through `profile`, each row with
@@ -513,7 +513,7 @@ struct Emit<'f> {
     position: usize,
 }
 
-impl Emit<'_> {
+impl Step for Emit<'_> {
     fn step(&mut self) -> Result<Option<Item>, ReadError> {
         let (Some(group), Some(statement)) = (self.groups.get(self.at), self.statements.get_mut(self.at)) else {
             return Ok(None);
@@ -537,20 +537,6 @@ impl Emit<'_> {
             opening: statement.opening.take(),
             closing: statement.closing.take(),
         }))
-    }
-}
-
-impl Iterator for Emit<'_> {
-    type Item = Result<Item, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.step() {
-            Ok(item) => item.map(Ok),
-            Err(e) => {
-                self.at = usize::MAX;
-                Some(Err(e))
-            }
-        }
     }
 }
 

@@ -63,6 +63,33 @@ impl std::fmt::Debug for Stream<'_> {
     }
 }
 
+/// A reader's last pass: each step hands over the next item, or none at
+/// the end.
+pub(crate) trait Step {
+    /// The next item.
+    fn step(&mut self) -> Result<Option<Item>, ReadError>;
+}
+
+/// The items of a last pass, up to its end or its first error (nothing
+/// after that).
+pub(crate) fn until_error<'a>(
+    mut pass: impl Step + Send + 'a,
+) -> impl Iterator<Item = Result<Item, ReadError>> + Send + 'a {
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        match pass.step() {
+            Ok(item) => item.map(Ok),
+            Err(e) => {
+                failed = true;
+                Some(Err(e))
+            }
+        }
+    })
+}
+
 /// A file that failed between or during the passes.
 pub(crate) fn io_error(e: &std::io::Error) -> ReadError {
     ReadError::file(format!("the file cannot be read: {e}"))

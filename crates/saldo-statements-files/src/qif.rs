@@ -47,7 +47,7 @@ use std::io::{BufRead, Read};
 use saldo_statements::Item;
 
 use crate::text::{decimal_evidence, is_utf8, non_empty, parse_amount, NumberStyle, TextEncoding};
-use crate::{io_error, Note, Reading, Reopen, Stream};
+use crate::{io_error, until_error, Note, Reading, Reopen, Step, Stream};
 
 /// How to read a QIF file's dates, amounts and text; `None` means "tell
 /// from the file".
@@ -113,10 +113,10 @@ pub fn stream<'a>(file: &'a dyn Reopen, options: &QifOptions) -> Result<Stream<'
         seen: 0,
         position: 0,
     };
-    for item in emit() {
+    for item in until_error(emit()) {
         item?;
     }
-    Ok(Stream { notes, items: Box::new(emit()) })
+    Ok(Stream { notes, items: Box::new(until_error(emit())) })
 }
 
 /// How the records' text is read: the file's encoding, and the number and
@@ -486,7 +486,7 @@ struct Emit<'f> {
     position: usize,
 }
 
-impl Emit<'_> {
+impl Step for Emit<'_> {
     fn step(&mut self) -> Result<Option<Item>, ReadError> {
         let (Some((runs, opening)), Some(statement)) = (self.accounts.get(self.at), self.statements.get(self.at))
         else {
@@ -534,20 +534,6 @@ impl Emit<'_> {
                 booked: true,
                 ..Entry::default()
             })));
-        }
-    }
-}
-
-impl Iterator for Emit<'_> {
-    type Item = Result<Item, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.step() {
-            Ok(item) => item.map(Ok),
-            Err(e) => {
-                self.at = usize::MAX;
-                Some(Err(e))
-            }
         }
     }
 }
